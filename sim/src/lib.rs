@@ -1,0 +1,1 @@
+//! kubesim: a simulated Kubernetes cluster (filled by its own issue).

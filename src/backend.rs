@@ -1,0 +1,184 @@
+//! The background side of the app: a tokio runtime on its own threads that does everything slow (disk, network,
+//! file dialogs) on behalf of the UI.
+//!
+//! The UI thread sends [`Request`]s and never waits; results come back as [`Event`]s on a channel that the app
+//! drains once per frame. After sending an event the backend calls the `notify` hook (the app passes
+//! `egui::Context::request_repaint`), so an idle window does not poll.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+
+use crate::charts::{ChartStyle, ExportFormat, LineChart, export};
+use crate::cluster::kubeconfig::{KubeconfigSources, KubeconfigSummary};
+use crate::settings::{Settings, SettingsStore};
+
+/// Settings changes are written at most this often; bursts (window resizing) collapse into one write.
+const SAVE_DEBOUNCE: Duration = Duration::from_millis(300);
+
+/// Work the UI asks the background to do.
+#[derive(Debug)]
+pub enum Request {
+    /// Persist these settings (debounced; the latest wins).
+    SaveSettings(Settings),
+    /// Read the kubeconfig files and report their contexts.
+    LoadKubeconfig(KubeconfigSources),
+    /// Let the user pick a kubeconfig file with the system file dialog.
+    PickKubeconfigFile,
+    /// Save a chart; with no path, ask for one with a save dialog.
+    ExportChart { chart: LineChart, style: ChartStyle, format: ExportFormat, path: Option<PathBuf> },
+}
+
+/// Results of background work, applied to the app state in order.
+#[derive(Debug)]
+pub enum Event {
+    /// Writing the settings file failed (the message says where and why).
+    SettingsSaveFailed(String),
+    /// The kubeconfig files were read (or why they could not be).
+    Kubeconfig(Result<KubeconfigSummary, String>),
+    /// The user picked a kubeconfig file to add.
+    KubeconfigFilePicked(PathBuf),
+    /// A chart was written to this file.
+    ChartExported(PathBuf),
+    /// Writing a chart failed.
+    ChartExportFailed(String),
+}
+
+/// Called after every event so the UI wakes up to read it.
+pub type Notify = Arc<dyn Fn() + Send + Sync>;
+
+/// Handle to the background runtime; dropping it stops the background work.
+pub struct Backend {
+    requests: mpsc::UnboundedSender<Request>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+/// Where the app reads [`Event`]s from.
+pub struct EventReceiver(std::sync::mpsc::Receiver<Event>);
+
+impl EventReceiver {
+    /// All events that arrived since the last call.
+    pub fn drain(&self) -> Vec<Event> {
+        self.0.try_iter().collect()
+    }
+}
+
+#[derive(Clone)]
+struct Outbox {
+    events: std::sync::mpsc::Sender<Event>,
+    notify: Notify,
+}
+
+impl Outbox {
+    fn send(&self, event: Event) {
+        let _ = self.events.send(event);
+        (self.notify)();
+    }
+}
+
+impl Backend {
+    /// Starts the background runtime (two worker threads).
+    pub fn start(store: SettingsStore, notify: Notify) -> std::io::Result<(Self, EventReceiver)> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("bosun-background")
+            .enable_all()
+            .build()?;
+        let (requests, rx) = mpsc::unbounded_channel();
+        let (events, events_rx) = std::sync::mpsc::channel();
+        let outbox = Outbox { events, notify };
+        runtime.spawn(dispatch(rx, store, outbox));
+        Ok((Self { requests, runtime: Some(runtime) }, EventReceiver(events_rx)))
+    }
+
+    /// Queues a request; never blocks.
+    pub fn send(&self, request: Request) {
+        let _ = self.requests.send(request);
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        // Do not wait for work such as an open file dialog: the app is closing.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: SettingsStore, outbox: Outbox) {
+    let (settings_tx, settings_rx) = watch::channel(None::<Settings>);
+    tokio::spawn(save_settings_loop(settings_rx, store, outbox.clone()));
+    while let Some(request) = requests.recv().await {
+        match request {
+            Request::SaveSettings(settings) => {
+                let _ = settings_tx.send(Some(settings));
+            }
+            Request::LoadKubeconfig(sources) => {
+                let outbox = outbox.clone();
+                tokio::task::spawn_blocking(move || {
+                    outbox.send(Event::Kubeconfig(sources.load().map_err(|e| e.to_string())));
+                });
+            }
+            Request::PickKubeconfigFile => {
+                let outbox = outbox.clone();
+                tokio::spawn(async move {
+                    let picked = rfd::AsyncFileDialog::new().set_title("Add a kubeconfig file").pick_file().await;
+                    if let Some(file) = picked {
+                        outbox.send(Event::KubeconfigFilePicked(file.path().to_path_buf()));
+                    }
+                });
+            }
+            Request::ExportChart { chart, style, format, path } => {
+                tokio::spawn(export_chart(chart, style, format, path, outbox.clone()));
+            }
+        }
+    }
+}
+
+async fn save_settings_loop(mut latest: watch::Receiver<Option<Settings>>, store: SettingsStore, outbox: Outbox) {
+    while latest.changed().await.is_ok() {
+        tokio::time::sleep(SAVE_DEBOUNCE).await;
+        let Some(settings) = latest.borrow_and_update().clone() else { continue };
+        let store = store.clone();
+        let result = tokio::task::spawn_blocking(move || store.save(&settings)).await;
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => outbox.send(Event::SettingsSaveFailed(e.to_string())),
+            Err(e) => outbox.send(Event::SettingsSaveFailed(e.to_string())),
+        }
+    }
+}
+
+async fn export_chart(
+    chart: LineChart,
+    style: ChartStyle,
+    format: ExportFormat,
+    path: Option<PathBuf>,
+    outbox: Outbox,
+) {
+    let path = match path {
+        Some(path) => path,
+        None => {
+            let dialog = rfd::AsyncFileDialog::new()
+                .set_title("Export chart")
+                .set_file_name(format!("bosun-chart.{}", format.extension()))
+                .add_filter(format.label(), &[format.extension()]);
+            match dialog.save_file().await {
+                Some(file) => file.path().to_path_buf(),
+                None => return, // cancelled by the user
+            }
+        }
+    };
+    let result = tokio::task::spawn_blocking(move || {
+        export::write(&chart, &style, (1200, 600), format, &path).map(|()| path)
+    })
+    .await;
+    match result {
+        Ok(Ok(path)) => outbox.send(Event::ChartExported(path)),
+        Ok(Err(e)) => outbox.send(Event::ChartExportFailed(e.to_string())),
+        Err(e) => outbox.send(Event::ChartExportFailed(e.to_string())),
+    }
+}

@@ -1,0 +1,224 @@
+//! Chart definitions drawn with plotters, independent of where they are drawn.
+//!
+//! Every chart is one function generic over a plotters `DrawingBackend`, so the same code paints into the egui
+//! window (through `ui::widgets::chart`) and exports SVG or PNG files ([`export`]). This module knows nothing of
+//! egui: colours arrive as a [`ChartStyle`] built from the theme's tokens.
+
+pub mod export;
+
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+pub use export::ExportFormat;
+
+/// The font family every chart uses; registered from the app's bundled font so exports need no system fonts.
+pub const FONT_FAMILY: &str = "sans-serif";
+
+/// Registers the bundled font with plotters (needed for PNG export). Safe to call many times.
+pub fn ensure_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The font is a valid TTF bundled with egui; registering it cannot fail in practice, and if it ever did,
+        // PNG export reports a font error instead of panicking.
+        let _ = plotters::style::register_font(
+            FONT_FAMILY,
+            FontStyle::Normal,
+            epaint_default_fonts::UBUNTU_LIGHT,
+        );
+    });
+}
+
+/// Colours of a chart, taken from the theme.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChartStyle {
+    pub background: RGBColor,
+    pub text: RGBColor,
+    pub weak_text: RGBColor,
+    pub grid: RGBColor,
+    pub series: [RGBColor; 6],
+}
+
+/// One named line of (x, y) points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A line chart: a title, axis descriptions and some series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub series: Vec<Series>,
+    /// Shade the area below the first series.
+    pub fill_first: bool,
+}
+
+/// Where the plot landed in backend pixels and which data range it shows, so a caller can map the pointer back to
+/// data coordinates (hover read-out).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlotLayout {
+    /// Pixel extent of the plotting area: (left, top, right, bottom), relative to the drawing area's origin.
+    pub pixels: (i32, i32, i32, i32),
+    pub x_range: (f64, f64),
+    pub y_range: (f64, f64),
+}
+
+impl PlotLayout {
+    /// Data x coordinate under a pixel column, or `None` outside the plot.
+    pub fn x_at(&self, px: f32) -> Option<f64> {
+        let (left, _, right, _) = self.pixels;
+        if px < left as f32 || px > right as f32 || right <= left {
+            return None;
+        }
+        let t = f64::from(px - left as f32) / f64::from(right - left);
+        Some(self.x_range.0 + t * (self.x_range.1 - self.x_range.0))
+    }
+
+    /// Pixel position of a data point.
+    pub fn to_pixels(&self, (x, y): (f64, f64)) -> (f32, f32) {
+        let (left, top, right, bottom) = self.pixels;
+        let tx = (x - self.x_range.0) / span(self.x_range);
+        let ty = (y - self.y_range.0) / span(self.y_range);
+        (
+            left as f32 + (tx * f64::from(right - left)) as f32,
+            bottom as f32 - (ty * f64::from(bottom - top)) as f32,
+        )
+    }
+}
+
+fn span((lo, hi): (f64, f64)) -> f64 {
+    if hi > lo { hi - lo } else { 1.0 }
+}
+
+/// Why a chart could not be drawn (a backend error, such as a file that cannot be written).
+#[derive(Debug, thiserror::Error)]
+#[error("could not draw chart: {0}")]
+pub struct ChartError(pub String);
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for ChartError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// The data range of all series, padded so lines do not touch the frame; never empty.
+pub fn data_ranges(series: &[Series]) -> ((f64, f64), (f64, f64)) {
+    let points = series.iter().flat_map(|s| s.points.iter().copied());
+    let (mut x0, mut x1, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for (x, y) in points.filter(|(x, y)| x.is_finite() && y.is_finite()) {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+        y1 = y1.max(y);
+    }
+    if !x0.is_finite() {
+        return ((0.0, 1.0), (0.0, 1.0));
+    }
+    if x1 <= x0 {
+        x1 = x0 + 1.0;
+    }
+    let y_top = if y1 > 0.0 { y1 * 1.15 } else { 1.0 };
+    ((x0, x1), (0.0, y_top))
+}
+
+/// Draws a line chart into any plotters drawing area and returns where the plot landed.
+pub fn draw_line_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &LineChart,
+    style: &ChartStyle,
+) -> Result<PlotLayout, ChartError> {
+    ensure_fonts();
+    area.fill(&style.background)?;
+    let (x_range, y_range) = data_ranges(&chart.series);
+    let mut builder = ChartBuilder::on(area);
+    builder.margin(8).x_label_area_size(30).y_label_area_size(44);
+    if !chart.title.is_empty() {
+        builder.caption(&chart.title, (FONT_FAMILY, 14).into_font().color(&style.text));
+    }
+    let mut ctx = builder.build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)?;
+    let label_font = (FONT_FAMILY, 12).into_font().color(&style.weak_text);
+    ctx.configure_mesh()
+        .light_line_style(style.grid.mix(0.35))
+        .bold_line_style(style.grid.mix(0.8))
+        .axis_style(style.grid)
+        .x_labels(6)
+        .y_labels(5)
+        .x_desc(chart.x_label.as_str())
+        .y_desc(chart.y_label.as_str())
+        .label_style(label_font.clone())
+        .axis_desc_style(label_font)
+        .draw()?;
+
+    for (i, series) in chart.series.iter().enumerate() {
+        let color = style.series[i % style.series.len()];
+        let points = series.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite());
+        if i == 0 && chart.fill_first {
+            ctx.draw_series(AreaSeries::new(points.clone(), 0.0, color.mix(0.18)))?;
+        }
+        ctx.draw_series(LineSeries::new(points, color.stroke_width(2)))?
+            .label(series.name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], color.stroke_width(2)));
+    }
+    if chart.series.len() > 1 {
+        ctx.configure_series_labels()
+            .background_style(style.background.mix(0.85))
+            .border_style(style.grid)
+            .label_font((FONT_FAMILY, 12).into_font().color(&style.text))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()?;
+    }
+
+    let (px, py) = ctx.plotting_area().get_pixel_range();
+    let (ox, oy) = area.get_base_pixel();
+    Ok(PlotLayout {
+        pixels: (px.start - ox, py.start - oy, px.end - ox, py.end - oy),
+        x_range,
+        y_range,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn style() -> ChartStyle {
+        let c = RGBColor(200, 200, 200);
+        ChartStyle { background: RGBColor(0, 0, 0), text: c, weak_text: c, grid: c, series: [RGBColor(255, 0, 0); 6] }
+    }
+
+    pub fn chart() -> LineChart {
+        LineChart {
+            title: "Frame time".into(),
+            x_label: "seconds".into(),
+            y_label: "ms".into(),
+            series: vec![Series { name: "cpu".into(), points: vec![(0.0, 1.0), (1.0, 3.0), (2.0, 2.0)] }],
+            fill_first: true,
+        }
+    }
+
+    #[test]
+    fn ranges_cover_data_and_start_at_zero() {
+        let ((x0, x1), (y0, y1)) = data_ranges(&chart().series);
+        assert_eq!((x0, x1, y0), (0.0, 2.0, 0.0));
+        assert!(y1 > 3.0);
+    }
+
+    #[test]
+    fn empty_or_degenerate_data_still_has_a_range() {
+        assert_eq!(data_ranges(&[]), ((0.0, 1.0), (0.0, 1.0)));
+        let one = [Series { name: "a".into(), points: vec![(5.0, f64::NAN), (5.0, 0.0)] }];
+        assert_eq!(data_ranges(&one), ((5.0, 6.0), (0.0, 1.0)));
+    }
+
+    #[test]
+    fn layout_maps_pixels_and_data_both_ways() {
+        let layout = PlotLayout { pixels: (10, 0, 110, 100), x_range: (0.0, 10.0), y_range: (0.0, 50.0) };
+        assert_eq!(layout.x_at(60.0), Some(5.0));
+        assert_eq!(layout.x_at(5.0), None);
+        assert_eq!(layout.to_pixels((5.0, 25.0)), (60.0, 50.0));
+    }
+}

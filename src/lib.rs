@@ -1,0 +1,42 @@
+//! Bosun: machine learning on Kubernetes in one fast desktop window.
+//!
+//! Layout (see ARCHITECTURE.md): `ui` draws, `state` holds what is drawn and applies commands and events,
+//! `backend` runs slow work on a tokio runtime, `cluster` does all Kubernetes I/O, `charts` defines plotters
+//! charts for screen and export, `settings` persists what the user chose.
+
+pub mod app;
+pub mod backend;
+pub mod charts;
+pub mod cli;
+pub mod cluster;
+pub mod settings;
+pub mod state;
+pub mod tone;
+pub mod ui;
+
+use anyhow::Context as _;
+
+/// Runs the desktop app until its window closes.
+pub fn run_gui(launch: state::LaunchOptions, config_dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    let store = match config_dir {
+        Some(dir) => settings::SettingsStore::in_dir(dir),
+        None => settings::SettingsStore::from_env()?,
+    };
+    let init = app::AppInit::load(store, launch);
+    let [w, h] = init.settings.window_size;
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Bosun")
+            .with_app_id("bosun")
+            .with_inner_size([w.max(640.0), h.max(420.0)])
+            .with_min_inner_size([640.0, 420.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Bosun",
+        options,
+        Box::new(move |cc| Ok(Box::new(app::BosunApp::new(&cc.egui_ctx, init)?))),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))
+    .context("could not open the Bosun window (is a display available? set DISPLAY or WAYLAND_DISPLAY)")
+}

@@ -1,0 +1,30 @@
+//! The `bosun` binary: parse the command line, run the chosen mode, turn errors into an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use bosun::cli::{Args, Mode};
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,bosun=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bosun: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let config = args.into_config()?;
+    match config.mode {
+        Mode::Gui(launch) => bosun::run_gui(launch, config.config_dir),
+    }
+}

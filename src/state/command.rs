@@ -1,0 +1,64 @@
+//! The one way the UI changes anything: widgets push a [`Command`] through a [`CommandSender`], and the app drains
+//! the queue once per frame in [`super::AppState::handle`].
+
+use std::sync::mpsc;
+
+use super::Screen;
+use crate::charts::{ChartStyle, ExportFormat};
+use crate::ui::theme::ThemeChoice;
+
+/// Something the user asked for. Handled in order, once per frame, by [`super::AppState::handle`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Show a screen.
+    Navigate(Screen),
+    /// Switch between the dark and light theme.
+    ToggleTheme,
+    /// Use the given theme.
+    SetTheme(ThemeChoice),
+    /// Open the command palette (Ctrl+K).
+    OpenPalette,
+    /// Close the command palette without running anything.
+    ClosePalette,
+    /// Show or hide the diagnostics panel (frame-time chart).
+    ToggleDiagnostics,
+    /// Make the named kubeconfig context the selected one.
+    SelectContext(String),
+    /// Ask for another kubeconfig file with a file picker and add its contexts.
+    AddKubeconfigFile,
+    /// Read the kubeconfig files again.
+    ReloadKubeconfig,
+    /// Save the frame-time chart to a file the user picks, drawn in the given (theme) style.
+    ExportFrameChart { format: ExportFormat, style: ChartStyle },
+    /// Hide a notification.
+    DismissToast(u64),
+    /// Remember the window's inner size (points).
+    WindowResized([f32; 2]),
+}
+
+/// A cloneable handle that widgets use to send [`Command`]s.
+#[derive(Debug, Clone)]
+pub struct CommandSender(mpsc::Sender<Command>);
+
+/// The receiving end, owned by the app and drained once per frame.
+#[derive(Debug)]
+pub struct CommandReceiver(mpsc::Receiver<Command>);
+
+pub fn command_channel() -> (CommandSender, CommandReceiver) {
+    let (tx, rx) = mpsc::channel();
+    (CommandSender(tx), CommandReceiver(rx))
+}
+
+impl CommandSender {
+    pub fn send(&self, command: Command) {
+        // The receiver lives as long as the app; a send can only fail while shutting down.
+        let _ = self.0.send(command);
+    }
+}
+
+impl CommandReceiver {
+    /// All commands queued since the last call.
+    pub fn drain(&self) -> Vec<Command> {
+        self.0.try_iter().collect()
+    }
+}

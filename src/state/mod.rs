@@ -1,0 +1,258 @@
+//! The app model that the UI draws: which screen is open, the theme, notifications, the kubeconfig contexts.
+//!
+//! State changes in exactly two places: [`AppState::handle`] for the user's [`Command`]s and [`AppState::apply`]
+//! for background [`Event`]s. Both are plain functions that return the background [`Request`]s they need, so
+//! they are tested without a window or a runtime. Nothing here knows egui.
+
+pub mod command;
+pub mod frame_times;
+pub mod toasts;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use command::{Command, CommandReceiver, CommandSender, command_channel};
+
+use crate::backend::{Event, Request};
+use crate::cluster::kubeconfig::{KubeconfigSources, KubeconfigSummary};
+use crate::settings::Settings;
+use crate::tone::Tone;
+use frame_times::FrameTimes;
+use toasts::Toasts;
+
+/// The screens of the app, in navigation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Screen {
+    #[default]
+    Overview,
+    Nodes,
+    Install,
+    Training,
+    Experiments,
+    Serving,
+    ModelAnalysis,
+    Notebooks,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 8] = [
+        Screen::Overview,
+        Screen::Nodes,
+        Screen::Install,
+        Screen::Training,
+        Screen::Experiments,
+        Screen::Serving,
+        Screen::ModelAnalysis,
+        Screen::Notebooks,
+    ];
+}
+
+/// What the command line asked for at start.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LaunchOptions {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+}
+
+/// The kubeconfig contexts as far as they are known.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Contexts {
+    Loading,
+    Ready(KubeconfigSummary),
+    Failed(String),
+}
+
+/// Everything the UI draws from, apart from per-widget egui memory.
+#[derive(Debug)]
+pub struct AppState {
+    pub settings: Settings,
+    pub launch: LaunchOptions,
+    pub palette_open: bool,
+    pub toasts: Toasts,
+    pub frame_times: FrameTimes,
+    pub contexts: Contexts,
+    extra_kubeconfigs: Vec<PathBuf>,
+    /// The settings as last handed to the background for saving.
+    saved: Settings,
+}
+
+impl AppState {
+    pub fn new(settings: Settings, launch: LaunchOptions) -> Self {
+        Self {
+            saved: settings.clone(),
+            settings,
+            launch,
+            palette_open: false,
+            toasts: Toasts::default(),
+            frame_times: FrameTimes::default(),
+            contexts: Contexts::Loading,
+            extra_kubeconfigs: Vec::new(),
+        }
+    }
+
+    /// Background work to start with the app.
+    pub fn startup_requests(&self) -> Vec<Request> {
+        vec![Request::LoadKubeconfig(self.kubeconfig_sources())]
+    }
+
+    fn kubeconfig_sources(&self) -> KubeconfigSources {
+        KubeconfigSources { explicit: self.launch.kubeconfig.clone(), extra: self.extra_kubeconfigs.clone() }
+    }
+
+    /// The context Bosun works with: the one chosen on the command line, else the one picked last time (if it
+    /// still exists), else the kubeconfig's current context.
+    pub fn selected_context(&self) -> Option<&str> {
+        let Contexts::Ready(summary) = &self.contexts else { return None };
+        let exists = |name: &str| summary.contexts.iter().any(|c| c.name == name);
+        self.launch
+            .context
+            .as_deref()
+            .or(self.settings.last_context.as_deref().filter(|n| exists(n)))
+            .or(summary.current_context.as_deref())
+    }
+
+    /// Applies one user command.
+    pub fn handle(&mut self, command: Command) -> Vec<Request> {
+        let mut requests = Vec::new();
+        match command {
+            Command::Navigate(screen) => {
+                self.settings.screen = screen;
+                self.palette_open = false;
+            }
+            Command::ToggleTheme => self.settings.theme = self.settings.theme.toggled(),
+            Command::SetTheme(theme) => self.settings.theme = theme,
+            Command::OpenPalette => self.palette_open = true,
+            Command::ClosePalette => self.palette_open = false,
+            Command::ToggleDiagnostics => self.settings.show_diagnostics = !self.settings.show_diagnostics,
+            Command::SelectContext(name) => {
+                // A context picked in the app overrides the one given on the command line from now on.
+                self.launch.context = None;
+                self.settings.last_context = Some(name);
+            }
+            Command::AddKubeconfigFile => requests.push(Request::PickKubeconfigFile),
+            Command::ReloadKubeconfig => {
+                self.contexts = Contexts::Loading;
+                requests.push(Request::LoadKubeconfig(self.kubeconfig_sources()));
+            }
+            Command::ExportFrameChart { format, style } => requests.push(Request::ExportChart {
+                chart: self.frame_times.chart(),
+                style,
+                format,
+                path: None,
+            }),
+            Command::DismissToast(id) => self.toasts.dismiss(id),
+            Command::WindowResized(size) => self.settings.window_size = size,
+        }
+        requests.extend(self.save_if_changed());
+        requests
+    }
+
+    /// Applies one result of background work.
+    pub fn apply(&mut self, event: Event) -> Vec<Request> {
+        let mut requests = Vec::new();
+        match event {
+            Event::SettingsSaveFailed(message) => {
+                self.toasts.push(Tone::Err, format!("Settings were not saved: {message}"));
+            }
+            Event::Kubeconfig(Ok(summary)) => self.contexts = Contexts::Ready(summary),
+            Event::Kubeconfig(Err(message)) => {
+                self.toasts.push(Tone::Err, message.clone());
+                self.contexts = Contexts::Failed(message);
+            }
+            Event::KubeconfigFilePicked(path) => {
+                if !self.extra_kubeconfigs.contains(&path) {
+                    self.extra_kubeconfigs.push(path);
+                }
+                self.contexts = Contexts::Loading;
+                requests.push(Request::LoadKubeconfig(self.kubeconfig_sources()));
+            }
+            Event::ChartExported(path) => {
+                self.toasts.push(Tone::Ok, format!("Chart saved to {}", path.display()));
+            }
+            Event::ChartExportFailed(message) => {
+                self.toasts.push(Tone::Err, format!("Chart export failed: {message}"));
+            }
+        }
+        requests
+    }
+
+    /// A save request when the settings differ from what was last saved.
+    fn save_if_changed(&mut self) -> Option<Request> {
+        (self.settings != self.saved).then(|| {
+            self.saved = self.settings.clone();
+            Request::SaveSettings(self.settings.clone())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::kubeconfig::ContextInfo;
+
+    fn summary(names: &[&str], current: &str) -> KubeconfigSummary {
+        KubeconfigSummary {
+            contexts: names
+                .iter()
+                .map(|n| ContextInfo {
+                    name: n.to_string(),
+                    cluster: "c".into(),
+                    server: None,
+                    user: None,
+                    namespace: None,
+                })
+                .collect(),
+            current_context: Some(current.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn navigation_and_theme_changes_request_a_save_once() {
+        let mut state = AppState::new(Settings::default(), LaunchOptions::default());
+        let requests = state.handle(Command::Navigate(Screen::Nodes));
+        assert!(matches!(requests.as_slice(), [Request::SaveSettings(s)] if s.screen == Screen::Nodes));
+        // Navigating to the same screen again changes nothing and saves nothing.
+        assert!(state.handle(Command::Navigate(Screen::Nodes)).is_empty());
+        assert!(!state.handle(Command::ToggleTheme).is_empty());
+    }
+
+    #[test]
+    fn context_choice_prefers_cli_then_last_used_then_current() {
+        let mut settings = Settings::default();
+        settings.last_context = Some("b".into());
+        let launch = LaunchOptions { context: Some("c".into()), ..Default::default() };
+        let mut state = AppState::new(settings, launch);
+        assert_eq!(state.selected_context(), None, "unknown until the kubeconfig is read");
+        state.apply(Event::Kubeconfig(Ok(summary(&["a", "b", "c"], "a"))));
+        assert_eq!(state.selected_context(), Some("c"));
+        state.handle(Command::SelectContext("a".into()));
+        assert_eq!(state.selected_context(), Some("a"));
+
+        let mut stale = Settings::default();
+        stale.last_context = Some("gone".into());
+        let mut state = AppState::new(stale, LaunchOptions::default());
+        state.apply(Event::Kubeconfig(Ok(summary(&["a"], "a"))));
+        assert_eq!(state.selected_context(), Some("a"));
+    }
+
+    #[test]
+    fn background_failures_become_sticky_error_toasts() {
+        let mut state = AppState::new(Settings::default(), LaunchOptions::default());
+        state.apply(Event::Kubeconfig(Err("kubeconfig file x: bad".into())));
+        assert_eq!(state.contexts, Contexts::Failed("kubeconfig file x: bad".into()));
+        let toast = state.toasts.iter().next().unwrap();
+        assert!(toast.sticky && toast.text.contains("bad"));
+    }
+
+    #[test]
+    fn picked_kubeconfig_is_merged_on_reload() {
+        let mut state = AppState::new(Settings::default(), LaunchOptions::default());
+        let requests = state.apply(Event::KubeconfigFilePicked("/extra/config".into()));
+        let [Request::LoadKubeconfig(sources)] = requests.as_slice() else { panic!("{requests:?}") };
+        assert_eq!(sources.extra, vec![PathBuf::from("/extra/config")]);
+        assert_eq!(state.contexts, Contexts::Loading);
+    }
+}

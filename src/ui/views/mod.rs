@@ -1,0 +1,26 @@
+//! The screens. Each screen is registered once in [`registry`]; [`show`] draws the open one.
+
+pub mod empty_state;
+pub mod overview;
+pub mod registry;
+
+use egui::{RichText, Ui};
+
+use crate::state::Screen;
+use crate::ui::ViewCtx;
+
+/// Draws the page of `screen`: its heading, then its content.
+pub fn show(ui: &mut Ui, screen: Screen, view: &ViewCtx<'_>) {
+    let info = registry::info(screen);
+    let p = &view.theme.palette;
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(info.icon).size(22.0));
+        ui.heading(RichText::new(info.title).color(p.text_strong).strong());
+    });
+    ui.label(RichText::new(info.summary).color(p.text_weak));
+    ui.add_space(14.0);
+    match screen {
+        Screen::Overview => overview::ui(ui, view),
+        _ => empty_state::ui(ui, info, view),
+    }
+}

@@ -1,0 +1,108 @@
+//! Overview: the cluster at a glance. Until a connection exists it lists the kubeconfig contexts found, so the
+//! user can pick one, and explains what the overview will show.
+
+use egui::{RichText, Ui};
+use egui_extras::{Column, TableBuilder};
+
+use crate::state::{Command, Contexts};
+use crate::ui::ViewCtx;
+use crate::ui::theme::Tone;
+use crate::ui::views::empty_state::{self, card};
+use crate::ui::views::registry;
+use crate::ui::widgets::status_chip::status_chip;
+
+pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>) {
+    contexts_card(ui, view);
+    ui.add_space(12.0);
+    empty_state::ui(ui, registry::info(crate::state::Screen::Overview), view);
+}
+
+fn contexts_card(ui: &mut Ui, view: &ViewCtx<'_>) {
+    let p = &view.theme.palette;
+    card(ui, view, |ui| {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Kubeconfig contexts").color(p.text_strong).strong());
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Add kubeconfig file…").clicked() {
+                    view.commands.send(Command::AddKubeconfigFile);
+                }
+                if ui.button("Reload").on_hover_text("Read the kubeconfig files again (F5)").clicked() {
+                    view.commands.send(Command::ReloadKubeconfig);
+                }
+            });
+        });
+        ui.add_space(6.0);
+        match &view.state.contexts {
+            Contexts::Loading => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Reading kubeconfig files…");
+                });
+            }
+            Contexts::Failed(message) => {
+                status_chip(ui, view.theme, Tone::Err, "The kubeconfig could not be read");
+                ui.label(RichText::new(message).monospace().color(p.text));
+                ui.label(
+                    RichText::new("Fix the file and press Reload, or add another file.").color(p.text_weak),
+                );
+            }
+            Contexts::Ready(summary) if summary.contexts.is_empty() => {
+                status_chip(ui, view.theme, Tone::Warn, "No kubeconfig contexts found");
+                let looked: Vec<String> = summary.searched.iter().map(|p| p.display().to_string()).collect();
+                if !looked.is_empty() {
+                    ui.label(RichText::new(format!("Looked in: {}", looked.join(", "))).color(p.text_weak));
+                }
+                ui.label(
+                    RichText::new("Add a kubeconfig file, or start Bosun with --kubeconfig PATH.").color(p.text_weak),
+                );
+            }
+            Contexts::Ready(summary) => {
+                let files: Vec<String> = summary.files.iter().map(|f| f.display().to_string()).collect();
+                ui.label(RichText::new(format!("From {}", files.join(", "))).color(p.text_weak).small());
+                ui.add_space(4.0);
+                contexts_table(ui, view, summary);
+            }
+        }
+    });
+}
+
+fn contexts_table(ui: &mut Ui, view: &ViewCtx<'_>, summary: &crate::cluster::kubeconfig::KubeconfigSummary) {
+    let selected = view.state.selected_context();
+    let p = &view.theme.palette;
+    TableBuilder::new(ui)
+        .id_salt("contexts")
+        .striped(true)
+        .column(Column::auto().at_least(160.0))
+        .column(Column::remainder().at_least(200.0))
+        .column(Column::auto().at_least(120.0))
+        .column(Column::auto().at_least(100.0))
+        .header(22.0, |mut header| {
+            for title in ["Context", "Server", "User", "Namespace"] {
+                header.col(|ui| {
+                    ui.label(RichText::new(title).color(p.text_weak).small().strong());
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(24.0, summary.contexts.len(), |mut row| {
+                let Some(ctx) = summary.contexts.get(row.index()) else { return };
+                let is_selected = selected == Some(ctx.name.as_str());
+                row.set_selected(is_selected);
+                row.col(|ui| {
+                    let text = if is_selected { format!("✔ {}", ctx.name) } else { ctx.name.clone() };
+                    if ui.selectable_label(is_selected, text).on_hover_text("Use this context").clicked() {
+                        view.commands.send(Command::SelectContext(ctx.name.clone()));
+                    }
+                });
+                row.col(|ui| {
+                    ui.label(ctx.server.as_deref().unwrap_or("(cluster entry missing)"));
+                });
+                row.col(|ui| {
+                    ui.label(ctx.user.as_deref().unwrap_or("—"));
+                });
+                row.col(|ui| {
+                    ui.label(ctx.namespace.as_deref().unwrap_or("default"));
+                });
+            });
+        });
+}

@@ -1,0 +1,139 @@
+//! The one table of screens: title, icon, shortcut digit and what each screen is for. The navigation, the command
+//! palette, keyboard shortcuts and the tests iterate this table and keep no lists of their own.
+
+use crate::state::Screen;
+
+/// How a screen presents itself in navigation and in its empty state.
+#[derive(Debug, Clone, Copy)]
+pub struct ScreenInfo {
+    pub screen: Screen,
+    pub title: &'static str,
+    pub icon: &'static str,
+    /// One line under the title.
+    pub summary: &'static str,
+    /// What the screen shows once it has data.
+    pub features: &'static [&'static str],
+    /// What the user needs before the screen has anything to show.
+    pub needs: &'static str,
+}
+
+pub const SCREENS: [ScreenInfo; 8] = [
+    ScreenInfo {
+        screen: Screen::Overview,
+        title: "Overview",
+        icon: "🏠",
+        summary: "The cluster at a glance: nodes, GPUs, workloads and warnings.",
+        features: &[
+            "Nodes ready out of total, and the cluster's Kubernetes version",
+            "GPUs by type and product: capacity, allocatable, requested, free",
+            "Pods by phase and training jobs by state, with recent history",
+            "Top namespaces by GPU requests and the latest warning events",
+        ],
+        needs: "Pick a context in the top bar to connect to a cluster.",
+    },
+    ScreenInfo {
+        screen: Screen::Nodes,
+        title: "Nodes",
+        icon: "🖥",
+        summary: "The GPU ledger: every node's accelerators, allocation and health.",
+        features: &[
+            "NVIDIA GPUs, MIG slices, shared GPUs, AMD and Intel GPUs, FPGAs per node",
+            "Capacity, allocatable, requested and free, sortable and filterable",
+            "GPU product, memory, driver and CUDA versions from feature-discovery labels",
+            "Per-node detail: pods and their GPU requests, taints, conditions",
+        ],
+        needs: "Connect to a cluster to see its nodes.",
+    },
+    ScreenInfo {
+        screen: Screen::Install,
+        title: "Install",
+        icon: "📦",
+        summary: "Install the ML stack with a wizard that checks first and explains every step.",
+        features: &[
+            "Training operator (TFJob, PyTorchJob), JupyterHub, TensorFlow Serving, GPU device plugin",
+            "Preflight checks: permissions, storage class, GPU nodes",
+            "A dry-run diff of every object before anything changes",
+            "Progress per object with readiness, resume, repair and uninstall",
+        ],
+        needs: "Connect to a cluster where you may create namespaces and CRDs.",
+    },
+    ScreenInfo {
+        screen: Screen::Training,
+        title: "Training",
+        icon: "🔥",
+        summary: "Launch and follow TFJob and PyTorchJob training runs.",
+        features: &[
+            "A form for distributed jobs: image, command, replicas, GPUs per replica",
+            "A scheduling preview: which nodes fit before you submit",
+            "Live state per replica, logs, and why a job is stuck",
+            "Training metrics plotted while the job runs",
+        ],
+        needs: "Connect to a cluster with the training operator installed (see Install).",
+    },
+    ScreenInfo {
+        screen: Screen::Experiments,
+        title: "Experiments",
+        icon: "🧪",
+        summary: "Compare runs and sweeps: hyperparameters against their metrics.",
+        features: &[
+            "Runs grouped by experiment, with their parameters",
+            "Metric curves from Katib-style log lines and TensorBoard event files",
+            "History kept locally after pods are gone",
+        ],
+        needs: "Launch a training job, or connect to a cluster that already runs some.",
+    },
+    ScreenInfo {
+        screen: Screen::Serving,
+        title: "Serving",
+        icon: "🚀",
+        summary: "Serve models with TensorFlow Serving and watch them answer.",
+        features: &[
+            "A form for model servers: model path, replicas, GPUs, autoscaling",
+            "Readiness, replicas and a canary split per model",
+            "Send a test prediction and see the response",
+        ],
+        needs: "Connect to a cluster; install TensorFlow Serving from the Install screen for templates.",
+    },
+    ScreenInfo {
+        screen: Screen::ModelAnalysis,
+        title: "Model analysis",
+        icon: "📊",
+        summary: "Sliced evaluation metrics: where a model does well and where it does not.",
+        features: &[
+            "Metrics per slice (feature values and crosses) with confidence intervals",
+            "A sortable slice table and bar charts with a minimum-count filter",
+            "The same slice across model runs, to catch regressions",
+        ],
+        needs: "Open an evaluation result, or run an evaluation job on a connected cluster.",
+    },
+    ScreenInfo {
+        screen: Screen::Notebooks,
+        title: "Notebooks",
+        icon: "📓",
+        summary: "Jupyter notebook servers on the cluster, one click away.",
+        features: &[
+            "Notebook servers per user with their image, CPU, memory and GPUs",
+            "Start, stop and open a notebook through a port-forward",
+        ],
+        needs: "Connect to a cluster with JupyterHub installed (see Install).",
+    },
+];
+
+/// The registry entry of a screen.
+pub fn info(screen: Screen) -> &'static ScreenInfo {
+    SCREENS.iter().find(|i| i.screen == screen).unwrap_or(&SCREENS[0])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_screen_is_registered_once_in_navigation_order() {
+        let screens: Vec<Screen> = SCREENS.iter().map(|i| i.screen).collect();
+        assert_eq!(screens, Screen::ALL.to_vec());
+        for s in Screen::ALL {
+            assert_eq!(info(s).screen, s);
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Widgets shared by several screens.
+
+pub mod chart;
+pub mod status_chip;
+pub mod toasts;
