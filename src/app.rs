@@ -115,6 +115,15 @@ impl BosunApp {
     }
 }
 
+impl Drop for BosunApp {
+    fn drop(&mut self) {
+        // The last change may still sit in the background's debounce window; write it now, on the way out.
+        if let Err(e) = self.store.save(&self.state.settings) {
+            tracing::error!("{e}");
+        }
+    }
+}
+
 impl eframe::App for BosunApp {
     fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
         self.apply_events();
@@ -136,13 +145,6 @@ impl eframe::App for BosunApp {
         let view = ViewCtx { state: &self.state, theme: &self.theme, commands: &self.sender };
         self.shell.show(ui, &view);
         self.handle_commands(ui.ctx());
-    }
-
-    fn on_exit(&mut self) {
-        // The last change may still sit in the debounce window; write it now, synchronously, on the way out.
-        if let Err(e) = self.store.save(&self.state.settings) {
-            tracing::error!("{e}");
-        }
     }
 
     fn clear_color(&self, _visuals: &egui::Visuals) -> [f32; 4] {

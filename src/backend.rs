@@ -172,10 +172,9 @@ async fn export_chart(
             }
         }
     };
-    let result = tokio::task::spawn_blocking(move || {
-        export::write(&chart, &style, (1200, 600), format, &path).map(|()| path)
-    })
-    .await;
+    let result =
+        tokio::task::spawn_blocking(move || export::write(&chart, &style, (1200, 600), format, &path).map(|()| path))
+            .await;
     match result {
         Ok(Ok(path)) => outbox.send(Event::ChartExported(path)),
         Ok(Err(e)) => outbox.send(Event::ChartExportFailed(e.to_string())),

@@ -32,11 +32,7 @@ pub fn run_gui(launch: state::LaunchOptions, config_dir: Option<std::path::PathB
             .with_min_inner_size([640.0, 420.0]),
         ..Default::default()
     };
-    eframe::run_native(
-        "Bosun",
-        options,
-        Box::new(move |cc| Ok(Box::new(app::BosunApp::new(&cc.egui_ctx, init)?))),
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))
-    .context("could not open the Bosun window (is a display available? set DISPLAY or WAYLAND_DISPLAY)")
+    eframe::run_native("Bosun", options, Box::new(move |cc| Ok(Box::new(app::BosunApp::new(&cc.egui_ctx, init)?))))
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("could not open the Bosun window (is a display available? set DISPLAY or WAYLAND_DISPLAY)")
 }

@@ -84,7 +84,9 @@ pub enum SettingsError {
         source: std::io::Error,
     },
     /// The file is not valid settings JSON; it was moved aside.
-    #[error("settings file {path} was unreadable (line {line}, column {column}: {message}); defaults are used and the old file was kept as {kept}")]
+    #[error(
+        "settings file {path} was unreadable (line {line}, column {column}: {message}); defaults are used and the old file was kept as {kept}"
+    )]
     Corrupt { path: PathBuf, line: usize, column: usize, message: String, kept: PathBuf },
 }
 
@@ -189,10 +191,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 fn unix_seconds() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -10,4 +10,3 @@ pub enum Tone {
     Done,
     Neutral,
 }
-

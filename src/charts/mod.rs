@@ -22,11 +22,7 @@ pub fn ensure_fonts() {
     ONCE.call_once(|| {
         // The font is a valid TTF bundled with egui; registering it cannot fail in practice, and if it ever did,
         // PNG export reports a font error instead of panicking.
-        let _ = plotters::style::register_font(
-            FONT_FAMILY,
-            FontStyle::Normal,
-            epaint_default_fonts::UBUNTU_LIGHT,
-        );
+        let _ = plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT);
     });
 }
 
@@ -84,10 +80,7 @@ impl PlotLayout {
         let (left, top, right, bottom) = self.pixels;
         let tx = (x - self.x_range.0) / span(self.x_range);
         let ty = (y - self.y_range.0) / span(self.y_range);
-        (
-            left as f32 + (tx * f64::from(right - left)) as f32,
-            bottom as f32 - (ty * f64::from(bottom - top)) as f32,
-        )
+        (left as f32 + (tx * f64::from(right - left)) as f32, bottom as f32 - (ty * f64::from(bottom - top)) as f32)
     }
 }
 
@@ -174,11 +167,7 @@ pub fn draw_line_chart<DB: DrawingBackend>(
 
     let (px, py) = ctx.plotting_area().get_pixel_range();
     let (ox, oy) = area.get_base_pixel();
-    Ok(PlotLayout {
-        pixels: (px.start - ox, py.start - oy, px.end - ox, py.end - oy),
-        x_range,
-        y_range,
-    })
+    Ok(PlotLayout { pixels: (px.start - ox, py.start - oy, px.end - ox, py.end - oy), x_range, y_range })
 }
 
 #[cfg(test)]

@@ -43,7 +43,10 @@ pub struct Config {
 impl Args {
     pub fn into_config(self) -> anyhow::Result<Config> {
         if let Some(ns) = &self.namespace {
-            anyhow::ensure!(is_dns_label(ns), "--namespace {ns:?} is not a valid namespace name (lower-case letters, digits and '-', at most 63 characters)");
+            anyhow::ensure!(
+                is_dns_label(ns),
+                "--namespace {ns:?} is not a valid namespace name (lower-case letters, digits and '-', at most 63 characters)"
+            );
         }
         let launch = LaunchOptions { kubeconfig: self.kubeconfig, context: self.context, namespace: self.namespace };
         Ok(Config { mode: Mode::Gui(launch), config_dir: self.config_dir })

@@ -90,10 +90,8 @@ impl KubeconfigSources {
                 }
                 continue;
             }
-            let config = Kubeconfig::read_from(path).map_err(|e| KubeconfigError::Invalid {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
+            let config = Kubeconfig::read_from(path)
+                .map_err(|e| KubeconfigError::Invalid { path: path.clone(), message: e.to_string() })?;
             merged = Some(match merged {
                 None => config,
                 Some(m) => m

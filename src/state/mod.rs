@@ -136,12 +136,9 @@ impl AppState {
                 self.contexts = Contexts::Loading;
                 requests.push(Request::LoadKubeconfig(self.kubeconfig_sources()));
             }
-            Command::ExportFrameChart { format, style } => requests.push(Request::ExportChart {
-                chart: self.frame_times.chart(),
-                style,
-                format,
-                path: None,
-            }),
+            Command::ExportFrameChart { format, style } => {
+                requests.push(Request::ExportChart { chart: self.frame_times.chart(), style, format, path: None })
+            }
             Command::DismissToast(id) => self.toasts.dismiss(id),
             Command::WindowResized(size) => self.settings.window_size = size,
         }

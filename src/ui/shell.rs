@@ -1,9 +1,7 @@
 //! The frame around every screen: top bar (context, namespace, connection health), navigation, status bar, the
 //! diagnostics panel, the command palette and notifications.
 
-use egui::{
-    Align, Frame, Key, Layout, Margin, Panel, Rect, RichText, Sense, Stroke, TextEdit, Ui, Vec2, pos2, vec2,
-};
+use egui::{Align, Frame, Key, Layout, Margin, Panel, Rect, RichText, Sense, Stroke, TextEdit, Ui, Vec2, pos2, vec2};
 
 use crate::charts::ExportFormat;
 use crate::state::{Command, Contexts};
@@ -64,11 +62,15 @@ impl Shell {
     }
 
     fn palette(&mut self, ctx: &egui::Context, view: &ViewCtx<'_>) {
-        let matches: Vec<UiCommand> =
-            UiCommand::all().into_iter().filter(|c| c.matches(&self.palette_query)).collect();
+        let matches: Vec<UiCommand> = UiCommand::all().into_iter().filter(|c| c.matches(&self.palette_query)).collect();
         self.palette_index = self.palette_index.min(matches.len().saturating_sub(1));
-        let (down, up, enter) =
-            ctx.input_mut(|i| (i.consume_key(Default::default(), Key::ArrowDown), i.consume_key(Default::default(), Key::ArrowUp), i.consume_key(Default::default(), Key::Enter)));
+        let (down, up, enter) = ctx.input_mut(|i| {
+            (
+                i.consume_key(Default::default(), Key::ArrowDown),
+                i.consume_key(Default::default(), Key::ArrowUp),
+                i.consume_key(Default::default(), Key::Enter),
+            )
+        });
         if down {
             self.palette_index = (self.palette_index + 1).min(matches.len().saturating_sub(1));
         }
@@ -216,7 +218,14 @@ fn navigation(ui: &mut Ui, view: &ViewCtx<'_>) {
 
 /// One navigation entry: icon, title and shortcut, with an accent bar when selected. Accessible as a button
 /// labelled with the screen's title.
-fn nav_item(ui: &mut Ui, theme: &Theme, icon: &str, title: &str, shortcut: Option<&str>, selected: bool) -> egui::Response {
+fn nav_item(
+    ui: &mut Ui,
+    theme: &Theme,
+    icon: &str,
+    title: &str,
+    shortcut: Option<&str>,
+    selected: bool,
+) -> egui::Response {
     let p = &theme.palette;
     let (rect, response) = ui.allocate_exact_size(vec2(ui.available_width(), 32.0), Sense::click());
     response.widget_info(|| egui::WidgetInfo::selected(egui::Role::Button, true, selected, title));
@@ -231,10 +240,28 @@ fn nav_item(ui: &mut Ui, theme: &Theme, icon: &str, title: &str, shortcut: Optio
         }
         let text_color = if selected { p.text_strong } else { p.text };
         let y = rect.center().y;
-        painter.text(pos2(rect.min.x + 14.0, y), egui::Align2::LEFT_CENTER, icon, egui::FontId::proportional(15.0), text_color);
-        painter.text(pos2(rect.min.x + 40.0, y), egui::Align2::LEFT_CENTER, title, egui::FontId::proportional(14.0), text_color);
+        painter.text(
+            pos2(rect.min.x + 14.0, y),
+            egui::Align2::LEFT_CENTER,
+            icon,
+            egui::FontId::proportional(15.0),
+            text_color,
+        );
+        painter.text(
+            pos2(rect.min.x + 40.0, y),
+            egui::Align2::LEFT_CENTER,
+            title,
+            egui::FontId::proportional(14.0),
+            text_color,
+        );
         if let Some(sc) = shortcut {
-            painter.text(pos2(rect.max.x - 8.0, y), egui::Align2::RIGHT_CENTER, sc, egui::FontId::proportional(11.0), p.text_weak);
+            painter.text(
+                pos2(rect.max.x - 8.0, y),
+                egui::Align2::RIGHT_CENTER,
+                sc,
+                egui::FontId::proportional(11.0),
+                p.text_weak,
+            );
         }
     }
     response
@@ -306,7 +333,11 @@ fn diagnostics(ui: &mut Ui, view: &ViewCtx<'_>) {
     ui.horizontal(|ui| {
         for format in [ExportFormat::Svg, ExportFormat::Png] {
             let command = UiCommand::ExportFrameChart(format);
-            if ui.button(format!("Export {}…", format.extension().to_uppercase())).on_hover_text(command.label()).clicked() {
+            if ui
+                .button(format!("Export {}…", format.extension().to_uppercase()))
+                .on_hover_text(command.label())
+                .clicked()
+            {
                 view.commands.send(command.command(view.theme));
             }
         }

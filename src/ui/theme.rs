@@ -4,9 +4,9 @@
 //! here, so both themes stay consistent. `clippy.toml` forbids constructing colours elsewhere.
 #![allow(clippy::disallowed_methods)]
 
-use egui::{Color32, CornerRadius, FontFamily, FontId, Stroke, TextStyle, Visuals};
 pub use crate::settings::ThemeChoice;
 pub use crate::tone::Tone;
+use egui::{Color32, CornerRadius, FontFamily, FontId, Stroke, TextStyle, Visuals};
 
 /// The palette of one theme.
 #[derive(Debug, Clone, Copy, PartialEq)]

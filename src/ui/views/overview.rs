@@ -42,9 +42,7 @@ fn contexts_card(ui: &mut Ui, view: &ViewCtx<'_>) {
             Contexts::Failed(message) => {
                 status_chip(ui, view.theme, Tone::Err, "The kubeconfig could not be read");
                 ui.label(RichText::new(message).monospace().color(p.text));
-                ui.label(
-                    RichText::new("Fix the file and press Reload, or add another file.").color(p.text_weak),
-                );
+                ui.label(RichText::new("Fix the file and press Reload, or add another file.").color(p.text_weak));
             }
             Contexts::Ready(summary) if summary.contexts.is_empty() => {
                 status_chip(ui, view.theme, Tone::Warn, "No kubeconfig contexts found");

@@ -73,7 +73,7 @@ pub const SCREENS: [ScreenInfo; 8] = [
     ScreenInfo {
         screen: Screen::Experiments,
         title: "Experiments",
-        icon: "🧪",
+        icon: "🔬",
         summary: "Compare runs and sweeps: hyperparameters against their metrics.",
         features: &[
             "Runs grouped by experiment, with their parameters",

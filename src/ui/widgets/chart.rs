@@ -122,7 +122,11 @@ impl DrawingBackend for EguiBackend<'_> {
         Ok(())
     }
 
-    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(&mut self, vert: I, style: &S) -> DrawResult {
+    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> DrawResult {
         // egui only fills convex paths; areas under curves are not convex, so fill by scanlines into one mesh.
         let vertices: Vec<BackendCoord> = vert.into_iter().collect();
         let mut mesh = Mesh::default();
@@ -288,13 +292,14 @@ mod tests {
     fn draw(rect: Rect) -> (Vec<Shape>, PlotLayout) {
         let ctx = egui::Context::default();
         let mut out = None;
-        let _ = ctx.run_ui(egui::RawInput::default(), |ui| {
+        let mut output = ctx.run_ui(egui::RawInput::default(), |ui| {
             let mut shapes = Vec::new();
             let area = EguiBackend::new(ui.painter().clone(), rect, &mut shapes).into_drawing_area();
             let layout = draw_line_chart(&area, &chart(), &style()).unwrap();
             drop(area);
             out = Some((shapes, layout));
         });
+        output.textures_delta.clear();
         out.unwrap()
     }
 
@@ -302,7 +307,7 @@ mod tests {
     fn line_series_becomes_a_path_inside_the_plot_rect() {
         let rect = Rect::from_min_size(pos2(100.0, 50.0), vec2(400.0, 240.0));
         let (shapes, layout) = draw(rect);
-        let red = Color32::from_rgb_const(255, 0, 0);
+        let red = Color32::RED;
         let series_paths: Vec<&PathShape> = shapes
             .iter()
             .filter_map(|s| match s {

@@ -1,0 +1,55 @@
+//! Shared helpers: a headless app harness over a temporary config directory.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use bosun::app::{AppInit, BosunApp};
+use bosun::settings::SettingsStore;
+use bosun::state::{AppState, LaunchOptions};
+use egui_kittest::Harness;
+
+/// A headless Bosun window whose settings live in `config_dir` and whose kubeconfig is `kubeconfig`
+/// (so the tests never read the developer's own files).
+pub fn app(config_dir: &Path, kubeconfig: PathBuf) -> Harness<'static, BosunApp> {
+    let store = SettingsStore::in_dir(config_dir);
+    let launch = LaunchOptions { kubeconfig: Some(kubeconfig), ..Default::default() };
+    let init = AppInit::load(store, launch);
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| BosunApp::new(&cc.egui_ctx, init).expect("background runtime starts"))
+}
+
+/// Steps the harness until `done` holds for the app state, or panics after a few seconds with `what`.
+pub fn wait_for(harness: &mut Harness<'static, BosunApp>, what: &str, done: impl Fn(&AppState) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done(harness.state().state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run_steps(3);
+}
+
+/// A kubeconfig with two contexts on made-up servers.
+pub fn write_kubeconfig(dir: &Path) -> PathBuf {
+    let path = dir.join("kubeconfig.yaml");
+    let text = r#"apiVersion: v1
+kind: Config
+current-context: alpha
+clusters:
+- name: one
+  cluster: { server: "https://one.invalid:6443" }
+- name: two
+  cluster: { server: "https://two.invalid:6443" }
+users:
+- name: me
+  user: { token: not-a-real-token }
+contexts:
+- name: alpha
+  context: { cluster: one, user: me, namespace: research }
+- name: beta
+  context: { cluster: two, user: me }
+"#;
+    std::fs::write(&path, text).expect("write kubeconfig");
+    path
+}
