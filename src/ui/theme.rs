@@ -81,7 +81,7 @@ const LIGHT: Palette = Palette {
 
 /// Spacing and sizes shared by all screens.
 pub mod size {
-    pub const NAV_WIDTH: f32 = 188.0;
+    pub const NAV_WIDTH: f32 = 204.0;
     pub const TOP_BAR_HEIGHT: f32 = 40.0;
     pub const STATUS_BAR_HEIGHT: f32 = 24.0;
     pub const PAGE_MARGIN: i8 = 20;
