@@ -218,8 +218,7 @@ mod tests {
 
     #[test]
     fn context_choice_prefers_cli_then_last_used_then_current() {
-        let mut settings = Settings::default();
-        settings.last_context = Some("b".into());
+        let settings = Settings { last_context: Some("b".into()), ..Default::default() };
         let launch = LaunchOptions { context: Some("c".into()), ..Default::default() };
         let mut state = AppState::new(settings, launch);
         assert_eq!(state.selected_context(), None, "unknown until the kubeconfig is read");
@@ -228,8 +227,7 @@ mod tests {
         state.handle(Command::SelectContext("a".into()));
         assert_eq!(state.selected_context(), Some("a"));
 
-        let mut stale = Settings::default();
-        stale.last_context = Some("gone".into());
+        let stale = Settings { last_context: Some("gone".into()), ..Default::default() };
         let mut state = AppState::new(stale, LaunchOptions::default());
         state.apply(Event::Kubeconfig(Ok(summary(&["a"], "a"))));
         assert_eq!(state.selected_context(), Some("a"));
