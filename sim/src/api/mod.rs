@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod jsonpath;
 pub mod objects;
 pub mod openapi;
+pub mod protobuf;
 pub mod reviews;
 pub mod select;
 pub mod status;
@@ -309,6 +310,9 @@ async fn read_body(body: Incoming) -> Result<Bytes, ApiError> {
 pub fn decode_body(body: &[u8]) -> Result<Value, ApiError> {
     if body.is_empty() {
         return Err(ApiError::bad_request("the request body is empty"));
+    }
+    if protobuf::is_protobuf(body) {
+        return protobuf::decode_review(body).map_err(|e| ApiError::unsupported_media_type_message(e));
     }
     serde_json::from_slice(body).or_else(|json_err| {
         let text = std::str::from_utf8(body).map_err(|_| ApiError::bad_request(format!("invalid JSON: {json_err}")))?;
