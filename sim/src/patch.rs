@@ -459,12 +459,29 @@ pub fn server_side_apply(
     let mut entries = live.map(read_managed).unwrap_or_default();
     let empty = Value::Null;
     let live_value = live.unwrap_or(&empty);
+    // Upgrading from client-side apply: fields recorded in the last-applied annotation may be taken over
+    // without a conflict, as the real server allows
+    // (Only fields that still hold the value client-side apply wrote; a change by someone else since is a conflict.)
+    let last_applied_config = live_value
+        .pointer("/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration")
+        .and_then(Value::as_str)
+        .and_then(|text| serde_json::from_str::<Value>(text).ok())
+        .unwrap_or(Value::Null);
+    let last_applied: BTreeSet<FieldPath> = field_set(&last_applied_config)
+        .into_iter()
+        .filter(|p| value_at(&last_applied_config, p) == value_at(live_value, p))
+        .collect();
 
     let mut conflicts: Vec<(String, String)> = Vec::new();
+    let mut taken_over: BTreeSet<FieldPath> = BTreeSet::new();
     for entry in entries.iter().filter(|e| !(e.manager == manager && e.operation == "Apply")) {
         for path in new_fields.iter().filter(|p| entry.fields.contains(*p)) {
             if value_at(live_value, path) != value_at(applied, path) && path.last().is_some_and(|s| s != ".") {
-                conflicts.push((entry.manager.clone(), display_path(path)));
+                if last_applied.contains(path) {
+                    taken_over.insert(path.clone());
+                } else {
+                    conflicts.push((entry.manager.clone(), display_path(path)));
+                }
             }
         }
     }
@@ -495,10 +512,24 @@ pub fn server_side_apply(
             remove_at(&mut merged, path);
         }
     }
-    if force {
-        for e in entries.iter_mut().filter(|e| !(e.manager == manager && e.operation == "Apply")) {
+    for e in entries.iter_mut().filter(|e| !(e.manager == manager && e.operation == "Apply")) {
+        if force {
             e.fields.retain(|p| !new_fields.contains(p));
+        } else {
+            e.fields.retain(|p| !taken_over.contains(p));
         }
+    }
+    // kubectl's default server-side manager keeps the client-side annotation up to date, so a later
+    // client-side apply still works.
+    if manager == "kubectl"
+        && let Some(annotations) = merged.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut)
+        && annotations.contains_key("kubectl.kubernetes.io/last-applied-configuration")
+    {
+        let mut config = applied.clone();
+        if let Some(a) = config.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
+            a.remove("kubectl.kubernetes.io/last-applied-configuration");
+        }
+        annotations.insert("kubectl.kubernetes.io/last-applied-configuration".into(), Value::String(format!("{config}\n")));
     }
     entries.retain(|e| !(e.manager == manager && e.operation == "Apply" && e.subresource == subresource));
     entries.push(ManagedEntry {

@@ -315,8 +315,12 @@ fn write_update(
     if !causes.is_empty() {
         return Err(ApiError::invalid(&rt, &name, causes));
     }
+    // A client that rewrites managedFields itself (kubectl migrating client-side apply ownership, or clearing
+    // it) is taken at its word, as the real server does.
+    let client_set_managed = next.pointer("/metadata/managedFields") != existing.value.pointer("/metadata/managedFields");
     if let Some((manager, operation)) = track_manager
         && operation == "Update"
+        && !client_set_managed
     {
         patch::track_update(Some(&existing.value), &mut next, manager, &rt.api_version(), sub.unwrap_or_default(), &meta::now());
     }

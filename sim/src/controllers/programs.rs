@@ -162,7 +162,16 @@ impl Program {
                 let echo: Vec<String> = ws
                     .iter()
                     .position(|w| w == "echo")
-                    .map(|i| ws[i + 1..].iter().take_while(|w| !w.ends_with(';') && *w != "&&").cloned().collect::<Vec<_>>().join(" "))
+                    .map(|i| {
+                        let mut said = Vec::new();
+                        for w in ws[i + 1..].iter().take_while(|w| *w != "&&") {
+                            said.push(w.trim_end_matches(';').trim_matches(['"', '\'']).to_string());
+                            if w.ends_with(';') {
+                                break;
+                            }
+                        }
+                        said.join(" ")
+                    })
                     .into_iter()
                     .filter(|s| !s.is_empty())
                     .collect();

@@ -157,6 +157,17 @@ fn replica_service(k: &Kind, job: &Value, rtype: &str, index: i64) -> Value {
     })
 }
 
+/// Moves the condition describing the job's current state to the end, where clients (and the `State` printer
+/// column, `.status.conditions[-1:].type`) read it.
+fn current_condition_last(job: &mut Value, current: &str) {
+    if let Some(list) = job.pointer_mut("/status/conditions").and_then(Value::as_array_mut)
+        && let Some(i) = list.iter().position(|c| meta::str_at(c, "/type") == current)
+    {
+        let c = list.remove(i);
+        list.push(c);
+    }
+}
+
 pub fn reconcile(cluster: &Cluster) {
     let operator = operator_available(cluster);
     for k in &KINDS {
@@ -200,8 +211,12 @@ fn sync_job(cluster: &Cluster, k: &Kind, key: &ResourceKey, job: &Value) {
         }
         cluster.modify(key, &ns, &name, |j| {
             let before = j.get("status").cloned();
+            set_condition(j, "Created", "True", &format!("{label}Created"), &format!("{label} {name} is created."));
+            if j.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|c| c.iter().any(|c| meta::str_at(c, "/type") == "Running")) {
+                set_condition(j, "Running", "False", &format!("{label}Suspended"), &format!("{label} {name} is suspended."));
+            }
             set_condition(j, "Suspended", "True", &format!("{label}Suspended"), &format!("{label} {name} is suspended."));
-            set_condition(j, "Running", "False", &format!("{label}Suspended"), &format!("{label} {name} is suspended."));
+            current_condition_last(j, "Suspended");
             before.as_ref() != j.get("status")
         });
         return;
@@ -312,10 +327,12 @@ fn sync_job(cluster: &Cluster, k: &Kind, key: &ResourceKey, job: &Value) {
             None if any_running => set_condition(j, "Running", "True", &format!("{label}Running"), &format!("{label} {ns}/{name} is running.")),
             None => {}
         }
-        // Keep the last condition the current one, as clients read it.
-        if let Some(list) = j.pointer_mut("/status/conditions").and_then(Value::as_array_mut) {
-            list.sort_by_key(|c| (meta::str_at(c, "/status") == "True", meta::str_at(c, "/lastTransitionTime").to_string()));
-        }
+        let current = match &outcome {
+            Some((type_, _, _)) => type_,
+            None if any_running => "Running",
+            None => "Created",
+        };
+        current_condition_last(j, current);
         before.as_ref() != j.get("status")
     });
     if let Some((type_, reason, message)) = outcome {

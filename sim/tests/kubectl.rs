@@ -1,0 +1,230 @@
+//! Real kubectl against kubesim: the operations users run must behave as on a real cluster.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::{demo, fixture};
+
+const DEPLOYMENT: &str = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.27
+        ports: [{containerPort: 80}]
+"#;
+
+#[test]
+fn get_nodes_wide_shows_the_fleet() {
+    let sim = demo();
+    let out = sim.ok(&["get", "nodes", "-o", "wide"]);
+    let header = out.lines().next().unwrap_or_default();
+    for col in ["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "OS-IMAGE", "CONTAINER-RUNTIME"] {
+        assert!(header.contains(col), "missing column {col}: {header}");
+    }
+    assert!(out.contains("gpu-h100-1") && out.contains("control-plane") && out.contains("Ready"));
+    let labels = sim.ok(&["get", "node", "gpu-h100-1", "-o", "jsonpath={.metadata.labels.nvidia\\.com/gpu\\.product}"]);
+    assert_eq!(labels, "NVIDIA-H100-80GB-HBM3");
+}
+
+#[test]
+fn api_resources_and_discovery() {
+    let sim = demo();
+    let out = sim.ok(&["api-resources"]);
+    for line in ["pods ", "deployments ", "customresourcedefinitions ", "horizontalpodautoscalers "] {
+        assert!(out.contains(line), "api-resources lacks {line}");
+    }
+    let version = sim.ok(&["version", "-o", "json"]);
+    assert!(version.contains("\"serverVersion\""), "{version}");
+}
+
+#[test]
+fn apply_client_side_then_server_side_with_dry_run_and_diff() {
+    let sim = demo();
+    assert!(sim.apply_text(DEPLOYMENT, &[]).contains("deployment.apps/web created"));
+    assert!(sim.apply_text(DEPLOYMENT, &[]).contains("deployment.apps/web unchanged"));
+    let scaled = DEPLOYMENT.replace("replicas: 2", "replicas: 3");
+    assert!(sim.apply_text(&scaled, &["--dry-run=server"]).contains("configured (server dry run)"));
+    assert_eq!(sim.ok(&["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"]), "2", "dry run changes nothing");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("web.yaml");
+    std::fs::write(&path, &scaled).unwrap();
+    let path = path.display().to_string();
+    let diff = sim.kubectl(&["diff", "-f", &path]);
+    assert_eq!(diff.status.code(), Some(1), "diff exits 1 when there are differences");
+    let text = String::from_utf8_lossy(&diff.stdout);
+    assert!(text.contains("-  replicas: 2") && text.contains("+  replicas: 3"), "{text}");
+
+    assert!(sim.ok(&["apply", "--server-side", "-f", &path]).contains("serverside-applied"));
+    assert_eq!(sim.ok(&["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"]), "3");
+    // Another manager changes replicas; applying our value again is a conflict until forced.
+    sim.ok(&["scale", "deploy", "web", "--replicas=5"]);
+    let err = sim.fails(&["apply", "--server-side", "-f", &path]);
+    assert!(err.contains("conflict") && err.contains(".spec.replicas"), "{err}");
+    sim.ok(&["apply", "--server-side", "--force-conflicts", "-f", &path]);
+    assert_eq!(sim.ok(&["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"]), "3");
+
+    assert!(sim.ok(&["delete", "-f", &path]).contains("deleted"));
+    let err = sim.fails(&["get", "deploy", "web"]);
+    assert!(err.contains("deployments.apps \"web\" not found"), "{err}");
+}
+
+#[test]
+fn rollout_status_waits_for_the_deployment() {
+    let sim = demo();
+    sim.apply_text(DEPLOYMENT, &[]);
+    let out = sim.ok(&["rollout", "status", "deployment/web", "--timeout=60s"]);
+    assert!(out.contains("successfully rolled out"), "{out}");
+    sim.ok(&["set", "image", "deployment/web", "nginx=nginx:1.28"]);
+    let out = sim.ok(&["rollout", "status", "deployment/web", "--timeout=60s"]);
+    assert!(out.contains("successfully rolled out"), "{out}");
+    let images = sim.ok(&["get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.containers[0].image}"]);
+    assert!(images.split_whitespace().all(|i| i == "nginx:1.28"), "old pods remain: {images}");
+}
+
+#[test]
+fn get_pods_watch_sees_new_pods() {
+    let sim = demo();
+    let mut child = sim
+        .kubectl_cmd(&["get", "pods", "-n", "default", "-w", "--output-watch-events"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kubectl runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    sim.ok(&["run", "watched", "--image=busybox:1.37", "--restart=Never", "--", "sleep", "3"]);
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(line) => {
+                let running = line.contains("watched") && line.contains("Running");
+                seen.push(line);
+                if running {
+                    break;
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    assert!(seen.iter().any(|l| l.starts_with("ADDED") && l.contains("watched")), "{seen:#?}");
+    assert!(seen.iter().any(|l| l.starts_with("MODIFIED") && l.contains("Running")), "{seen:#?}");
+}
+
+#[test]
+fn logs_follow_streams_until_the_container_exits() {
+    let sim = demo();
+    sim.ok(&["run", "trainer", "--image=ghcr.io/acme/train:1", "--restart=Never", "--env=KUBESIM_EPOCH_SECONDS=1", "--", "--epochs=3", "--lr=0.01"]);
+    sim.ok(&["wait", "--for=condition=Ready", "pod/trainer", "--timeout=30s"]);
+    let logs = sim.ok(&["logs", "-f", "trainer"]);
+    assert!(logs.contains("epoch=1 loss=") && logs.contains("epoch=3 loss="), "{logs}");
+    assert!(logs.contains("Training finished after 3 epochs"), "{logs}");
+    let tail = sim.ok(&["logs", "trainer", "--tail=1"]);
+    assert_eq!(tail.trim(), "Training finished after 3 epochs");
+    sim.eventually(&["get", "pod", "trainer", "-o", "jsonpath={.status.phase}"], Duration::from_secs(10), |p| p == "Succeeded");
+}
+
+#[test]
+fn wait_for_job_completion_and_delete() {
+    let sim = demo();
+    let job = r#"{"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "hello", "namespace": "default"},
+        "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "hello", "image": "busybox:1.37",
+        "command": ["sh", "-c", "echo hello from a job; sleep 2"]}]}}}}"#;
+    sim.apply_text(job, &[]);
+    let out = sim.ok(&["wait", "--for=condition=complete", "job/hello", "--timeout=60s"]);
+    assert!(out.contains("condition met"), "{out}");
+    let logs = sim.ok(&["logs", "job/hello"]);
+    assert!(logs.contains("hello from a job"), "{logs}");
+    assert!(sim.ok(&["get", "job", "hello"]).contains("Complete"));
+    assert!(sim.ok(&["delete", "job", "hello"]).contains("deleted"));
+    sim.eventually(&["get", "pods", "-l", "job-name=hello", "-o", "name"], Duration::from_secs(20), |out| out.trim().is_empty());
+}
+
+#[test]
+fn auth_can_i_and_the_restricted_user() {
+    let sim = demo();
+    assert_eq!(sim.ok(&["auth", "can-i", "create", "pods"]).trim(), "yes");
+    let viewer = ["--context", "kubesim-viewer"];
+    let no = sim.kubectl(&[&viewer[..], &["auth", "can-i", "create", "pods"]].concat());
+    assert_eq!(String::from_utf8_lossy(&no.stdout).trim(), "no");
+    assert_eq!(sim.ok(&[&viewer[..], &["auth", "can-i", "list", "pods", "-A"]].concat()).trim(), "yes");
+    let err = sim.fails(&[&viewer[..], &["get", "nodes"]].concat());
+    assert!(err.contains("nodes is forbidden: User \"kubesim-viewer\" cannot list resource \"nodes\" in API group \"\" at the cluster scope"), "{err}");
+    let err = sim.fails(&[&viewer[..], &["delete", "deploy", "recsys-api", "-n", "ml-prod"]].concat());
+    assert!(err.contains("cannot delete resource \"deployments\" in API group \"apps\" in the namespace \"ml-prod\""), "{err}");
+    let whoami = sim.ok(&[&viewer[..], &["auth", "whoami"]].concat());
+    assert!(whoami.contains("kubesim-viewer"), "{whoami}");
+}
+
+#[test]
+fn gpu_pod_that_cannot_fit_explains_why() {
+    let sim = demo();
+    let out = sim.eventually(&["describe", "pod", "llm-finetune-70b", "-n", "ml-research"], Duration::from_secs(20), |d| d.contains("FailedScheduling"));
+    assert!(out.contains("0/11 nodes are available:") && out.contains("Insufficient nvidia.com/gpu"), "{out}");
+    assert!(out.contains("had untolerated taint {node-role.kubernetes.io/control-plane: }"), "{out}");
+}
+
+#[test]
+fn crd_and_custom_resources_round_trip() {
+    let sim = demo();
+    sim.ok(&["apply", "-f", &fixture("training-operator.yaml")]);
+    sim.ok(&["wait", "--for=condition=Established", "crd/tfjobs.kubeflow.org", "--timeout=30s"]);
+    assert!(sim.ok(&["api-resources", "--api-group=kubeflow.org"]).contains("tfjobs"));
+    let job = r#"{"apiVersion": "kubeflow.org/v1", "kind": "TFJob", "metadata": {"name": "idle", "namespace": "default", "labels": {"team": "a"}},
+        "spec": {"runPolicy": {"suspend": true}, "tfReplicaSpecs": {"Worker": {"replicas": 1, "template": {"spec": {"containers": [{"name": "tensorflow", "image": "tensorflow/tensorflow:2.16.1"}]}}}}}}"#;
+    sim.apply_text(job, &[]);
+    let table = sim.eventually(&["get", "tfjobs"], Duration::from_secs(20), |t| t.contains("Suspended"));
+    assert!(table.lines().next().is_some_and(|h| h.contains("STATE") && h.contains("AGE")), "{table}");
+    assert_eq!(sim.ok(&["get", "tfjob", "idle", "-o", "jsonpath={.metadata.labels.team}"]), "a");
+    sim.ok(&["label", "tfjob", "idle", "team=b", "--overwrite"]);
+    assert_eq!(sim.ok(&["get", "tfjob", "idle", "-o", "jsonpath={.metadata.labels.team}"]), "b");
+    sim.ok(&["delete", "crd", "tfjobs.kubeflow.org"]);
+    // kubectl's discovery cache may still know the resource; either way the server no longer serves it.
+    let err = sim.fails(&["get", "tfjobs"]);
+    assert!(err.contains("the server doesn't have a resource type \"tfjobs\"") || err.contains("the server could not find the requested resource"), "{err}");
+}
+
+#[test]
+fn tfjob_runs_to_succeeded() {
+    let sim = demo();
+    sim.ok(&["apply", "-f", &fixture("training-operator.yaml")]);
+    sim.ok(&["wait", "--for=condition=Established", "crd/tfjobs.kubeflow.org", "--timeout=30s"]);
+    sim.ok(&["rollout", "status", "deployment/training-operator", "-n", "kubeflow", "--timeout=60s"]);
+    sim.ok(&["apply", "-f", &fixture("tfjob.yaml")]);
+    sim.ok(&["wait", "--for=condition=Succeeded", "tfjob/mnist", "--timeout=90s"]);
+    let pods = sim.ok(&["get", "pods", "-l", "training.kubeflow.org/job-name=mnist", "-o", "name"]);
+    assert_eq!(pods.lines().count(), 2, "{pods}");
+    let tf_config = sim.ok(&["get", "pod", "mnist-worker-1", "-o", "jsonpath={.spec.containers[0].env[?(@.name==\"TF_CONFIG\")].value}"]);
+    assert!(tf_config.contains("\"task\":{\"index\":1,\"type\":\"worker\"}") || tf_config.contains("\"type\":\"worker\""), "{tf_config}");
+    let logs = sim.ok(&["logs", "mnist-worker-0"]);
+    assert!(logs.contains("epoch=3 loss="), "{logs}");
+    let status = sim.ok(&["get", "tfjob", "mnist", "-o", "jsonpath={.status.replicaStatuses.Worker.succeeded}"]);
+    assert_eq!(status, "2");
+}
