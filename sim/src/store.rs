@@ -100,6 +100,8 @@ struct Inner {
     rv: u64,
     collections: HashMap<ResourceKey, BTreeMap<ObjectKey, Arc<Stored>>>,
     history: VecDeque<Arc<Change>>,
+    /// The newest resourceVersion no longer in the history: watches from before it get `410 Gone`.
+    compacted_rv: u64,
 }
 
 /// The object store shared by the API and the controllers.
@@ -181,8 +183,10 @@ impl Store {
         previous: Option<Arc<Stored>>,
     ) {
         let change = Arc::new(Change { rv: object.rv, resource: resource.clone(), kind, object, previous });
-        if inner.history.len() == HISTORY {
-            inner.history.pop_front();
+        if inner.history.len() == HISTORY
+            && let Some(old) = inner.history.pop_front()
+        {
+            inner.compacted_rv = old.rv;
         }
         inner.history.push_back(change.clone());
         let _ = self.changes.send(change);
@@ -242,8 +246,7 @@ impl Store {
     pub fn watch_from(&self, rv: u64) -> Option<WatchStart> {
         let inner = self.read();
         let live = self.changes.subscribe();
-        let oldest = inner.history.front().map_or(inner.rv, |c| c.rv);
-        if rv + 1 < oldest && rv < inner.rv {
+        if rv < inner.compacted_rv {
             return None;
         }
         let start = inner.history.partition_point(|c| c.rv <= rv);
@@ -253,7 +256,9 @@ impl Store {
 
     /// Forgets the change history: watches from any earlier resourceVersion now get `410 Gone`.
     pub fn compact(&self) {
-        self.write().history.clear();
+        let mut inner = self.write();
+        inner.history.clear();
+        inner.compacted_rv = inner.rv;
     }
 
     /// A feed of every change, for controllers.

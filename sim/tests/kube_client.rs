@@ -1,0 +1,125 @@
+//! kube-rs against kubesim: typed clients, watches that resume and re-list after `410 Gone`, errors as `Status`.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use k8s_openapi::api::core::v1::{ConfigMap, Node, Pod};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use kube::runtime::{WatchStreamExt, reflector, watcher};
+use kube::{Client, Config};
+use kubesim::{FaultConfig, Fleet};
+
+async fn client(sim: &common::Sim) -> Client {
+    let kubeconfig = kube::config::Kubeconfig::read_from(sim.server.kubeconfig_path()).expect("kubeconfig");
+    let config = Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.expect("config");
+    Client::try_from(config).expect("client")
+}
+
+fn config_map(name: &str) -> ConfigMap {
+    serde_json::from_value(serde_json::json!({"metadata": {"name": name, "labels": {"suite": "watch"}}, "data": {"k": "v"}})).expect("configmap")
+}
+
+#[test]
+fn typed_list_get_and_errors() {
+    let sim = common::start(Fleet::Demo, 10.0);
+    sim.runtime.block_on(async {
+        let client = client(&sim).await;
+        let nodes: Api<Node> = Api::all(client.clone());
+        let list = nodes.list(&ListParams::default()).await.expect("list nodes");
+        assert_eq!(list.items.len(), 11);
+        let paged = nodes.list(&ListParams::default().limit(4)).await.expect("first page");
+        assert_eq!(paged.items.len(), 4);
+        assert!(paged.metadata.continue_.is_some());
+        assert_eq!(paged.metadata.remaining_item_count, Some(7));
+
+        let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+        cms.create(&PostParams::default(), &config_map("a")).await.expect("create");
+        let err = cms.create(&PostParams::default(), &config_map("a")).await.expect_err("duplicate");
+        let kube::Error::Api(status) = err else { panic!("{err:?}") };
+        assert_eq!((status.code, status.reason.as_str()), (409, "AlreadyExists"));
+        let err = cms.get("missing").await.expect_err("missing");
+        let kube::Error::Api(status) = err else { panic!("{err:?}") };
+        assert_eq!(status.code, 404);
+
+        let patch = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "applied"}, "data": {"x": "1"}});
+        let applied = cms.patch("applied", &PatchParams::apply("bosun"), &Patch::Apply(&patch)).await.expect("apply");
+        let managers: Vec<_> = applied.metadata.managed_fields.unwrap_or_default().into_iter().map(|m| m.manager.unwrap_or_default()).collect();
+        assert_eq!(managers, ["bosun"]);
+        cms.delete("applied", &DeleteParams::default()).await.expect("delete");
+    });
+}
+
+/// Watches that break and resources versions that expire must still converge on the server's state.
+#[test]
+fn watcher_survives_dropped_watches_and_410_gone() {
+    let sim = common::start(Fleet::Empty, 10.0);
+    sim.runtime.block_on(async {
+        let client = client(&sim).await;
+        let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+        let (reader, writer) = reflector::store::<ConfigMap>();
+        let stream = reflector(writer, watcher(cms.clone(), watcher::Config::default().labels("suite=watch")))
+            .default_backoff()
+            .applied_objects();
+        let task = tokio::spawn(async move {
+            futures_util::pin_mut!(stream);
+            while stream.next().await.is_some() {}
+        });
+        reader.wait_until_ready().await.expect("initial list");
+
+        for i in 0..5 {
+            cms.create(&PostParams::default(), &config_map(&format!("before-{i}"))).await.expect("create");
+        }
+        // Watches now drop every second; meanwhile the history is compacted so resuming gets 410 Gone.
+        sim.server.set_faults(FaultConfig { drop_watch_after_secs: 1, ..Default::default() });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sim.server.compact();
+        for i in 0..5 {
+            cms.create(&PostParams::default(), &config_map(&format!("after-{i}"))).await.expect("create");
+            cms.delete(&format!("before-{i}"), &DeleteParams::default()).await.expect("delete");
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        sim.server.compact();
+        cms.create(&PostParams::default(), &config_map("last")).await.expect("create");
+
+        let expected: BTreeSet<String> = cms
+            .list(&ListParams::default().labels("suite=watch"))
+            .await
+            .expect("list")
+            .items
+            .into_iter()
+            .filter_map(|c| c.metadata.name)
+            .collect();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let cached: BTreeSet<String> = reader.state().iter().filter_map(|c| c.metadata.name.clone()).collect();
+            if cached == expected {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "cache {cached:?} never converged on {expected:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        task.abort();
+    });
+}
+
+#[test]
+fn watch_from_an_expired_version_reports_410() {
+    let sim = common::start(Fleet::Empty, 10.0);
+    sim.runtime.block_on(async {
+        let client = client(&sim).await;
+        let pods: Api<Pod> = Api::namespaced(client, "default");
+        let rv = pods.list(&ListParams::default()).await.expect("list").metadata.resource_version.expect("rv");
+        sim.server.compact();
+        let cms: Api<ConfigMap> = Api::namespaced(client(&sim).await, "default");
+        cms.create(&PostParams::default(), &config_map("bump")).await.expect("create");
+        sim.server.compact();
+        let stream = pods.watch(&Default::default(), &rv).await.expect("watch starts");
+        futures_util::pin_mut!(stream);
+        let first = stream.next().await.expect("an event").expect("a decodable event");
+        let kube::api::WatchEvent::Error(status) = first else { panic!("expected an ERROR event, got {first:?}") };
+        assert_eq!((status.code, status.reason.as_str()), (410, "Expired"));
+    });
+}
