@@ -110,10 +110,10 @@ fn watch_from_an_expired_version_reports_410() {
     let sim = common::start(Fleet::Empty, 10.0);
     sim.runtime.block_on(async {
         let client = client(&sim).await;
-        let pods: Api<Pod> = Api::namespaced(client, "default");
+        let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
         let rv = pods.list(&ListParams::default()).await.expect("list").metadata.resource_version.expect("rv");
         sim.server.compact();
-        let cms: Api<ConfigMap> = Api::namespaced(client(&sim).await, "default");
+        let cms: Api<ConfigMap> = Api::namespaced(client, "default");
         cms.create(&PostParams::default(), &config_map("bump")).await.expect("create");
         sim.server.compact();
         let stream = pods.watch(&Default::default(), &rv).await.expect("watch starts");
