@@ -9,6 +9,7 @@ pub mod backend;
 pub mod charts;
 pub mod cli;
 pub mod cluster;
+pub mod demo;
 pub mod settings;
 pub mod state;
 pub mod tone;
@@ -16,8 +17,17 @@ pub mod ui;
 
 use anyhow::Context as _;
 
-/// Runs the desktop app until its window closes.
-pub fn run_gui(launch: state::LaunchOptions, config_dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+/// Runs the desktop app until its window closes; with `demo`, against a built-in simulated cluster.
+pub fn run_gui(
+    mut launch: state::LaunchOptions,
+    config_dir: Option<std::path::PathBuf>,
+    demo: bool,
+) -> anyhow::Result<()> {
+    let demo_cluster = if demo { Some(demo::DemoCluster::start()?) } else { None };
+    if let Some(cluster) = &demo_cluster {
+        launch.kubeconfig = Some(cluster.kubeconfig_path());
+        launch.context = Some(cluster.context().to_string());
+    }
     let store = match config_dir {
         Some(dir) => settings::SettingsStore::in_dir(dir),
         None => settings::SettingsStore::from_env()?,

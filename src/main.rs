@@ -25,6 +25,6 @@ fn main() -> ExitCode {
 fn run(args: Args) -> anyhow::Result<()> {
     let config = args.into_config()?;
     match config.mode {
-        Mode::Gui(launch) => bosun::run_gui(launch, config.config_dir),
+        Mode::Gui { launch, demo } => bosun::run_gui(launch, config.config_dir, demo),
     }
 }

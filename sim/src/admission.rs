@@ -73,9 +73,10 @@ pub fn validate(rt: &ResourceType, obj: &Value) -> Vec<Cause> {
                 causes.push(Cause::required("spec.selector"));
             }
             validate_pod_spec(obj.pointer("/spec/template/spec"), "spec.template.spec", &mut causes);
-            if let (Some(sel), Some(labels)) =
-                (obj.pointer("/spec/selector/matchLabels").and_then(Value::as_object), obj.pointer("/spec/template/metadata/labels"))
-            {
+            if let (Some(sel), Some(labels)) = (
+                obj.pointer("/spec/selector/matchLabels").and_then(Value::as_object),
+                obj.pointer("/spec/template/metadata/labels"),
+            ) {
                 let matches = sel.iter().all(|(k, v)| labels.get(k) == Some(v));
                 if !matches {
                     causes.push(Cause::invalid(
@@ -91,7 +92,11 @@ pub fn validate(rt: &ResourceType, obj: &Value) -> Vec<Cause> {
                 for (i, p) in ports.iter().enumerate() {
                     let port = meta::int_at(p, "/port");
                     if !(1..=65535).contains(&port) {
-                        causes.push(Cause::invalid(&format!("spec.ports[{i}].port"), &port.to_string(), "must be between 1 and 65535, inclusive"));
+                        causes.push(Cause::invalid(
+                            &format!("spec.ports[{i}].port"),
+                            &port.to_string(),
+                            "must be between 1 and 65535, inclusive",
+                        ));
                     }
                 }
             }
@@ -224,9 +229,10 @@ pub fn apply_defaults(rt: &ResourceType, obj: &mut Value) {
             obj["status"] = json!({"phase": "Active"});
             let name = meta::name(obj).to_string();
             obj_mut(obj, "metadata");
-            let labels = obj.pointer_mut("/metadata").and_then(Value::as_object_mut).map(|m| {
-                m.entry("labels").or_insert(json!({}))
-            });
+            let labels = obj
+                .pointer_mut("/metadata")
+                .and_then(Value::as_object_mut)
+                .map(|m| m.entry("labels").or_insert(json!({})));
             if let Some(Value::Object(l)) = labels {
                 l.insert("kubernetes.io/metadata.name".into(), json!(name));
             }
@@ -256,7 +262,11 @@ pub fn apply_defaults(rt: &ResourceType, obj: &mut Value) {
             set_default(spec, "replicas", json!(1));
             set_default(spec, "revisionHistoryLimit", json!(10));
             set_default(spec, "progressDeadlineSeconds", json!(600));
-            set_default(spec, "strategy", json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}));
+            set_default(
+                spec,
+                "strategy",
+                json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}),
+            );
             default_template(obj, "Always");
         }
         ("apps", "replicasets" | "statefulsets") => {
@@ -264,7 +274,11 @@ pub fn apply_defaults(rt: &ResourceType, obj: &mut Value) {
             if rt.plural == "statefulsets" {
                 let spec = obj_mut(obj, "spec");
                 set_default(spec, "podManagementPolicy", json!("OrderedReady"));
-                set_default(spec, "updateStrategy", json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}));
+                set_default(
+                    spec,
+                    "updateStrategy",
+                    json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}),
+                );
                 set_default(spec, "revisionHistoryLimit", json!(10));
             }
             default_template(obj, "Always");
@@ -272,7 +286,11 @@ pub fn apply_defaults(rt: &ResourceType, obj: &mut Value) {
         ("apps", "daemonsets") => {
             let spec = obj_mut(obj, "spec");
             set_default(spec, "revisionHistoryLimit", json!(10));
-            set_default(spec, "updateStrategy", json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}));
+            set_default(
+                spec,
+                "updateStrategy",
+                json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}),
+            );
             default_template(obj, "Always");
         }
         ("batch", "jobs") => {
@@ -381,13 +399,15 @@ pub fn prepare_update(rt: &ResourceType, old: &Value, new: &mut Value, subresour
     }
     if rt.group.is_empty() && rt.plural == "pods" {
         // A pod's spec is immutable apart from a few fields; keep the scheduled node and defaults.
-        if let (Some(node), Some(spec)) = (old.pointer("/spec/nodeName").cloned(), new.get_mut("spec").and_then(Value::as_object_mut)) {
+        if let (Some(node), Some(spec)) =
+            (old.pointer("/spec/nodeName").cloned(), new.get_mut("spec").and_then(Value::as_object_mut))
+        {
             spec.entry("nodeName").or_insert(node);
         }
     }
     apply_defaults_on_update(rt, new);
-    let spec_changed = old.get("spec") != new.get("spec")
-        || (rt.custom && strip_meta_status(old) != strip_meta_status(new));
+    let spec_changed =
+        old.get("spec") != new.get("spec") || (rt.custom && strip_meta_status(old) != strip_meta_status(new));
     let generation = meta::int_at(old, "/metadata/generation");
     if generation > 0 || spec_changed {
         let next = if spec_changed { generation.max(0) + 1 } else { generation };

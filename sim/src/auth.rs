@@ -159,9 +159,9 @@ pub fn rule_allows(rule: &Value, attrs: &Attributes) -> bool {
     }
     if let Some(path) = &attrs.path {
         return rule.get("nonResourceURLs").and_then(Value::as_array).is_some_and(|urls| {
-            urls.iter().filter_map(Value::as_str).any(|u| {
-                u == "*" || u == path || u.strip_suffix('*').is_some_and(|prefix| path.starts_with(prefix))
-            })
+            urls.iter()
+                .filter_map(Value::as_str)
+                .any(|u| u == "*" || u == path || u.strip_suffix('*').is_some_and(|prefix| path.starts_with(prefix)))
         });
     }
     let resource = if attrs.subresource.is_empty() {

@@ -62,9 +62,9 @@ impl Cluster {
     pub fn resource_type(&self, obj: &Value) -> Result<Arc<ResourceType>, ApiError> {
         let api_version = meta::str_at(obj, "/apiVersion");
         let kind = meta::str_at(obj, "/kind");
-        self.registry
-            .find_kind(api_version, kind)
-            .ok_or_else(|| ApiError::bad_request(format!("no kind \"{kind}\" is registered for version \"{api_version}\"")))
+        self.registry.find_kind(api_version, kind).ok_or_else(|| {
+            ApiError::bad_request(format!("no kind \"{kind}\" is registered for version \"{api_version}\""))
+        })
     }
 
     /// Creates an object as a controller would (no authorization, defaults applied).
@@ -99,7 +99,13 @@ impl Cluster {
     }
 
     /// Reads, changes and writes an object, retrying on conflicts. `change` returns false to skip the write.
-    pub fn modify(&self, key: &ResourceKey, ns: &str, name: &str, mut change: impl FnMut(&mut Value) -> bool) -> Option<Arc<Stored>> {
+    pub fn modify(
+        &self,
+        key: &ResourceKey,
+        ns: &str,
+        name: &str,
+        mut change: impl FnMut(&mut Value) -> bool,
+    ) -> Option<Arc<Stored>> {
         for _ in 0..5 {
             let current = self.store.get(key, ns, name)?;
             let mut next = current.value.clone();

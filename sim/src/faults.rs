@@ -56,7 +56,11 @@ impl Faults {
     /// Fails a request at the configured rate. Health checks are never failed.
     pub fn maybe_fail(&self, path: &str) -> Result<(), ApiError> {
         let c = self.get();
-        if c.error_rate <= 0.0 || path.starts_with("/healthz") || path.starts_with("/readyz") || path.starts_with("/kubesim") {
+        if c.error_rate <= 0.0
+            || path.starts_with("/healthz")
+            || path.starts_with("/readyz")
+            || path.starts_with("/kubesim")
+        {
             return Ok(());
         }
         if fastrand::f64() >= c.error_rate {

@@ -58,7 +58,16 @@ struct NodeSpec {
 
 impl NodeSpec {
     fn cpu(name: String, cpu: u32, memory_gi: u32, zone: &'static str) -> Self {
-        Self { name, cpu, memory_gi, instance_type: "n2-standard-32", zone, labels: Vec::new(), taints: Vec::new(), devices: Vec::new() }
+        Self {
+            name,
+            cpu,
+            memory_gi,
+            instance_type: "n2-standard-32",
+            zone,
+            labels: Vec::new(),
+            taints: Vec::new(),
+            devices: Vec::new(),
+        }
     }
 
     fn nvidia(name: String, gpu: Gpu, count: u32, instance_type: &'static str, zone: &'static str) -> Self {
@@ -129,7 +138,12 @@ fn demo_nodes() -> Vec<NodeSpec> {
     fpga.devices.push(("fpga.intel.com/af-695.d84.aVKNtusxV3qMNmj5-qCB9thCTcSko8QT-J5DNoP5BAs".into(), 2));
     nodes.push(fpga);
     for i in 1..=3 {
-        nodes.push(NodeSpec::cpu(format!("cpu-{i}"), 32, 128, ["us-central1-a", "us-central1-b", "us-central1-c"][i % 3]));
+        nodes.push(NodeSpec::cpu(
+            format!("cpu-{i}"),
+            32,
+            128,
+            ["us-central1-a", "us-central1-b", "us-central1-c"][i % 3],
+        ));
     }
     nodes
 }
@@ -155,9 +169,7 @@ fn node_object(spec: &NodeSpec, index: usize) -> Value {
     let memory_ki = u64::from(spec.memory_gi) * 1024 * 1024;
     let reserved_ki = (memory_ki / 50).max(512 * 1024);
     let now = crate::meta::now();
-    let condition = |type_: &str, status: &str, reason: &str, message: &str| {
-        json!({"type": type_, "status": status, "reason": reason, "message": message, "lastHeartbeatTime": now, "lastTransitionTime": now})
-    };
+    let condition = |type_: &str, status: &str, reason: &str, message: &str| json!({"type": type_, "status": status, "reason": reason, "message": message, "lastHeartbeatTime": now, "lastTransitionTime": now});
     let mut node = json!({
         "apiVersion": "v1",
         "kind": "Node",
@@ -240,7 +252,7 @@ pub fn populate(cluster: &Cluster, fleet: &Fleet, seed: u64) {
         Fleet::Demo => demo_nodes(),
         Fleet::Empty => {
             let mut cp = NodeSpec::cpu("kubesim-control-plane".into(), 8, 32, "us-central1-a");
-                    cp.labels.push(("node-role.kubernetes.io/control-plane".into(), String::new()));
+            cp.labels.push(("node-role.kubernetes.io/control-plane".into(), String::new()));
             vec![cp, NodeSpec::cpu("worker-1".into(), 16, 64, "us-central1-a")]
         }
         Fleet::Scale { nodes, .. } => (0..*nodes)
@@ -249,7 +261,12 @@ pub fn populate(cluster: &Cluster, fleet: &Fleet, seed: u64) {
                     let gpu = if i % 10 == 0 { H100 } else { A100 };
                     NodeSpec::nvidia(format!("node-{i:05}"), gpu, 8, "a3-highgpu-8g", "us-central1-a")
                 } else {
-                    NodeSpec::cpu(format!("node-{i:05}"), 64, 256, ["us-central1-a", "us-central1-b", "us-central1-c"][i % 3])
+                    NodeSpec::cpu(
+                        format!("node-{i:05}"),
+                        64,
+                        256,
+                        ["us-central1-a", "us-central1-b", "us-central1-c"][i % 3],
+                    )
                 }
             })
             .collect(),

@@ -42,10 +42,9 @@ impl Logs {
     pub fn append(&self, ns: &str, pod: &str, container: &str, text: impl Into<String>) {
         let line = LogLine { time: jiff::Timestamp::now().to_string(), text: text.into() };
         self.with(|m| {
-            let log = m.entry(key(ns, pod, container)).or_insert_with(|| ContainerLog {
-                lines: Vec::new(),
-                live: broadcast::channel(1024).0,
-            });
+            let log = m
+                .entry(key(ns, pod, container))
+                .or_insert_with(|| ContainerLog { lines: Vec::new(), live: broadcast::channel(1024).0 });
             if log.lines.len() == MAX_LINES {
                 log.lines.remove(0);
             }
@@ -64,7 +63,12 @@ impl Logs {
     }
 
     /// The lines so far and, for following, a feed of new ones (`None` marks the end).
-    pub fn read(&self, ns: &str, pod: &str, container: &str) -> Option<(Vec<LogLine>, broadcast::Receiver<Option<LogLine>>)> {
+    pub fn read(
+        &self,
+        ns: &str,
+        pod: &str,
+        container: &str,
+    ) -> Option<(Vec<LogLine>, broadcast::Receiver<Option<LogLine>>)> {
         self.with(|m| m.get(&key(ns, pod, container)).map(|log| (log.lines.clone(), log.live.subscribe())))
     }
 

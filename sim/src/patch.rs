@@ -22,9 +22,18 @@ pub enum ListKind {
 /// The merge semantics of the list at `field`, given the name of the field that holds the list's parent.
 pub fn list_kind(parent: &str, field: &str) -> ListKind {
     match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes" | "imagePullSecrets"
-        | "ephemeralContainerStatuses" | "containerStatuses" | "initContainerStatuses" => ListKind::Map(&["name"]),
-        "ports" if parent == "containers" || parent == "initContainers" => ListKind::Map(&["containerPort", "protocol"]),
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
+        | "imagePullSecrets"
+        | "ephemeralContainerStatuses"
+        | "containerStatuses"
+        | "initContainerStatuses" => ListKind::Map(&["name"]),
+        "ports" if parent == "containers" || parent == "initContainers" => {
+            ListKind::Map(&["containerPort", "protocol"])
+        }
         "ports" => ListKind::Map(&["port", "protocol"]),
         "volumeMounts" => ListKind::Map(&["mountPath"]),
         "volumeDevices" => ListKind::Map(&["devicePath"]),
@@ -59,7 +68,9 @@ pub fn json_patch(target: &Value, patch: &Value) -> Result<Value, PatchError> {
     let ops: json_patch::Patch =
         serde_json::from_value(patch.clone()).map_err(|e| PatchError::Invalid(format!("invalid JSON patch: {e}")))?;
     let mut out = target.clone();
-    json_patch::patch(&mut out, &ops).map_err(|e| PatchError::Invalid(format!("the server rejected our request due to an error in our request: {e}")))?;
+    json_patch::patch(&mut out, &ops).map_err(|e| {
+        PatchError::Invalid(format!("the server rejected our request due to an error in our request: {e}"))
+    })?;
     Ok(out)
 }
 
@@ -505,9 +516,8 @@ pub fn server_side_apply(
         .map(|e| e.fields.clone())
         .unwrap_or_default();
     for path in previous.difference(&new_fields) {
-        let owned_elsewhere = entries
-            .iter()
-            .any(|e| !(e.manager == manager && e.operation == "Apply") && e.fields.contains(path));
+        let owned_elsewhere =
+            entries.iter().any(|e| !(e.manager == manager && e.operation == "Apply") && e.fields.contains(path));
         if !owned_elsewhere {
             remove_at(&mut merged, path);
         }
@@ -529,7 +539,8 @@ pub fn server_side_apply(
         if let Some(a) = config.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
             a.remove("kubectl.kubernetes.io/last-applied-configuration");
         }
-        annotations.insert("kubectl.kubernetes.io/last-applied-configuration".into(), Value::String(format!("{config}\n")));
+        annotations
+            .insert("kubectl.kubernetes.io/last-applied-configuration".into(), Value::String(format!("{config}\n")));
     }
     entries.retain(|e| !(e.manager == manager && e.operation == "Apply" && e.subresource == subresource));
     entries.push(ManagedEntry {
@@ -546,14 +557,18 @@ pub fn server_side_apply(
 
 /// Records field ownership for an ordinary write (create, update, patch): the manager takes the fields whose
 /// values it changed, and fields that disappeared are no longer owned by anyone.
-pub fn track_update(old: Option<&Value>, new: &mut Value, manager: &str, api_version: &str, subresource: &str, now: &str) {
+pub fn track_update(
+    old: Option<&Value>,
+    new: &mut Value,
+    manager: &str,
+    api_version: &str,
+    subresource: &str,
+    now: &str,
+) {
     let mut entries = old.map(read_managed).unwrap_or_default();
     let current = field_set(new);
-    let changed: BTreeSet<FieldPath> = current
-        .iter()
-        .filter(|p| old.is_none_or(|o| value_at(o, p) != value_at(new, p)))
-        .cloned()
-        .collect();
+    let changed: BTreeSet<FieldPath> =
+        current.iter().filter(|p| old.is_none_or(|o| value_at(o, p) != value_at(new, p))).cloned().collect();
     for e in entries.iter_mut() {
         e.fields.retain(|p| current.contains(p));
         if e.manager != manager || e.operation != "Update" {
@@ -561,7 +576,10 @@ pub fn track_update(old: Option<&Value>, new: &mut Value, manager: &str, api_ver
         }
     }
     if !changed.is_empty() {
-        match entries.iter_mut().find(|e| e.manager == manager && e.operation == "Update" && e.subresource == subresource) {
+        match entries
+            .iter_mut()
+            .find(|e| e.manager == manager && e.operation == "Update" && e.subresource == subresource)
+        {
             Some(e) => {
                 e.fields.extend(changed);
                 e.time = now.to_string();
@@ -630,11 +648,13 @@ mod tests {
         scaled["spec"]["replicas"] = json!(5);
         track_update(Some(&created), &mut scaled, "kubectl-scale", "apps/v1", "", "t");
         // Bosun applies its replica count again: a conflict on .spec.replicas.
-        let err = server_side_apply(Some(&scaled), &deploy("nginx:1", 2), "bosun", false, "apps/v1", "", "t").unwrap_err();
+        let err =
+            server_side_apply(Some(&scaled), &deploy("nginx:1", 2), "bosun", false, "apps/v1", "", "t").unwrap_err();
         let PatchError::Conflicts { fields, .. } = &err else { panic!("{err:?}") };
         assert_eq!(fields, &vec![("kubectl-scale".to_string(), ".spec.replicas".to_string())]);
         assert!(err.to_string().starts_with("Apply failed with 1 conflict: conflict with \"kubectl-scale\""));
-        let forced = server_side_apply(Some(&scaled), &deploy("nginx:1", 2), "bosun", true, "apps/v1", "", "t").unwrap();
+        let forced =
+            server_side_apply(Some(&scaled), &deploy("nginx:1", 2), "bosun", true, "apps/v1", "", "t").unwrap();
         assert_eq!(forced["spec"]["replicas"], 2);
         // Applying the same value another manager owns is not a conflict.
         assert!(server_side_apply(Some(&scaled), &deploy("nginx:1", 5), "bosun", false, "apps/v1", "", "t").is_ok());

@@ -145,7 +145,15 @@ const BUILTINS: &[Builtin] = &[
     kind("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, &[], &[]),
     kind("networking.k8s.io", "v1", "Ingress", "ingresses", true, &["ing"], &["status"]),
     kind("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, &["netpol"], &[]),
-    kind("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, &["crd", "crds"], &["status"]),
+    kind(
+        "apiextensions.k8s.io",
+        "v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        false,
+        &["crd", "crds"],
+        &["status"],
+    ),
     review("authorization.k8s.io", "SelfSubjectAccessReview", "selfsubjectaccessreviews"),
     review("authorization.k8s.io", "SelfSubjectRulesReview", "selfsubjectrulesreviews"),
     review("authorization.k8s.io", "SubjectAccessReview", "subjectaccessreviews"),
@@ -158,8 +166,15 @@ fn builtin_types() -> Vec<ResourceType> {
         .iter()
         .map(|b| {
             let categories = match b.plural {
-                "pods" | "services" | "deployments" | "replicasets" | "daemonsets" | "statefulsets" | "jobs"
-                | "cronjobs" | "horizontalpodautoscalers" => vec!["all".to_string()],
+                "pods"
+                | "services"
+                | "deployments"
+                | "replicasets"
+                | "daemonsets"
+                | "statefulsets"
+                | "jobs"
+                | "cronjobs"
+                | "horizontalpodautoscalers" => vec!["all".to_string()],
                 _ => Vec::new(),
             };
             let verbs: &[&str] = if b.create_only { &["create"] } else { ALL_VERBS };
@@ -271,10 +286,16 @@ pub fn types_from_crd(crd: &Value) -> Result<Vec<ResourceType>, String> {
     let namespaced = match scope {
         "Namespaced" => true,
         "Cluster" => false,
-        other => return Err(format!("spec.scope: Unsupported value: \"{other}\": supported values: \"Cluster\", \"Namespaced\"")),
+        other => {
+            return Err(format!(
+                "spec.scope: Unsupported value: \"{other}\": supported values: \"Cluster\", \"Namespaced\""
+            ));
+        }
     };
     let strings = |v: Option<&Value>| -> Vec<String> {
-        v.and_then(Value::as_array).map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+        v.and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
     };
     let versions = spec.get("versions").and_then(Value::as_array).ok_or("spec.versions: Required value")?;
     let mut types = Vec::new();
@@ -364,7 +385,9 @@ mod tests {
 
     #[test]
     fn crd_errors_name_the_field() {
-        let err = types_from_crd(&json!({"spec": {"group": "x", "names": {"plural": "a", "kind": "A"}, "scope": "Global"}})).unwrap_err();
+        let err =
+            types_from_crd(&json!({"spec": {"group": "x", "names": {"plural": "a", "kind": "A"}, "scope": "Global"}}))
+                .unwrap_err();
         assert!(err.contains("spec.scope"), "{err}");
     }
 }

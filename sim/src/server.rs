@@ -138,27 +138,41 @@ pub async fn start(config: Config) -> Result<ServerHandle, StartError> {
     let base_url = format!("{scheme}://127.0.0.1:{}", local.port());
 
     let tokens = Tokens::generate();
-    let cluster = Arc::new(Cluster::new(tokens.clone(), Faults::new(config.faults.clone()), local.to_string(), config.time_scale));
+    let cluster = Arc::new(Cluster::new(
+        tokens.clone(),
+        Faults::new(config.faults.clone()),
+        local.to_string(),
+        config.time_scale,
+    ));
     fleet::populate(&cluster, &config.fleet, config.seed);
 
-    let kubeconfig = kubeconfig::render(&base_url, tls.as_ref().map(|t| t.ca_pem.as_str()), &tokens.admin, &tokens.viewer);
+    let kubeconfig =
+        kubeconfig::render(&base_url, tls.as_ref().map(|t| t.ca_pem.as_str()), &tokens.admin, &tokens.viewer);
     let (kubeconfig_path, tempdir) = match &config.kubeconfig_out {
         Some(path) => (path.clone(), None),
         None => {
-            let dir = tempfile::tempdir().map_err(|source| StartError::Kubeconfig { path: PathBuf::from("(temp)"), source })?;
+            let dir = tempfile::tempdir()
+                .map_err(|source| StartError::Kubeconfig { path: PathBuf::from("(temp)"), source })?;
             (dir.path().join("kubeconfig"), Some(dir))
         }
     };
     if let Some(parent) = kubeconfig_path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|source| StartError::Kubeconfig { path: kubeconfig_path.clone(), source })?;
+        std::fs::create_dir_all(parent)
+            .map_err(|source| StartError::Kubeconfig { path: kubeconfig_path.clone(), source })?;
     }
-    std::fs::write(&kubeconfig_path, &kubeconfig).map_err(|source| StartError::Kubeconfig { path: kubeconfig_path.clone(), source })?;
+    std::fs::write(&kubeconfig_path, &kubeconfig)
+        .map_err(|source| StartError::Kubeconfig { path: kubeconfig_path.clone(), source })?;
 
     let (shutdown, shutdown_rx) = watch::channel(false);
     if config.controllers {
         controllers::spawn_all(cluster.clone(), shutdown_rx.clone());
     }
-    tokio::spawn(accept_loop(listener, cluster.clone(), tls.map(|t| tokio_rustls::TlsAcceptor::from(t.server_config)), shutdown_rx));
+    tokio::spawn(accept_loop(
+        listener,
+        cluster.clone(),
+        tls.map(|t| tokio_rustls::TlsAcceptor::from(t.server_config)),
+        shutdown_rx,
+    ));
     tracing::info!(url = %base_url, kubeconfig = %kubeconfig_path.display(), "kubesim is serving");
     Ok(ServerHandle { cluster, base_url, kubeconfig_path, kubeconfig, shutdown, _tempdir: tempdir })
 }

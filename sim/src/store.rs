@@ -216,7 +216,8 @@ impl Store {
     ) -> Result<Arc<Stored>, StoreError> {
         let mut inner = self.write();
         let key = key_of(&value);
-        let existing = inner.collections.get(resource).and_then(|c| c.get(&key)).cloned().ok_or(StoreError::NotFound)?;
+        let existing =
+            inner.collections.get(resource).and_then(|c| c.get(&key)).cloned().ok_or(StoreError::NotFound)?;
         if expected_rv.is_some_and(|rv| rv != existing.rv) {
             return Err(StoreError::Conflict);
         }

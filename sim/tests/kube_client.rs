@@ -19,7 +19,10 @@ async fn client(sim: &common::Sim) -> Client {
 }
 
 fn config_map(name: &str) -> ConfigMap {
-    serde_json::from_value(serde_json::json!({"metadata": {"name": name, "labels": {"suite": "watch"}}, "data": {"k": "v"}})).expect("configmap")
+    serde_json::from_value(
+        serde_json::json!({"metadata": {"name": name, "labels": {"suite": "watch"}}, "data": {"k": "v"}}),
+    )
+    .expect("configmap")
 }
 
 #[test]

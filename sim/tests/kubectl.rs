@@ -141,14 +141,25 @@ fn get_pods_watch_sees_new_pods() {
 #[test]
 fn logs_follow_streams_until_the_container_exits() {
     let sim = demo();
-    sim.ok(&["run", "trainer", "--image=ghcr.io/acme/train:1", "--restart=Never", "--env=KUBESIM_EPOCH_SECONDS=1", "--", "--epochs=3", "--lr=0.01"]);
+    sim.ok(&[
+        "run",
+        "trainer",
+        "--image=ghcr.io/acme/train:1",
+        "--restart=Never",
+        "--env=KUBESIM_EPOCH_SECONDS=1",
+        "--",
+        "--epochs=3",
+        "--lr=0.01",
+    ]);
     sim.ok(&["wait", "--for=condition=Ready", "pod/trainer", "--timeout=30s"]);
     let logs = sim.ok(&["logs", "-f", "trainer"]);
     assert!(logs.contains("epoch=1 loss=") && logs.contains("epoch=3 loss="), "{logs}");
     assert!(logs.contains("Training finished after 3 epochs"), "{logs}");
     let tail = sim.ok(&["logs", "trainer", "--tail=1"]);
     assert_eq!(tail.trim(), "Training finished after 3 epochs");
-    sim.eventually(&["get", "pod", "trainer", "-o", "jsonpath={.status.phase}"], Duration::from_secs(10), |p| p == "Succeeded");
+    sim.eventually(&["get", "pod", "trainer", "-o", "jsonpath={.status.phase}"], Duration::from_secs(10), |p| {
+        p == "Succeeded"
+    });
 }
 
 #[test]
@@ -164,7 +175,9 @@ fn wait_for_job_completion_and_delete() {
     assert!(logs.contains("hello from a job"), "{logs}");
     assert!(sim.ok(&["get", "job", "hello"]).contains("Complete"));
     assert!(sim.ok(&["delete", "job", "hello"]).contains("deleted"));
-    sim.eventually(&["get", "pods", "-l", "job-name=hello", "-o", "name"], Duration::from_secs(20), |out| out.trim().is_empty());
+    sim.eventually(&["get", "pods", "-l", "job-name=hello", "-o", "name"], Duration::from_secs(20), |out| {
+        out.trim().is_empty()
+    });
 }
 
 #[test]
@@ -178,7 +191,10 @@ fn auth_can_i_and_the_restricted_user() {
     let err = sim.fails(&[&viewer[..], &["get", "nodes"]].concat());
     assert!(err.contains("nodes is forbidden: User \"kubesim-viewer\" cannot list resource \"nodes\" in API group \"\" at the cluster scope"), "{err}");
     let err = sim.fails(&[&viewer[..], &["delete", "deploy", "recsys-api", "-n", "ml-prod"]].concat());
-    assert!(err.contains("cannot delete resource \"deployments\" in API group \"apps\" in the namespace \"ml-prod\""), "{err}");
+    assert!(
+        err.contains("cannot delete resource \"deployments\" in API group \"apps\" in the namespace \"ml-prod\""),
+        "{err}"
+    );
     let whoami = sim.ok(&[&viewer[..], &["auth", "whoami"]].concat());
     assert!(whoami.contains("kubesim-viewer"), "{whoami}");
 }
@@ -186,7 +202,10 @@ fn auth_can_i_and_the_restricted_user() {
 #[test]
 fn gpu_pod_that_cannot_fit_explains_why() {
     let sim = demo();
-    let out = sim.eventually(&["describe", "pod", "llm-finetune-70b", "-n", "ml-research"], Duration::from_secs(20), |d| d.contains("FailedScheduling"));
+    let out =
+        sim.eventually(&["describe", "pod", "llm-finetune-70b", "-n", "ml-research"], Duration::from_secs(20), |d| {
+            d.contains("FailedScheduling")
+        });
     assert!(out.contains("0/11 nodes are available:") && out.contains("Insufficient nvidia.com/gpu"), "{out}");
     assert!(out.contains("had untolerated taint {node-role.kubernetes.io/control-plane: }"), "{out}");
 }
@@ -208,7 +227,11 @@ fn crd_and_custom_resources_round_trip() {
     sim.ok(&["delete", "crd", "tfjobs.kubeflow.org"]);
     // kubectl's discovery cache may still know the resource; either way the server no longer serves it.
     let err = sim.fails(&["get", "tfjobs"]);
-    assert!(err.contains("the server doesn't have a resource type \"tfjobs\"") || err.contains("the server could not find the requested resource"), "{err}");
+    assert!(
+        err.contains("the server doesn't have a resource type \"tfjobs\"")
+            || err.contains("the server could not find the requested resource"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -221,8 +244,17 @@ fn tfjob_runs_to_succeeded() {
     sim.ok(&["wait", "--for=condition=Succeeded", "tfjob/mnist", "--timeout=90s"]);
     let pods = sim.ok(&["get", "pods", "-l", "training.kubeflow.org/job-name=mnist", "-o", "name"]);
     assert_eq!(pods.lines().count(), 2, "{pods}");
-    let tf_config = sim.ok(&["get", "pod", "mnist-worker-1", "-o", "jsonpath={.spec.containers[0].env[?(@.name==\"TF_CONFIG\")].value}"]);
-    assert!(tf_config.contains("\"task\":{\"index\":1,\"type\":\"worker\"}") || tf_config.contains("\"type\":\"worker\""), "{tf_config}");
+    let tf_config = sim.ok(&[
+        "get",
+        "pod",
+        "mnist-worker-1",
+        "-o",
+        "jsonpath={.spec.containers[0].env[?(@.name==\"TF_CONFIG\")].value}",
+    ]);
+    assert!(
+        tf_config.contains("\"task\":{\"index\":1,\"type\":\"worker\"}") || tf_config.contains("\"type\":\"worker\""),
+        "{tf_config}"
+    );
     let logs = sim.ok(&["logs", "mnist-worker-0"]);
     assert!(logs.contains("epoch=3 loss="), "{logs}");
     let status = sim.ok(&["get", "tfjob", "mnist", "-o", "jsonpath={.status.replicaStatuses.Worker.succeeded}"]);

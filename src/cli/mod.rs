@@ -22,6 +22,9 @@ pub struct Args {
     /// The namespace to show (default: the context's namespace).
     #[arg(long, short = 'n', value_name = "NS")]
     pub namespace: Option<String>,
+    /// Start with the built-in demo cluster (a simulated GPU lab) instead of a kubeconfig.
+    #[arg(long, conflicts_with_all = ["kubeconfig", "context"])]
+    pub demo: bool,
     /// Folder for Bosun's settings (default: the platform's config folder, e.g. ~/.config/bosun).
     #[arg(long, value_name = "DIR", env = crate::settings::CONFIG_DIR_ENV)]
     pub config_dir: Option<PathBuf>,
@@ -30,7 +33,7 @@ pub struct Args {
 /// What to run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
-    Gui(LaunchOptions),
+    Gui { launch: LaunchOptions, demo: bool },
 }
 
 /// Validated command line.
@@ -49,7 +52,7 @@ impl Args {
             );
         }
         let launch = LaunchOptions { kubeconfig: self.kubeconfig, context: self.context, namespace: self.namespace };
-        Ok(Config { mode: Mode::Gui(launch), config_dir: self.config_dir })
+        Ok(Config { mode: Mode::Gui { launch, demo: self.demo }, config_dir: self.config_dir })
     }
 }
 
@@ -70,10 +73,18 @@ mod tests {
     fn flags_become_launch_options() {
         let args = Args::try_parse_from(["bosun", "--kubeconfig", "/k", "--context", "prod", "-n", "ml"]).unwrap();
         let config = args.into_config().unwrap();
-        let Mode::Gui(launch) = config.mode;
+        let Mode::Gui { launch, demo } = config.mode;
+        assert!(!demo);
         assert_eq!(launch.kubeconfig, Some(PathBuf::from("/k")));
         assert_eq!(launch.context.as_deref(), Some("prod"));
         assert_eq!(launch.namespace.as_deref(), Some("ml"));
+    }
+
+    #[test]
+    fn demo_excludes_an_explicit_kubeconfig() {
+        assert!(Args::try_parse_from(["bosun", "--demo", "--kubeconfig", "/k"]).is_err());
+        let config = Args::try_parse_from(["bosun", "--demo"]).unwrap().into_config().unwrap();
+        assert!(matches!(config.mode, Mode::Gui { demo: true, .. }));
     }
 
     #[test]

@@ -120,7 +120,8 @@ mod tests {
     fn core_list_has_pods_and_their_subresources() {
         let reg = Registry::default();
         let list = resource_list(&reg, "", "v1").unwrap();
-        let names: Vec<&str> = list["resources"].as_array().unwrap().iter().filter_map(|r| r["name"].as_str()).collect();
+        let names: Vec<&str> =
+            list["resources"].as_array().unwrap().iter().filter_map(|r| r["name"].as_str()).collect();
         assert!(names.contains(&"pods") && names.contains(&"pods/log") && names.contains(&"nodes/status"));
         assert!(resource_list(&reg, "nope", "v1").is_none());
         let groups = group_list(&reg);

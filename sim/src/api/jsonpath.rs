@@ -60,12 +60,10 @@ pub fn select<'a>(value: &'a Value, path: &str) -> Vec<&'a Value> {
                 }
                 (Step::LastSlice, Value::Array(a)) => next.extend(a.last()),
                 (Step::All, Value::Array(a)) => next.extend(a.iter()),
-                (Step::Filter(k, want), Value::Array(a)) => next.extend(a.iter().filter(|item| {
-                    match item.get(k) {
-                        Some(Value::String(s)) => s == want,
-                        Some(other) => other.to_string() == *want,
-                        None => false,
-                    }
+                (Step::Filter(k, want), Value::Array(a)) => next.extend(a.iter().filter(|item| match item.get(k) {
+                    Some(Value::String(s)) => s == want,
+                    Some(other) => other.to_string() == *want,
+                    None => false,
                 })),
                 _ => {}
             }

@@ -100,7 +100,8 @@ fn get(cluster: &Cluster, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
 pub fn selectors(ctx: &Ctx) -> Result<(LabelSelector, FieldSelector), ApiError> {
     let labels = LabelSelector::parse(ctx.query.get("labelSelector").unwrap_or_default())
         .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
-    let fields = FieldSelector::parse(ctx.query.get("fieldSelector").unwrap_or_default()).map_err(ApiError::bad_request)?;
+    let fields =
+        FieldSelector::parse(ctx.query.get("fieldSelector").unwrap_or_default()).map_err(ApiError::bad_request)?;
     Ok((labels, fields))
 }
 
@@ -144,7 +145,8 @@ fn list(cluster: &Cluster, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
         && let Some(last) = page.last()
     {
         let token = ContinueToken { rv: list_rv, start: format!("{}/{}", last.namespace(), last.name()) };
-        let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).unwrap_or_default());
+        let encoded =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).unwrap_or_default());
         meta["continue"] = json!(encoded);
         meta["remainingItemCount"] = json!(items.len() - end);
     }
@@ -189,7 +191,10 @@ fn check_type(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
     }
     let kind = meta::str_at(obj, "/kind");
     if !kind.is_empty() && kind != rt.kind {
-        return Err(ApiError::bad_request(format!("the kind in the data ({kind}) does not match the expected kind ({})", rt.kind)));
+        return Err(ApiError::bad_request(format!(
+            "the kind in the data ({kind}) does not match the expected kind ({})",
+            rt.kind
+        )));
     }
     if !obj.is_object() {
         return Err(ApiError::bad_request("the body must be a JSON object"));
@@ -274,7 +279,11 @@ fn create_object(cluster: &Cluster, ctx: &Ctx, mut obj: Value, track: bool) -> R
         if cluster.store.get(&rt.key(), ctx.target.ns(), &name).is_some() {
             return Err(ApiError::already_exists(&rt, &name));
         }
-        return Ok(Arc::new(Stored { rv: 0, json: Bytes::from(serde_json::to_vec(&obj).unwrap_or_default()), value: obj }));
+        return Ok(Arc::new(Stored {
+            rv: 0,
+            json: Bytes::from(serde_json::to_vec(&obj).unwrap_or_default()),
+            value: obj,
+        }));
     }
     let stored = cluster.store.create(&rt.key(), obj).map_err(|e| store_error(&rt, &name, e))?;
     hooks::after_write(cluster, &rt, &stored);
@@ -308,7 +317,11 @@ fn write_update(
         )));
     }
     if meta::uid(&next) != meta::uid(&existing.value) && !meta::uid(&next).is_empty() {
-        return Err(ApiError::conflict(&rt, &name, "Precondition failed: UID in precondition does not match the UID of the object"));
+        return Err(ApiError::conflict(
+            &rt,
+            &name,
+            "Precondition failed: UID in precondition does not match the UID of the object",
+        ));
     }
     admission::prepare_update(&rt, &existing.value, &mut next, sub);
     let causes = admission::validate(&rt, &next);
@@ -317,15 +330,27 @@ fn write_update(
     }
     // A client that rewrites managedFields itself (kubectl migrating client-side apply ownership, or clearing
     // it) is taken at its word, as the real server does.
-    let client_set_managed = next.pointer("/metadata/managedFields") != existing.value.pointer("/metadata/managedFields");
+    let client_set_managed =
+        next.pointer("/metadata/managedFields") != existing.value.pointer("/metadata/managedFields");
     if let Some((manager, operation)) = track_manager
         && operation == "Update"
         && !client_set_managed
     {
-        patch::track_update(Some(&existing.value), &mut next, manager, &rt.api_version(), sub.unwrap_or_default(), &meta::now());
+        patch::track_update(
+            Some(&existing.value),
+            &mut next,
+            manager,
+            &rt.api_version(),
+            sub.unwrap_or_default(),
+            &meta::now(),
+        );
     }
     if ctx.query.dry_run() {
-        return Ok(Arc::new(Stored { rv: existing.rv, json: Bytes::from(serde_json::to_vec(&next).unwrap_or_default()), value: next }));
+        return Ok(Arc::new(Stored {
+            rv: existing.rv,
+            json: Bytes::from(serde_json::to_vec(&next).unwrap_or_default()),
+            value: next,
+        }));
     }
     // An object being deleted goes once its last finalizer is removed.
     let finalizers_left = next.pointer("/metadata/finalizers").and_then(Value::as_array).is_some_and(|f| !f.is_empty());
@@ -344,7 +369,9 @@ fn write_update(
 fn body_rv(obj: &Value) -> Result<Option<u64>, ApiError> {
     match obj.pointer("/metadata/resourceVersion").and_then(Value::as_str) {
         None | Some("") => Ok(None),
-        Some(rv) => rv.parse().map(Some).map_err(|_| ApiError::bad_request(format!("invalid resourceVersion \"{rv}\""))),
+        Some(rv) => {
+            rv.parse().map(Some).map_err(|_| ApiError::bad_request(format!("invalid resourceVersion \"{rv}\"")))
+        }
     }
 }
 
@@ -404,7 +431,9 @@ fn patch(cluster: &Cluster, ctx: &Ctx, body: &[u8]) -> Result<Response<Body>, Ap
     }
     let existing = load(cluster, ctx)?;
     let next = match content_type.as_str() {
-        "application/json-patch+json" => patch::json_patch(&existing.value, &patch_doc).map_err(|e| ApiError::invalid_patch(&e))?,
+        "application/json-patch+json" => {
+            patch::json_patch(&existing.value, &patch_doc).map_err(|e| ApiError::invalid_patch(&e))?
+        }
         "application/merge-patch+json" => patch::merge_patch(&existing.value, &patch_doc),
         "application/strategic-merge-patch+json" => {
             if rt.custom {
@@ -467,7 +496,10 @@ fn delete_options(ctx: &Ctx, body: &[u8]) -> DeleteOptions {
         .map(str::to_string)
         .or_else(|| (doc.get("orphanDependents") == Some(&json!(true))).then(|| "Orphan".to_string()))
         .unwrap_or_else(|| "Background".into());
-    let grace = doc.get("gracePeriodSeconds").and_then(Value::as_i64).or(ctx.query.get("gracePeriodSeconds").and_then(|g| g.parse().ok()));
+    let grace = doc
+        .get("gracePeriodSeconds")
+        .and_then(Value::as_i64)
+        .or(ctx.query.get("gracePeriodSeconds").and_then(|g| g.parse().ok()));
     DeleteOptions {
         propagation,
         grace,
@@ -478,15 +510,28 @@ fn delete_options(ctx: &Ctx, body: &[u8]) -> DeleteOptions {
 
 /// Deletes one object by the rules of the real server: finalizers and graceful pod termination delay the removal;
 /// propagation decides what happens to dependents.
-fn delete_object(cluster: &Cluster, ctx: &Ctx, existing: &Stored, opts: &DeleteOptions) -> Result<(u16, Value), ApiError> {
+fn delete_object(
+    cluster: &Cluster,
+    ctx: &Ctx,
+    existing: &Stored,
+    opts: &DeleteOptions,
+) -> Result<(u16, Value), ApiError> {
     let rt = ctx.target.rt.clone();
     let key = rt.key();
     let (ns, name) = (existing.namespace().to_string(), existing.name().to_string());
     if opts.precondition_uid.as_deref().is_some_and(|u| u != meta::uid(&existing.value)) {
-        return Err(ApiError::conflict(&rt, &name, "Precondition failed: UID in precondition does not match the UID of the object"));
+        return Err(ApiError::conflict(
+            &rt,
+            &name,
+            "Precondition failed: UID in precondition does not match the UID of the object",
+        ));
     }
     if opts.precondition_rv.as_deref().is_some_and(|rv| rv != existing.rv.to_string()) {
-        return Err(ApiError::conflict(&rt, &name, "Precondition failed: ResourceVersion in precondition does not match the ResourceVersion of the object"));
+        return Err(ApiError::conflict(
+            &rt,
+            &name,
+            "Precondition failed: ResourceVersion in precondition does not match the ResourceVersion of the object",
+        ));
     }
     if ctx.query.dry_run() {
         return Ok((200, existing.value.clone()));
@@ -505,9 +550,12 @@ fn delete_object(cluster: &Cluster, ctx: &Ctx, existing: &Stored, opts: &DeleteO
         // The namespace controller removes the "kubernetes" finalizer once the contents are gone.
         finalizers.retain(|f| f != "kubernetes");
     }
-    let is_running_pod = rt.group.is_empty() && rt.plural == "pods" && !meta::str_at(&existing.value, "/spec/nodeName").is_empty();
+    let is_running_pod =
+        rt.group.is_empty() && rt.plural == "pods" && !meta::str_at(&existing.value, "/spec/nodeName").is_empty();
     let grace = opts.grace.unwrap_or_else(|| meta::int_at(&existing.value, "/spec/terminationGracePeriodSeconds"));
-    let graceful = is_running_pod && grace > 0 && !matches!(meta::str_at(&existing.value, "/status/phase"), "Succeeded" | "Failed");
+    let graceful = is_running_pod
+        && grace > 0
+        && !matches!(meta::str_at(&existing.value, "/status/phase"), "Succeeded" | "Failed");
     if !finalizers.is_empty() || graceful {
         let now = meta::now();
         let updated = cluster.modify(&key, &ns, &name, |obj| {
@@ -582,14 +630,20 @@ fn update_scale(cluster: &Cluster, ctx: &Ctx, verb: &str, body: &[u8]) -> Result
         doc
     } else {
         match ctx.content_type().split(';').next().unwrap_or_default().trim() {
-            "application/json-patch+json" => patch::json_patch(&scale, &doc).map_err(|e| ApiError::invalid_patch(&e))?,
+            "application/json-patch+json" => {
+                patch::json_patch(&scale, &doc).map_err(|e| ApiError::invalid_patch(&e))?
+            }
             "application/strategic-merge-patch+json" => patch::strategic_merge(&scale, &doc),
             _ => patch::merge_patch(&scale, &doc),
         }
     };
     let replicas = next_scale.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(0);
     if replicas < 0 {
-        return Err(ApiError::invalid(&ctx.target.rt, ctx.target.name(), vec![Cause::invalid("spec.replicas", &replicas.to_string(), "must be greater than or equal to 0")]));
+        return Err(ApiError::invalid(
+            &ctx.target.rt,
+            ctx.target.name(),
+            vec![Cause::invalid("spec.replicas", &replicas.to_string(), "must be greater than or equal to 0")],
+        ));
     }
     let mut next = existing.value.clone();
     next["spec"]["replicas"] = json!(replicas);
@@ -619,12 +673,19 @@ fn bind(cluster: &Cluster, ctx: &Ctx, body: &[u8]) -> Result<Response<Body>, Api
         pod["spec"]["nodeName"] = json!(node);
         true
     });
-    Ok(json_response(201, &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201})))
+    Ok(json_response(
+        201,
+        &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
+    ))
 }
 
 fn evict(cluster: &Cluster, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let existing = load(cluster, ctx)?;
-    let opts = DeleteOptions { propagation: "Background".into(), grace: None, precondition_uid: None, precondition_rv: None };
+    let opts =
+        DeleteOptions { propagation: "Background".into(), grace: None, precondition_uid: None, precondition_rv: None };
     delete_object(cluster, ctx, &existing, &opts)?;
-    Ok(json_response(201, &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201})))
+    Ok(json_response(
+        201,
+        &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
+    ))
 }

@@ -37,8 +37,14 @@ fn query_param(name: &str, description: &str) -> Value {
 fn write_params() -> Vec<Value> {
     vec![
         query_param("dryRun", "When present, indicates that modifications should not be persisted."),
-        query_param("fieldManager", "fieldManager is a name associated with the actor or entity that is making these changes."),
-        query_param("fieldValidation", "fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields."),
+        query_param(
+            "fieldManager",
+            "fieldManager is a name associated with the actor or entity that is making these changes.",
+        ),
+        query_param(
+            "fieldValidation",
+            "fieldValidation instructs the server on how to handle objects in the request containing unknown or duplicate fields.",
+        ),
     ]
 }
 
@@ -71,7 +77,8 @@ fn patch_types(rt: &ResourceType) -> Vec<&'static str> {
 }
 
 fn paths_for(rt: &ResourceType, paths: &mut BTreeMap<String, Value>) {
-    let base = if rt.group.is_empty() { format!("/api/{}", rt.version) } else { format!("/apis/{}/{}", rt.group, rt.version) };
+    let base =
+        if rt.group.is_empty() { format!("/api/{}", rt.version) } else { format!("/apis/{}/{}", rt.group, rt.version) };
     let collection = if rt.namespaced {
         format!("{base}/namespaces/{{namespace}}/{}", rt.plural)
     } else {
@@ -79,7 +86,10 @@ fn paths_for(rt: &ResourceType, paths: &mut BTreeMap<String, Value>) {
     };
     let id = format!("{}{}", rt.kind, rt.version);
     if rt.verbs == ["create"] {
-        paths.insert(collection, json!({"post": operation(rt, "post", &format!("create{id}"), write_params(), &["application/json"])}));
+        paths.insert(
+            collection,
+            json!({"post": operation(rt, "post", &format!("create{id}"), write_params(), &["application/json"])}),
+        );
         return;
     }
     paths.insert(
@@ -191,6 +201,9 @@ mod tests {
         assert_eq!(patch["x-kubernetes-group-version-kind"]["kind"], "Deployment");
         assert!(patch["parameters"].as_array().unwrap().iter().any(|p| p["name"] == "fieldValidation"));
         assert!(patch["requestBody"]["content"].get("application/apply-patch+yaml").is_some());
-        assert_eq!(doc["components"]["schemas"]["apps.v1.Deployment"]["x-kubernetes-group-version-kind"][0]["kind"], "Deployment");
+        assert_eq!(
+            doc["components"]["schemas"]["apps.v1.Deployment"]["x-kubernetes-group-version-kind"][0]["kind"],
+            "Deployment"
+        );
     }
 }

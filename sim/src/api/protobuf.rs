@@ -84,7 +84,8 @@ fn string_fields(buf: &[u8], names: &[(u64, &str)]) -> Option<Map<String, Value>
 /// Decodes a protobuf-encoded review into its JSON form, or explains why not.
 pub fn decode_review(body: &[u8]) -> Result<Value, String> {
     let unknown = fields(body.get(MAGIC.len()..).unwrap_or_default()).ok_or("malformed protobuf envelope")?;
-    let type_meta = bytes_of(&unknown, 1).and_then(|b| string_fields(b, &[(1, "apiVersion"), (2, "kind")])).unwrap_or_default();
+    let type_meta =
+        bytes_of(&unknown, 1).and_then(|b| string_fields(b, &[(1, "apiVersion"), (2, "kind")])).unwrap_or_default();
     let kind = type_meta.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
     let raw = bytes_of(&unknown, 2).ok_or("protobuf envelope without an object")?;
     let object = fields(raw).ok_or("malformed protobuf object")?;
@@ -94,8 +95,19 @@ pub fn decode_review(body: &[u8]) -> Result<Value, String> {
             let spec = fields(spec_bytes).ok_or("malformed spec")?;
             let mut out = Map::new();
             if let Some(ra) = bytes_of(&spec, 1) {
-                let attrs = string_fields(ra, &[(1, "namespace"), (2, "verb"), (3, "group"), (4, "version"), (5, "resource"), (6, "subresource"), (7, "name")])
-                    .ok_or("malformed resourceAttributes")?;
+                let attrs = string_fields(
+                    ra,
+                    &[
+                        (1, "namespace"),
+                        (2, "verb"),
+                        (3, "group"),
+                        (4, "version"),
+                        (5, "resource"),
+                        (6, "subresource"),
+                        (7, "name"),
+                    ],
+                )
+                .ok_or("malformed resourceAttributes")?;
                 out.insert("resourceAttributes".into(), Value::Object(attrs));
             }
             if let Some(nra) = bytes_of(&spec, 2) {
@@ -104,11 +116,15 @@ pub fn decode_review(body: &[u8]) -> Result<Value, String> {
             }
             Value::Object(out)
         }
-        "SelfSubjectRulesReview" => Value::Object(string_fields(spec_bytes, &[(1, "namespace")]).ok_or("malformed spec")?),
+        "SelfSubjectRulesReview" => {
+            Value::Object(string_fields(spec_bytes, &[(1, "namespace")]).ok_or("malformed spec")?)
+        }
         "SelfSubjectReview" => json!({}),
         other => return Err(format!("protobuf encoding of {other} is not supported by this server; send JSON")),
     };
-    Ok(json!({"apiVersion": type_meta.get("apiVersion").cloned().unwrap_or(Value::Null), "kind": kind, "metadata": {}, "spec": spec}))
+    Ok(
+        json!({"apiVersion": type_meta.get("apiVersion").cloned().unwrap_or(Value::Null), "kind": kind, "metadata": {}, "spec": spec}),
+    )
 }
 
 #[cfg(test)]
@@ -130,7 +146,10 @@ mod tests {
         let body = [MAGIC.to_vec(), field(1, &type_meta), field(2, &object)].concat();
         assert!(is_protobuf(&body));
         let review = decode_review(&body).unwrap();
-        assert_eq!(review["spec"]["resourceAttributes"], json!({"namespace": "default", "verb": "create", "resource": "pods"}));
+        assert_eq!(
+            review["spec"]["resourceAttributes"],
+            json!({"namespace": "default", "verb": "create", "resource": "pods"})
+        );
         assert_eq!(review["kind"], "SelfSubjectAccessReview");
     }
 }

@@ -37,7 +37,11 @@ fn user_info(user: &User) -> Value {
 fn access_status(cluster: &Cluster, user: &User, attrs: &Attributes) -> Value {
     let allowed = auth::authorize(&cluster.store, user, attrs);
     let reason = if allowed {
-        if user.is_master() { "allowed by the system:masters group".to_string() } else { format!("RBAC: allowed by ClusterRoleBinding \"{}\"", auth::VIEWER_ROLE) }
+        if user.is_master() {
+            "allowed by the system:masters group".to_string()
+        } else {
+            format!("RBAC: allowed by ClusterRoleBinding \"{}\"", auth::VIEWER_ROLE)
+        }
     } else {
         String::new()
     };
@@ -92,7 +96,8 @@ pub fn create(cluster: &Cluster, ctx: &Ctx, body: &[u8]) -> Result<Response<Body
                     .collect()
             };
             let non_resource = json!([{"verbs": ["get"], "nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/"]}]);
-            review["status"] = json!({"resourceRules": resource_rules, "nonResourceRules": non_resource, "incomplete": false});
+            review["status"] =
+                json!({"resourceRules": resource_rules, "nonResourceRules": non_resource, "incomplete": false});
         }
         "SelfSubjectReview" => {
             review["status"] = json!({"userInfo": user_info(&ctx.user)});
@@ -100,7 +105,9 @@ pub fn create(cluster: &Cluster, ctx: &Ctx, body: &[u8]) -> Result<Response<Body
         "TokenReview" => {
             let token = meta::str_at(&spec, "/token");
             review["status"] = match cluster.tokens.authenticate(token) {
-                Some(user) => json!({"authenticated": true, "user": user_info(&user), "audiences": ["https://kubernetes.default.svc"]}),
+                Some(user) => {
+                    json!({"authenticated": true, "user": user_info(&user), "audiences": ["https://kubernetes.default.svc"]})
+                }
                 None => json!({"authenticated": false, "error": "invalid bearer token"}),
             };
         }

@@ -36,7 +36,8 @@ fn split_top_level(s: &str) -> Vec<&str> {
 }
 
 fn parse_set(s: &str) -> Result<Vec<String>, String> {
-    let inner = s.trim().strip_prefix('(').and_then(|s| s.strip_suffix(')')).ok_or(format!("expected a (set) in {s:?}"))?;
+    let inner =
+        s.trim().strip_prefix('(').and_then(|s| s.strip_suffix(')')).ok_or(format!("expected a (set) in {s:?}"))?;
     Ok(inner.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect())
 }
 

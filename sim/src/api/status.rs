@@ -25,7 +25,11 @@ pub struct Cause {
 
 impl Cause {
     pub fn invalid(field: &str, value: &str, detail: &str) -> Self {
-        Self { field: field.into(), reason: "FieldValueInvalid", message: format!("Invalid value: \"{value}\": {detail}") }
+        Self {
+            field: field.into(),
+            reason: "FieldValueInvalid",
+            message: format!("Invalid value: \"{value}\": {detail}"),
+        }
     }
 
     pub fn required(field: &str) -> Self {
@@ -144,7 +148,13 @@ impl ApiError {
     }
 
     pub fn unsupported_media_type(content_type: &str) -> Self {
-        Self::new(415, "UnsupportedMediaType", format!("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got {content_type})"))
+        Self::new(
+            415,
+            "UnsupportedMediaType",
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got {content_type})"
+            ),
+        )
     }
 
     pub fn unsupported_media_type_message(message: impl Into<String>) -> Self {
@@ -156,7 +166,11 @@ impl ApiError {
     }
 
     pub fn too_many_requests(retry_after: u64) -> Self {
-        let mut e = Self::new(429, "TooManyRequests", "the server has received too many requests and has asked us to try again later");
+        let mut e = Self::new(
+            429,
+            "TooManyRequests",
+            "the server has received too many requests and has asked us to try again later",
+        );
         e.retry_after = Some(retry_after);
         e
     }

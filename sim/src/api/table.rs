@@ -13,7 +13,12 @@ use crate::registry::ResourceType;
 struct Col(&'static str, &'static str, i64, &'static str);
 
 const NAME: Col = Col("Name", "string", 0, "Name must be unique within a namespace.");
-const AGE: Col = Col("Age", "string", 0, "CreationTimestamp is a timestamp representing the server time when this object was created.");
+const AGE: Col = Col(
+    "Age",
+    "string",
+    0,
+    "CreationTimestamp is a timestamp representing the server time when this object was created.",
+);
 
 fn columns_for(rt: &ResourceType) -> Vec<Col> {
     match (rt.group.as_str(), rt.plural.as_str()) {
@@ -48,10 +53,17 @@ fn columns_for(rt: &ResourceType) -> Vec<Col> {
             Col("External-IP", "string", 0, "The external IP of the service."),
             Col("Port(s)", "string", 0, "The ports of the service."),
             AGE,
-            Col("Selector", "string", 1, "Route service traffic to pods with label keys and values matching this selector."),
+            Col(
+                "Selector",
+                "string",
+                1,
+                "Route service traffic to pods with label keys and values matching this selector.",
+            ),
         ],
         ("", "configmaps") => vec![NAME, Col("Data", "integer", 0, "Number of keys"), AGE],
-        ("", "secrets") => vec![NAME, Col("Type", "string", 0, "The type of secret"), Col("Data", "integer", 0, "Number of keys"), AGE],
+        ("", "secrets") => {
+            vec![NAME, Col("Type", "string", 0, "The type of secret"), Col("Data", "integer", 0, "Number of keys"), AGE]
+        }
         ("", "events") => vec![
             Col("Last Seen", "string", 0, "Time when this Event was last observed."),
             Col("Type", "string", 0, "Type of this event (Normal, Warning)."),
@@ -71,8 +83,18 @@ fn columns_for(rt: &ResourceType) -> Vec<Col> {
         ("apps", "deployments") => vec![
             NAME,
             Col("Ready", "string", 0, "Number of the pod with ready state"),
-            Col("Up-to-date", "integer", 0, "Total number of non-terminated pods targeted by this deployment that have the desired template spec."),
-            Col("Available", "integer", 0, "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment."),
+            Col(
+                "Up-to-date",
+                "integer",
+                0,
+                "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
+            ),
+            Col(
+                "Available",
+                "integer",
+                0,
+                "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+            ),
             AGE,
             Col("Containers", "string", 1, "Names of each container in the template."),
             Col("Images", "string", 1, "Images referenced by each container in the template."),
@@ -92,17 +114,37 @@ fn columns_for(rt: &ResourceType) -> Vec<Col> {
             NAME,
             Col("Desired", "integer", 0, "The desired number of nodes that should be running the daemon pod."),
             Col("Current", "integer", 0, "The number of nodes that are running at least 1 daemon pod."),
-            Col("Ready", "integer", 0, "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready."),
+            Col(
+                "Ready",
+                "integer",
+                0,
+                "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.",
+            ),
             Col("Up-to-date", "integer", 0, "The total number of nodes that are running updated daemon pod."),
-            Col("Available", "integer", 0, "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available."),
-            Col("Node Selector", "string", 0, "NodeSelector is a selector which must be true for the pod to fit on a node."),
+            Col(
+                "Available",
+                "integer",
+                0,
+                "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available.",
+            ),
+            Col(
+                "Node Selector",
+                "string",
+                0,
+                "NodeSelector is a selector which must be true for the pod to fit on a node.",
+            ),
             AGE,
         ],
         ("apps", "statefulsets") => vec![NAME, Col("Ready", "string", 0, "Number of the pod with ready state"), AGE],
         ("batch", "jobs") => vec![
             NAME,
             Col("Status", "string", 0, "Status of the job."),
-            Col("Completions", "string", 0, "The desired number of successfully finished pods the job should be run with."),
+            Col(
+                "Completions",
+                "string",
+                0,
+                "The desired number of successfully finished pods the job should be run with.",
+            ),
             Col("Duration", "string", 0, "Time required to complete the job."),
             AGE,
         ],
@@ -224,9 +266,9 @@ fn selector_text(obj: &Value) -> String {
 }
 
 fn condition_true(obj: &Value, kind: &str) -> bool {
-    obj.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|c| {
-        c.iter().any(|c| str_at(c, "/type") == kind && str_at(c, "/status") == "True")
-    })
+    obj.pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .is_some_and(|c| c.iter().any(|c| str_at(c, "/type") == kind && str_at(c, "/status") == "True"))
 }
 
 fn job_status(job: &Value) -> String {
@@ -310,7 +352,9 @@ fn cells_for(rt: &ResourceType, o: &Value) -> Vec<Value> {
                 .pointer("/status/loadBalancer/ingress/0/ip")
                 .and_then(Value::as_str)
                 .map(str::to_string)
-                .unwrap_or_else(|| if str_at(o, "/spec/type") == "LoadBalancer" { "<pending>".into() } else { "<none>".into() });
+                .unwrap_or_else(|| {
+                    if str_at(o, "/spec/type") == "LoadBalancer" { "<pending>".into() } else { "<none>".into() }
+                });
             vec![
                 name,
                 json!(str_at(o, "/spec/type")),
@@ -328,11 +372,8 @@ fn cells_for(rt: &ResourceType, o: &Value) -> Vec<Value> {
                 .into_iter()
                 .find(|t| !t.is_empty())
                 .unwrap_or_default();
-            let object = format!(
-                "{}/{}",
-                str_at(o, "/involvedObject/kind").to_lowercase(),
-                str_at(o, "/involvedObject/name")
-            );
+            let object =
+                format!("{}/{}", str_at(o, "/involvedObject/kind").to_lowercase(), str_at(o, "/involvedObject/name"));
             vec![
                 json!(human_duration(seconds_since(last))),
                 json!(str_at(o, "/type")),
@@ -346,15 +387,24 @@ fn cells_for(rt: &ResourceType, o: &Value) -> Vec<Value> {
             json!(str_at(o, "/status/phase")),
             json!(str_at(o, "/spec/volumeName")),
             json!(str_at(o, "/status/capacity/storage")),
-            json!(o.pointer("/status/accessModes").and_then(Value::as_array).map(|m| {
-                m.iter().filter_map(Value::as_str).map(|m| match m {
-                    "ReadWriteOnce" => "RWO",
-                    "ReadOnlyMany" => "ROX",
-                    "ReadWriteMany" => "RWX",
-                    "ReadWriteOncePod" => "RWOP",
-                    other => other,
-                }).collect::<Vec<_>>().join(",")
-            }).unwrap_or_default()),
+            json!(
+                o.pointer("/status/accessModes")
+                    .and_then(Value::as_array)
+                    .map(|m| {
+                        m.iter()
+                            .filter_map(Value::as_str)
+                            .map(|m| match m {
+                                "ReadWriteOnce" => "RWO",
+                                "ReadOnlyMany" => "ROX",
+                                "ReadWriteMany" => "RWX",
+                                "ReadWriteOncePod" => "RWOP",
+                                other => other,
+                            })
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
+                    .unwrap_or_default()
+            ),
             json!(or_none(str_at(o, "/spec/storageClassName"))),
             json!(age(o)),
         ],
@@ -382,7 +432,12 @@ fn cells_for(rt: &ResourceType, o: &Value) -> Vec<Value> {
             let node_selector = o
                 .pointer("/spec/template/spec/nodeSelector")
                 .and_then(Value::as_object)
-                .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join(","))
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| "<none>".into());
             vec![
@@ -411,8 +466,10 @@ fn cells_for(rt: &ResourceType, o: &Value) -> Vec<Value> {
             vec![name, json!(job_status(o)), json!(completions), json!(job_duration(o)), json!(age(o))]
         }
         ("autoscaling", "horizontalpodautoscalers") => {
-            let reference = format!("{}/{}", str_at(o, "/spec/scaleTargetRef/kind"), str_at(o, "/spec/scaleTargetRef/name"));
-            let current = o.pointer("/status/currentMetrics/0/resource/current/averageUtilization").and_then(Value::as_i64);
+            let reference =
+                format!("{}/{}", str_at(o, "/spec/scaleTargetRef/kind"), str_at(o, "/spec/scaleTargetRef/name"));
+            let current =
+                o.pointer("/status/currentMetrics/0/resource/current/averageUtilization").and_then(Value::as_i64);
             let target = o.pointer("/spec/metrics/0/resource/target/averageUtilization").and_then(Value::as_i64);
             let targets = match (current, target) {
                 (Some(c), Some(t)) => format!("cpu: {c}%/{t}%"),
@@ -436,7 +493,8 @@ fn cells_for(rt: &ResourceType, o: &Value) -> Vec<Value> {
 /// The column definitions of a resource's table.
 pub fn column_definitions(rt: &ResourceType) -> Vec<Value> {
     if rt.custom && !rt.printer_columns.is_empty() {
-        let mut cols = vec![json!({"name": "Name", "type": "string", "format": "name", "description": NAME.3, "priority": 0})];
+        let mut cols =
+            vec![json!({"name": "Name", "type": "string", "format": "name", "description": NAME.3, "priority": 0})];
         for c in &rt.printer_columns {
             let (type_, format) = match c.type_.as_str() {
                 "date" => ("date", ""),

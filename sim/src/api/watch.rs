@@ -49,7 +49,12 @@ struct Encoder {
 impl Encoder {
     fn object(&mut self, value: &Value) -> Value {
         if self.table {
-            let mut t = table::table(&self.rt, &[value], self.include, json!({"resourceVersion": meta::str_at(value, "/metadata/resourceVersion")}));
+            let mut t = table::table(
+                &self.rt,
+                &[value],
+                self.include,
+                json!({"resourceVersion": meta::str_at(value, "/metadata/resourceVersion")}),
+            );
             if self.columns_sent {
                 t["columnDefinitions"] = json!([]);
             }
@@ -94,7 +99,9 @@ struct Filter {
 
 impl Filter {
     fn matches(&self, obj: &Stored) -> bool {
-        self.namespace.as_deref().is_none_or(|ns| obj.namespace() == ns) && self.labels.matches(&obj.value) && self.fields.matches(&obj.value)
+        self.namespace.as_deref().is_none_or(|ns| obj.namespace() == ns)
+            && self.labels.matches(&obj.value)
+            && self.fields.matches(&obj.value)
     }
 
     /// The event a client with this filter sees for a change, if any.
@@ -146,7 +153,8 @@ pub async fn watch(cluster: Arc<Cluster>, ctx: Ctx) -> Result<Response<Body>, Ap
         initial = items.into_iter().filter(|s| filter.matches(s)).collect();
         cluster.store.watch_from(list_rv).map(|s| (s, list_rv))
     } else {
-        let rv: u64 = rv_param.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version \"{rv_param}\"")))?;
+        let rv: u64 =
+            rv_param.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version \"{rv_param}\"")))?;
         cluster.store.watch_from(rv).map(|s| (s, rv))
     };
 
@@ -244,7 +252,9 @@ pub async fn pod_logs(cluster: Arc<Cluster>, ctx: Ctx) -> Result<Response<Body>,
             .map(|c| meta::str_at(c, "/state/waiting/reason").to_string())
             .filter(|r| !r.is_empty())
             .unwrap_or_else(|| "ContainerCreating".into());
-        return Err(ApiError::bad_request(format!("container \"{container}\" in pod \"{pod_name}\" is waiting to start: {reason}")));
+        return Err(ApiError::bad_request(format!(
+            "container \"{container}\" in pod \"{pod_name}\" is waiting to start: {reason}"
+        )));
     };
     let timestamps = ctx.query.flag("timestamps");
     let follow = ctx.query.flag("follow");

@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::scheduler::{matches_node, untolerated_taint};
-use super::{create_pod, delete_pod, is_deleting, is_ready, is_terminal, nodes_key, owned, pod_from_template, pods_key, write_status};
+use super::{
+    create_pod, delete_pod, is_deleting, is_ready, is_terminal, nodes_key, owned, pod_from_template, pods_key,
+    write_status,
+};
 use crate::cluster::Cluster;
 use crate::meta;
 use crate::registry::ResourceKey;
@@ -21,9 +24,11 @@ fn default_tolerations() -> Vec<Value> {
         .iter()
         .map(|k| json!({"key": format!("node.kubernetes.io/{k}"), "operator": "Exists", "effect": "NoExecute"}))
         .collect();
-    t.extend(["disk-pressure", "memory-pressure", "pid-pressure", "unschedulable"].iter().map(|k| {
-        json!({"key": format!("node.kubernetes.io/{k}"), "operator": "Exists", "effect": "NoSchedule"})
-    }));
+    t.extend(
+        ["disk-pressure", "memory-pressure", "pid-pressure", "unschedulable"]
+            .iter()
+            .map(|k| json!({"key": format!("node.kubernetes.io/{k}"), "operator": "Exists", "effect": "NoSchedule"})),
+    );
     t
 }
 
@@ -60,14 +65,20 @@ pub fn reconcile(cluster: &Cluster) {
             .filter(|n| matches_node(&probe, &n.value) && untolerated_taint(&probe, &n.value).is_none())
             .map(|n| n.name())
             .collect();
-        let pods: Vec<_> = owned(cluster, &pods_key(), ds.namespace(), meta::uid(v)).into_iter().filter(|p| !is_deleting(&p.value)).collect();
+        let pods: Vec<_> = owned(cluster, &pods_key(), ds.namespace(), meta::uid(v))
+            .into_iter()
+            .filter(|p| !is_deleting(&p.value))
+            .collect();
         let mut by_node: HashMap<String, Vec<_>> = HashMap::new();
         for p in &pods {
             by_node.entry(node_of(&p.value)).or_default().push(p.clone());
         }
         for node in &eligible {
             let current = by_node.get(*node).map(|ps| {
-                ps.iter().any(|p| meta::label(&p.value, "pod-template-generation") == Some(generation.as_str()) && !is_terminal(&p.value))
+                ps.iter().any(|p| {
+                    meta::label(&p.value, "pod-template-generation") == Some(generation.as_str())
+                        && !is_terminal(&p.value)
+                })
             });
             if current == Some(true) {
                 continue;
@@ -79,7 +90,15 @@ pub fn reconcile(cluster: &Cluster) {
             let mut t = template.clone();
             t["spec"]["affinity"] = json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
                 {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]}}});
-            let pod = pod_from_template(v, &t, None, &[("pod-template-generation", generation.clone()), ("controller-revision-hash", super::deployment::template_hash(&template))]);
+            let pod = pod_from_template(
+                v,
+                &t,
+                None,
+                &[
+                    ("pod-template-generation", generation.clone()),
+                    ("controller-revision-hash", super::deployment::template_hash(&template)),
+                ],
+            );
             create_pod(cluster, pod);
         }
         for (node, ps) in &by_node {
@@ -89,10 +108,16 @@ pub fn reconcile(cluster: &Cluster) {
                 }
             }
         }
-        let pods: Vec<_> = owned(cluster, &pods_key(), ds.namespace(), meta::uid(v)).into_iter().filter(|p| !is_deleting(&p.value)).collect();
+        let pods: Vec<_> = owned(cluster, &pods_key(), ds.namespace(), meta::uid(v))
+            .into_iter()
+            .filter(|p| !is_deleting(&p.value))
+            .collect();
         let scheduled = pods.iter().filter(|p| !meta::str_at(&p.value, "/spec/nodeName").is_empty()).count();
         let ready = pods.iter().filter(|p| is_ready(&p.value)).count();
-        let updated = pods.iter().filter(|p| meta::label(&p.value, "pod-template-generation") == Some(generation.as_str())).count();
+        let updated = pods
+            .iter()
+            .filter(|p| meta::label(&p.value, "pod-template-generation") == Some(generation.as_str()))
+            .count();
         let status = json!({
             "currentNumberScheduled": scheduled,
             "desiredNumberScheduled": eligible.len(),

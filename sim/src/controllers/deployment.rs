@@ -19,11 +19,13 @@ pub fn template_hash(template: &Value) -> String {
     let h = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let mut n = h;
-    (0..10).map(|_| {
-        let c = ALPHABET[(n % ALPHABET.len() as u64) as usize] as char;
-        n /= ALPHABET.len() as u64;
-        c
-    }).collect()
+    (0..10)
+        .map(|_| {
+            let c = ALPHABET[(n % ALPHABET.len() as u64) as usize] as char;
+            n /= ALPHABET.len() as u64;
+            c
+        })
+        .collect()
 }
 
 fn revision(rs: &Value) -> i64 {
@@ -93,13 +95,20 @@ pub fn reconcile(cluster: &Cluster) {
         let now = meta::now();
         let old_status = v.get("status").cloned().unwrap_or(json!({}));
         let condition = |type_: &str, status: &str, reason: &str, message: String| {
-            let previous = old_status.get("conditions").and_then(Value::as_array).and_then(|c| c.iter().find(|c| meta::str_at(c, "/type") == type_).cloned());
+            let previous = old_status
+                .get("conditions")
+                .and_then(Value::as_array)
+                .and_then(|c| c.iter().find(|c| meta::str_at(c, "/type") == type_).cloned());
             let transition = match &previous {
-                Some(p) if meta::str_at(p, "/status") == status => p.get("lastTransitionTime").cloned().unwrap_or(json!(now)),
+                Some(p) if meta::str_at(p, "/status") == status => {
+                    p.get("lastTransitionTime").cloned().unwrap_or(json!(now))
+                }
                 _ => json!(now),
             };
             let update = match &previous {
-                Some(p) if meta::str_at(p, "/reason") == reason => p.get("lastUpdateTime").cloned().unwrap_or(json!(now)),
+                Some(p) if meta::str_at(p, "/reason") == reason => {
+                    p.get("lastUpdateTime").cloned().unwrap_or(json!(now))
+                }
                 _ => json!(now),
             };
             json!({"type": type_, "status": status, "reason": reason, "message": message, "lastTransitionTime": transition, "lastUpdateTime": update})
@@ -108,10 +117,20 @@ pub fn reconcile(cluster: &Cluster) {
         let available_condition = if available >= desired {
             condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.".into())
         } else {
-            condition("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.".into())
+            condition(
+                "Available",
+                "False",
+                "MinimumReplicasUnavailable",
+                "Deployment does not have minimum availability.".into(),
+            )
         };
         let progressing = if complete {
-            condition("Progressing", "True", "NewReplicaSetAvailable", format!("ReplicaSet \"{rs_name}\" has successfully progressed."))
+            condition(
+                "Progressing",
+                "True",
+                "NewReplicaSetAvailable",
+                format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
+            )
         } else {
             condition("Progressing", "True", "ReplicaSetUpdated", format!("ReplicaSet \"{rs_name}\" is progressing."))
         };

@@ -58,7 +58,9 @@ pub fn reconcile(cluster: &Cluster) {
             for (resource, count) in &hardware {
                 let advertised = running.contains(&(name.clone(), vendor_of_resource(resource)));
                 for field in ["capacity", "allocatable"] {
-                    let Some(map) = n.pointer_mut(&format!("/status/{field}")).and_then(Value::as_object_mut) else { continue };
+                    let Some(map) = n.pointer_mut(&format!("/status/{field}")).and_then(Value::as_object_mut) else {
+                        continue;
+                    };
                     if advertised {
                         map.insert(resource.clone(), json!(count.to_string()));
                     } else {

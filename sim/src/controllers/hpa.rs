@@ -25,7 +25,8 @@ pub fn reconcile(cluster: &Cluster) {
         let current = target.as_ref().map_or(0, |t| meta::int_at(&t.value, "/status/replicas"));
         let min = v.pointer("/spec/minReplicas").and_then(Value::as_i64).unwrap_or(1);
         let max = meta::int_at(v, "/spec/maxReplicas").max(min);
-        let target_util = v.pointer("/spec/metrics/0/resource/target/averageUtilization").and_then(Value::as_i64).unwrap_or(80);
+        let target_util =
+            v.pointer("/spec/metrics/0/resource/target/averageUtilization").and_then(Value::as_i64).unwrap_or(80);
         let seed = meta::uid(v).bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
         let utilization = (target_util as f64 * (0.55 + (seed % 40) as f64 / 100.0)).round() as i64;
         let desired = current.clamp(min, max);
@@ -36,9 +37,24 @@ pub fn reconcile(cluster: &Cluster) {
         }});
         if target.is_some() {
             set_condition(&mut obj, "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size");
-            set_condition(&mut obj, "ScalingActive", "True", "ValidMetricFound", "the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)");
+            set_condition(
+                &mut obj,
+                "ScalingActive",
+                "True",
+                "ValidMetricFound",
+                "the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)",
+            );
         } else {
-            set_condition(&mut obj, "AbleToScale", "False", "FailedGetScale", &format!("the HPA controller was unable to get the target's current scale: {} \"{target_name}\" not found", target_key.plural));
+            set_condition(
+                &mut obj,
+                "AbleToScale",
+                "False",
+                "FailedGetScale",
+                &format!(
+                    "the HPA controller was unable to get the target's current scale: {} \"{target_name}\" not found",
+                    target_key.plural
+                ),
+            );
         }
         let mut status = obj["status"].clone();
         if let Some(existing) = v.pointer("/status/conditions") {

@@ -3,7 +3,10 @@
 
 use serde_json::{Value, json};
 
-use super::{create_pod, delete_pod, is_deleting, is_ready, is_terminal, owned, phase, pod_from_template, pods_key, set_condition};
+use super::{
+    create_pod, delete_pod, is_deleting, is_ready, is_terminal, owned, phase, pod_from_template, pods_key,
+    set_condition,
+};
 use crate::cluster::Cluster;
 use crate::meta;
 use crate::registry::ResourceKey;
@@ -13,9 +16,9 @@ pub fn key() -> ResourceKey {
 }
 
 fn has_condition(v: &Value, type_: &str) -> bool {
-    v.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|c| {
-        c.iter().any(|c| meta::str_at(c, "/type") == type_ && meta::str_at(c, "/status") == "True")
-    })
+    v.pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .is_some_and(|c| c.iter().any(|c| meta::str_at(c, "/type") == type_ && meta::str_at(c, "/status") == "True"))
 }
 
 pub fn reconcile(cluster: &Cluster) {
@@ -26,7 +29,8 @@ pub fn reconcile(cluster: &Cluster) {
         let name = meta::name(v).to_string();
         let uid = meta::uid(v).to_string();
         let pods = owned(cluster, &pods_key(), ns, &uid);
-        let active: Vec<_> = pods.iter().filter(|p| !is_terminal(&p.value) && !is_deleting(&p.value)).cloned().collect();
+        let active: Vec<_> =
+            pods.iter().filter(|p| !is_terminal(&p.value) && !is_deleting(&p.value)).cloned().collect();
         let succeeded = pods.iter().filter(|p| phase(&p.value) == "Succeeded").count() as i64;
         let failed = pods.iter().filter(|p| phase(&p.value) == "Failed").count() as i64;
         let finished = has_condition(v, "Complete") || has_condition(v, "Failed");
@@ -46,21 +50,36 @@ pub fn reconcile(cluster: &Cluster) {
                 for p in &active {
                     delete_pod(cluster, p);
                 }
-                outcome = Some(("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit".into()));
+                outcome =
+                    Some(("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit".into()));
             } else if succeeded >= completions {
                 outcome = Some(("Complete", "", String::new()));
             } else {
                 let want = parallelism.min(completions - succeeded).max(0) as usize;
                 let template = v.pointer("/spec/template").cloned().unwrap_or(json!({}));
-                let labels = [("batch.kubernetes.io/job-name", name.clone()), ("job-name", name.clone()), ("batch.kubernetes.io/controller-uid", uid.clone()), ("controller-uid", uid.clone())];
+                let labels = [
+                    ("batch.kubernetes.io/job-name", name.clone()),
+                    ("job-name", name.clone()),
+                    ("batch.kubernetes.io/controller-uid", uid.clone()),
+                    ("controller-uid", uid.clone()),
+                ];
                 for _ in active.len()..want {
                     if let Some(p) = create_pod(cluster, pod_from_template(v, &template, None, &labels)) {
-                        cluster.record_event(v, "Normal", "SuccessfulCreate", &format!("Created pod: {}", p.name()), "job-controller");
+                        cluster.record_event(
+                            v,
+                            "Normal",
+                            "SuccessfulCreate",
+                            &format!("Created pod: {}", p.name()),
+                            "job-controller",
+                        );
                     }
                 }
             }
         }
-        let active_now = owned(cluster, &pods_key(), ns, &uid).iter().filter(|p| !is_terminal(&p.value) && !is_deleting(&p.value)).count();
+        let active_now = owned(cluster, &pods_key(), ns, &uid)
+            .iter()
+            .filter(|p| !is_terminal(&p.value) && !is_deleting(&p.value))
+            .count();
         let ready = pods.iter().filter(|p| is_ready(&p.value)).count();
         cluster.modify(&key(), ns, &name, |j| {
             let before = j.get("status").cloned();
@@ -90,8 +109,20 @@ pub fn reconcile(cluster: &Cluster) {
             }
             match &outcome {
                 Some(("Complete", _, _)) => {
-                    set_condition(j, "SuccessCriteriaMet", "True", "CompletionsReached", "Reached expected number of succeeded pods");
-                    set_condition(j, "Complete", "True", "CompletionsReached", "Reached expected number of succeeded pods");
+                    set_condition(
+                        j,
+                        "SuccessCriteriaMet",
+                        "True",
+                        "CompletionsReached",
+                        "Reached expected number of succeeded pods",
+                    );
+                    set_condition(
+                        j,
+                        "Complete",
+                        "True",
+                        "CompletionsReached",
+                        "Reached expected number of succeeded pods",
+                    );
                     j["status"]["completionTime"] = json!(now);
                 }
                 Some((type_, reason, message)) => {
@@ -103,7 +134,9 @@ pub fn reconcile(cluster: &Cluster) {
             before.as_ref() != j.get("status")
         });
         match outcome {
-            Some(("Complete", _, _)) => cluster.record_event(v, "Normal", "Completed", "Job completed", "job-controller"),
+            Some(("Complete", _, _)) => {
+                cluster.record_event(v, "Normal", "Completed", "Job completed", "job-controller")
+            }
             Some((_, reason, message)) => cluster.record_event(v, "Warning", reason, &message, "job-controller"),
             None => {}
         }

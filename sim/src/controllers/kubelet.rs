@@ -122,7 +122,14 @@ fn adopt(cluster: &Cluster, pod: &Value, runs: &mut HashMap<String, Run>) {
             } else {
                 Stage::Creating { ready_at: now + cluster.sim_duration(START_SECONDS) }
             };
-            Container { name: meta::str_at(c, "/name").to_string(), image: meta::str_at(c, "/image").to_string(), program, stage, restarts: 0, last_exit: None }
+            Container {
+                name: meta::str_at(c, "/name").to_string(),
+                image: meta::str_at(c, "/image").to_string(),
+                program,
+                stage,
+                restarts: 0,
+                last_exit: None,
+            }
         })
         .collect();
     // Pods the fleet created already running, with programs that never change, need no attention.
@@ -141,22 +148,39 @@ fn adopt(cluster: &Cluster, pod: &Value, runs: &mut HashMap<String, Run>) {
         deleting_since: is_deleting(pod).then(Instant::now),
     };
     if !already_running {
-        cluster.record_event(pod, "Normal", "Pulling", &format!("Pulling image \"{}\"", run.containers.first().map_or("", |c| c.image.as_str())), "kubelet");
+        cluster.record_event(
+            pod,
+            "Normal",
+            "Pulling",
+            &format!("Pulling image \"{}\"", run.containers.first().map_or("", |c| c.image.as_str())),
+            "kubelet",
+        );
     }
     runs.insert(uid, run);
 }
 
 fn container_id(ns: &str, pod: &str, container: &str, restarts: i64) -> String {
     let seed = format!("{ns}/{pod}/{container}/{restarts}");
-    let mut rng = fastrand::Rng::with_seed(seed.bytes().fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
+    let mut rng =
+        fastrand::Rng::with_seed(seed.bytes().fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
     format!("containerd://{}", (0..64).map(|_| char::from_digit(rng.u32(0..16), 16).unwrap_or('0')).collect::<String>())
 }
 
 fn image_id(image: &str) -> String {
-    let mut rng = fastrand::Rng::with_seed(image.bytes().fold(11u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
+    let mut rng =
+        fastrand::Rng::with_seed(image.bytes().fold(11u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
     let repo = image.split([':', '@']).next().unwrap_or(image);
-    let full = if repo.contains('/') && repo.split('/').next().is_some_and(|r| r.contains('.')) { repo.to_string() } else if repo.contains('/') { format!("docker.io/{repo}") } else { format!("docker.io/library/{repo}") };
-    format!("{full}@sha256:{}", (0..64).map(|_| char::from_digit(rng.u32(0..16), 16).unwrap_or('0')).collect::<String>())
+    let full = if repo.contains('/') && repo.split('/').next().is_some_and(|r| r.contains('.')) {
+        repo.to_string()
+    } else if repo.contains('/') {
+        format!("docker.io/{repo}")
+    } else {
+        format!("docker.io/library/{repo}")
+    };
+    format!(
+        "{full}@sha256:{}",
+        (0..64).map(|_| char::from_digit(rng.u32(0..16), 16).unwrap_or('0')).collect::<String>()
+    )
 }
 
 /// Advances one pod; returns true when the kubelet is done with it.
@@ -177,7 +201,8 @@ fn step(cluster: &Cluster, run: &mut Run, now: Instant, ips: &mut HashMap<String
     for c in run.containers.iter_mut() {
         match c.stage.clone() {
             Stage::Creating { ready_at } if now >= ready_at => {
-                c.stage = Stage::Running { started: now, next_step: now + step_interval(cluster, &c.program), epoch: 0 };
+                c.stage =
+                    Stage::Running { started: now, next_step: now + step_interval(cluster, &c.program), epoch: 0 };
                 for line in startup_lines(&c.program) {
                     cluster.logs.append(&run.ns, &run.name, &c.name, line);
                 }
@@ -188,37 +213,48 @@ fn step(cluster: &Cluster, run: &mut Run, now: Instant, ips: &mut HashMap<String
                 events.push(("Normal", "Started", format!("Started container {}", c.name)));
                 changed = true;
             }
-            Stage::Running { started, next_step, epoch } => match &c.program {
-                Program::Service { .. } => {}
-                Program::Batch { seconds, exit_code, lines } => {
-                    if now.duration_since(started) >= cluster.sim_duration(*seconds) {
-                        for l in lines {
-                            cluster.logs.append(&run.ns, &run.name, &c.name, l.clone());
-                        }
-                        let code = *exit_code;
-                        finish(cluster, run.ns.as_str(), run.name.as_str(), c, code, &restart_policy, now);
-                        changed = true;
-                    }
-                }
-                Program::Training(t) => {
-                    if now >= next_step {
-                        let epoch = epoch + 1;
-                        let t = t.clone();
-                        cluster.logs.append(&run.ns, &run.name, &c.name, t.epoch_line(epoch));
-                        if t.fail_at == Some(epoch) {
-                            cluster.logs.append(&run.ns, &run.name, &c.name, format!("Traceback (most recent call last):\nRuntimeError: training failed at epoch {epoch}"));
-                            finish(cluster, &run.ns, &run.name, c, 1, &restart_policy, now);
+            Stage::Running { started, next_step, epoch } => {
+                match &c.program {
+                    Program::Service { .. } => {}
+                    Program::Batch { seconds, exit_code, lines } => {
+                        if now.duration_since(started) >= cluster.sim_duration(*seconds) {
+                            for l in lines {
+                                cluster.logs.append(&run.ns, &run.name, &c.name, l.clone());
+                            }
+                            let code = *exit_code;
+                            finish(cluster, run.ns.as_str(), run.name.as_str(), c, code, &restart_policy, now);
                             changed = true;
-                        } else if epoch >= t.epochs {
-                            cluster.logs.append(&run.ns, &run.name, &c.name, format!("Training finished after {epoch} epochs"));
-                            finish(cluster, &run.ns, &run.name, c, 0, &restart_policy, now);
-                            changed = true;
-                        } else {
-                            c.stage = Stage::Running { started, next_step: now + cluster.sim_duration(t.epoch_seconds), epoch };
                         }
                     }
+                    Program::Training(t) => {
+                        if now >= next_step {
+                            let epoch = epoch + 1;
+                            let t = t.clone();
+                            cluster.logs.append(&run.ns, &run.name, &c.name, t.epoch_line(epoch));
+                            if t.fail_at == Some(epoch) {
+                                cluster.logs.append(&run.ns, &run.name, &c.name, format!("Traceback (most recent call last):\nRuntimeError: training failed at epoch {epoch}"));
+                                finish(cluster, &run.ns, &run.name, c, 1, &restart_policy, now);
+                                changed = true;
+                            } else if epoch >= t.epochs {
+                                cluster.logs.append(
+                                    &run.ns,
+                                    &run.name,
+                                    &c.name,
+                                    format!("Training finished after {epoch} epochs"),
+                                );
+                                finish(cluster, &run.ns, &run.name, c, 0, &restart_policy, now);
+                                changed = true;
+                            } else {
+                                c.stage = Stage::Running {
+                                    started,
+                                    next_step: now + cluster.sim_duration(t.epoch_seconds),
+                                    epoch,
+                                };
+                            }
+                        }
+                    }
                 }
-            },
+            }
             Stage::BackOff { until } if now >= until => {
                 c.restarts += 1;
                 c.stage = Stage::Creating { ready_at: now };
@@ -287,7 +323,8 @@ fn write_status(cluster: &Cluster, run: &Run, ips: &mut HashMap<String, u32>) {
         ip => ip.to_string(),
     };
     let now_text = meta::now();
-    let spec_containers: Vec<Value> = current.value.pointer("/spec/containers").and_then(Value::as_array).cloned().unwrap_or_default();
+    let spec_containers: Vec<Value> =
+        current.value.pointer("/spec/containers").and_then(Value::as_array).cloned().unwrap_or_default();
     let statuses: Vec<Value> = run
         .containers
         .iter()
@@ -340,9 +377,14 @@ fn write_status(cluster: &Cluster, run: &Run, ips: &mut HashMap<String, u32>) {
         })
         .collect();
     let all_ready = statuses.iter().all(|s| s.get("ready") == Some(&json!(true)));
-    let any_running = run.containers.iter().any(|c| matches!(c.stage, Stage::Running { .. } | Stage::BackOff { .. } | Stage::Creating { .. }));
+    let any_running = run
+        .containers
+        .iter()
+        .any(|c| matches!(c.stage, Stage::Running { .. } | Stage::BackOff { .. } | Stage::Creating { .. }));
     let all_exited = run.containers.iter().all(|c| c.stage == Stage::Exited);
-    let any_failed = statuses.iter().any(|s| s.pointer("/state/terminated/exitCode").and_then(Value::as_i64).is_some_and(|c| c != 0));
+    let any_failed = statuses
+        .iter()
+        .any(|s| s.pointer("/state/terminated/exitCode").and_then(Value::as_i64).is_some_and(|c| c != 0));
     let started_any = run.containers.iter().any(|c| !matches!(c.stage, Stage::Creating { .. }) || c.restarts > 0);
     let phase = if all_exited {
         if any_failed { "Failed" } else { "Succeeded" }

@@ -49,10 +49,20 @@ pub fn spawn_all(cluster: Arc<Cluster>, shutdown: watch::Receiver<bool>) {
     spawn("statefulset", vec![apps("statefulsets"), pods_key()], Duration::from_secs(5), statefulset::reconcile);
     spawn("job", vec![ResourceKey::new("batch", "jobs"), pods_key()], Duration::from_secs(5), job::reconcile);
     spawn("devices", vec![pods_key(), nodes_key()], Duration::from_secs(5), devices::reconcile);
-    spawn("hpa", vec![ResourceKey::new("autoscaling", "horizontalpodautoscalers")], Duration::from_secs(15), hpa::reconcile);
+    spawn(
+        "hpa",
+        vec![ResourceKey::new("autoscaling", "horizontalpodautoscalers")],
+        Duration::from_secs(15),
+        hpa::reconcile,
+    );
     spawn(
         "training-operator",
-        vec![ResourceKey::new("kubeflow.org", "tfjobs"), ResourceKey::new("kubeflow.org", "pytorchjobs"), pods_key(), apps("deployments")],
+        vec![
+            ResourceKey::new("kubeflow.org", "tfjobs"),
+            ResourceKey::new("kubeflow.org", "pytorchjobs"),
+            pods_key(),
+            apps("deployments"),
+        ],
         Duration::from_secs(3),
         training::reconcile,
     );
@@ -116,7 +126,12 @@ pub fn owned(cluster: &Cluster, key: &ResourceKey, ns: &str, owner_uid: &str) ->
 }
 
 /// A pod object from a pod template, owned by `owner`.
-pub fn pod_from_template(owner: &Value, template: &Value, name: Option<&str>, extra_labels: &[(&str, String)]) -> Value {
+pub fn pod_from_template(
+    owner: &Value,
+    template: &Value,
+    name: Option<&str>,
+    extra_labels: &[(&str, String)],
+) -> Value {
     let ns = meta::namespace(owner);
     let mut metadata = template.get("metadata").cloned().unwrap_or(json!({}));
     match name {
@@ -163,9 +178,9 @@ pub fn is_terminal(pod: &Value) -> bool {
 }
 
 pub fn is_ready(pod: &Value) -> bool {
-    pod.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|c| {
-        c.iter().any(|c| meta::str_at(c, "/type") == "Ready" && meta::str_at(c, "/status") == "True")
-    })
+    pod.pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .is_some_and(|c| c.iter().any(|c| meta::str_at(c, "/type") == "Ready" && meta::str_at(c, "/status") == "True"))
 }
 
 pub fn is_deleting(obj: &Value) -> bool {
@@ -253,7 +268,9 @@ pub fn set_condition(obj: &mut Value, type_: &str, status: &str, reason: &str, m
             c["reason"] = json!(reason);
             c["message"] = json!(message);
         }
-        None => list.push(json!({"type": type_, "status": status, "reason": reason, "message": message, "lastTransitionTime": now})),
+        None => list.push(
+            json!({"type": type_, "status": status, "reason": reason, "message": message, "lastTransitionTime": now}),
+        ),
     }
 }
 
@@ -264,11 +281,11 @@ mod tests {
     #[test]
     fn requests_use_limits_for_extended_resources_and_max_of_init_containers() {
         let pod = json!({"spec": {
-            "initContainers": [{"resources": {"requests": {"cpu": "4"}}}],
-            "containers": [
-                {"resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"nvidia.com/gpu": "2"}}},
-                {"resources": {"requests": {"cpu": "1"}}}
-            ]}});
+        "initContainers": [{"resources": {"requests": {"cpu": "4"}}}],
+        "containers": [
+            {"resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"nvidia.com/gpu": "2"}}},
+            {"resources": {"requests": {"cpu": "1"}}}
+        ]}});
         let r = pod_requests(&pod);
         assert_eq!(r["cpu"], 4.0);
         assert_eq!(r["nvidia.com/gpu"], 2.0);

@@ -34,7 +34,12 @@ pub struct Training {
 }
 
 fn env_value(container: &Value, name: &str) -> Option<String> {
-    container.get("env").and_then(Value::as_array)?.iter().find(|e| meta::str_at(e, "/name") == name).map(|e| meta::str_at(e, "/value").to_string())
+    container
+        .get("env")
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|e| meta::str_at(e, "/name") == name)
+        .map(|e| meta::str_at(e, "/value").to_string())
 }
 
 /// The value of a `--flag=value` or `--flag value` argument among the command and args.
@@ -102,10 +107,14 @@ impl Program {
             };
         }
         if image.contains("tensorflow/serving") {
-            let model = arg_value(&ws, &["--model_name"]).or_else(|| env_value(container, "MODEL_NAME")).unwrap_or_else(|| "model".into());
+            let model = arg_value(&ws, &["--model_name"])
+                .or_else(|| env_value(container, "MODEL_NAME"))
+                .unwrap_or_else(|| "model".into());
             return Program::Service {
                 startup: vec![
-                    format!("Building single TensorFlow model file config:  model_name: {model} model_base_path: /models/{model}"),
+                    format!(
+                        "Building single TensorFlow model file config:  model_name: {model} model_base_path: /models/{model}"
+                    ),
                     "Adding/updating models.".into(),
                     format!("(Re-)adding model: {model}"),
                     format!("Successfully reserved resources to load servable {{name: {model} version: 1}}"),
@@ -133,14 +142,38 @@ impl Program {
         if looks_like_training && restart != "Always" {
             let replica_type = meta::label(pod, "training.kubeflow.org/replica-type").unwrap_or("worker");
             let index = meta::label(pod, "training.kubeflow.org/replica-index").unwrap_or("0");
-            let reports = !training_labels || matches!(replica_type, "chief" | "master") || (replica_type == "worker" && index == "0" && meta::label(pod, "training.kubeflow.org/job-role").is_none());
-            let framework = if image.contains("pytorch") || image.contains("torch") || meta::str_at(container, "/name") == "pytorch" { "pytorch" } else { "tensorflow" };
+            let reports = !training_labels
+                || matches!(replica_type, "chief" | "master")
+                || (replica_type == "worker"
+                    && index == "0"
+                    && meta::label(pod, "training.kubeflow.org/job-role").is_none());
+            let framework = if image.contains("pytorch")
+                || image.contains("torch")
+                || meta::str_at(container, "/name") == "pytorch"
+            {
+                "pytorch"
+            } else {
+                "tensorflow"
+            };
             let job = meta::label(pod, "training.kubeflow.org/job-name").unwrap_or(name);
             return Program::Training(Training {
-                epochs: number(arg_value(&ws, &["--epochs", "--num-epochs", "--num_epochs"]).or_else(|| env_value(container, "EPOCHS"))).map_or(10, |e| e.clamp(1.0, 10_000.0) as u32),
+                epochs: number(
+                    arg_value(&ws, &["--epochs", "--num-epochs", "--num_epochs"])
+                        .or_else(|| env_value(container, "EPOCHS")),
+                )
+                .map_or(10, |e| e.clamp(1.0, 10_000.0) as u32),
                 epoch_seconds: number(env_value(container, "KUBESIM_EPOCH_SECONDS")).unwrap_or(2.0).max(0.05),
-                learning_rate: number(arg_value(&ws, &["--lr", "--learning-rate", "--learning_rate"]).or_else(|| env_value(container, "LEARNING_RATE")).or_else(|| env_value(container, "LR"))).unwrap_or(0.01),
-                batch_size: number(arg_value(&ws, &["--batch-size", "--batch_size"]).or_else(|| env_value(container, "BATCH_SIZE"))).unwrap_or(64.0).max(1.0),
+                learning_rate: number(
+                    arg_value(&ws, &["--lr", "--learning-rate", "--learning_rate"])
+                        .or_else(|| env_value(container, "LEARNING_RATE"))
+                        .or_else(|| env_value(container, "LR")),
+                )
+                .unwrap_or(0.01),
+                batch_size: number(
+                    arg_value(&ws, &["--batch-size", "--batch_size"]).or_else(|| env_value(container, "BATCH_SIZE")),
+                )
+                .unwrap_or(64.0)
+                .max(1.0),
                 seed: hash(job),
                 fail_at: number(env_value(container, "KUBESIM_FAIL_AT_EPOCH")).map(|e| e as u32),
                 reports_metrics: reports,
@@ -148,11 +181,22 @@ impl Program {
             });
         }
         let exit_code = number(env_value(container, "KUBESIM_EXIT_CODE")).map(|c| c as i32).or_else(|| {
-            ws.iter().position(|w| w == "exit").and_then(|i| ws.get(i + 1)).and_then(|c| c.trim_end_matches(';').parse().ok())
+            ws.iter()
+                .position(|w| w == "exit")
+                .and_then(|i| ws.get(i + 1))
+                .and_then(|c| c.trim_end_matches(';').parse().ok())
         });
-        let sleep = ws.iter().position(|w| w == "sleep").and_then(|i| ws.get(i + 1)).map(|s| s.trim_end_matches(';').to_string());
+        let sleep = ws
+            .iter()
+            .position(|w| w == "sleep")
+            .and_then(|i| ws.get(i + 1))
+            .map(|s| s.trim_end_matches(';').to_string());
         let run_seconds = number(env_value(container, "KUBESIM_RUN_SECONDS"));
-        if restart == "Always" && exit_code.is_none() && run_seconds.is_none() && sleep.as_deref().is_none_or(|s| s == "infinity") {
+        if restart == "Always"
+            && exit_code.is_none()
+            && run_seconds.is_none()
+            && sleep.as_deref().is_none_or(|s| s == "infinity")
+        {
             return Program::Service { startup: vec![format!("{image_name} started")] };
         }
         match sleep.as_deref() {
@@ -209,7 +253,9 @@ impl Training {
         let val_loss = loss * 1.06 + 0.015;
         let val_accuracy = (accuracy - 0.012).clamp(0.05, 0.99);
         if self.reports_metrics {
-            format!("epoch={epoch} loss={loss:.4} accuracy={accuracy:.4} val_loss={val_loss:.4} val_accuracy={val_accuracy:.4}")
+            format!(
+                "epoch={epoch} loss={loss:.4} accuracy={accuracy:.4} val_loss={val_loss:.4} val_accuracy={val_accuracy:.4}"
+            )
         } else {
             format!("Epoch {epoch}/{}: synchronised gradients with the chief", self.epochs)
         }
@@ -217,7 +263,10 @@ impl Training {
 
     pub fn startup_lines(&self) -> Vec<String> {
         vec![
-            format!("Using {} with learning_rate={} batch_size={} epochs={}", self.framework, self.learning_rate, self.batch_size, self.epochs),
+            format!(
+                "Using {} with learning_rate={} batch_size={} epochs={}",
+                self.framework, self.learning_rate, self.batch_size, self.epochs
+            ),
             "Loading dataset... 60000 training examples, 10000 validation examples".into(),
         ]
     }
@@ -229,7 +278,8 @@ mod tests {
     use serde_json::json;
 
     fn pod(restart: &str, container: Value) -> (Value, Value) {
-        let p = json!({"metadata": {"name": "p"}, "spec": {"restartPolicy": restart, "containers": [container.clone()]}});
+        let p =
+            json!({"metadata": {"name": "p"}, "spec": {"restartPolicy": restart, "containers": [container.clone()]}});
         (p, container)
     }
 
@@ -238,7 +288,10 @@ mod tests {
         let (p, c) = pod("Always", json!({"image": "nvcr.io/nvidia/k8s-device-plugin:v0.17.0"}));
         assert!(matches!(Program::for_container(&p, &c), Program::Service { .. }));
         let (p, c) = pod("Never", json!({"image": "busybox", "command": ["sh", "-c", "echo hello; sleep 2; exit 3"]}));
-        assert_eq!(Program::for_container(&p, &c), Program::Batch { seconds: 2.0, exit_code: 3, lines: vec!["hello".into()] });
+        assert_eq!(
+            Program::for_container(&p, &c),
+            Program::Batch { seconds: 2.0, exit_code: 3, lines: vec!["hello".into()] }
+        );
         let (p, c) = pod("Never", json!({"image": "ghcr.io/acme/train:1", "args": ["--epochs=5", "--lr", "0.1"]}));
         let Program::Training(t) = Program::for_container(&p, &c) else { panic!() };
         assert_eq!((t.epochs, t.learning_rate), (5, 0.1));
@@ -246,7 +299,16 @@ mod tests {
 
     #[test]
     fn good_learning_rates_train_better_and_huge_ones_diverge() {
-        let t = |lr: f64| Training { epochs: 20, epoch_seconds: 1.0, learning_rate: lr, batch_size: 64.0, seed: 7, fail_at: None, reports_metrics: true, framework: "tensorflow" };
+        let t = |lr: f64| Training {
+            epochs: 20,
+            epoch_seconds: 1.0,
+            learning_rate: lr,
+            batch_size: 64.0,
+            seed: 7,
+            fail_at: None,
+            reports_metrics: true,
+            framework: "tensorflow",
+        };
         assert!(t(0.01).loss(20) < t(0.0001).loss(20));
         assert!(t(0.01).loss(20) < t(0.01).loss(1));
         assert!(t(1.0).loss(10) > t(1.0).loss(1));

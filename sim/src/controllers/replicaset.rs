@@ -2,7 +2,9 @@
 
 use serde_json::{Value, json};
 
-use super::{create_pod, delete_pod, is_deleting, is_ready, is_terminal, owned, pod_from_template, pods_key, write_status};
+use super::{
+    create_pod, delete_pod, is_deleting, is_ready, is_terminal, owned, pod_from_template, pods_key, write_status,
+};
 use crate::cluster::Cluster;
 use crate::meta;
 use crate::registry::ResourceKey;
@@ -27,7 +29,12 @@ pub fn reconcile(cluster: &Cluster) {
             }
         } else if pods.len() > desired {
             // Remove the least useful pods first: not ready, then the newest.
-            pods.sort_by_key(|p| (is_ready(&p.value), std::cmp::Reverse(meta::str_at(&p.value, "/metadata/creationTimestamp").to_string())));
+            pods.sort_by_key(|p| {
+                (
+                    is_ready(&p.value),
+                    std::cmp::Reverse(meta::str_at(&p.value, "/metadata/creationTimestamp").to_string()),
+                )
+            });
             for p in pods.drain(..pods.len() - desired) {
                 delete_pod(cluster, &p);
             }

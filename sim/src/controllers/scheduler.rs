@@ -63,14 +63,24 @@ fn match_expression(labels: Option<&Value>, fields: &Value, expr: &Value, use_fi
     } else {
         labels.and_then(|l| l.get(key)).and_then(Value::as_str)
     };
-    let values: Vec<&str> = expr.get("values").and_then(Value::as_array).map(|v| v.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let values: Vec<&str> = expr
+        .get("values")
+        .and_then(Value::as_array)
+        .map(|v| v.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
     match meta::str_at(expr, "/operator") {
         "In" => actual.is_some_and(|a| values.contains(&a)),
         "NotIn" => actual.is_none_or(|a| !values.contains(&a)),
         "Exists" => actual.is_some(),
         "DoesNotExist" => actual.is_none(),
-        "Gt" => actual.and_then(|a| a.parse::<i64>().ok()).zip(values.first().and_then(|v| v.parse::<i64>().ok())).is_some_and(|(a, v)| a > v),
-        "Lt" => actual.and_then(|a| a.parse::<i64>().ok()).zip(values.first().and_then(|v| v.parse::<i64>().ok())).is_some_and(|(a, v)| a < v),
+        "Gt" => actual
+            .and_then(|a| a.parse::<i64>().ok())
+            .zip(values.first().and_then(|v| v.parse::<i64>().ok()))
+            .is_some_and(|(a, v)| a > v),
+        "Lt" => actual
+            .and_then(|a| a.parse::<i64>().ok())
+            .zip(values.first().and_then(|v| v.parse::<i64>().ok()))
+            .is_some_and(|(a, v)| a < v),
         _ => false,
     }
 }
@@ -84,7 +94,8 @@ pub fn matches_node(pod: &Value, node: &Value) -> bool {
             return false;
         }
     }
-    let terms = pod.pointer("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms");
+    let terms =
+        pod.pointer("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms");
     let Some(terms) = terms.and_then(Value::as_array) else { return true };
     let fields = json!({"metadata.name": meta::name(node)});
     terms.iter().any(|term| {
@@ -106,14 +117,19 @@ pub fn untolerated_taint<'a>(pod: &Value, node: &'a Value) -> Option<&'a Value> 
 fn filter(pod: &Value, requests: &BTreeMap<String, f64>, room: &NodeRoom) -> Vec<String> {
     let node = &room.node.value;
     if node.pointer("/spec/unschedulable").and_then(Value::as_bool) == Some(true)
-        && !pod.pointer("/spec/tolerations").and_then(Value::as_array).is_some_and(|ts| {
-            ts.iter().any(|t| meta::str_at(t, "/key") == "node.kubernetes.io/unschedulable")
-        })
+        && !pod
+            .pointer("/spec/tolerations")
+            .and_then(Value::as_array)
+            .is_some_and(|ts| ts.iter().any(|t| meta::str_at(t, "/key") == "node.kubernetes.io/unschedulable"))
     {
         return vec!["node(s) were unschedulable".into()];
     }
     if let Some(t) = untolerated_taint(pod, node) {
-        return vec![format!("node(s) had untolerated taint {{{}: {}}}", meta::str_at(t, "/key"), meta::str_at(t, "/value"))];
+        return vec![format!(
+            "node(s) had untolerated taint {{{}: {}}}",
+            meta::str_at(t, "/key"),
+            meta::str_at(t, "/value")
+        )];
     }
     if !matches_node(pod, node) {
         return vec!["node(s) didn't match Pod's node affinity/selector".into()];
@@ -205,7 +221,10 @@ pub fn reconcile(cluster: &Cluster) {
     pending.sort_by(|a, b| {
         let pa = meta::int_at(&a.value, "/spec/priority");
         let pb = meta::int_at(&b.value, "/spec/priority");
-        pb.cmp(&pa).then_with(|| meta::str_at(&a.value, "/metadata/creationTimestamp").cmp(meta::str_at(&b.value, "/metadata/creationTimestamp")))
+        pb.cmp(&pa).then_with(|| {
+            meta::str_at(&a.value, "/metadata/creationTimestamp")
+                .cmp(meta::str_at(&b.value, "/metadata/creationTimestamp"))
+        })
     });
     let mut rooms = room_by_node(cluster, &pods);
     for pod in pending {
@@ -305,13 +324,15 @@ mod tests {
     #[test]
     fn tolerations_and_affinity() {
         let taint = json!({"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"});
-        let exists = json!({"spec": {"tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]}});
+        let exists =
+            json!({"spec": {"tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]}});
         let equal_wrong = json!({"spec": {"tolerations": [{"key": "nvidia.com/gpu", "value": "other"}]}});
         assert!(tolerates(&exists, &taint));
         assert!(!tolerates(&equal_wrong, &taint));
         assert!(tolerates(&json!({"spec": {"tolerations": [{"operator": "Exists"}]}}), &taint));
 
-        let node = json!({"metadata": {"name": "gpu-1", "labels": {"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"}}});
+        let node =
+            json!({"metadata": {"name": "gpu-1", "labels": {"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"}}});
         let by_field = json!({"spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
             {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["gpu-1"]}]}]}}}}});
         assert!(matches_node(&by_field, &node));

@@ -18,8 +18,12 @@ pub fn reconcile(cluster: &Cluster) {
         let v = &sts.value;
         let name = meta::name(v);
         let desired = v.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1).max(0);
-        let revision = format!("{name}-{}", super::deployment::template_hash(v.pointer("/spec/template").unwrap_or(&json!({}))));
-        let pods: Vec<_> = owned(cluster, &pods_key(), sts.namespace(), meta::uid(v)).into_iter().filter(|p| !is_deleting(&p.value)).collect();
+        let revision =
+            format!("{name}-{}", super::deployment::template_hash(v.pointer("/spec/template").unwrap_or(&json!({}))));
+        let pods: Vec<_> = owned(cluster, &pods_key(), sts.namespace(), meta::uid(v))
+            .into_iter()
+            .filter(|p| !is_deleting(&p.value))
+            .collect();
         let ordinal = |p: &Value| meta::name(p).rsplit('-').next().and_then(|o| o.parse::<i64>().ok()).unwrap_or(-1);
         for i in 0..desired {
             let pod_name = format!("{name}-{i}");
@@ -45,7 +49,10 @@ pub fn reconcile(cluster: &Cluster) {
         for p in pods.iter().filter(|p| ordinal(&p.value) >= desired) {
             delete_pod(cluster, p);
         }
-        let pods: Vec<_> = owned(cluster, &pods_key(), sts.namespace(), meta::uid(v)).into_iter().filter(|p| !is_deleting(&p.value)).collect();
+        let pods: Vec<_> = owned(cluster, &pods_key(), sts.namespace(), meta::uid(v))
+            .into_iter()
+            .filter(|p| !is_deleting(&p.value))
+            .collect();
         let ready = pods.iter().filter(|p| is_ready(&p.value)).count();
         let status = json!({
             "observedGeneration": meta::int_at(v, "/metadata/generation"),

@@ -22,8 +22,24 @@ struct Kind {
 }
 
 const KINDS: [Kind; 2] = [
-    Kind { plural: "tfjobs", kind: "TFJob", specs_field: "tfReplicaSpecs", container: "tensorflow", port: 2222, port_name: "tfjob-port", default_restart: "Never" },
-    Kind { plural: "pytorchjobs", kind: "PyTorchJob", specs_field: "pytorchReplicaSpecs", container: "pytorch", port: 23456, port_name: "pytorchjob-port", default_restart: "OnFailure" },
+    Kind {
+        plural: "tfjobs",
+        kind: "TFJob",
+        specs_field: "tfReplicaSpecs",
+        container: "tensorflow",
+        port: 2222,
+        port_name: "tfjob-port",
+        default_restart: "Never",
+    },
+    Kind {
+        plural: "pytorchjobs",
+        kind: "PyTorchJob",
+        specs_field: "pytorchReplicaSpecs",
+        container: "pytorch",
+        port: 23456,
+        port_name: "pytorchjob-port",
+        default_restart: "OnFailure",
+    },
 ];
 
 const OPERATOR: &str = "training-operator";
@@ -32,22 +48,23 @@ const OPERATOR: &str = "training-operator";
 pub fn operator_available(cluster: &Cluster) -> bool {
     let (deployments, _) = cluster.store.list(&ResourceKey::new("apps", "deployments"), None);
     deployments.iter().any(|d| {
-        let runs_operator = d.value.pointer("/spec/template/spec/containers").and_then(Value::as_array).is_some_and(|cs| {
-            cs.iter().any(|c| {
-                let image = meta::str_at(c, "/image");
-                let path = image.split('@').next().unwrap_or(image);
-                let repo = path.rsplit_once(':').filter(|(_, tag)| !tag.contains('/')).map_or(path, |(r, _)| r);
-                repo.ends_with(OPERATOR)
-            })
-        });
+        let runs_operator =
+            d.value.pointer("/spec/template/spec/containers").and_then(Value::as_array).is_some_and(|cs| {
+                cs.iter().any(|c| {
+                    let image = meta::str_at(c, "/image");
+                    let path = image.split('@').next().unwrap_or(image);
+                    let repo = path.rsplit_once(':').filter(|(_, tag)| !tag.contains('/')).map_or(path, |(r, _)| r);
+                    repo.ends_with(OPERATOR)
+                })
+            });
         runs_operator && meta::int_at(&d.value, "/status/availableReplicas") >= 1
     })
 }
 
 fn has_condition(v: &Value, type_: &str) -> bool {
-    v.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|c| {
-        c.iter().any(|c| meta::str_at(c, "/type") == type_ && meta::str_at(c, "/status") == "True")
-    })
+    v.pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .is_some_and(|c| c.iter().any(|c| meta::str_at(c, "/type") == type_ && meta::str_at(c, "/status") == "True"))
 }
 
 /// Replica types in the order the operator treats them, with their specs.
@@ -72,10 +89,12 @@ fn tf_config(job: &Value, specs: &[(&str, &Value)], rtype: &str, index: i64, por
         if lower == "evaluator" {
             continue;
         }
-        let hosts: Vec<Value> = (0..replicas(spec)).map(|i| json!(format!("{name}-{lower}-{i}.{ns}.svc:{port}"))).collect();
+        let hosts: Vec<Value> =
+            (0..replicas(spec)).map(|i| json!(format!("{name}-{lower}-{i}.{ns}.svc:{port}"))).collect();
         cluster.insert(lower, json!(hosts));
     }
-    json!({"cluster": cluster, "task": {"type": rtype.to_lowercase(), "index": index}, "environment": "cloud"}).to_string()
+    json!({"cluster": cluster, "task": {"type": rtype.to_lowercase(), "index": index}, "environment": "cloud"})
+        .to_string()
 }
 
 fn framework_env(k: &Kind, job: &Value, specs: &[(&str, &Value)], rtype: &str, index: i64) -> Vec<Value> {
@@ -212,10 +231,25 @@ fn sync_job(cluster: &Cluster, k: &Kind, key: &ResourceKey, job: &Value) {
         cluster.modify(key, &ns, &name, |j| {
             let before = j.get("status").cloned();
             set_condition(j, "Created", "True", &format!("{label}Created"), &format!("{label} {name} is created."));
-            if j.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|c| c.iter().any(|c| meta::str_at(c, "/type") == "Running")) {
-                set_condition(j, "Running", "False", &format!("{label}Suspended"), &format!("{label} {name} is suspended."));
+            if j.pointer("/status/conditions")
+                .and_then(Value::as_array)
+                .is_some_and(|c| c.iter().any(|c| meta::str_at(c, "/type") == "Running"))
+            {
+                set_condition(
+                    j,
+                    "Running",
+                    "False",
+                    &format!("{label}Suspended"),
+                    &format!("{label} {name} is suspended."),
+                );
             }
-            set_condition(j, "Suspended", "True", &format!("{label}Suspended"), &format!("{label} {name} is suspended."));
+            set_condition(
+                j,
+                "Suspended",
+                "True",
+                &format!("{label}Suspended"),
+                &format!("{label} {name} is suspended."),
+            );
             current_condition_last(j, "Suspended");
             before.as_ref() != j.get("status")
         });
@@ -242,15 +276,31 @@ fn sync_job(cluster: &Cluster, k: &Kind, key: &ResourceKey, job: &Value) {
                         continue; // the old pod is still terminating
                     }
                     if create_pod(cluster, replica_pod(k, job, &specs, rtype, spec, i)).is_some() {
-                        cluster.record_event(job, "Normal", "SuccessfulCreatePod", &format!("Created pod: {pod_name}"), &format!("{}-controller", label.to_lowercase()));
-                        cluster.record_event(job, "Normal", "SuccessfulCreateService", &format!("Created service: {pod_name}"), &format!("{}-controller", label.to_lowercase()));
+                        cluster.record_event(
+                            job,
+                            "Normal",
+                            "SuccessfulCreatePod",
+                            &format!("Created pod: {pod_name}"),
+                            &format!("{}-controller", label.to_lowercase()),
+                        );
+                        cluster.record_event(
+                            job,
+                            "Normal",
+                            "SuccessfulCreateService",
+                            &format!("Created service: {pod_name}"),
+                            &format!("{}-controller", label.to_lowercase()),
+                        );
                     }
                     active += 1;
                 }
                 Some(p) => match phase(&p.value) {
                     "Succeeded" => succeeded += 1,
                     "Failed" => {
-                        let code = p.value.pointer("/status/containerStatuses/0/state/terminated/exitCode").and_then(Value::as_i64).unwrap_or(1);
+                        let code = p
+                            .value
+                            .pointer("/status/containerStatuses/0/state/terminated/exitCode")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(1);
                         if exit_code_policy && (128..=255).contains(&code) {
                             // Retryable exit code: the operator replaces the pod.
                             delete_pod(cluster, p);
@@ -265,8 +315,12 @@ fn sync_job(cluster: &Cluster, k: &Kind, key: &ResourceKey, job: &Value) {
         }
         let restarts: i64 = pods
             .iter()
-            .filter(|p| meta::label(&p.value, "training.kubeflow.org/replica-type") == Some(rtype.to_lowercase().as_str()))
-            .flat_map(|p| p.value.pointer("/status/containerStatuses").and_then(Value::as_array).cloned().unwrap_or_default())
+            .filter(|p| {
+                meta::label(&p.value, "training.kubeflow.org/replica-type") == Some(rtype.to_lowercase().as_str())
+            })
+            .flat_map(|p| {
+                p.value.pointer("/status/containerStatuses").and_then(Value::as_array).cloned().unwrap_or_default()
+            })
             .map(|c| meta::int_at(&c, "/restartCount"))
             .sum();
         if failed > 0 || backoff_limit.is_some_and(|b| restarts > b) {
@@ -285,14 +339,22 @@ fn sync_job(cluster: &Cluster, k: &Kind, key: &ResourceKey, job: &Value) {
         statuses.insert(rtype.to_string(), s);
     }
 
-    let leader = specs.iter().find(|(t, _)| t.eq_ignore_ascii_case("chief") || t.eq_ignore_ascii_case("master")).map(|(t, _)| t.to_string());
+    let leader = specs
+        .iter()
+        .find(|(t, _)| t.eq_ignore_ascii_case("chief") || t.eq_ignore_ascii_case("master"))
+        .map(|(t, _)| t.to_string());
     let succeeded = match &leader {
         Some(t) => statuses.get(t).and_then(|s| s.get("succeeded")).and_then(Value::as_i64).unwrap_or(0) >= 1,
         None => {
             let worker = specs.iter().find(|(t, _)| t.eq_ignore_ascii_case("worker"));
             match (k.kind, worker) {
-                ("TFJob", Some(_)) => pods.iter().any(|p| p.name() == format!("{name}-worker-0") && phase(&p.value) == "Succeeded"),
-                (_, Some((t, spec))) => statuses.get(*t).and_then(|s| s.get("succeeded")).and_then(Value::as_i64).unwrap_or(0) >= replicas(spec),
+                ("TFJob", Some(_)) => {
+                    pods.iter().any(|p| p.name() == format!("{name}-worker-0") && phase(&p.value) == "Succeeded")
+                }
+                (_, Some((t, spec))) => {
+                    statuses.get(*t).and_then(|s| s.get("succeeded")).and_then(Value::as_i64).unwrap_or(0)
+                        >= replicas(spec)
+                }
                 _ => false,
             }
         }
@@ -301,7 +363,11 @@ fn sync_job(cluster: &Cluster, k: &Kind, key: &ResourceKey, job: &Value) {
     let outcome = if succeeded {
         Some(("Succeeded", format!("{label}Succeeded"), format!("{label} {ns}/{name} successfully completed.")))
     } else if let Some((rtype, n)) = failed_replicas.first() {
-        Some(("Failed", format!("{label}Failed"), format!("{label} {ns}/{name} has failed because {n} {rtype} replica(s) failed.")))
+        Some((
+            "Failed",
+            format!("{label}Failed"),
+            format!("{label} {ns}/{name} has failed because {n} {rtype} replica(s) failed."),
+        ))
     } else {
         None
     };
@@ -324,7 +390,13 @@ fn sync_job(cluster: &Cluster, k: &Kind, key: &ResourceKey, job: &Value) {
                     j["status"]["completionTime"] = json!(now);
                 }
             }
-            None if any_running => set_condition(j, "Running", "True", &format!("{label}Running"), &format!("{label} {ns}/{name} is running.")),
+            None if any_running => set_condition(
+                j,
+                "Running",
+                "True",
+                &format!("{label}Running"),
+                &format!("{label} {ns}/{name} is running."),
+            ),
             None => {}
         }
         let current = match &outcome {
