@@ -169,6 +169,35 @@ impl Store {
         (items, inner.rv)
     }
 
+    /// One page of a list: up to `limit` objects after `after` (namespace, name) that pass `keep`, in key order.
+    /// Returns the page, how many matching objects follow (counted only with `count_rest`, else 0 or 1), and the
+    /// list's resourceVersion. Walks the map instead of copying it, so paging through a big collection stays cheap.
+    pub fn list_page(
+        &self,
+        resource: &ResourceKey,
+        namespace: Option<&str>,
+        after: Option<(&str, &str)>,
+        limit: usize,
+        count_rest: bool,
+        keep: impl Fn(&Stored) -> bool,
+    ) -> (Vec<Arc<Stored>>, usize, u64) {
+        let inner = self.read();
+        let Some(coll) = inner.collections.get(resource) else { return (Vec::new(), 0, inner.rv) };
+        let start = match (after, namespace) {
+            (Some((ns, name)), _) => std::ops::Bound::Excluded((ns.to_string(), name.to_string())),
+            (None, Some(ns)) => std::ops::Bound::Included((ns.to_string(), String::new())),
+            (None, None) => std::ops::Bound::Unbounded,
+        };
+        let mut matching = coll
+            .range((start, std::ops::Bound::Unbounded))
+            .take_while(|((ns, _), _)| namespace.is_none_or(|want| ns == want))
+            .map(|(_, v)| v)
+            .filter(|v| keep(v));
+        let page: Vec<Arc<Stored>> = matching.by_ref().take(limit).cloned().collect();
+        let rest = if count_rest { matching.count() } else { usize::from(matching.next().is_some()) };
+        (page, rest, inner.rv)
+    }
+
     /// Number of objects of a resource.
     pub fn count(&self, resource: &ResourceKey) -> usize {
         self.read().collections.get(resource).map_or(0, BTreeMap::len)

@@ -120,36 +120,43 @@ pub fn selected(cluster: &Cluster, ctx: &Ctx) -> Result<(Vec<Arc<Stored>>, u64),
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ContinueToken {
     rv: u64,
-    start: String,
+    ns: String,
+    name: String,
 }
 
 fn list(cluster: &Cluster, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     let rt = &ctx.target.rt;
-    let (items, current_rv) = selected(cluster, ctx)?;
-    let limit = ctx.query.get("limit").and_then(|l| l.parse::<usize>().ok()).filter(|l| *l > 0);
-    let mut list_rv = current_rv;
-    let mut start = 0usize;
-    if let Some(token) = ctx.query.get("continue") {
-        let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(token)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<ContinueToken>(&b).ok())
-            .ok_or_else(|| ApiError::bad_request("continue key is not valid"))?;
-        list_rv = decoded.rv;
-        start = items.partition_point(|s| format!("{}/{}", s.namespace(), s.name()) <= decoded.start);
-    }
-    let end = limit.map_or(items.len(), |l| (start + l).min(items.len()));
-    let page = &items[start..end];
+    let (labels, fields) = selectors(ctx)?;
+    let limit = ctx.query.get("limit").and_then(|l| l.parse::<usize>().ok()).filter(|l| *l > 0).unwrap_or(usize::MAX);
+    let token = match ctx.query.get("continue") {
+        Some(token) => Some(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(token)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<ContinueToken>(&b).ok())
+                .ok_or_else(|| ApiError::bad_request("continue key is not valid"))?,
+        ),
+        None => None,
+    };
+    let after = token.as_ref().map(|t| (t.ns.as_str(), t.name.as_str()));
+    let unfiltered = labels.is_empty() && fields == FieldSelector::default();
+    let (page, rest, current_rv) = cluster.store.list_page(&rt.key(), ctx.target.namespace.as_deref(), after, limit, unfiltered, |s| {
+        unfiltered || (labels.matches(&s.value) && fields.matches(&s.value))
+    });
+    // Continued lists report the version of their first page.
+    let list_rv = token.as_ref().map_or(current_rv, |t| t.rv);
     let mut meta = json!({"resourceVersion": list_rv.to_string()});
-    if end < items.len()
+    if rest > 0
         && let Some(last) = page.last()
     {
-        let token = ContinueToken { rv: list_rv, start: format!("{}/{}", last.namespace(), last.name()) };
-        let encoded =
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).unwrap_or_default());
+        let token = ContinueToken { rv: list_rv, ns: last.namespace().to_string(), name: last.name().to_string() };
+        let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).unwrap_or_default());
         meta["continue"] = json!(encoded);
-        meta["remainingItemCount"] = json!(items.len() - end);
+        if unfiltered {
+            meta["remainingItemCount"] = json!(rest);
+        }
     }
+    let page = &page[..];
     if ctx.wants_table() {
         let include = IncludeObject::parse(ctx.query.get("includeObject"));
         let values: Vec<&Value> = page.iter().map(|s| &s.value).collect();
