@@ -52,7 +52,11 @@ fn main() {
     }
     println!("controllers settled {:.1} s after start", settle.elapsed().as_secs_f64());
     let (rss, peak) = memory_mib();
-    println!("kubesim: {nodes} nodes / {pods} pods built in {build:.2} s; RSS {:.0} MiB (peak {peak:.0} MiB, {:.2} KiB per pod)", rss, (rss - before) * 1024.0 / pods as f64);
+    println!(
+        "kubesim: {nodes} nodes / {pods} pods built in {build:.2} s; RSS {:.0} MiB (peak {peak:.0} MiB, {:.2} KiB per pod)",
+        rss,
+        (rss - before) * 1024.0 / pods as f64
+    );
 
     // Fetch all pods in pages of 500, as kubectl and client-go reflectors do, without decoding them.
     let (pages, bytes, fetch) = runtime.block_on(async {

@@ -137,7 +137,7 @@ pub fn scale(cluster: &Cluster, nodes: usize, pods: usize) {
     for i in 0..pods {
         let node_index = i % nodes.max(1);
         let node = format!("node-{node_index:05}");
-        let gpu_node = node_index % 5 == 0;
+        let gpu_node = node_index.is_multiple_of(5);
         let ns = format!("team-{:02}", i % namespaces);
         let app = format!("svc-{:03}", (i / namespaces) % 400);
         let name = format!("{app}-{:08x}-{:05}", (i as u64).wrapping_mul(2_654_435_761) & 0xffff_ffff, i % 100_000);

@@ -134,6 +134,7 @@ fn get_pods_watch_sees_new_pods() {
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     assert!(seen.iter().any(|l| l.starts_with("ADDED") && l.contains("watched")), "{seen:#?}");
     assert!(seen.iter().any(|l| l.starts_with("MODIFIED") && l.contains("Running")), "{seen:#?}");
 }

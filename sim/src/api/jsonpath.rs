@@ -62,7 +62,7 @@ pub fn select<'a>(value: &'a Value, path: &str) -> Vec<&'a Value> {
                 (Step::All, Value::Array(a)) => next.extend(a.iter()),
                 (Step::Filter(k, want), Value::Array(a)) => next.extend(a.iter().filter(|item| match item.get(k) {
                     Some(Value::String(s)) => s == want,
-                    Some(other) => other.to_string() == *want,
+                    Some(other) => serde_json::from_str::<Value>(want).ok().as_ref() == Some(other),
                     None => false,
                 })),
                 _ => {}

@@ -312,7 +312,7 @@ pub fn decode_body(body: &[u8]) -> Result<Value, ApiError> {
         return Err(ApiError::bad_request("the request body is empty"));
     }
     if protobuf::is_protobuf(body) {
-        return protobuf::decode_review(body).map_err(|e| ApiError::unsupported_media_type_message(e));
+        return protobuf::decode_review(body).map_err(ApiError::unsupported_media_type_message);
     }
     serde_json::from_slice(body).or_else(|json_err| {
         let text = std::str::from_utf8(body).map_err(|_| ApiError::bad_request(format!("invalid JSON: {json_err}")))?;

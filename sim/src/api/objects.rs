@@ -140,9 +140,10 @@ fn list(cluster: &Cluster, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
     };
     let after = token.as_ref().map(|t| (t.ns.as_str(), t.name.as_str()));
     let unfiltered = labels.is_empty() && fields == FieldSelector::default();
-    let (page, rest, current_rv) = cluster.store.list_page(&rt.key(), ctx.target.namespace.as_deref(), after, limit, unfiltered, |s| {
-        unfiltered || (labels.matches(&s.value) && fields.matches(&s.value))
-    });
+    let (page, rest, current_rv) =
+        cluster.store.list_page(&rt.key(), ctx.target.namespace.as_deref(), after, limit, unfiltered, |s| {
+            unfiltered || (labels.matches(&s.value) && fields.matches(&s.value))
+        });
     // Continued lists report the version of their first page.
     let list_rv = token.as_ref().map_or(current_rv, |t| t.rv);
     let mut meta = json!({"resourceVersion": list_rv.to_string()});
@@ -150,7 +151,8 @@ fn list(cluster: &Cluster, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
         && let Some(last) = page.last()
     {
         let token = ContinueToken { rv: list_rv, ns: last.namespace().to_string(), name: last.name().to_string() };
-        let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).unwrap_or_default());
+        let encoded =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).unwrap_or_default());
         meta["continue"] = json!(encoded);
         if unfiltered {
             meta["remainingItemCount"] = json!(rest);

@@ -200,11 +200,10 @@ pub async fn watch(cluster: Arc<Cluster>, ctx: Ctx) -> Result<Response<Body>, Ap
                         if change.resource != key || change.rv <= last_rv {
                             continue;
                         }
-                        if let Some(t) = filter.translate(&change) {
-                            if tx.send(encoder.event(t, &change.object.value)).await.is_err() {
+                        if let Some(t) = filter.translate(&change)
+                            && tx.send(encoder.event(t, &change.object.value)).await.is_err() {
                                 return;
                             }
-                        }
                         last_rv = change.rv;
                     }
                     // A watcher that falls too far behind is closed; the client resumes from its last version.

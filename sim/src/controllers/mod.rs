@@ -96,12 +96,7 @@ async fn run_loop(
         }
         // Let a burst of changes settle, then reconcile once.
         tokio::time::sleep(Duration::from_millis(25)).await;
-        loop {
-            match changes.try_recv() {
-                Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) => continue,
-                Err(_) => break,
-            }
-        }
+        while let Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) = changes.try_recv() {}
         tracing::trace!(controller = name, "reconcile");
         reconcile(&cluster);
     }
