@@ -126,3 +126,28 @@ fn watch_from_an_expired_version_reports_410() {
         assert_eq!((status.code, status.reason.as_str()), (410, "Expired"));
     });
 }
+
+#[test]
+fn faults_can_be_changed_at_run_time_by_the_admin_only() {
+    let sim = common::start(Fleet::Empty, 10.0);
+    sim.runtime.block_on(async {
+        let client = client(&sim).await;
+        let put = |body: &str| http::Request::put("/kubesim/faults").body(body.as_bytes().to_vec()).expect("request");
+        let text =
+            client.request_text(put(r#"{"errorRate": 1.0, "errorCode": 500}"#)).await.expect("admin sets faults");
+        assert!(text.contains("\"errorRate\":1.0"), "{text}");
+        let nodes: Api<Node> = Api::all(client.clone());
+        let err = nodes.list(&ListParams::default()).await.expect_err("every request fails now");
+        let kube::Error::Api(status) = err else { panic!("{err:?}") };
+        assert_eq!(status.code, 500);
+        client.request_text(put("{}")).await.expect("faults cleared");
+        nodes.list(&ListParams::default()).await.expect("requests work again");
+    });
+    assert_eq!(sim.server.faults(), FaultConfig::default());
+    let viewer = sim.kubectl(&["--context", "kubesim-viewer", "get", "--raw", "/kubesim/faults"]);
+    assert!(!viewer.status.success());
+    assert!(
+        String::from_utf8_lossy(&viewer.stderr).contains("Forbidden")
+            || String::from_utf8_lossy(&viewer.stderr).contains("forbidden")
+    );
+}

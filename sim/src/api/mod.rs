@@ -238,6 +238,9 @@ async fn handle(cluster: Arc<Cluster>, req: Request<Incoming>) -> Result<Respons
         }
         return Err(ApiError::unauthorized());
     };
+    if path == "/kubesim/faults" {
+        return faults_endpoint(&cluster, &user, &parts.method, body).await;
+    }
     cluster.faults.maybe_fail(&path)?;
 
     match route(&cluster, &path)? {
@@ -268,6 +271,30 @@ async fn handle(cluster: Arc<Cluster>, req: Request<Incoming>) -> Result<Respons
             non_resource(&cluster, other, &parts.headers)
         }
     }
+}
+
+/// `/kubesim/faults`: read (GET) or replace (PUT/POST) the injected faults at run time; administrators only.
+async fn faults_endpoint(
+    cluster: &Cluster,
+    user: &User,
+    method: &Method,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
+    if !user.is_master() {
+        return Err(ApiError::forbidden_path(&user.name, "update", "/kubesim/faults"));
+    }
+    match *method {
+        Method::GET => {}
+        Method::PUT | Method::POST => {
+            let body = read_body(body).await?;
+            let config: crate::faults::FaultConfig = serde_json::from_slice(&body)
+                .map_err(|e| ApiError::bad_request(format!("invalid fault configuration: {e}")))?;
+            cluster.faults.set(config);
+        }
+        _ => return Err(ApiError::method_not_allowed("use GET to read or PUT to replace the fault configuration")),
+    }
+    let current = serde_json::to_value(cluster.faults.config()).unwrap_or(Value::Null);
+    Ok(json_response(200, &current))
 }
 
 fn anonymous(cluster: &Cluster, path: &str) -> Result<Response<Body>, ApiError> {
