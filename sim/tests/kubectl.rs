@@ -261,3 +261,39 @@ fn tfjob_runs_to_succeeded() {
     let status = sim.ok(&["get", "tfjob", "mnist", "-o", "jsonpath={.status.replicaStatuses.Worker.succeeded}"]);
     assert_eq!(status, "2");
 }
+
+#[test]
+fn pytorchjob_ranks_and_a_failing_tfjob() {
+    let sim = demo();
+    sim.ok(&["apply", "-f", &fixture("training-operator.yaml")]);
+    sim.ok(&["wait", "--for=condition=Established", "crd/pytorchjobs.kubeflow.org", "--timeout=30s"]);
+    sim.ok(&["rollout", "status", "deployment/training-operator", "-n", "kubeflow", "--timeout=60s"]);
+    sim.ok(&["apply", "-f", &fixture("pytorchjob.yaml")]);
+    sim.ok(&["wait", "--for=condition=Succeeded", "pytorchjob/resnet", "--timeout=90s"]);
+    let env = |pod: &str, name: &str| {
+        sim.ok(&[
+            "get",
+            "pod",
+            pod,
+            "-o",
+            &format!("jsonpath={{.spec.containers[0].env[?(@.name==\"{name}\")].value}}"),
+        ])
+    };
+    assert_eq!(env("resnet-master-0", "RANK"), "0");
+    assert_eq!(env("resnet-worker-1", "RANK"), "2");
+    assert_eq!(env("resnet-worker-1", "WORLD_SIZE"), "3");
+    assert_eq!(env("resnet-worker-0", "MASTER_ADDR"), "resnet-master-0");
+
+    let failing =
+        std::fs::read_to_string(fixture("tfjob.yaml")).unwrap().replace("name: mnist", "name: broken").replace(
+            "{name: KUBESIM_EPOCH_SECONDS, value: \"0.5\"}",
+            "{name: KUBESIM_EPOCH_SECONDS, value: \"0.5\"}\n            - {name: KUBESIM_FAIL_AT_EPOCH, value: \"2\"}",
+        );
+    sim.apply_text(&failing, &[]);
+    sim.ok(&["wait", "--for=condition=Failed", "tfjob/broken", "--timeout=90s"]);
+    let message =
+        sim.ok(&["get", "tfjob", "broken", "-o", "jsonpath={.status.conditions[?(@.type==\"Failed\")].message}"]);
+    assert!(message.contains("Worker replica(s) failed"), "{message}");
+    let logs = sim.ok(&["logs", "broken-worker-0"]);
+    assert!(logs.contains("RuntimeError: training failed at epoch 2"), "{logs}");
+}
