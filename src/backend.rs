@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 use crate::charts::{ChartStyle, ExportFormat, LineChart, export};
+use crate::cluster::connect::{self, ClusterInfo};
 use crate::cluster::kubeconfig::{KubeconfigSources, KubeconfigSummary};
 use crate::settings::{Settings, SettingsStore};
 
@@ -29,6 +30,8 @@ pub enum Request {
     PickKubeconfigFile,
     /// Save a chart; with no path, ask for one with a save dialog.
     ExportChart { chart: LineChart, style: ChartStyle, format: ExportFormat, path: Option<PathBuf> },
+    /// Connect to a kubeconfig context; `attempt` identifies the answer.
+    Connect { sources: KubeconfigSources, context: String, attempt: u64 },
 }
 
 /// Results of background work, applied to the app state in order.
@@ -44,6 +47,8 @@ pub enum Event {
     ChartExported(PathBuf),
     /// Writing a chart failed.
     ChartExportFailed(String),
+    /// The result of connection attempt `attempt`.
+    Connected { attempt: u64, result: Result<ClusterInfo, String> },
 }
 
 /// Called after every event so the UI wakes up to read it.
@@ -134,8 +139,24 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
             Request::ExportChart { chart, style, format, path } => {
                 tokio::spawn(export_chart(chart, style, format, path, outbox.clone()));
             }
+            Request::Connect { sources, context, attempt } => {
+                let outbox = outbox.clone();
+                tokio::spawn(async move {
+                    let result = connect_to(sources, &context).await;
+                    outbox.send(Event::Connected { attempt, result });
+                });
+            }
         }
     }
+}
+
+async fn connect_to(sources: KubeconfigSources, context: &str) -> Result<ClusterInfo, String> {
+    let kubeconfig = tokio::task::spawn_blocking(move || sources.merged())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    // The client is dropped for now; the live views keep theirs once they exist.
+    connect::connect(kubeconfig, context).await.map(|(_, info)| info).map_err(|e| e.to_string())
 }
 
 async fn save_settings_loop(mut latest: watch::Receiver<Option<Settings>>, store: SettingsStore, outbox: Outbox) {

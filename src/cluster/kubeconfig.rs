@@ -49,6 +49,9 @@ pub enum KubeconfigError {
     /// A file exists but could not be read or parsed.
     #[error("kubeconfig file {path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    /// No kubeconfig file exists in any of the places searched.
+    #[error("no kubeconfig found (looked in {}): pass --kubeconfig PATH or try the demo cluster", .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    NoneFound(Vec<PathBuf>),
 }
 
 impl KubeconfigSources {
@@ -80,6 +83,24 @@ impl KubeconfigSources {
 
     /// Reads and merges the given files (first wins per key). Missing files are skipped unless named explicitly.
     pub fn load_from(&self, candidates: &[PathBuf]) -> Result<KubeconfigSummary, KubeconfigError> {
+        let (merged, files) = self.merge_files(candidates)?;
+        let searched = if files.is_empty() { candidates.to_vec() } else { Vec::new() };
+        let Some(config) = merged else {
+            return Ok(KubeconfigSummary { searched, ..Default::default() });
+        };
+        Ok(summarize(config, files))
+    }
+
+    /// The merged kubeconfig from the process environment, for building a client.
+    pub fn merged(&self) -> Result<Kubeconfig, KubeconfigError> {
+        let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
+        let env = std::env::var_os("KUBECONFIG");
+        let candidates = self.candidates(env.as_deref(), home.as_deref());
+        let (merged, _) = self.merge_files(&candidates)?;
+        merged.ok_or(KubeconfigError::NoneFound(candidates))
+    }
+
+    fn merge_files(&self, candidates: &[PathBuf]) -> Result<(Option<Kubeconfig>, Vec<PathBuf>), KubeconfigError> {
         let mut merged: Option<Kubeconfig> = None;
         let mut files = Vec::new();
         for path in candidates {
@@ -100,11 +121,7 @@ impl KubeconfigSources {
             });
             files.push(path.clone());
         }
-        let searched = if files.is_empty() { candidates.to_vec() } else { Vec::new() };
-        let Some(config) = merged else {
-            return Ok(KubeconfigSummary { searched, ..Default::default() });
-        };
-        Ok(summarize(config, files))
+        Ok((merged, files))
     }
 }
 

@@ -28,6 +28,8 @@ pub enum Command {
     AddKubeconfigFile,
     /// Read the kubeconfig files again.
     ReloadKubeconfig,
+    /// Connect to the selected context again.
+    Reconnect,
     /// Save the frame-time chart to a file the user picks, drawn in the given (theme) style.
     ExportFrameChart { format: ExportFormat, style: ChartStyle },
     /// Hide a notification.

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 pub use command::{Command, CommandReceiver, CommandSender, command_channel};
 
 use crate::backend::{Event, Request};
+use crate::cluster::connect::ClusterInfo;
 use crate::cluster::kubeconfig::{KubeconfigSources, KubeconfigSummary};
 use crate::settings::Settings;
 use crate::tone::Tone;
@@ -64,6 +65,21 @@ pub enum Contexts {
     Failed(String),
 }
 
+/// The connection to the selected context.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Connection {
+    /// No context selected yet.
+    Idle,
+    Connecting {
+        context: String,
+    },
+    Connected(ClusterInfo),
+    Failed {
+        context: String,
+        message: String,
+    },
+}
+
 /// Everything the UI draws from, apart from per-widget egui memory.
 #[derive(Debug)]
 pub struct AppState {
@@ -73,6 +89,9 @@ pub struct AppState {
     pub toasts: Toasts,
     pub frame_times: FrameTimes,
     pub contexts: Contexts,
+    pub connection: Connection,
+    /// Numbers connection attempts, so a late answer for an earlier context is ignored.
+    connect_attempt: u64,
     extra_kubeconfigs: Vec<PathBuf>,
     /// The settings as last handed to the background for saving.
     saved: Settings,
@@ -88,6 +107,8 @@ impl AppState {
             toasts: Toasts::default(),
             frame_times: FrameTimes::default(),
             contexts: Contexts::Loading,
+            connection: Connection::Idle,
+            connect_attempt: 0,
             extra_kubeconfigs: Vec::new(),
         }
     }
@@ -130,7 +151,9 @@ impl AppState {
                 // A context picked in the app overrides the one given on the command line from now on.
                 self.launch.context = None;
                 self.settings.last_context = Some(name);
+                requests.extend(self.connect_selected());
             }
+            Command::Reconnect => requests.extend(self.connect_selected()),
             Command::AddKubeconfigFile => requests.push(Request::PickKubeconfigFile),
             Command::ReloadKubeconfig => {
                 self.contexts = Contexts::Loading;
@@ -153,7 +176,13 @@ impl AppState {
             Event::SettingsSaveFailed(message) => {
                 self.toasts.push(Tone::Err, format!("Settings were not saved: {message}"));
             }
-            Event::Kubeconfig(Ok(summary)) => self.contexts = Contexts::Ready(summary),
+            Event::Kubeconfig(Ok(summary)) => {
+                self.contexts = Contexts::Ready(summary);
+                let already = matches!(&self.connection, Connection::Connected(info) if Some(info.context.as_str()) == self.selected_context());
+                if !already {
+                    requests.extend(self.connect_selected());
+                }
+            }
             Event::Kubeconfig(Err(message)) => {
                 self.toasts.push(Tone::Err, message.clone());
                 self.contexts = Contexts::Failed(message);
@@ -171,8 +200,30 @@ impl AppState {
             Event::ChartExportFailed(message) => {
                 self.toasts.push(Tone::Err, format!("Chart export failed: {message}"));
             }
+            Event::Connected { attempt, result } if attempt == self.connect_attempt => {
+                let context = match &self.connection {
+                    Connection::Connecting { context } => context.clone(),
+                    _ => String::new(),
+                };
+                self.connection = match result {
+                    Ok(info) => Connection::Connected(info),
+                    Err(message) => {
+                        self.toasts.push(Tone::Err, format!("Could not connect to {context}: {message}"));
+                        Connection::Failed { context, message }
+                    }
+                };
+            }
+            Event::Connected { .. } => {} // an answer for a context no longer selected
         }
         requests
+    }
+
+    /// Starts connecting to the selected context, if there is one.
+    fn connect_selected(&mut self) -> Option<Request> {
+        let context = self.selected_context()?.to_string();
+        self.connect_attempt += 1;
+        self.connection = Connection::Connecting { context: context.clone() };
+        Some(Request::Connect { sources: self.kubeconfig_sources(), context, attempt: self.connect_attempt })
     }
 
     /// A save request when the settings differ from what was last saved.
@@ -240,6 +291,20 @@ mod tests {
         assert_eq!(state.contexts, Contexts::Failed("kubeconfig file x: bad".into()));
         let toast = state.toasts.iter().next().unwrap();
         assert!(toast.sticky && toast.text.contains("bad"));
+    }
+
+    #[test]
+    fn loading_the_kubeconfig_connects_to_the_selected_context_and_stale_answers_are_ignored() {
+        let mut state = AppState::new(Settings::default(), LaunchOptions::default());
+        let requests = state.apply(Event::Kubeconfig(Ok(summary(&["a", "b"], "a"))));
+        assert!(matches!(requests.as_slice(), [Request::Connect { context, attempt: 1, .. }] if context == "a"));
+        let requests = state.handle(Command::SelectContext("b".into()));
+        assert!(requests.iter().any(|r| matches!(r, Request::Connect { context, attempt: 2, .. } if context == "b")));
+        // The answer for "a" arrives late and changes nothing.
+        state.apply(Event::Connected { attempt: 1, result: Err("late".into()) });
+        assert_eq!(state.connection, Connection::Connecting { context: "b".into() });
+        state.apply(Event::Connected { attempt: 2, result: Err("refused".into()) });
+        assert_eq!(state.connection, Connection::Failed { context: "b".into(), message: "refused".into() });
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub enum UiCommand {
     ToggleDiagnostics,
     AddKubeconfig,
     ReloadKubeconfig,
+    Reconnect,
     ExportFrameChart(ExportFormat),
 }
 
@@ -33,6 +34,7 @@ impl UiCommand {
             UiCommand::ToggleDiagnostics,
             UiCommand::AddKubeconfig,
             UiCommand::ReloadKubeconfig,
+            UiCommand::Reconnect,
             UiCommand::ExportFrameChart(ExportFormat::Svg),
             UiCommand::ExportFrameChart(ExportFormat::Png),
             UiCommand::CommandPalette,
@@ -48,6 +50,7 @@ impl UiCommand {
             UiCommand::ToggleDiagnostics => "Show / hide diagnostics (frame times)".into(),
             UiCommand::AddKubeconfig => "Add a kubeconfig file…".into(),
             UiCommand::ReloadKubeconfig => "Reload kubeconfig files".into(),
+            UiCommand::Reconnect => "Reconnect to the cluster".into(),
             UiCommand::ExportFrameChart(f) => format!("Export frame-time chart as {}…", f.extension().to_uppercase()),
         }
     }
@@ -62,7 +65,7 @@ impl UiCommand {
             UiCommand::CommandPalette => Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::K)),
             UiCommand::ToggleDiagnostics => Some(KeyboardShortcut::new(Modifiers::NONE, Key::F12)),
             UiCommand::ReloadKubeconfig => Some(KeyboardShortcut::new(Modifiers::NONE, Key::F5)),
-            UiCommand::AddKubeconfig | UiCommand::ExportFrameChart(_) => None,
+            UiCommand::AddKubeconfig | UiCommand::Reconnect | UiCommand::ExportFrameChart(_) => None,
         }
     }
 
@@ -80,6 +83,7 @@ impl UiCommand {
             UiCommand::ToggleDiagnostics => Command::ToggleDiagnostics,
             UiCommand::AddKubeconfig => Command::AddKubeconfigFile,
             UiCommand::ReloadKubeconfig => Command::ReloadKubeconfig,
+            UiCommand::Reconnect => Command::Reconnect,
             UiCommand::ExportFrameChart(format) => Command::ExportFrameChart { format, style: chart_style(theme) },
         }
     }

@@ -4,7 +4,7 @@
 use egui::{Align, Frame, Key, Layout, Margin, Panel, Rect, RichText, Sense, Stroke, TextEdit, Ui, Vec2, pos2, vec2};
 
 use crate::charts::ExportFormat;
-use crate::state::{Command, Contexts};
+use crate::state::{Command, Connection, Contexts};
 use crate::ui::ViewCtx;
 use crate::ui::palette::UiCommand;
 use crate::ui::theme::{Theme, Tone, size};
@@ -162,10 +162,30 @@ fn top_bar(ui: &mut Ui, view: &ViewCtx<'_>) {
                 view.commands.send(Command::OpenPalette);
             }
             ui.add_space(8.0);
-            status_chip(ui, view.theme, Tone::Neutral, "Not connected")
-                .on_hover_text("Bosun is not connected to a cluster. Pick a context to connect.");
+            connection_chip(ui, view);
         });
     });
+}
+
+/// The connection-health indicator.
+fn connection_chip(ui: &mut Ui, view: &ViewCtx<'_>) {
+    match &view.state.connection {
+        Connection::Idle => {
+            status_chip(ui, view.theme, Tone::Neutral, "Not connected")
+                .on_hover_text("Pick a context to connect to a cluster.");
+        }
+        Connection::Connecting { context } => {
+            ui.spinner();
+            status_chip(ui, view.theme, Tone::Pending, &format!("Connecting to {context}…"));
+        }
+        Connection::Connected(info) => {
+            status_chip(ui, view.theme, Tone::Ok, &format!("Connected · {}", info.version))
+                .on_hover_text(format!("{} as {}", info.server, info.user));
+        }
+        Connection::Failed { message, .. } => {
+            status_chip(ui, view.theme, Tone::Err, "Connection failed").on_hover_text(message);
+        }
+    }
 }
 
 fn context_picker(ui: &mut Ui, view: &ViewCtx<'_>) {
@@ -270,17 +290,22 @@ fn nav_item(
 fn status_bar(ui: &mut Ui, view: &ViewCtx<'_>) {
     let p = &view.theme.palette;
     ui.horizontal_centered(|ui| {
-        let text = match &view.state.contexts {
-            Contexts::Loading => "Reading kubeconfig…".to_owned(),
-            Contexts::Failed(_) => "Kubeconfig could not be read".to_owned(),
-            Contexts::Ready(s) => {
-                let n = s.contexts.len();
-                match s.files.len() {
-                    0 => "No kubeconfig found".to_owned(),
-                    1 => format!("{n} context{} in {}", plural(n), s.files[0].display()),
-                    f => format!("{n} context{} in {f} kubeconfig files", plural(n)),
-                }
+        let text = match (&view.state.connection, &view.state.contexts) {
+            (Connection::Connected(info), _) => {
+                format!("{} · {} · {} · namespace {}", info.context, info.server, info.user, info.namespace)
             }
+            (_, contexts) => match contexts {
+                Contexts::Loading => "Reading kubeconfig…".to_owned(),
+                Contexts::Failed(_) => "Kubeconfig could not be read".to_owned(),
+                Contexts::Ready(s) => {
+                    let n = s.contexts.len();
+                    match s.files.len() {
+                        0 => "No kubeconfig found".to_owned(),
+                        1 => format!("{n} context{} in {}", plural(n), s.files[0].display()),
+                        f => format!("{n} context{} in {f} kubeconfig files", plural(n)),
+                    }
+                }
+            },
         };
         ui.label(RichText::new(text).small().color(p.text_weak));
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {

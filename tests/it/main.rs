@@ -1,5 +1,7 @@
 //! Integration tests, compiled as one binary. Each module says what it covers.
 
+/// Connecting to clusters (kubesim over real HTTPS): identity, permissions, and failures explained.
+mod connect;
 /// The app shell driven headlessly through its accessibility tree: navigation, shortcuts, palette, theme,
 /// settings persistence, kubeconfig contexts.
 mod ui_shell;

@@ -4,7 +4,7 @@
 use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use crate::state::{Command, Contexts};
+use crate::state::{Command, Connection, Contexts};
 use crate::ui::ViewCtx;
 use crate::ui::theme::Tone;
 use crate::ui::views::empty_state::{self, card};
@@ -12,9 +12,72 @@ use crate::ui::views::registry;
 use crate::ui::widgets::status_chip::status_chip;
 
 pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>) {
+    connection_card(ui, view);
+    ui.add_space(12.0);
     contexts_card(ui, view);
     ui.add_space(12.0);
     empty_state::ui(ui, registry::info(crate::state::Screen::Overview), view);
+}
+
+/// What Bosun knows about the connection: the server, who we are, what we may do — or why it failed.
+fn connection_card(ui: &mut Ui, view: &ViewCtx<'_>) {
+    let p = &view.theme.palette;
+    match &view.state.connection {
+        Connection::Idle => {}
+        Connection::Connecting { context } => {
+            card(ui, view, |ui| {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label(format!("Connecting to {context}…"));
+                });
+            });
+        }
+        Connection::Failed { context, message } => {
+            card(ui, view, |ui| {
+                status_chip(ui, view.theme, Tone::Err, &format!("Could not connect to {context}"));
+                ui.add_space(4.0);
+                ui.add(egui::Label::new(RichText::new(message).color(p.text)).wrap());
+                ui.add_space(6.0);
+                if ui.button("Retry").on_hover_text("Connect to this context again").clicked() {
+                    view.commands.send(Command::Reconnect);
+                }
+            });
+        }
+        Connection::Connected(info) => {
+            card(ui, view, |ui| {
+                ui.horizontal(|ui| {
+                    status_chip(ui, view.theme, Tone::Ok, &format!("Connected to {}", info.context));
+                    ui.label(RichText::new(format!("Kubernetes {}", info.version)).color(p.text_weak));
+                });
+                ui.add_space(6.0);
+                egui::Grid::new("connection_facts").num_columns(2).spacing([18.0, 4.0]).show(ui, |ui| {
+                    let row = |ui: &mut Ui, k: &str, v: String| {
+                        ui.label(RichText::new(k).color(p.text_weak));
+                        ui.label(v);
+                        ui.end_row();
+                    };
+                    row(ui, "Server", info.server.clone());
+                    row(ui, "User", info.user.clone());
+                    row(ui, "Groups", if info.groups.is_empty() { "—".into() } else { info.groups.join(", ") });
+                    row(ui, "Namespace", info.namespace.clone());
+                });
+                ui.add_space(8.0);
+                ui.label(RichText::new("What you may do").color(p.text_strong).strong());
+                ui.horizontal_wrapped(|ui| {
+                    for perm in &info.permissions {
+                        let (tone, mark) = if perm.allowed { (Tone::Ok, "✔") } else { (Tone::Warn, "✖") };
+                        status_chip(ui, view.theme, tone, &format!("{mark} {}", perm.label)).on_hover_text(format!(
+                            "{} {}{}",
+                            perm.verb,
+                            perm.resource,
+                            if perm.group.is_empty() { String::new() } else { format!(".{}", perm.group) }
+                        ));
+                        ui.add_space(10.0);
+                    }
+                });
+            });
+        }
+    }
 }
 
 fn contexts_card(ui: &mut Ui, view: &ViewCtx<'_>) {

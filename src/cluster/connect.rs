@@ -1,0 +1,169 @@
+//! Connecting to a cluster from a kubeconfig context: build the client, then ask the server who it is (version),
+//! who we are (SelfSubjectReview) and what we may do (SelfSubjectAccessReview for the verbs the screens need).
+//! Failures are classified so the user sees what went wrong and what to do.
+
+use std::time::Duration;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use serde_json::{Value, json};
+
+/// How long a connection attempt may take before it is reported as a timeout.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// One permission the screens rely on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Permission {
+    /// What it enables, for people ("List nodes").
+    pub label: &'static str,
+    pub verb: &'static str,
+    pub group: &'static str,
+    pub resource: &'static str,
+    pub allowed: bool,
+}
+
+/// The checks run on connect: (label, verb, group, resource).
+pub const PERMISSION_CHECKS: &[(&str, &str, &str, &str)] = &[
+    ("See nodes and GPUs", "list", "", "nodes"),
+    ("See pods in all namespaces", "list", "", "pods"),
+    ("Read pod logs", "get", "", "pods/log"),
+    ("Launch training jobs", "create", "kubeflow.org", "tfjobs"),
+    ("Deploy model servers", "create", "apps", "deployments"),
+    ("Install the ML stack (CRDs)", "create", "apiextensions.k8s.io", "customresourcedefinitions"),
+];
+
+/// What Bosun learned about a cluster on connecting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterInfo {
+    pub context: String,
+    pub server: String,
+    /// The server's version, e.g. `v1.33.2`.
+    pub version: String,
+    pub user: String,
+    pub groups: Vec<String>,
+    /// The context's namespace (or `default`).
+    pub namespace: String,
+    pub permissions: Vec<Permission>,
+}
+
+/// Why a connection failed, worded for people, with the fix.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectError {
+    #[error("{0}")]
+    Kubeconfig(String),
+    #[error(
+        "could not reach {server}: {detail}. Check that the cluster is running and that the server address in the kubeconfig is right."
+    )]
+    Unreachable { server: String, detail: String },
+    #[error(
+        "TLS handshake with {server} failed: {detail}. The cluster's certificate does not match the kubeconfig's certificate authority."
+    )]
+    Tls { server: String, detail: String },
+    #[error(
+        "{server} rejected the credentials of context {context} (401 Unauthorized): the token or certificate may have expired. Log in again or refresh the kubeconfig."
+    )]
+    Unauthorized { server: String, context: String },
+    #[error("{server} did not answer within {} seconds. Check the network, VPN or proxy settings.", .seconds)]
+    Timeout { server: String, seconds: u64 },
+    #[error("{server} answered with an error: {detail}")]
+    Server { server: String, detail: String },
+}
+
+fn classify(server: &str, context: &str, error: kube::Error) -> ConnectError {
+    if let kube::Error::Api(status) = &error {
+        if status.code == 401 {
+            return ConnectError::Unauthorized { server: server.to_string(), context: context.to_string() };
+        }
+        return ConnectError::Server {
+            server: server.to_string(),
+            detail: format!("{} ({})", status.message, status.code),
+        };
+    }
+    // Walk the error chain: transport errors carry the useful part deep inside.
+    let mut chain = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = Some(&error);
+    while let Some(e) = source {
+        chain.push(e.to_string());
+        source = e.source();
+    }
+    let text = chain.join(": ");
+    let lower = text.to_lowercase();
+    let detail = chain.last().cloned().unwrap_or_default();
+    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        ConnectError::Tls { server: server.to_string(), detail }
+    } else {
+        ConnectError::Unreachable { server: server.to_string(), detail }
+    }
+}
+
+/// Connects to `context` of the merged kubeconfig: returns a ready client and what was learned.
+pub async fn connect(kubeconfig: Kubeconfig, context: &str) -> Result<(kube::Client, ClusterInfo), ConnectError> {
+    let options = KubeConfigOptions { context: Some(context.to_string()), ..Default::default() };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| ConnectError::Kubeconfig(format!("context {context}: {e}")))?;
+    let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+    let namespace = config.default_namespace.clone();
+    let client =
+        kube::Client::try_from(config).map_err(|e| ConnectError::Kubeconfig(format!("context {context}: {e}")))?;
+    let attempt = async {
+        let version = client.apiserver_version().await.map_err(|e| classify(&server, context, e))?;
+        let (user, groups) = whoami(&client).await;
+        let mut permissions = Vec::new();
+        for (label, verb, group, resource) in PERMISSION_CHECKS {
+            let allowed = can_i(&client, verb, group, resource).await.unwrap_or(false);
+            permissions.push(Permission { label, verb, group, resource, allowed });
+        }
+        Ok(ClusterInfo {
+            context: context.to_string(),
+            server: server.clone(),
+            version: version.git_version,
+            user,
+            groups,
+            namespace: namespace.clone(),
+            permissions,
+        })
+    };
+    let info = tokio::time::timeout(CONNECT_TIMEOUT, attempt)
+        .await
+        .map_err(|_| ConnectError::Timeout { server: server.clone(), seconds: CONNECT_TIMEOUT.as_secs() })??;
+    Ok((client, info))
+}
+
+async fn post(client: &kube::Client, path: &str, body: Value) -> Result<Value, kube::Error> {
+    let bytes = serde_json::to_vec(&body).map_err(kube::Error::SerdeError)?;
+    let request = http::Request::post(path)
+        .header("content-type", "application/json")
+        .body(bytes)
+        .map_err(kube::Error::HttpError)?;
+    client.request::<Value>(request).await
+}
+
+/// The user name and groups the server sees (SelfSubjectReview); "unknown" on servers that do not offer it.
+async fn whoami(client: &kube::Client) -> (String, Vec<String>) {
+    let review = json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"});
+    match post(client, "/apis/authentication.k8s.io/v1/selfsubjectreviews", review).await {
+        Ok(v) => {
+            let name = v.pointer("/status/userInfo/username").and_then(Value::as_str).unwrap_or("unknown").to_string();
+            let groups = v
+                .pointer("/status/userInfo/groups")
+                .and_then(Value::as_array)
+                .map(|g| g.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                .unwrap_or_default();
+            (name, groups)
+        }
+        Err(_) => ("unknown".into(), Vec::new()),
+    }
+}
+
+/// Whether the current user may `verb` the resource in any namespace (SelfSubjectAccessReview).
+pub async fn can_i(client: &kube::Client, verb: &str, group: &str, resource: &str) -> Result<bool, kube::Error> {
+    let (resource, subresource) = resource.split_once('/').unwrap_or((resource, ""));
+    let review = json!({
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SelfSubjectAccessReview",
+        "spec": {"resourceAttributes": {"verb": verb, "group": group, "resource": resource, "subresource": subresource}}
+    });
+    let v = post(client, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", review).await?;
+    Ok(v.pointer("/status/allowed").and_then(Value::as_bool).unwrap_or(false))
+}
