@@ -41,7 +41,7 @@ fn connects_and_shows_who_i_am_and_what_i_may_do() {
     assert_eq!(allowed("See nodes and GPUs"), Some(false));
     assert_eq!(allowed("See pods in all namespaces"), Some(true));
     assert_eq!(allowed("Install the ML stack (CRDs)"), Some(false));
-    harness.get_by_label("✖ See nodes and GPUs");
+    harness.get_by_label("See nodes and GPUs (not allowed)");
 }
 
 #[test]

@@ -8,6 +8,11 @@ use crate::ui::theme::size;
 use crate::ui::views::registry::ScreenInfo;
 
 pub fn ui(ui: &mut Ui, info: &ScreenInfo, view: &ViewCtx<'_>) {
+    show(ui, info, view, true);
+}
+
+/// The card; `with_needs` adds the "To get started" line.
+pub fn show(ui: &mut Ui, info: &ScreenInfo, view: &ViewCtx<'_>, with_needs: bool) {
     card(ui, view, |ui| {
         let p = &view.theme.palette;
         ui.label(RichText::new("What you will find here").color(p.text_strong).strong());
@@ -18,26 +23,32 @@ pub fn ui(ui: &mut Ui, info: &ScreenInfo, view: &ViewCtx<'_>) {
                 ui.label(*feature);
             });
         }
-        ui.add_space(10.0);
-        ui.separator();
-        ui.add_space(6.0);
-        ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new("To get started").color(p.text_strong).strong());
-            ui.label(RichText::new(info.needs).color(p.text));
-        });
+        if with_needs {
+            ui.add_space(10.0);
+            ui.separator();
+            ui.add_space(6.0);
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new("To get started").color(p.text_strong).strong());
+                ui.label(RichText::new(info.needs).color(p.text));
+            });
+        }
     });
 }
+
+const CARD_PADDING: i8 = 16;
 
 /// A framed card on the page background.
 pub fn card<R>(ui: &mut Ui, view: &ViewCtx<'_>, add: impl FnOnce(&mut Ui) -> R) -> R {
     let p = &view.theme.palette;
+    // The frame's padding and border sit outside the content width.
+    let width = (ui.available_width() - 2.0 * f32::from(CARD_PADDING) - 2.0).max(0.0);
     Frame::new()
         .fill(p.panel)
         .stroke(Stroke::new(1.0, p.border))
         .corner_radius(size::CARD_RADIUS)
-        .inner_margin(Margin::same(16))
+        .inner_margin(Margin::same(CARD_PADDING))
         .show(ui, |ui| {
-            ui.set_width(ui.available_width());
+            ui.set_width(width);
             add(ui)
         })
         .inner

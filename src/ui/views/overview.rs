@@ -16,7 +16,8 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>) {
     ui.add_space(12.0);
     contexts_card(ui, view);
     ui.add_space(12.0);
-    empty_state::ui(ui, registry::info(crate::state::Screen::Overview), view);
+    let connected = matches!(view.state.connection, Connection::Connected(_));
+    empty_state::show(ui, registry::info(crate::state::Screen::Overview), view, !connected);
 }
 
 /// What Bosun knows about the connection: the server, who we are, what we may do — or why it failed.
@@ -65,8 +66,12 @@ fn connection_card(ui: &mut Ui, view: &ViewCtx<'_>) {
                 ui.label(RichText::new("What you may do").color(p.text_strong).strong());
                 ui.horizontal_wrapped(|ui| {
                     for perm in &info.permissions {
-                        let (tone, mark) = if perm.allowed { (Tone::Ok, "✔") } else { (Tone::Warn, "✖") };
-                        status_chip(ui, view.theme, tone, &format!("{mark} {}", perm.label)).on_hover_text(format!(
+                        let (tone, text) = if perm.allowed {
+                            (Tone::Ok, perm.label.to_string())
+                        } else {
+                            (Tone::Warn, format!("{} (not allowed)", perm.label))
+                        };
+                        status_chip(ui, view.theme, tone, &text).on_hover_text(format!(
                             "{} {}{}",
                             perm.verb,
                             perm.resource,
