@@ -151,3 +151,44 @@ fn faults_can_be_changed_at_run_time_by_the_admin_only() {
             || String::from_utf8_lossy(&viewer.stderr).contains("forbidden")
     );
 }
+
+/// Port-forwarding to a model server reaches a responder that behaves like TensorFlow Serving's REST API.
+#[test]
+fn port_forward_to_a_model_server() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let sim = common::start(Fleet::Demo, 10.0);
+    sim.runtime.block_on(async {
+        let client = client(&sim).await;
+        let pods: Api<Pod> = Api::namespaced(client, "default");
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "resnet-server"},
+            "spec": {"containers": [{"name": "serving", "image": "tensorflow/serving:2.16.1", "args": ["--model_name=resnet"]}]}
+        }))
+        .expect("pod");
+        pods.create(&PostParams::default(), &pod).await.expect("create");
+        let running = kube::runtime::wait::await_condition(pods.clone(), "resnet-server", kube::runtime::conditions::is_pod_running());
+        tokio::time::timeout(Duration::from_secs(30), running).await.expect("in time").expect("running");
+
+        let request = |raw: String| {
+            let pods = pods.clone();
+            async move {
+                let mut forwarder = pods.portforward("resnet-server", &[8501]).await.expect("port-forward");
+                let mut stream = forwarder.take_stream(8501).expect("stream");
+                stream.write_all(raw.as_bytes()).await.expect("write");
+                let mut reply = Vec::new();
+                stream.read_to_end(&mut reply).await.expect("read");
+                String::from_utf8_lossy(&reply).into_owned()
+            }
+        };
+        let status = request("GET /v1/models/resnet HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".into()).await;
+        assert!(status.starts_with("HTTP/1.1 200") && status.contains("AVAILABLE"), "{status}");
+        let body = r#"{"instances": [[0.1, 0.2, 0.3]]}"#;
+        let predict = request(format!(
+            "POST /v1/models/resnet:predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ))
+        .await;
+        assert!(predict.starts_with("HTTP/1.1 200") && predict.contains("\"predictions\":[["), "{predict}");
+    });
+}

@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod jsonpath;
 pub mod objects;
 pub mod openapi;
+pub mod portforward;
 pub mod protobuf;
 pub mod reviews;
 pub mod select;
@@ -77,6 +78,8 @@ impl Target {
 
 /// Everything a handler needs to know about a request.
 pub struct Ctx {
+    /// The connection upgrade of a WebSocket request (port-forward).
+    pub upgrade: Option<hyper::upgrade::OnUpgrade>,
     pub user: User,
     pub target: Target,
     pub query: Query,
@@ -224,7 +227,8 @@ pub async fn serve(cluster: Arc<Cluster>, req: Request<Incoming>) -> Result<Resp
 }
 
 async fn handle(cluster: Arc<Cluster>, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    let upgrade = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
     let path = parts.uri.path().to_string();
     let query = Query::parse(parts.uri.query());
 
@@ -263,7 +267,7 @@ async fn handle(cluster: Arc<Cluster>, req: Request<Incoming>) -> Result<Respons
                 return Err(ApiError::forbidden(&user.name, verb, &target.rt, sub, target.ns(), target.name()));
             }
             let body = read_body(body).await?;
-            let ctx = Ctx { user, target, query, headers: parts.headers, method: parts.method };
+            let ctx = Ctx { upgrade, user, target, query, headers: parts.headers, method: parts.method };
             objects::dispatch(cluster, ctx, verb, body).await
         }
         other => {

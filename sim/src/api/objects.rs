@@ -21,8 +21,17 @@ use crate::registry::{ResourceKey, ResourceType};
 use crate::store::{StoreError, Stored};
 
 /// Routes a resource request to its verb.
-pub async fn dispatch(cluster: Arc<Cluster>, ctx: Ctx, verb: &str, body: Bytes) -> Result<Response<Body>, ApiError> {
+pub async fn dispatch(
+    cluster: Arc<Cluster>,
+    mut ctx: Ctx,
+    verb: &str,
+    body: Bytes,
+) -> Result<Response<Body>, ApiError> {
     let sub = ctx.target.subresource.clone();
+    if sub.as_deref() == Some("portforward") && matches!(verb, "get" | "create") {
+        let upgrade = ctx.upgrade.take();
+        return super::portforward::serve(cluster, ctx, upgrade);
+    }
     match (verb, sub.as_deref()) {
         ("get", None | Some("status")) => get(&cluster, &ctx),
         ("get", Some("log")) => super::watch::pod_logs(cluster, ctx).await,
@@ -33,8 +42,8 @@ pub async fn dispatch(cluster: Arc<Cluster>, ctx: Ctx, verb: &str, body: Bytes) 
         ("create", None) => create(&cluster, &ctx, &body),
         ("create", Some("binding")) => bind(&cluster, &ctx, &body),
         ("create", Some("eviction")) => evict(&cluster, &ctx),
-        ("create" | "get", Some("portforward" | "exec" | "proxy")) => Err(ApiError::bad_request(format!(
-            "{} is not available on this simulated cluster without a websocket upgrade",
+        ("create" | "get", Some("exec" | "proxy")) => Err(ApiError::bad_request(format!(
+            "{} is not available on this simulated cluster",
             sub.as_deref().unwrap_or_default()
         ))),
         ("update", None | Some("status")) => update(&cluster, &ctx, &body),
@@ -658,6 +667,7 @@ fn update_scale(cluster: &Cluster, ctx: &Ctx, verb: &str, body: &[u8]) -> Result
     next["spec"]["replicas"] = json!(replicas);
     let manager = ctx.field_manager();
     let ctx_main = Ctx {
+        upgrade: None,
         user: ctx.user.clone(),
         target: super::Target { subresource: None, ..ctx.target.clone() },
         query: ctx.query.clone(),
