@@ -10,6 +10,7 @@ pub mod charts;
 pub mod cli;
 pub mod cluster;
 pub mod demo;
+pub mod resources;
 pub mod settings;
 pub mod state;
 pub mod tone;

@@ -26,5 +26,6 @@ fn run(args: Args) -> anyhow::Result<()> {
     let config = args.into_config()?;
     match config.mode {
         Mode::Gui { launch, demo } => bosun::run_gui(launch, config.config_dir, demo),
+        Mode::Nodes { launch, output, timeout } => bosun::cli::nodes::run(launch, output, timeout),
     }
 }

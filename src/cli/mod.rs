@@ -1,8 +1,11 @@
 //! The command line: raw arguments (clap) turned into a validated [`Config`] with the [`Mode`] to run.
 
-use std::path::PathBuf;
+pub mod nodes;
 
-use clap::Parser;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
 
 use crate::state::LaunchOptions;
 
@@ -28,12 +31,29 @@ pub struct Args {
     /// Folder for Bosun's settings (default: the platform's config folder, e.g. ~/.config/bosun).
     #[arg(long, value_name = "DIR", env = crate::settings::CONFIG_DIR_ENV)]
     pub config_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Headless commands; without one, Bosun opens its window.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the GPU ledger: per node the accelerators (capacity/allocatable/requested/free), CPU, memory, taints.
+    Nodes {
+        /// Output format.
+        #[arg(long, short = 'o', value_enum, default_value_t = nodes::Output::Table)]
+        output: nodes::Output,
+        /// Give up when the cluster has not answered in full after this many seconds.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
 }
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     Gui { launch: LaunchOptions, demo: bool },
+    Nodes { launch: LaunchOptions, output: nodes::Output, timeout: Duration },
 }
 
 /// Validated command line.
@@ -52,7 +72,16 @@ impl Args {
             );
         }
         let launch = LaunchOptions { kubeconfig: self.kubeconfig, context: self.context, namespace: self.namespace };
-        Ok(Config { mode: Mode::Gui { launch, demo: self.demo }, config_dir: self.config_dir })
+        let mode = match self.command {
+            None => Mode::Gui { launch, demo: self.demo },
+            Some(_) if self.demo => anyhow::bail!(
+                "--demo only applies to the window; point headless commands at a cluster with --kubeconfig"
+            ),
+            Some(Command::Nodes { output, timeout }) => {
+                Mode::Nodes { launch, output, timeout: Duration::from_secs(timeout) }
+            }
+        };
+        Ok(Config { mode, config_dir: self.config_dir })
     }
 }
 
@@ -73,7 +102,7 @@ mod tests {
     fn flags_become_launch_options() {
         let args = Args::try_parse_from(["bosun", "--kubeconfig", "/k", "--context", "prod", "-n", "ml"]).unwrap();
         let config = args.into_config().unwrap();
-        let Mode::Gui { launch, demo } = config.mode;
+        let Mode::Gui { launch, demo } = config.mode else { panic!("expected the window") };
         assert!(!demo);
         assert_eq!(launch.kubeconfig, Some(PathBuf::from("/k")));
         assert_eq!(launch.context.as_deref(), Some("prod"));
@@ -85,6 +114,13 @@ mod tests {
         assert!(Args::try_parse_from(["bosun", "--demo", "--kubeconfig", "/k"]).is_err());
         let config = Args::try_parse_from(["bosun", "--demo"]).unwrap().into_config().unwrap();
         assert!(matches!(config.mode, Mode::Gui { demo: true, .. }));
+    }
+
+    #[test]
+    fn nodes_subcommand_takes_the_global_flags() {
+        let args = Args::try_parse_from(["bosun", "--context", "lab", "nodes", "-o", "json"]).unwrap();
+        let Mode::Nodes { launch, output, .. } = args.into_config().unwrap().mode else { panic!("expected nodes") };
+        assert_eq!((launch.context.as_deref(), output), (Some("lab"), nodes::Output::Json));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! All Kubernetes I/O: kubeconfig files, connections, watches and writes. The only module that talks to an API
 //! server or reads kubeconfig files; it knows nothing of egui.
 
+pub mod cache;
 pub mod connect;
 pub mod kubeconfig;

@@ -2,6 +2,8 @@
 
 /// Connecting to clusters (kubesim over real HTTPS): identity, permissions, and failures explained.
 mod connect;
+/// `bosun nodes` and the watch-fed cache behind it, against kubesim's demo fleet.
+mod nodes_cli;
 /// The app shell driven headlessly through its accessibility tree: navigation, shortcuts, palette, theme,
 /// settings persistence, kubeconfig contexts.
 mod ui_shell;

@@ -1,0 +1,174 @@
+//! Live caches of compact rows, fed by watchers (kube-rs `watcher`, with backoff, resuming from the last
+//! resourceVersion and re-listing after `410 Gone`). Objects are turned into rows as they arrive, so memory grows
+//! with what the screens show, not with whole objects.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use futures_util::StreamExt;
+use k8s_openapi::api::core::v1::{Node, Pod};
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher;
+use kube::{Api, Resource};
+use tokio::sync::Notify;
+
+use crate::resources::{ledger, node, pod};
+
+/// Rows of one kind, keyed by `namespace/name`.
+pub struct RowStore<R> {
+    rows: RwLock<HashMap<String, R>>,
+    synced: AtomicBool,
+    /// The watcher's last error, cleared by the next event (the watcher retries with backoff meanwhile).
+    last_error: RwLock<Option<String>>,
+}
+
+impl<R: Clone> RowStore<R> {
+    fn new() -> Self {
+        Self { rows: RwLock::new(HashMap::new()), synced: AtomicBool::new(false), last_error: RwLock::new(None) }
+    }
+
+    /// Why the watcher is failing right now, if it is.
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error.read().ok().and_then(|e| e.clone())
+    }
+
+    fn set_error(&self, error: Option<String>) {
+        if let Ok(mut e) = self.last_error.write() {
+            *e = error;
+        }
+    }
+
+    /// Whether the first complete list has arrived.
+    pub fn is_synced(&self) -> bool {
+        self.synced.load(Ordering::Acquire)
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.read().map(|r| r.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A copy of every row (unsorted).
+    pub fn rows_unsorted(&self) -> Vec<R> {
+        self.rows.read().map(|r| r.values().cloned().collect()).unwrap_or_default()
+    }
+
+    /// Runs `f` over the rows without copying them.
+    pub fn with_rows<T>(&self, f: impl FnOnce(&HashMap<String, R>) -> T) -> T {
+        match self.rows.read() {
+            Ok(rows) => f(&rows),
+            Err(poisoned) => f(&poisoned.into_inner()),
+        }
+    }
+}
+
+/// The cluster as the screens see it.
+pub struct ClusterCache {
+    pub nodes: RowStore<node::NodeRow>,
+    pub pods: RowStore<pod::PodRow>,
+    /// Bumped on every change, so views can recompute derived data only when something changed.
+    pub generation: AtomicU64,
+    pub changed: Notify,
+}
+
+impl Default for ClusterCache {
+    fn default() -> Self {
+        Self { nodes: RowStore::new(), pods: RowStore::new(), generation: AtomicU64::new(0), changed: Notify::new() }
+    }
+}
+
+impl ClusterCache {
+    pub fn is_synced(&self) -> bool {
+        self.nodes.is_synced() && self.pods.is_synced()
+    }
+
+    /// The GPU ledger of the current rows.
+    pub fn ledger(&self) -> Vec<ledger::LedgerRow> {
+        let nodes = self.nodes.rows_unsorted();
+        self.pods.with_rows(|pods| ledger::build(&nodes, pods.values()))
+    }
+
+    fn touch(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.changed.notify_waiters();
+    }
+}
+
+fn key_of<K: Resource>(obj: &K) -> String {
+    let m = obj.meta();
+    format!("{}/{}", m.namespace.as_deref().unwrap_or(""), m.name.as_deref().unwrap_or(""))
+}
+
+/// Feeds one row store from a watcher until the task is dropped.
+async fn feed<K, R>(
+    api: Api<K>,
+    cache: Arc<ClusterCache>,
+    store: impl Fn(&ClusterCache) -> &RowStore<R>,
+    to_row: fn(&K) -> R,
+) where
+    K: Resource + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + 'static,
+    R: Clone,
+{
+    let stream = watcher(api, watcher::Config::default().page_size(500)).default_backoff();
+    futures_util::pin_mut!(stream);
+    let mut pending: Option<HashMap<String, R>> = None;
+    while let Some(event) = stream.next().await {
+        let s = store(&cache);
+        let event = match event {
+            Ok(event) => {
+                s.set_error(None);
+                event
+            }
+            Err(e) => {
+                let message = match &e {
+                    watcher::Error::InitialListFailed(kube::Error::Api(status))
+                    | watcher::Error::WatchStartFailed(kube::Error::Api(status))
+                    | watcher::Error::WatchFailed(kube::Error::Api(status)) => status.message.clone(),
+                    other => other.to_string(),
+                };
+                s.set_error(Some(message));
+                cache.touch();
+                continue;
+            }
+        };
+        match event {
+            watcher::Event::Init => pending = Some(HashMap::new()),
+            watcher::Event::InitApply(obj) => {
+                if let Some(p) = pending.as_mut() {
+                    p.insert(key_of(&obj), to_row(&obj));
+                }
+            }
+            watcher::Event::InitDone => {
+                if let (Some(rows), Ok(mut current)) = (pending.take(), s.rows.write()) {
+                    *current = rows;
+                }
+                s.synced.store(true, Ordering::Release);
+                cache.touch();
+            }
+            watcher::Event::Apply(obj) => {
+                if let Ok(mut rows) = s.rows.write() {
+                    rows.insert(key_of(&obj), to_row(&obj));
+                }
+                cache.touch();
+            }
+            watcher::Event::Delete(obj) => {
+                if let Ok(mut rows) = s.rows.write() {
+                    rows.remove(&key_of(&obj));
+                }
+                cache.touch();
+            }
+        }
+    }
+}
+
+/// Starts the node and pod watchers; they stop when the returned handles are aborted or dropped with the runtime.
+pub fn spawn(client: kube::Client, cache: Arc<ClusterCache>) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(feed(Api::<Node>::all(client.clone()), cache.clone(), |c| &c.nodes, node::row)),
+        tokio::spawn(feed(Api::<Pod>::all(client), cache, |c| &c.pods, pod::row)),
+    ]
+}

@@ -1,0 +1,198 @@
+//! Pod → [`PodRow`]: the few fields the screens need (placement, phase, readiness, restarts, resource requests),
+//! kept compact because a cluster may hold 150,000 of them.
+
+use k8s_openapi::api::core::v1::{Container, Pod};
+use serde::Serialize;
+
+use super::accelerators::AcceleratorKind;
+use super::quantity;
+use crate::tone::Tone;
+
+/// What a pod asks of its node. Accelerators are few per pod, so a small vector beats a map.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Requests {
+    pub cpu: f64,
+    pub memory: f64,
+    pub accelerators: Vec<(String, f64)>,
+}
+
+impl Requests {
+    fn add(&mut self, resource: &str, amount: f64) {
+        match resource {
+            "cpu" => self.cpu += amount,
+            "memory" => self.memory += amount,
+            r if AcceleratorKind::of(r).is_some() => match self.accelerators.iter_mut().find(|(n, _)| n == r) {
+                Some((_, a)) => *a += amount,
+                None => self.accelerators.push((r.to_string(), amount)),
+            },
+            _ => {}
+        }
+    }
+
+    fn max_with(&mut self, other: &Requests) {
+        self.cpu = self.cpu.max(other.cpu);
+        self.memory = self.memory.max(other.memory);
+        for (r, a) in &other.accelerators {
+            match self.accelerators.iter_mut().find(|(n, _)| n == r) {
+                Some((_, mine)) => *mine = mine.max(*a),
+                None => self.accelerators.push((r.clone(), *a)),
+            }
+        }
+    }
+
+    pub fn accelerator(&self, resource: &str) -> f64 {
+        self.accelerators.iter().find(|(r, _)| r == resource).map_or(0.0, |(_, a)| *a)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PodRow {
+    pub namespace: String,
+    pub name: String,
+    pub node: Option<String>,
+    pub phase: String,
+    /// The STATUS kubectl would print (`Running`, `CrashLoopBackOff`, `Completed`, `Terminating` …).
+    pub status: String,
+    pub ready: (u16, u16),
+    pub restarts: u32,
+    pub requests: Requests,
+    /// Unix seconds.
+    pub created: i64,
+}
+
+impl PodRow {
+    /// Whether the pod holds its node's resources (scheduled and not finished).
+    pub fn occupies_node(&self) -> bool {
+        self.node.is_some() && !matches!(self.phase.as_str(), "Succeeded" | "Failed")
+    }
+}
+
+fn container_requests(c: &Container) -> Requests {
+    let mut r = Requests::default();
+    let resources = c.resources.as_ref();
+    let requests = resources.and_then(|r| r.requests.as_ref());
+    // A limit without a request counts as the request, as the API server defaults it.
+    if let Some(limits) = resources.and_then(|r| r.limits.as_ref()) {
+        for (k, v) in limits {
+            if !requests.is_some_and(|req| req.contains_key(k)) {
+                r.add(k, quantity::value(v));
+            }
+        }
+    }
+    for (k, v) in requests.into_iter().flatten() {
+        r.add(k, quantity::value(v));
+    }
+    r
+}
+
+/// The effective requests of a pod: containers summed, at least the largest init container.
+pub fn requests(pod: &Pod) -> Requests {
+    let Some(spec) = pod.spec.as_ref() else { return Requests::default() };
+    let mut total = Requests::default();
+    for c in &spec.containers {
+        let r = container_requests(c);
+        total.cpu += r.cpu;
+        total.memory += r.memory;
+        for (name, a) in r.accelerators {
+            total.add(&name, a);
+        }
+    }
+    for c in spec.init_containers.iter().flatten() {
+        total.max_with(&container_requests(c));
+    }
+    total
+}
+
+fn status_text(pod: &Pod) -> String {
+    let status = pod.status.as_ref();
+    let mut reason = status
+        .and_then(|s| s.reason.clone())
+        .or_else(|| status.and_then(|s| s.phase.clone()))
+        .unwrap_or_else(|| "Pending".into());
+    let mut running_ready = false;
+    for cs in status.and_then(|s| s.container_statuses.as_ref()).into_iter().flatten().rev() {
+        let state = cs.state.as_ref();
+        if let Some(w) = state.and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.clone()) {
+            reason = w;
+        } else if let Some(t) = state.and_then(|s| s.terminated.as_ref()) {
+            reason = t.reason.clone().unwrap_or_else(|| format!("ExitCode:{}", t.exit_code));
+        } else if state.and_then(|s| s.running.as_ref()).is_some() && cs.ready {
+            running_ready = true;
+        }
+    }
+    if reason == "Completed" && running_ready {
+        reason = "Running".into();
+    }
+    if pod.metadata.deletion_timestamp.is_some() {
+        reason = "Terminating".into();
+    }
+    reason
+}
+
+pub fn row(pod: &Pod) -> PodRow {
+    let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref());
+    let total = pod.spec.as_ref().map_or(0, |s| s.containers.len());
+    let ready = statuses.map_or(0, |s| s.iter().filter(|c| c.ready).count());
+    let restarts: i32 = statuses.map_or(0, |s| s.iter().map(|c| c.restart_count).sum());
+    PodRow {
+        namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+        name: pod.metadata.name.clone().unwrap_or_default(),
+        node: pod.spec.as_ref().and_then(|s| s.node_name.clone()).filter(|n| !n.is_empty()),
+        phase: pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_else(|| "Pending".into()),
+        status: status_text(pod),
+        ready: (ready as u16, total as u16),
+        restarts: restarts.max(0) as u32,
+        requests: requests(pod),
+        created: pod.metadata.creation_timestamp.as_ref().map_or(0, |t| t.0.as_second()),
+    }
+}
+
+pub fn health(row: &PodRow) -> Tone {
+    match row.status.as_str() {
+        "Running" if row.ready.0 == row.ready.1 => Tone::Ok,
+        "Running" => Tone::Warn,
+        "Succeeded" | "Completed" => Tone::Done,
+        "Pending" | "ContainerCreating" | "PodInitializing" | "Terminating" => Tone::Pending,
+        _ => Tone::Err,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(json: serde_json::Value) -> Pod {
+        serde_json::from_value(json).expect("pod fixture")
+    }
+
+    #[test]
+    fn requests_count_limits_for_devices_and_the_largest_init_container() {
+        let p = pod(serde_json::json!({"metadata": {"name": "p", "namespace": "ml"}, "spec": {
+        "initContainers": [{"name": "i", "image": "x", "resources": {"requests": {"cpu": "4"}}}],
+        "containers": [
+            {"name": "a", "image": "x", "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"nvidia.com/gpu": "2"}}},
+            {"name": "b", "image": "x", "resources": {"requests": {"cpu": "1", "nvidia.com/mig-1g.5gb": "1"}}}
+        ]}}));
+        let r = requests(&p);
+        assert_eq!(r.cpu, 4.0);
+        assert_eq!(r.memory, 1073741824.0);
+        assert_eq!(r.accelerator("nvidia.com/gpu"), 2.0);
+        assert_eq!(r.accelerator("nvidia.com/mig-1g.5gb"), 1.0);
+    }
+
+    #[test]
+    fn status_and_health_follow_kubectl() {
+        let crashing = pod(
+            serde_json::json!({"metadata": {"name": "c"}, "spec": {"nodeName": "n", "containers": [{"name": "a", "image": "x"}]},
+            "status": {"phase": "Running", "containerStatuses": [{"name": "a", "image": "x", "imageID": "", "ready": false, "restartCount": 4,
+                "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}}),
+        );
+        let r = row(&crashing);
+        assert_eq!((r.status.as_str(), r.ready, r.restarts), ("CrashLoopBackOff", (0, 1), 4));
+        assert_eq!(health(&r), Tone::Err);
+        assert!(r.occupies_node());
+        let pending = row(&pod(serde_json::json!({"metadata": {"name": "p"}, "spec": {"containers": []}})));
+        assert_eq!((pending.status.as_str(), health(&pending)), ("Pending", Tone::Pending));
+        assert!(!pending.occupies_node());
+    }
+}

@@ -1,0 +1,78 @@
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use bosun::cli::nodes::ledger_for;
+use bosun::state::LaunchOptions;
+
+struct Sim {
+    server: kubesim::ServerHandle,
+    runtime: tokio::runtime::Runtime,
+}
+
+fn demo() -> Sim {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let config = kubesim::Config { time_scale: 10.0, ..Default::default() };
+    let server = runtime.block_on(kubesim::start(config)).expect("kubesim starts");
+    Sim { server, runtime }
+}
+
+#[test]
+fn ledger_counts_devices_requests_and_missing_plugins() {
+    let sim = demo();
+    let launch = LaunchOptions { kubeconfig: Some(sim.server.kubeconfig_path().to_path_buf()), ..Default::default() };
+    // The demo's AMD evaluation pod is scheduled a moment after start.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let rows = loop {
+        let rows = sim.runtime.block_on(ledger_for(&launch, Duration::from_secs(20))).expect("ledger");
+        let amd = rows
+            .iter()
+            .find(|r| r.node.name == "gpu-mi300x-1")
+            .and_then(|r| r.accelerators.get("amd.com/gpu").copied());
+        if amd.is_some_and(|u| u.requested == 2.0) {
+            break rows;
+        }
+        assert!(Instant::now() < deadline, "the AMD pod never counted: {amd:?}");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert_eq!(rows.len(), 11);
+    let amd = &rows.iter().find(|r| r.node.name == "gpu-mi300x-1").expect("amd node").accelerators["amd.com/gpu"];
+    assert_eq!((amd.allocatable, amd.requested, amd.free()), (8.0, 2.0, 6.0));
+    let h100 = rows.iter().find(|r| r.node.name == "gpu-h100-1").expect("h100 node");
+    assert!(h100.accelerators.is_empty(), "no NVIDIA plugin in the demo yet");
+    assert!(h100.node.hint.as_deref().is_some_and(|h| h.contains("no NVIDIA device plugin")));
+}
+
+#[test]
+fn bosun_nodes_prints_the_ledger_and_explains_failures() {
+    let sim = demo();
+    let out = Command::new(env!("CARGO_BIN_EXE_bosun"))
+        .args(["--kubeconfig", &sim.server.kubeconfig_path().display().to_string(), "nodes"])
+        .output()
+        .expect("bosun runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.starts_with("NODE") && text.contains("ACCELERATORS"), "{text}");
+    assert!(
+        text.contains("gpu-h100-1") && text.contains("NVIDIA-H100-80GB-HBM3") && text.contains("none advertised"),
+        "{text}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_bosun"))
+        .args([
+            "--kubeconfig",
+            &sim.server.kubeconfig_path().display().to_string(),
+            "--context",
+            "kubesim-viewer",
+            "nodes",
+            "--timeout",
+            "3",
+        ])
+        .output()
+        .expect("bosun runs");
+    assert!(!out.status.success(), "the viewer may not list nodes");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("listing nodes: nodes is forbidden: User \"kubesim-viewer\" cannot list resource \"nodes\""),
+        "{err}"
+    );
+}
