@@ -12,9 +12,14 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
 use crate::charts::{ChartStyle, ExportFormat, LineChart, export};
+use crate::cluster::cache::{self, ClusterCache};
 use crate::cluster::connect::{self, ClusterInfo};
 use crate::cluster::kubeconfig::{KubeconfigSources, KubeconfigSummary};
 use crate::settings::{Settings, SettingsStore};
+use crate::state::cluster_view::{ClusterSnapshot, snapshot};
+
+/// The cluster snapshot is derived at most this often while changes stream in.
+const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
 
 /// Settings changes are written at most this often; bursts (window resizing) collapse into one write.
 const SAVE_DEBOUNCE: Duration = Duration::from_millis(300);
@@ -49,6 +54,8 @@ pub enum Event {
     ChartExportFailed(String),
     /// The result of connection attempt `attempt`.
     Connected { attempt: u64, result: Result<ClusterInfo, String> },
+    /// A fresh view of the cluster of connection `attempt`.
+    Snapshot { attempt: u64, snapshot: Arc<ClusterSnapshot> },
 }
 
 /// Called after every event so the UI wakes up to read it.
@@ -116,6 +123,8 @@ impl Drop for Backend {
 async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: SettingsStore, outbox: Outbox) {
     let (settings_tx, settings_rx) = watch::channel(None::<Settings>);
     tokio::spawn(save_settings_loop(settings_rx, store, outbox.clone()));
+    // The watchers of the current connection; replaced on every new connection.
+    let mut live: Vec<tokio::task::JoinHandle<()>> = Vec::new();
     while let Some(request) = requests.recv().await {
         match request {
             Request::SaveSettings(settings) => {
@@ -140,23 +149,61 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
                 tokio::spawn(export_chart(chart, style, format, path, outbox.clone()));
             }
             Request::Connect { sources, context, attempt } => {
+                for task in live.drain(..) {
+                    task.abort();
+                }
                 let outbox = outbox.clone();
-                tokio::spawn(async move {
-                    let result = connect_to(sources, &context).await;
-                    outbox.send(Event::Connected { attempt, result });
-                });
+                live.push(tokio::spawn(async move {
+                    match connect_to(sources, &context).await {
+                        Ok((client, info)) => {
+                            outbox.send(Event::Connected { attempt, result: Ok(info) });
+                            watch_cluster(client, attempt, outbox).await;
+                        }
+                        Err(message) => outbox.send(Event::Connected { attempt, result: Err(message) }),
+                    }
+                }));
             }
         }
     }
 }
 
-async fn connect_to(sources: KubeconfigSources, context: &str) -> Result<ClusterInfo, String> {
+async fn connect_to(sources: KubeconfigSources, context: &str) -> Result<(kube::Client, ClusterInfo), String> {
     let kubeconfig = tokio::task::spawn_blocking(move || sources.merged())
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
-    // The client is dropped for now; the live views keep theirs once they exist.
-    connect::connect(kubeconfig, context).await.map(|(_, info)| info).map_err(|e| e.to_string())
+    connect::connect(kubeconfig, context).await.map_err(|e| e.to_string())
+}
+
+/// Runs the watchers of a connection and sends a snapshot whenever the cache changed (at most every
+/// [`SNAPSHOT_EVERY`]), until the connection is replaced (the task is aborted).
+async fn watch_cluster(client: kube::Client, attempt: u64, outbox: Outbox) {
+    let cache = Arc::new(ClusterCache::default());
+    let watchers = cache::spawn(client, cache.clone());
+    // Abort the watchers together with this task.
+    struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            for w in &self.0 {
+                w.abort();
+            }
+        }
+    }
+    let _guard = AbortOnDrop(watchers);
+    let mut sent_generation = u64::MAX;
+    loop {
+        let changed = cache.changed.notified();
+        let generation = cache.generation.load(std::sync::atomic::Ordering::Acquire);
+        if generation != sent_generation {
+            let c = cache.clone();
+            let Ok(snap) = tokio::task::spawn_blocking(move || snapshot(&c)).await else { return };
+            sent_generation = snap.generation;
+            outbox.send(Event::Snapshot { attempt, snapshot: Arc::new(snap) });
+            tokio::time::sleep(SNAPSHOT_EVERY).await;
+            continue;
+        }
+        changed.await;
+    }
 }
 
 async fn save_settings_loop(mut latest: watch::Receiver<Option<Settings>>, store: SettingsStore, outbox: Outbox) {

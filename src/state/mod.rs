@@ -4,6 +4,7 @@
 //! for background [`Event`]s. Both are plain functions that return the background [`Request`]s they need, so
 //! they are tested without a window or a runtime. Nothing here knows egui.
 
+pub mod cluster_view;
 pub mod command;
 pub mod frame_times;
 pub mod toasts;
@@ -90,6 +91,8 @@ pub struct AppState {
     pub frame_times: FrameTimes,
     pub contexts: Contexts,
     pub connection: Connection,
+    /// The live cluster, as last derived from the watchers of the current connection.
+    pub cluster: Option<std::sync::Arc<cluster_view::ClusterSnapshot>>,
     /// Numbers connection attempts, so a late answer for an earlier context is ignored.
     connect_attempt: u64,
     extra_kubeconfigs: Vec<PathBuf>,
@@ -108,6 +111,7 @@ impl AppState {
             frame_times: FrameTimes::default(),
             contexts: Contexts::Loading,
             connection: Connection::Idle,
+            cluster: None,
             connect_attempt: 0,
             extra_kubeconfigs: Vec::new(),
         }
@@ -214,6 +218,8 @@ impl AppState {
                 };
             }
             Event::Connected { .. } => {} // an answer for a context no longer selected
+            Event::Snapshot { attempt, snapshot } if attempt == self.connect_attempt => self.cluster = Some(snapshot),
+            Event::Snapshot { .. } => {}
         }
         requests
     }
@@ -223,6 +229,7 @@ impl AppState {
         let context = self.selected_context()?.to_string();
         self.connect_attempt += 1;
         self.connection = Connection::Connecting { context: context.clone() };
+        self.cluster = None;
         Some(Request::Connect { sources: self.kubeconfig_sources(), context, attempt: self.connect_attempt })
     }
 

@@ -16,6 +16,7 @@ use crate::ui::widgets::{chart, status_chip::status_chip, toasts};
 pub struct Shell {
     palette_query: String,
     palette_index: usize,
+    screens: views::ScreenStates,
 }
 
 impl Shell {
@@ -47,9 +48,15 @@ impl Shell {
         egui::CentralPanel::default()
             .frame(Frame::new().fill(p.bg).inner_margin(Margin::same(size::PAGE_MARGIN)))
             .show(ui, |ui| {
-                egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
-                    views::show(ui, view.state.settings.screen, view);
-                });
+                let screen = view.state.settings.screen;
+                if screen == crate::state::Screen::Nodes && view.state.cluster.is_some() {
+                    // The table scrolls by itself (virtualized); an outer scroll area would defeat that.
+                    views::show(ui, screen, view, &mut self.screens);
+                } else {
+                    egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
+                        views::show(ui, screen, view, &mut self.screens);
+                    });
+                }
             });
 
         if view.state.palette_open {

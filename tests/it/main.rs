@@ -4,6 +4,8 @@
 mod connect;
 /// `bosun nodes` and the watch-fed cache behind it, against kubesim's demo fleet.
 mod nodes_cli;
+/// The Nodes screen (GPU ledger) against kubesim: list, filter, sort, detail.
+mod nodes_screen;
 /// The app shell driven headlessly through its accessibility tree: navigation, shortcuts, palette, theme,
 /// settings persistence, kubeconfig contexts.
 mod ui_shell;

@@ -1,6 +1,7 @@
 //! The screens. Each screen is registered once in [`registry`]; [`show`] draws the open one.
 
 pub mod empty_state;
+pub mod nodes;
 pub mod overview;
 pub mod registry;
 
@@ -9,8 +10,14 @@ use egui::{RichText, Ui};
 use crate::state::Screen;
 use crate::ui::ViewCtx;
 
+/// The screens' own UI state (filters, sorting, selection), kept across frames.
+#[derive(Debug, Default)]
+pub struct ScreenStates {
+    pub nodes: nodes::NodesView,
+}
+
 /// Draws the page of `screen`: its heading, then its content.
-pub fn show(ui: &mut Ui, screen: Screen, view: &ViewCtx<'_>) {
+pub fn show(ui: &mut Ui, screen: Screen, view: &ViewCtx<'_>, states: &mut ScreenStates) {
     let info = registry::info(screen);
     let p = &view.theme.palette;
     ui.horizontal(|ui| {
@@ -21,6 +28,7 @@ pub fn show(ui: &mut Ui, screen: Screen, view: &ViewCtx<'_>) {
     ui.add_space(14.0);
     match screen {
         Screen::Overview => overview::ui(ui, view),
+        Screen::Nodes => nodes::ui(ui, view, &mut states.nodes),
         _ => empty_state::ui(ui, info, view),
     }
 }

@@ -3,3 +3,4 @@
 pub mod chart;
 pub mod status_chip;
 pub mod toasts;
+pub mod usage_bar;

@@ -1,0 +1,443 @@
+//! Nodes — the GPU ledger: every node with its accelerators (capacity, allocatable, requested, free), GPU model,
+//! CPU and memory, taints and age; sortable, filterable, virtualized for thousands of nodes, with a detail panel.
+
+use std::sync::Arc;
+
+use egui::{Frame, Margin, RichText, Ui};
+use egui_extras::{Column, TableBuilder};
+
+use crate::resources::accelerators::AcceleratorKind;
+use crate::resources::ledger::LedgerRow;
+use crate::resources::{node, quantity};
+use crate::state::cluster_view::ClusterSnapshot;
+use crate::ui::ViewCtx;
+use crate::ui::theme::{Tone, size};
+use crate::ui::views::empty_state;
+use crate::ui::widgets::status_chip::status_chip;
+use crate::ui::widgets::usage_bar::usage_bar;
+
+/// Columns the table can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    Name,
+    Status,
+    Model,
+    Allocatable,
+    Free,
+    Cpu,
+    Memory,
+    Pods,
+    Age,
+}
+
+const COLUMNS: [(&str, SortBy); 9] = [
+    ("Node", SortBy::Name),
+    ("Status", SortBy::Status),
+    ("GPU model", SortBy::Model),
+    ("Accelerators alloc/req/free", SortBy::Allocatable),
+    ("In use", SortBy::Free),
+    ("CPU req/alloc", SortBy::Cpu),
+    ("Memory req/alloc", SortBy::Memory),
+    ("Pods", SortBy::Pods),
+    ("Age", SortBy::Age),
+];
+
+/// The screen's own state: filter, sort, selection, and the row order derived from them.
+#[derive(Debug)]
+pub struct NodesView {
+    pub filter: String,
+    pub only_accelerators: bool,
+    pub sort: SortBy,
+    pub ascending: bool,
+    pub selected: Option<String>,
+    /// Indices into the snapshot's ledger, for (generation, filter, sort) — recomputed only when one changes.
+    order: Option<(u64, String, bool, SortBy, bool, Vec<usize>)>,
+}
+
+impl Default for NodesView {
+    fn default() -> Self {
+        Self {
+            filter: String::new(),
+            only_accelerators: false,
+            sort: SortBy::Name,
+            ascending: true,
+            selected: None,
+            order: None,
+        }
+    }
+}
+
+fn accelerators_allocatable(r: &LedgerRow) -> f64 {
+    r.accelerators.values().map(|u| u.allocatable).sum()
+}
+
+fn accelerators_free(r: &LedgerRow) -> f64 {
+    r.accelerators.values().map(|u| u.free()).sum()
+}
+
+fn matches(r: &LedgerRow, filter: &str, only_accelerators: bool) -> bool {
+    if only_accelerators && r.accelerators.is_empty() && r.node.gpu.is_none() {
+        return false;
+    }
+    if filter.is_empty() {
+        return true;
+    }
+    let filter = filter.to_lowercase();
+    let model = r.node.gpu.as_ref().map(|g| g.product.to_lowercase()).unwrap_or_default();
+    r.node.name.to_lowercase().contains(&filter)
+        || model.contains(&filter)
+        || r.accelerators.keys().any(|k| k.contains(&filter))
+        || r.node.taints.iter().any(|t| t.to_lowercase().contains(&filter))
+}
+
+impl NodesView {
+    fn order(&mut self, snap: &ClusterSnapshot) -> &[usize] {
+        let key = (snap.generation, self.filter.clone(), self.only_accelerators, self.sort, self.ascending);
+        let fresh = self.order.as_ref().is_some_and(|(g, f, o, s, a, _)| (*g, f.clone(), *o, *s, *a) == key);
+        if !fresh {
+            let mut idx: Vec<usize> = (0..snap.ledger.len())
+                .filter(|&i| matches(&snap.ledger[i], &self.filter, self.only_accelerators))
+                .collect();
+            let l = &snap.ledger;
+            idx.sort_by(|&a, &b| {
+                let (x, y) = (&l[a], &l[b]);
+                let ord = match self.sort {
+                    SortBy::Name => x.node.name.cmp(&y.node.name),
+                    SortBy::Status => (x.node.ready, x.node.hint.is_none()).cmp(&(y.node.ready, y.node.hint.is_none())),
+                    SortBy::Model => {
+                        x.node.gpu.as_ref().map(|g| &g.product).cmp(&y.node.gpu.as_ref().map(|g| &g.product))
+                    }
+                    SortBy::Allocatable => accelerators_allocatable(x).total_cmp(&accelerators_allocatable(y)),
+                    SortBy::Free => accelerators_free(x).total_cmp(&accelerators_free(y)),
+                    SortBy::Cpu => x.cpu.requested.total_cmp(&y.cpu.requested),
+                    SortBy::Memory => x.memory.requested.total_cmp(&y.memory.requested),
+                    SortBy::Pods => x.pods.cmp(&y.pods),
+                    SortBy::Age => y.node.created.cmp(&x.node.created),
+                };
+                let ord = ord.then_with(|| x.node.name.cmp(&y.node.name));
+                if self.ascending { ord } else { ord.reverse() }
+            });
+            self.order = Some((key.0, key.1, key.2, key.3, key.4, idx));
+        }
+        self.order.as_ref().map_or(&[], |o| &o.5)
+    }
+}
+
+pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut NodesView) {
+    let Some(snap) = view.state.cluster.clone() else {
+        empty_state::ui(ui, crate::ui::views::registry::info(crate::state::Screen::Nodes), view);
+        return;
+    };
+    if let Some(error) = &snap.nodes_error {
+        status_chip(ui, view.theme, Tone::Err, &format!("Nodes cannot be listed: {error}"));
+        ui.add_space(8.0);
+    }
+    if !snap.nodes_synced {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Listing nodes…");
+        });
+        return;
+    }
+    summary(ui, view, &snap);
+    ui.add_space(10.0);
+    toolbar(ui, view, state);
+    ui.add_space(6.0);
+    if let Some(name) = state.selected.clone()
+        && let Some(row) = snap.ledger.iter().find(|r| r.node.name == name)
+    {
+        egui::Panel::right("node_detail")
+            .default_size(380.0)
+            .min_size(300.0)
+            .frame(Frame::new().inner_margin(Margin { left: 14, ..Default::default() }))
+            .show(ui, |ui| detail(ui, view, &snap, row, state));
+    }
+    // Wide tables scroll sideways rather than hiding columns under the detail panel.
+    egui::ScrollArea::horizontal().id_salt("nodes_table_scroll").show(ui, |ui| table(ui, view, &snap, state));
+}
+
+fn summary(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot) {
+    let p = &view.theme.palette;
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(format!("{} nodes", snap.ledger.len())).strong().color(p.text_strong));
+        ui.label(RichText::new(format!("{} ready", snap.nodes_ready)).color(p.text_weak));
+        for (resource, usage) in &snap.totals {
+            let name = AcceleratorKind::of(resource).map_or_else(|| resource.clone(), |k| k.label());
+            ui.separator();
+            ui.label(RichText::new(name).strong());
+            ui.label(format!(
+                "{} allocatable · {} requested · {} free",
+                n(usage.allocatable),
+                n(usage.requested),
+                n(usage.free())
+            ));
+        }
+    });
+}
+
+fn toolbar(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut NodesView) {
+    ui.horizontal(|ui| {
+        let filter = ui.add(
+            egui::TextEdit::singleline(&mut state.filter)
+                .hint_text("Filter by name, GPU model, resource or taint")
+                .desired_width(320.0),
+        );
+        filter.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Filter nodes"));
+        ui.checkbox(&mut state.only_accelerators, "Only nodes with accelerators");
+        let _ = view;
+    });
+}
+
+fn n(x: f64) -> String {
+    if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.1}") }
+}
+
+fn table(ui: &mut Ui, view: &ViewCtx<'_>, snap: &Arc<ClusterSnapshot>, state: &mut NodesView) {
+    let p = view.theme.palette;
+    let now = jiff::Timestamp::now().as_second();
+    let order = state.order(snap).to_vec();
+    let mut clicked_header = None;
+    let mut clicked_row = None;
+    TableBuilder::new(ui)
+        .id_salt("nodes_table")
+        .striped(true)
+        .sense(egui::Sense::click())
+        .column(Column::initial(150.0).at_least(100.0).clip(true).resizable(true))
+        .column(Column::initial(92.0).resizable(true))
+        .column(Column::initial(170.0).clip(true).resizable(true))
+        .column(Column::initial(200.0).clip(true).resizable(true))
+        .column(Column::initial(80.0))
+        .column(Column::initial(100.0))
+        .column(Column::initial(140.0))
+        .column(Column::initial(44.0))
+        .column(Column::remainder().at_least(44.0))
+        .header(24.0, |mut header| {
+            for (title, sort) in COLUMNS {
+                header.col(|ui| {
+                    let arrow = if state.sort == sort { if state.ascending { " ⬆" } else { " ⬇" } } else { "" };
+                    let text = RichText::new(format!("{title}{arrow}")).small().strong().color(p.text_weak);
+                    if ui.add(egui::Button::new(text).frame(false)).on_hover_text(format!("Sort by {title}")).clicked()
+                    {
+                        clicked_header = Some(sort);
+                    }
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(26.0, order.len(), |mut row| {
+                let Some(r) = order.get(row.index()).and_then(|&i| snap.ledger.get(i)) else { return };
+                let n_ = &r.node;
+                row.set_selected(state.selected.as_deref() == Some(n_.name.as_str()));
+                row.col(|ui| {
+                    ui.add(egui::Label::new(RichText::new(&n_.name).color(p.text_strong)).truncate().selectable(false));
+                });
+                row.col(|ui| {
+                    let (tone, text) = match node::health(n_) {
+                        Tone::Ok => (Tone::Ok, "Ready"),
+                        Tone::Warn if !n_.ready => (Tone::Err, "NotReady"),
+                        Tone::Warn if n_.unschedulable => (Tone::Warn, "Cordoned"),
+                        Tone::Warn => (Tone::Warn, "No plugin"),
+                        _ => (Tone::Err, "NotReady"),
+                    };
+                    let chip = status_chip(ui, view.theme, tone, text);
+                    if let Some(hint) = &n_.hint {
+                        chip.on_hover_text(hint);
+                    }
+                });
+                row.col(|ui| {
+                    let model = n_.gpu.as_ref().map(|g| g.product.replace('_', " ")).unwrap_or_else(|| "—".into());
+                    ui.add(egui::Label::new(model).truncate().selectable(false));
+                });
+                row.col(|ui| {
+                    let text = if r.accelerators.is_empty() {
+                        if n_.hint.is_some() { "none advertised".to_string() } else { "—".to_string() }
+                    } else {
+                        r.accelerators
+                            .iter()
+                            .map(|(res, u)| {
+                                let name = AcceleratorKind::of(res).map_or_else(|| res.clone(), |k| k.label());
+                                format!("{name} {}/{}/{}", n(u.allocatable), n(u.requested), n(u.free()))
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" · ")
+                    };
+                    ui.add(egui::Label::new(text).truncate().selectable(false));
+                });
+                row.col(|ui| {
+                    let alloc = accelerators_allocatable(r);
+                    let req: f64 = r.accelerators.values().map(|u| u.requested).sum();
+                    if alloc > 0.0 {
+                        usage_bar(ui, view.theme, req, alloc, 80.0, &format!("{} accelerators in use", n_.name));
+                    }
+                });
+                row.col(|ui| {
+                    ui.label(format!("{} / {}", quantity::cores(r.cpu.requested), quantity::cores(r.cpu.allocatable)));
+                });
+                row.col(|ui| {
+                    ui.label(format!(
+                        "{} / {}",
+                        quantity::bytes(r.memory.requested),
+                        quantity::bytes(r.memory.allocatable)
+                    ));
+                });
+                row.col(|ui| {
+                    ui.label(r.pods.to_string());
+                });
+                row.col(|ui| {
+                    ui.label(RichText::new(age(now - n_.created)).color(p.text_weak));
+                });
+                if row.response().clicked() {
+                    clicked_row = Some(n_.name.clone());
+                }
+            });
+        });
+    if let Some(sort) = clicked_header {
+        if state.sort == sort {
+            state.ascending = !state.ascending;
+        } else {
+            state.sort = sort;
+            state.ascending = true;
+        }
+    }
+    if let Some(name) = clicked_row {
+        state.selected = if state.selected.as_deref() == Some(name.as_str()) { None } else { Some(name) };
+    }
+}
+
+/// An age the way kubectl prints it.
+pub fn age(seconds: i64) -> String {
+    let s = seconds.max(0);
+    match s {
+        0..120 => format!("{s}s"),
+        120..7200 => format!("{}m", s / 60),
+        7200..172800 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
+fn detail(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, row: &LedgerRow, state: &mut NodesView) {
+    let p = view.theme.palette;
+    let n_ = &row.node;
+    egui::ScrollArea::vertical().id_salt("node_detail_scroll").show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(&n_.name).size(size::HEADING - 4.0).strong().color(p.text_strong));
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.small_button("✖").on_hover_text("Close the node detail").clicked() {
+                    state.selected = None;
+                }
+            });
+        });
+        let facts = [
+            ("Status", if n_.ready { "Ready".to_string() } else { "NotReady".to_string() }),
+            ("Instance type", n_.instance_type.clone().unwrap_or_else(|| "—".into())),
+            ("Zone", n_.zone.clone().unwrap_or_else(|| "—".into())),
+            ("Roles", if n_.roles.is_empty() { "—".into() } else { n_.roles.join(", ") }),
+        ];
+        egui::Grid::new("node_facts").num_columns(2).spacing([14.0, 4.0]).show(ui, |ui| {
+            for (k, v) in facts {
+                ui.label(RichText::new(k).color(p.text_weak));
+                ui.label(v);
+                ui.end_row();
+            }
+            if let Some(g) = &n_.gpu {
+                ui.label(RichText::new("GPU").color(p.text_weak));
+                ui.label(format!("{} {}", g.vendor, g.product.replace('_', " ")));
+                ui.end_row();
+                if let Some(m) = g.memory_mib {
+                    ui.label(RichText::new("GPU memory").color(p.text_weak));
+                    ui.label(quantity::bytes(m as f64 * 1048576.0));
+                    ui.end_row();
+                }
+                if let Some(d) = &g.driver {
+                    ui.label(RichText::new("Driver / CUDA").color(p.text_weak));
+                    ui.label(format!("{d} / {}", g.cuda.clone().unwrap_or_else(|| "—".into())));
+                    ui.end_row();
+                }
+            }
+        });
+        if let Some(hint) = &n_.hint {
+            ui.add_space(8.0);
+            Frame::new()
+                .fill(crate::ui::theme::Theme::tint(view.theme.tone(Tone::Warn), 40))
+                .corner_radius(4)
+                .inner_margin(8)
+                .show(ui, |ui| {
+                    ui.add(egui::Label::new(RichText::new(hint).color(p.text_strong)).wrap());
+                });
+        }
+        ui.add_space(10.0);
+        ui.label(RichText::new("Resources").strong().color(p.text_strong));
+        egui::Grid::new("node_resources").num_columns(3).spacing([12.0, 6.0]).show(ui, |ui| {
+            let line = |ui: &mut Ui, name: String, req: f64, alloc: f64, text: String| {
+                ui.label(name.clone());
+                usage_bar(ui, view.theme, req, alloc, 110.0, &format!("{name} in use"));
+                ui.label(RichText::new(text).color(p.text_weak));
+                ui.end_row();
+            };
+            for (res, u) in &row.accelerators {
+                let name = AcceleratorKind::of(res).map_or_else(|| res.clone(), |k| k.label());
+                line(
+                    ui,
+                    name,
+                    u.requested,
+                    u.allocatable,
+                    format!("{} of {} requested, {} free", n(u.requested), n(u.allocatable), n(u.free())),
+                );
+            }
+            line(
+                ui,
+                "CPU".into(),
+                row.cpu.requested,
+                row.cpu.allocatable,
+                format!("{} of {} cores", quantity::cores(row.cpu.requested), quantity::cores(row.cpu.allocatable)),
+            );
+            line(
+                ui,
+                "Memory".into(),
+                row.memory.requested,
+                row.memory.allocatable,
+                format!("{} of {}", quantity::bytes(row.memory.requested), quantity::bytes(row.memory.allocatable)),
+            );
+        });
+        ui.add_space(10.0);
+        ui.label(RichText::new("Taints").strong().color(p.text_strong));
+        if n_.taints.is_empty() {
+            ui.label(RichText::new("none").color(p.text_weak));
+        }
+        for t in &n_.taints {
+            ui.label(RichText::new(t).monospace());
+        }
+        ui.add_space(10.0);
+        ui.label(RichText::new("Pods using accelerators").strong().color(p.text_strong));
+        match snap.device_pods.get(&n_.name) {
+            Some(pods) => {
+                for pod in pods {
+                    let devices = pod
+                        .devices
+                        .iter()
+                        .map(|(r, a)| {
+                            format!("{} {}", n(*a), AcceleratorKind::of(r).map_or_else(|| r.clone(), |k| k.label()))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    ui.label(format!("{}/{} · {} · {devices}", pod.namespace, pod.name, pod.status));
+                }
+            }
+            None => {
+                ui.label(RichText::new("none").color(p.text_weak));
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages() {
+        assert_eq!(age(30), "30s");
+        assert_eq!(age(600), "10m");
+        assert_eq!(age(3 * 86400), "3d");
+    }
+}

@@ -1,0 +1,41 @@
+use bosun::state::Screen;
+use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+
+use crate::util::{app, wait_for};
+
+#[test]
+fn nodes_screen_lists_filters_sorts_and_opens_a_node() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let server = runtime.block_on(kubesim::start(kubesim::Config::default())).expect("kubesim starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = app(dir.path(), server.kubeconfig_path().to_path_buf());
+    harness.get_by_role_and_label(Role::Button, "Nodes").click();
+    wait_for(&mut harness, "node list", |s| s.cluster.as_ref().is_some_and(|c| c.nodes_synced && c.ledger.len() == 11));
+    assert_eq!(harness.state().state().settings.screen, Screen::Nodes);
+    harness.get_by_label("gpu-h100-1");
+    assert!(harness.get_all_by_label("No plugin").count() >= 4, "NVIDIA nodes without a device plugin are flagged");
+
+    harness.get_by_label("Filter nodes").focus();
+    harness.run_steps(1);
+    harness.get_by_label("Filter nodes").type_text("h100");
+    harness.run_steps(3);
+    assert!(harness.query_by_label("cpu-1").is_none());
+    harness.get_by_label("gpu-h100-2");
+
+    harness.get_by_label("gpu-h100-2").click();
+    harness.run_steps(3);
+    harness.get_by_label("Resources");
+    harness.get_by_label_contains("no NVIDIA device plugin advertises nvidia.com/gpu");
+
+    harness.get_by_role_and_label(Role::Button, "✖").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("Resources").is_none(), "the detail closes");
+
+    // Sorting by a header toggles the direction on a second click.
+    harness.get_by_role_and_label(Role::Button, "Pods").click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Pods ⬆").click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Pods ⬇");
+}
