@@ -1,7 +1,7 @@
 use std::time::{Duration, Instant};
 
 use bosun::settings::{Settings, SettingsStore};
-use bosun::state::{Contexts, Screen};
+use bosun::state::{Connection, Contexts, Screen};
 use bosun::ui::theme::ThemeChoice;
 use bosun::ui::views::registry::SCREENS;
 use egui::accesskit::Role;
@@ -129,7 +129,9 @@ fn kubeconfig_contexts_are_listed_and_selectable() {
     let mut harness = app(dir.path(), write_kubeconfig(dir.path()));
     wait_for(&mut harness, "kubeconfig", |s| matches!(s.contexts, Contexts::Ready(_)));
     assert_eq!(harness.state().state().selected_context(), Some("alpha"));
-    harness.get_by_label("https://two.invalid:6443");
+    // Nothing listens at the made-up servers: wait for the connection attempt to settle before clicking.
+    wait_for(&mut harness, "connection attempt", |s| matches!(s.connection, Connection::Failed { .. }));
+    harness.get_by_label("https://127.0.0.2:1");
     harness.get_by_label("beta").click();
     harness.run_steps(3);
     assert_eq!(harness.state().state().selected_context(), Some("beta"));

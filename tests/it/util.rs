@@ -38,9 +38,9 @@ kind: Config
 current-context: alpha
 clusters:
 - name: one
-  cluster: { server: "https://one.invalid:6443" }
+  cluster: { server: "https://127.0.0.1:1" }
 - name: two
-  cluster: { server: "https://two.invalid:6443" }
+  cluster: { server: "https://127.0.0.2:1" }
 users:
 - name: me
   user: { token: not-a-real-token }
