@@ -41,7 +41,8 @@ const CARD_PADDING: i8 = 16;
 pub fn card<R>(ui: &mut Ui, view: &ViewCtx<'_>, add: impl FnOnce(&mut Ui) -> R) -> R {
     let p = &view.theme.palette;
     // The frame's padding and border sit outside the content width.
-    let width = (ui.available_width() - 2.0 * f32::from(CARD_PADDING) - 2.0).max(0.0);
+    // (and a little room for the floating scroll bar).
+    let width = (ui.available_width() - 2.0 * f32::from(CARD_PADDING) - 10.0).max(0.0);
     Frame::new()
         .fill(p.panel)
         .stroke(Stroke::new(1.0, p.border))

@@ -341,7 +341,8 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, row: &LedgerR
             }
             if let Some(g) = &n_.gpu {
                 ui.label(RichText::new("GPU").color(p.text_weak));
-                ui.label(format!("{} {}", g.vendor, g.product.replace('_', " ")));
+                let product = g.product.replace('_', " ");
+                ui.label(if product.starts_with(&g.vendor) { product } else { format!("{} {product}", g.vendor) });
                 ui.end_row();
                 if let Some(m) = g.memory_mib {
                     ui.label(RichText::new("GPU memory").color(p.text_weak));

@@ -14,6 +14,10 @@ use crate::ui::widgets::status_chip::status_chip;
 pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>) {
     connection_card(ui, view);
     ui.add_space(12.0);
+    if let Some(snap) = view.state.cluster.clone() {
+        cluster_card(ui, view, &snap);
+        ui.add_space(12.0);
+    }
     contexts_card(ui, view);
     ui.add_space(12.0);
     let connected = matches!(view.state.connection, Connection::Connected(_));
@@ -83,6 +87,72 @@ fn connection_card(ui: &mut Ui, view: &ViewCtx<'_>) {
             });
         }
     }
+}
+
+/// Nodes, accelerators and pods at a glance, from the live snapshot.
+fn cluster_card(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::ClusterSnapshot) {
+    let p = &view.theme.palette;
+    card(ui, view, |ui| {
+        if !snap.is_synced() {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Listing nodes and pods…");
+            });
+            return;
+        }
+        ui.horizontal_wrapped(|ui| {
+            let metric = |ui: &mut Ui, value: String, label: &str| {
+                ui.vertical(|ui| {
+                    ui.label(RichText::new(value).size(24.0).strong().color(p.text_strong));
+                    ui.label(RichText::new(label).color(p.text_weak));
+                });
+                ui.add_space(28.0);
+            };
+            metric(ui, format!("{}/{}", snap.nodes_ready, snap.ledger.len()), "nodes ready");
+            metric(ui, snap.pod_count.to_string(), "pods");
+            for (phase, count) in &snap.pods_by_phase {
+                metric(ui, count.to_string(), &phase.to_lowercase());
+            }
+        });
+        if snap.totals.is_empty() {
+            return;
+        }
+        ui.add_space(8.0);
+        ui.label(RichText::new("Accelerators").strong().color(p.text_strong));
+        egui::Grid::new("overview_accelerators").num_columns(4).spacing([16.0, 6.0]).show(ui, |ui| {
+            for (resource, usage) in &snap.totals {
+                let name = crate::resources::accelerators::AcceleratorKind::of(resource)
+                    .map_or_else(|| resource.clone(), |k| k.label());
+                ui.label(name);
+                crate::ui::widgets::usage_bar::usage_bar(
+                    ui,
+                    view.theme,
+                    usage.requested,
+                    usage.allocatable,
+                    180.0,
+                    &format!("{resource} in use"),
+                );
+                ui.label(format!("{} of {} requested", usage.requested, usage.allocatable));
+                ui.label(RichText::new(format!("{} free", usage.free())).color(p.text_weak));
+                ui.end_row();
+            }
+        });
+        let unadvertised: Vec<&str> =
+            snap.ledger.iter().filter(|r| r.node.hint.is_some()).map(|r| r.node.name.as_str()).collect();
+        if !unadvertised.is_empty() {
+            ui.add_space(6.0);
+            status_chip(
+                ui,
+                view.theme,
+                Tone::Warn,
+                &format!(
+                    "{} node(s) have GPUs no device plugin advertises: {}",
+                    unadvertised.len(),
+                    unadvertised.join(", ")
+                ),
+            );
+        }
+    });
 }
 
 fn contexts_card(ui: &mut Ui, view: &ViewCtx<'_>) {
