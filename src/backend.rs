@@ -16,7 +16,7 @@ use crate::cluster::cache::{self, ClusterCache};
 use crate::cluster::connect::{self, ClusterInfo};
 use crate::cluster::kubeconfig::{KubeconfigSources, KubeconfigSummary};
 use crate::settings::{Settings, SettingsStore};
-use crate::state::cluster_view::{ClusterSnapshot, snapshot};
+use crate::state::cluster_view::{ClusterSnapshot, PodQuery, snapshot};
 
 /// The cluster snapshot is derived at most this often while changes stream in.
 const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
@@ -37,6 +37,8 @@ pub enum Request {
     ExportChart { chart: LineChart, style: ChartStyle, format: ExportFormat, path: Option<PathBuf> },
     /// Connect to a kubeconfig context; `attempt` identifies the answer.
     Connect { sources: KubeconfigSources, context: String, attempt: u64 },
+    /// Filter and sort the pod list this way from now on.
+    PodQuery(PodQuery),
 }
 
 /// Results of background work, applied to the app state in order.
@@ -125,6 +127,7 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
     tokio::spawn(save_settings_loop(settings_rx, store, outbox.clone()));
     // The watchers of the current connection; replaced on every new connection.
     let mut live: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+    let (query_tx, query_rx) = watch::channel(PodQuery::default());
     while let Some(request) = requests.recv().await {
         match request {
             Request::SaveSettings(settings) => {
@@ -145,6 +148,9 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
                     }
                 });
             }
+            Request::PodQuery(query) => {
+                let _ = query_tx.send(query);
+            }
             Request::ExportChart { chart, style, format, path } => {
                 tokio::spawn(export_chart(chart, style, format, path, outbox.clone()));
             }
@@ -153,11 +159,12 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
                     task.abort();
                 }
                 let outbox = outbox.clone();
+                let query = query_rx.clone();
                 live.push(tokio::spawn(async move {
                     match connect_to(sources, &context).await {
                         Ok((client, info)) => {
                             outbox.send(Event::Connected { attempt, result: Ok(info) });
-                            watch_cluster(client, attempt, outbox).await;
+                            watch_cluster(client, attempt, query, outbox).await;
                         }
                         Err(message) => outbox.send(Event::Connected { attempt, result: Err(message) }),
                     }
@@ -175,9 +182,9 @@ async fn connect_to(sources: KubeconfigSources, context: &str) -> Result<(kube::
     connect::connect(kubeconfig, context).await.map_err(|e| e.to_string())
 }
 
-/// Runs the watchers of a connection and sends a snapshot whenever the cache changed (at most every
-/// [`SNAPSHOT_EVERY`]), until the connection is replaced (the task is aborted).
-async fn watch_cluster(client: kube::Client, attempt: u64, outbox: Outbox) {
+/// Runs the watchers of a connection and sends a snapshot whenever the cache or the pod query changed (at most
+/// every [`SNAPSHOT_EVERY`] for cache changes), until the connection is replaced (the task is aborted).
+async fn watch_cluster(client: kube::Client, attempt: u64, mut query: watch::Receiver<PodQuery>, outbox: Outbox) {
     let cache = Arc::new(ClusterCache::default());
     let watchers = cache::spawn(client, cache.clone());
     // Abort the watchers together with this task.
@@ -190,19 +197,28 @@ async fn watch_cluster(client: kube::Client, attempt: u64, outbox: Outbox) {
         }
     }
     let _guard = AbortOnDrop(watchers);
-    let mut sent_generation = u64::MAX;
+    let mut sent: Option<(u64, PodQuery)> = None;
     loop {
         let changed = cache.changed.notified();
         let generation = cache.generation.load(std::sync::atomic::Ordering::Acquire);
-        if generation != sent_generation {
+        let current_query = query.borrow_and_update().clone();
+        let stale = sent.as_ref().is_none_or(|(g, q)| *g != generation || *q != current_query);
+        if stale {
             let c = cache.clone();
-            let Ok(snap) = tokio::task::spawn_blocking(move || snapshot(&c)).await else { return };
-            sent_generation = snap.generation;
+            let q = current_query.clone();
+            let Ok(snap) = tokio::task::spawn_blocking(move || snapshot(&c, &q)).await else { return };
+            let query_changed = sent.as_ref().is_some_and(|(_, q)| *q != current_query);
+            sent = Some((snap.generation, current_query));
             outbox.send(Event::Snapshot { attempt, snapshot: Arc::new(snap) });
-            tokio::time::sleep(SNAPSHOT_EVERY).await;
+            if !query_changed {
+                tokio::time::sleep(SNAPSHOT_EVERY).await;
+            }
             continue;
         }
-        changed.await;
+        tokio::select! {
+            _ = changed => {}
+            result = query.changed() => if result.is_err() { return },
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use crate::resources::{ledger, node, pod};
 
 /// Rows of one kind, keyed by `namespace/name`.
 pub struct RowStore<R> {
-    rows: RwLock<HashMap<String, R>>,
+    rows: RwLock<HashMap<String, Arc<R>>>,
     synced: AtomicBool,
     /// The watcher's last error, cleared by the next event (the watcher retries with backoff meanwhile).
     last_error: RwLock<Option<String>>,
@@ -52,13 +52,13 @@ impl<R: Clone> RowStore<R> {
         self.len() == 0
     }
 
-    /// A copy of every row (unsorted).
-    pub fn rows_unsorted(&self) -> Vec<R> {
+    /// Every row (unsorted), shared rather than copied.
+    pub fn rows_unsorted(&self) -> Vec<Arc<R>> {
         self.rows.read().map(|r| r.values().cloned().collect()).unwrap_or_default()
     }
 
     /// Runs `f` over the rows without copying them.
-    pub fn with_rows<T>(&self, f: impl FnOnce(&HashMap<String, R>) -> T) -> T {
+    pub fn with_rows<T>(&self, f: impl FnOnce(&HashMap<String, Arc<R>>) -> T) -> T {
         match self.rows.read() {
             Ok(rows) => f(&rows),
             Err(poisoned) => f(&poisoned.into_inner()),
@@ -88,8 +88,8 @@ impl ClusterCache {
 
     /// The GPU ledger of the current rows.
     pub fn ledger(&self) -> Vec<ledger::LedgerRow> {
-        let nodes = self.nodes.rows_unsorted();
-        self.pods.with_rows(|pods| ledger::build(&nodes, pods.values()))
+        let nodes: Vec<node::NodeRow> = self.nodes.rows_unsorted().iter().map(|n| (**n).clone()).collect();
+        self.pods.with_rows(|pods| ledger::build(&nodes, pods.values().map(|p| p.as_ref())))
     }
 
     fn touch(&self) {
@@ -115,7 +115,7 @@ async fn feed<K, R>(
 {
     let stream = watcher(api, watcher::Config::default().page_size(500)).default_backoff();
     futures_util::pin_mut!(stream);
-    let mut pending: Option<HashMap<String, R>> = None;
+    let mut pending: Option<HashMap<String, Arc<R>>> = None;
     while let Some(event) = stream.next().await {
         let s = store(&cache);
         let event = match event {
@@ -139,7 +139,7 @@ async fn feed<K, R>(
             watcher::Event::Init => pending = Some(HashMap::new()),
             watcher::Event::InitApply(obj) => {
                 if let Some(p) = pending.as_mut() {
-                    p.insert(key_of(&obj), to_row(&obj));
+                    p.insert(key_of(&obj), Arc::new(to_row(&obj)));
                 }
             }
             watcher::Event::InitDone => {
@@ -151,7 +151,7 @@ async fn feed<K, R>(
             }
             watcher::Event::Apply(obj) => {
                 if let Ok(mut rows) = s.rows.write() {
-                    rows.insert(key_of(&obj), to_row(&obj));
+                    rows.insert(key_of(&obj), Arc::new(to_row(&obj)));
                 }
                 cache.touch();
             }

@@ -29,6 +29,7 @@ pub enum Screen {
     #[default]
     Overview,
     Nodes,
+    Pods,
     Install,
     Training,
     Experiments,
@@ -38,9 +39,10 @@ pub enum Screen {
 }
 
 impl Screen {
-    pub const ALL: [Screen; 8] = [
+    pub const ALL: [Screen; 9] = [
         Screen::Overview,
         Screen::Nodes,
+        Screen::Pods,
         Screen::Install,
         Screen::Training,
         Screen::Experiments,
@@ -93,6 +95,8 @@ pub struct AppState {
     pub connection: Connection,
     /// The live cluster, as last derived from the watchers of the current connection.
     pub cluster: Option<std::sync::Arc<cluster_view::ClusterSnapshot>>,
+    /// How the pod list is filtered and sorted (applied in the background).
+    pub pod_query: cluster_view::PodQuery,
     /// Numbers connection attempts, so a late answer for an earlier context is ignored.
     connect_attempt: u64,
     extra_kubeconfigs: Vec<PathBuf>,
@@ -112,6 +116,7 @@ impl AppState {
             contexts: Contexts::Loading,
             connection: Connection::Idle,
             cluster: None,
+            pod_query: cluster_view::PodQuery::default(),
             connect_attempt: 0,
             extra_kubeconfigs: Vec::new(),
         }
@@ -158,6 +163,12 @@ impl AppState {
                 requests.extend(self.connect_selected());
             }
             Command::Reconnect => requests.extend(self.connect_selected()),
+            Command::SetPodQuery(query) => {
+                if query != self.pod_query {
+                    self.pod_query = query.clone();
+                    requests.push(Request::PodQuery(query));
+                }
+            }
             Command::AddKubeconfigFile => requests.push(Request::PickKubeconfigFile),
             Command::ReloadKubeconfig => {
                 self.contexts = Contexts::Loading;

@@ -49,7 +49,8 @@ impl Shell {
             .frame(Frame::new().fill(p.bg).inner_margin(Margin::same(size::PAGE_MARGIN)))
             .show(ui, |ui| {
                 let screen = view.state.settings.screen;
-                if screen == crate::state::Screen::Nodes && view.state.cluster.is_some() {
+                let table_screen = matches!(screen, crate::state::Screen::Nodes | crate::state::Screen::Pods);
+                if table_screen && view.state.cluster.is_some() {
                     // The table scrolls by itself (virtualized); an outer scroll area would defeat that.
                     views::show(ui, screen, view, &mut self.screens);
                 } else {

@@ -33,9 +33,43 @@ fn nodes_screen_lists_filters_sorts_and_opens_a_node() {
     assert!(harness.query_by_label("Resources").is_none(), "the detail closes");
 
     // Sorting by a header toggles the direction on a second click.
+    harness.get_by_role_and_label(Role::Button, "Pod count").click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Pod count ⬆").click();
+    harness.run_steps(2);
+    harness.get_by_role_and_label(Role::Button, "Pod count ⬇");
+}
+
+#[test]
+fn pods_screen_filters_and_sorts_in_the_background() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let server = runtime.block_on(kubesim::start(kubesim::Config::default())).expect("kubesim starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = app(dir.path(), server.kubeconfig_path().to_path_buf());
     harness.get_by_role_and_label(Role::Button, "Pods").click();
-    harness.run_steps(2);
-    harness.get_by_role_and_label(Role::Button, "Pods ⬆").click();
-    harness.run_steps(2);
-    harness.get_by_role_and_label(Role::Button, "Pods ⬇");
+    wait_for(&mut harness, "pod list", |s| {
+        s.cluster.as_ref().is_some_and(|c| c.pods_synced && c.pods.rows.len() >= 10)
+    });
+    harness.get_by_label("mi300x-eval");
+
+    harness.get_by_label("Filter pods").focus();
+    harness.run_steps(1);
+    harness.get_by_label("Filter pods").type_text("recsys");
+    wait_for(&mut harness, "filtered list", |s| s.cluster.as_ref().is_some_and(|c| c.pods.query.text == "recsys"));
+    let names: Vec<String> = harness
+        .state()
+        .state()
+        .cluster
+        .as_ref()
+        .map(|c| c.pods.rows.iter().map(|p| p.name.clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names.iter().all(|n| n.starts_with("recsys-api-")));
+    assert!(harness.query_by_label("mi300x-eval").is_none());
+
+    harness.get_by_role_and_label(Role::Button, "Restarts").click();
+    wait_for(&mut harness, "sorted list", |s| {
+        s.cluster.as_ref().is_some_and(|c| c.pods.query.sort == bosun::state::cluster_view::PodSort::Restarts)
+    });
+    harness.get_by_role_and_label(Role::Button, "Restarts ⬆");
 }

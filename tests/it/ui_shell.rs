@@ -31,8 +31,8 @@ fn ctrl_digit_shortcuts_switch_screens() {
     harness.run_steps(2);
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Num3);
     harness.run_steps(3);
-    assert_eq!(harness.state().state().settings.screen, Screen::Install);
-    harness.key_press_modifiers(Modifiers::COMMAND, Key::Num8);
+    assert_eq!(harness.state().state().settings.screen, Screen::Pods);
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Num9);
     harness.run_steps(3);
     assert_eq!(harness.state().state().settings.screen, Screen::Notebooks);
 }

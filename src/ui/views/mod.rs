@@ -3,6 +3,7 @@
 pub mod empty_state;
 pub mod nodes;
 pub mod overview;
+pub mod pods;
 pub mod registry;
 
 use egui::{RichText, Ui};
@@ -14,6 +15,7 @@ use crate::ui::ViewCtx;
 #[derive(Debug, Default)]
 pub struct ScreenStates {
     pub nodes: nodes::NodesView,
+    pub pods: pods::PodsView,
 }
 
 /// Draws the page of `screen`: its heading, then its content.
@@ -29,6 +31,7 @@ pub fn show(ui: &mut Ui, screen: Screen, view: &ViewCtx<'_>, states: &mut Screen
     match screen {
         Screen::Overview => overview::ui(ui, view),
         Screen::Nodes => nodes::ui(ui, view, &mut states.nodes),
+        Screen::Pods => pods::ui(ui, view, &mut states.pods),
         _ => empty_state::ui(ui, info, view),
     }
 }

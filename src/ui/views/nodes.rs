@@ -38,7 +38,7 @@ const COLUMNS: [(&str, SortBy); 9] = [
     ("In use", SortBy::Free),
     ("CPU req/alloc", SortBy::Cpu),
     ("Memory req/alloc", SortBy::Memory),
-    ("Pods", SortBy::Pods),
+    ("Pod count", SortBy::Pods),
     ("Age", SortBy::Age),
 ];
 
@@ -204,12 +204,12 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, snap: &Arc<ClusterSnapshot>, state: &m
         .sense(egui::Sense::click())
         .column(Column::initial(150.0).at_least(100.0).clip(true).resizable(true))
         .column(Column::initial(92.0).resizable(true))
-        .column(Column::initial(170.0).clip(true).resizable(true))
-        .column(Column::initial(200.0).clip(true).resizable(true))
+        .column(Column::initial(160.0).clip(true).resizable(true))
+        .column(Column::initial(190.0).clip(true).resizable(true))
         .column(Column::initial(80.0))
         .column(Column::initial(100.0))
         .column(Column::initial(140.0))
-        .column(Column::initial(44.0))
+        .column(Column::initial(70.0))
         .column(Column::remainder().at_least(44.0))
         .header(24.0, |mut header| {
             for (title, sort) in COLUMNS {

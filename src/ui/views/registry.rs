@@ -17,7 +17,7 @@ pub struct ScreenInfo {
     pub needs: &'static str,
 }
 
-pub const SCREENS: [ScreenInfo; 8] = [
+pub const SCREENS: [ScreenInfo; 9] = [
     ScreenInfo {
         screen: Screen::Overview,
         title: "Overview",
@@ -43,6 +43,17 @@ pub const SCREENS: [ScreenInfo; 8] = [
             "Per-node detail: pods and their GPU requests, taints, conditions",
         ],
         needs: "Connect to a cluster to see its nodes.",
+    },
+    ScreenInfo {
+        screen: Screen::Pods,
+        title: "Pods",
+        icon: "📋",
+        summary: "Every pod in the cluster: where it runs, how it is doing, what it asks for.",
+        features: &[
+            "All pods, filtered by text and phase, sorted by any column",
+            "Placement, readiness, restarts and accelerator requests",
+        ],
+        needs: "Connect to a cluster to see its pods.",
     },
     ScreenInfo {
         screen: Screen::Install,
