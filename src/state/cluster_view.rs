@@ -147,6 +147,15 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
     }
 }
 
+fn device_pod(p: &PodRow) -> DevicePod {
+    DevicePod {
+        namespace: p.namespace.clone(),
+        name: p.name.clone(),
+        status: p.status.clone(),
+        devices: p.requests.accelerators.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,14 +185,5 @@ mod tests {
         assert_eq!(query_pods(rows.clone(), &q).rows.len(), 1);
         let q = PodQuery { sort: PodSort::Restarts, descending: true, ..Default::default() };
         assert_eq!(query_pods(rows, &q).rows[0].name, "db-0");
-    }
-}
-
-fn device_pod(p: &PodRow) -> DevicePod {
-    DevicePod {
-        namespace: p.namespace.clone(),
-        name: p.name.clone(),
-        status: p.status.clone(),
-        devices: p.requests.accelerators.clone(),
     }
 }
