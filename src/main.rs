@@ -27,5 +27,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     match config.mode {
         Mode::Gui { launch, demo } => bosun::run_gui(launch, config.config_dir, demo),
         Mode::Nodes { launch, output, timeout } => bosun::cli::nodes::run(launch, output, timeout),
+        Mode::BenchSync { nodes, pods } => bosun::cli::bench::sync(nodes, pods),
+        Mode::BenchSyncClient { launch } => bosun::cli::bench::sync_client(launch.kubeconfig),
     }
 }

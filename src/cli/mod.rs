@@ -1,5 +1,6 @@
 //! The command line: raw arguments (clap) turned into a validated [`Config`] with the [`Mode`] to run.
 
+pub mod bench;
 pub mod nodes;
 
 use std::path::PathBuf;
@@ -47,6 +48,25 @@ pub enum Command {
         #[arg(long, default_value_t = 60)]
         timeout: u64,
     },
+    /// Benchmarks against a simulated cluster (needs the kubesim binary and kubectl).
+    Bench {
+        #[command(subcommand)]
+        bench: BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Time and peak memory to sync nodes and pods: Bosun's state layer vs kubectl, on kubesim's scale fleet.
+    Sync {
+        #[arg(long, default_value_t = 5000)]
+        nodes: usize,
+        #[arg(long, default_value_t = 150_000)]
+        pods: usize,
+    },
+    /// The measured client of `bench sync` (run by it).
+    #[command(hide = true)]
+    SyncClient,
 }
 
 /// What to run.
@@ -54,6 +74,8 @@ pub enum Command {
 pub enum Mode {
     Gui { launch: LaunchOptions, demo: bool },
     Nodes { launch: LaunchOptions, output: nodes::Output, timeout: Duration },
+    BenchSync { nodes: usize, pods: usize },
+    BenchSyncClient { launch: LaunchOptions },
 }
 
 /// Validated command line.
@@ -80,6 +102,8 @@ impl Args {
             Some(Command::Nodes { output, timeout }) => {
                 Mode::Nodes { launch, output, timeout: Duration::from_secs(timeout) }
             }
+            Some(Command::Bench { bench: BenchCommand::Sync { nodes, pods } }) => Mode::BenchSync { nodes, pods },
+            Some(Command::Bench { bench: BenchCommand::SyncClient }) => Mode::BenchSyncClient { launch },
         };
         Ok(Config { mode, config_dir: self.config_dir })
     }
