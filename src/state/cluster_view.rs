@@ -103,11 +103,18 @@ pub struct ClusterSnapshot {
     pub device_pods: BTreeMap<String, Vec<DevicePod>>,
     /// The pod list for the current query.
     pub pods: Arc<PodsPage>,
+    /// When this snapshot was taken (Unix seconds).
+    pub taken_at: i64,
 }
 
 impl ClusterSnapshot {
     pub fn is_synced(&self) -> bool {
         self.nodes_synced && self.pods_synced
+    }
+
+    /// The first watcher error, if any watch is failing (its data is then stale until it recovers).
+    pub fn error(&self) -> Option<&str> {
+        self.nodes_error.as_deref().or(self.pods_error.as_deref())
     }
 }
 
@@ -144,6 +151,7 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
         pods_by_phase,
         device_pods,
         pods,
+        taken_at: jiff::Timestamp::now().as_second(),
     }
 }
 

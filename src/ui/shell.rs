@@ -187,8 +187,24 @@ fn connection_chip(ui: &mut Ui, view: &ViewCtx<'_>) {
             status_chip(ui, view.theme, Tone::Pending, &format!("Connecting to {context}…"));
         }
         Connection::Connected(info) => {
-            status_chip(ui, view.theme, Tone::Ok, &format!("Connected · {}", info.version))
-                .on_hover_text(format!("{} as {}", info.server, info.user));
+            let identity = format!("{} as {}", info.server, info.user);
+            match view.state.cluster.as_deref() {
+                Some(snap) if snap.error().is_some() => {
+                    let error = snap.error().unwrap_or_default();
+                    status_chip(ui, view.theme, Tone::Warn, "Reconnecting…").on_hover_text(format!(
+                        "{identity}\nA watch failed and is retrying; data may be stale.\n{error}"
+                    ));
+                }
+                Some(snap) if snap.is_synced() => {
+                    let age = jiff::Timestamp::now().as_second() - snap.taken_at;
+                    status_chip(ui, view.theme, Tone::Ok, &format!("Synced · {}", info.version))
+                        .on_hover_text(format!("{identity}\nLive: updated {age} s ago"));
+                }
+                _ => {
+                    ui.spinner();
+                    status_chip(ui, view.theme, Tone::Pending, "Syncing…").on_hover_text(identity);
+                }
+            }
         }
         Connection::Failed { message, .. } => {
             status_chip(ui, view.theme, Tone::Err, "Connection failed").on_hover_text(message);

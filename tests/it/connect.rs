@@ -27,7 +27,8 @@ fn connects_and_shows_who_i_am_and_what_i_may_do() {
     assert_eq!(info.user, "kubesim-admin");
     assert!(info.version.starts_with("v1."));
     assert!(info.permissions.iter().all(|p| p.allowed));
-    harness.get_by_label_contains("Connected · v1.");
+    wait_for(&mut harness, "first sync", |s| s.cluster.as_ref().is_some_and(|c| c.is_synced()));
+    harness.get_by_label_contains("Synced · v1.");
 
     // The restricted user: connected, but may not see nodes or install anything.
     harness.get_by_role_and_label(Role::Button, "kubesim-viewer").click();
