@@ -39,6 +39,8 @@ pub enum Request {
     Connect { sources: KubeconfigSources, context: String, attempt: u64 },
     /// Filter and sort the pod list this way from now on.
     PodQuery(PodQuery),
+    /// Start the built-in demo cluster (kubesim) and report its kubeconfig.
+    StartDemo,
 }
 
 /// Results of background work, applied to the app state in order.
@@ -58,6 +60,8 @@ pub enum Event {
     Connected { attempt: u64, result: Result<ClusterInfo, String> },
     /// A fresh view of the cluster of connection `attempt`.
     Snapshot { attempt: u64, snapshot: Arc<ClusterSnapshot> },
+    /// The demo cluster runs; its kubeconfig is here (or why it could not start).
+    DemoStarted(Result<PathBuf, String>),
 }
 
 /// Called after every event so the UI wakes up to read it.
@@ -128,6 +132,8 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
     // The watchers of the current connection; replaced on every new connection.
     let mut live: Vec<tokio::task::JoinHandle<()>> = Vec::new();
     let (query_tx, query_rx) = watch::channel(PodQuery::default());
+    // The demo cluster, once started, lives as long as the app.
+    let mut demo: Option<kubesim::ServerHandle> = None;
     while let Some(request) = requests.recv().await {
         match request {
             Request::SaveSettings(settings) => {
@@ -150,6 +156,17 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
             }
             Request::PodQuery(query) => {
                 let _ = query_tx.send(query);
+            }
+            Request::StartDemo => {
+                if demo.is_none() {
+                    match kubesim::start(kubesim::Config::default()).await {
+                        Ok(server) => demo = Some(server),
+                        Err(e) => outbox.send(Event::DemoStarted(Err(e.to_string()))),
+                    }
+                }
+                if let Some(server) = &demo {
+                    outbox.send(Event::DemoStarted(Ok(server.kubeconfig_path().to_path_buf())));
+                }
             }
             Request::ExportChart { chart, style, format, path } => {
                 tokio::spawn(export_chart(chart, style, format, path, outbox.clone()));

@@ -30,6 +30,8 @@ pub enum Command {
     ReloadKubeconfig,
     /// Connect to the selected context again.
     Reconnect,
+    /// Start the built-in demo cluster and connect to it.
+    StartDemo,
     /// Filter and sort the pod list this way.
     SetPodQuery(crate::state::cluster_view::PodQuery),
     /// Save the frame-time chart to a file the user picks, drawn in the given (theme) style.

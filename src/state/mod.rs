@@ -163,6 +163,10 @@ impl AppState {
                 requests.extend(self.connect_selected());
             }
             Command::Reconnect => requests.extend(self.connect_selected()),
+            Command::StartDemo => {
+                self.toasts.push(Tone::Pending, "Starting the demo cluster…");
+                requests.push(Request::StartDemo);
+            }
             Command::SetPodQuery(query) => {
                 if query != self.pod_query {
                     self.pod_query = query.clone();
@@ -230,6 +234,17 @@ impl AppState {
             }
             Event::Connected { .. } => {} // an answer for a context no longer selected
             Event::Snapshot { attempt, snapshot } if attempt == self.connect_attempt => self.cluster = Some(snapshot),
+            Event::DemoStarted(Ok(kubeconfig)) => {
+                // The demo's kubeconfig replaces the others for this run, and its admin context is selected.
+                self.launch.kubeconfig = Some(kubeconfig);
+                self.launch.context = Some("kubesim-admin".into());
+                self.extra_kubeconfigs.clear();
+                self.contexts = Contexts::Loading;
+                requests.push(Request::LoadKubeconfig(self.kubeconfig_sources()));
+            }
+            Event::DemoStarted(Err(message)) => {
+                self.toasts.push(Tone::Err, format!("The demo cluster could not start: {message}"));
+            }
             Event::Snapshot { .. } => {}
         }
         requests

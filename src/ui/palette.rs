@@ -19,6 +19,7 @@ pub enum UiCommand {
     AddKubeconfig,
     ReloadKubeconfig,
     Reconnect,
+    StartDemo,
     ExportFrameChart(ExportFormat),
 }
 
@@ -35,6 +36,7 @@ impl UiCommand {
             UiCommand::AddKubeconfig,
             UiCommand::ReloadKubeconfig,
             UiCommand::Reconnect,
+            UiCommand::StartDemo,
             UiCommand::ExportFrameChart(ExportFormat::Svg),
             UiCommand::ExportFrameChart(ExportFormat::Png),
             UiCommand::CommandPalette,
@@ -51,6 +53,7 @@ impl UiCommand {
             UiCommand::AddKubeconfig => "Add a kubeconfig file…".into(),
             UiCommand::ReloadKubeconfig => "Reload kubeconfig files".into(),
             UiCommand::Reconnect => "Reconnect to the cluster".into(),
+            UiCommand::StartDemo => "Try the demo cluster (simulated GPU lab)".into(),
             UiCommand::ExportFrameChart(f) => format!("Export frame-time chart as {}…", f.extension().to_uppercase()),
         }
     }
@@ -65,7 +68,9 @@ impl UiCommand {
             UiCommand::CommandPalette => Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::K)),
             UiCommand::ToggleDiagnostics => Some(KeyboardShortcut::new(Modifiers::NONE, Key::F12)),
             UiCommand::ReloadKubeconfig => Some(KeyboardShortcut::new(Modifiers::NONE, Key::F5)),
-            UiCommand::AddKubeconfig | UiCommand::Reconnect | UiCommand::ExportFrameChart(_) => None,
+            UiCommand::AddKubeconfig | UiCommand::Reconnect | UiCommand::StartDemo | UiCommand::ExportFrameChart(_) => {
+                None
+            }
         }
     }
 
@@ -84,6 +89,7 @@ impl UiCommand {
             UiCommand::AddKubeconfig => Command::AddKubeconfigFile,
             UiCommand::ReloadKubeconfig => Command::ReloadKubeconfig,
             UiCommand::Reconnect => Command::Reconnect,
+            UiCommand::StartDemo => Command::StartDemo,
             UiCommand::ExportFrameChart(format) => Command::ExportFrameChart { format, style: chart_style(theme) },
         }
     }

@@ -78,3 +78,19 @@ fn a_rejected_token_is_explained() {
     let Connection::Failed { message, .. } = &harness.state().state().connection else { unreachable!() };
     assert!(message.contains("401 Unauthorized") && message.contains("Log in again"), "{message}");
 }
+
+#[test]
+fn without_contexts_the_demo_cluster_is_one_click_away() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let empty = dir.path().join("empty-kubeconfig");
+    std::fs::write(&empty, "apiVersion: v1\nkind: Config\n").expect("write");
+    let mut harness = app(dir.path(), empty);
+    wait_for(&mut harness, "kubeconfig", |s| matches!(s.contexts, bosun::state::Contexts::Ready(_)));
+    harness.get_by_label("Try the demo cluster").click();
+    wait_for(
+        &mut harness,
+        "demo connection",
+        |s| matches!(&s.connection, Connection::Connected(i) if i.context == "kubesim-admin"),
+    );
+    wait_for(&mut harness, "demo nodes", |s| s.cluster.as_ref().is_some_and(|c| c.ledger.len() == 11));
+}

@@ -188,9 +188,20 @@ fn contexts_card(ui: &mut Ui, view: &ViewCtx<'_>) {
                 if !looked.is_empty() {
                     ui.label(RichText::new(format!("Looked in: {}", looked.join(", "))).color(p.text_weak));
                 }
-                ui.label(
-                    RichText::new("Add a kubeconfig file, or start Bosun with --kubeconfig PATH.").color(p.text_weak),
-                );
+                ui.add_space(6.0);
+                ui.horizontal(|ui| {
+                    if ui
+                        .button("Try the demo cluster")
+                        .on_hover_text("Start a simulated GPU cluster inside Bosun and connect to it")
+                        .clicked()
+                    {
+                        view.commands.send(Command::StartDemo);
+                    }
+                    ui.label(
+                        RichText::new("or add a kubeconfig file, or start Bosun with --kubeconfig PATH.")
+                            .color(p.text_weak),
+                    );
+                });
             }
             Contexts::Ready(summary) => {
                 let files: Vec<String> = summary.files.iter().map(|f| f.display().to_string()).collect();
