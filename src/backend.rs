@@ -41,6 +41,10 @@ pub enum Request {
     PodQuery(PodQuery),
     /// Start the built-in demo cluster (kubesim) and report its kubeconfig.
     StartDemo,
+    /// Stream a container's log (replacing any stream before); `id` identifies the answers.
+    StreamLogs { id: u64, namespace: String, pod: String, container: String, follow: bool },
+    /// Stop the log stream.
+    StopLogs,
 }
 
 /// Results of background work, applied to the app state in order.
@@ -62,6 +66,8 @@ pub enum Event {
     Snapshot { attempt: u64, snapshot: Arc<ClusterSnapshot> },
     /// The demo cluster runs; its kubeconfig is here (or why it could not start).
     DemoStarted(Result<PathBuf, String>),
+    /// More lines of log stream `id`; `done` when the stream ended (with an error, if it failed).
+    LogLines { id: u64, lines: Vec<String>, done: Option<Result<(), String>> },
 }
 
 /// Called after every event so the UI wakes up to read it.
@@ -134,6 +140,9 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
     let (query_tx, query_rx) = watch::channel(PodQuery::default());
     // The demo cluster, once started, lives as long as the app.
     let mut demo: Option<kubesim::ServerHandle> = None;
+    // The client of the current connection, for requests outside the watchers (logs).
+    let client: Arc<std::sync::Mutex<Option<kube::Client>>> = Arc::default();
+    let mut logs_task: Option<tokio::task::JoinHandle<()>> = None;
     while let Some(request) = requests.recv().await {
         match request {
             Request::SaveSettings(settings) => {
@@ -157,6 +166,26 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
             Request::PodQuery(query) => {
                 let _ = query_tx.send(query);
             }
+            Request::StreamLogs { id, namespace, pod, container, follow } => {
+                if let Some(task) = logs_task.take() {
+                    task.abort();
+                }
+                let current = client.lock().ok().and_then(|c| c.clone());
+                let outbox = outbox.clone();
+                logs_task = Some(tokio::spawn(async move {
+                    let Some(client) = current else {
+                        outbox.send(Event::LogLines { id, lines: Vec::new(), done: Some(Err("not connected".into())) });
+                        return;
+                    };
+                    let result = stream_logs(client, id, &namespace, &pod, container, follow, &outbox).await;
+                    outbox.send(Event::LogLines { id, lines: Vec::new(), done: Some(result) });
+                }));
+            }
+            Request::StopLogs => {
+                if let Some(task) = logs_task.take() {
+                    task.abort();
+                }
+            }
             Request::StartDemo => {
                 if demo.is_none() {
                     match kubesim::start(kubesim::Config::default()).await {
@@ -177,9 +206,13 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
                 }
                 let outbox = outbox.clone();
                 let query = query_rx.clone();
+                let slot = client.clone();
                 live.push(tokio::spawn(async move {
                     match connect_to(sources, &context).await {
                         Ok((client, info)) => {
+                            if let Ok(mut s) = slot.lock() {
+                                *s = Some(client.clone());
+                            }
                             outbox.send(Event::Connected { attempt, result: Ok(info) });
                             watch_cluster(client, attempt, query, outbox).await;
                         }
@@ -237,6 +270,50 @@ async fn watch_cluster(client: kube::Client, attempt: u64, mut query: watch::Rec
             result = query.changed() => if result.is_err() { return },
         }
     }
+}
+
+/// Lines kept from the end of a log when it is first opened.
+const LOG_TAIL: i64 = 5000;
+
+/// Streams a container log, sending lines in batches (at most every 100 ms) so a chatty container does not flood
+/// the UI with repaints.
+async fn stream_logs(
+    client: kube::Client,
+    id: u64,
+    namespace: &str,
+    pod: &str,
+    container: String,
+    follow: bool,
+    outbox: &Outbox,
+) -> Result<(), String> {
+    use futures_util::AsyncBufReadExt;
+    let api: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(client, namespace);
+    let params =
+        kube::api::LogParams { container: Some(container), follow, tail_lines: Some(LOG_TAIL), ..Default::default() };
+    let reader = api.log_stream(pod, &params).await.map_err(|e| match e {
+        kube::Error::Api(status) => status.message.clone(),
+        other => other.to_string(),
+    })?;
+    let mut lines = reader.lines();
+    let mut batch = Vec::new();
+    let mut last_sent = tokio::time::Instant::now();
+    loop {
+        let next = tokio::time::timeout(Duration::from_millis(100), futures_util::StreamExt::next(&mut lines)).await;
+        match next {
+            Ok(Some(Ok(line))) => batch.push(line),
+            Ok(Some(Err(e))) => return Err(e.to_string()),
+            Ok(None) => break,
+            Err(_) => {} // quiet for a moment: flush what we have
+        }
+        if !batch.is_empty() && (batch.len() >= 500 || last_sent.elapsed() >= Duration::from_millis(100)) {
+            outbox.send(Event::LogLines { id, lines: std::mem::take(&mut batch), done: None });
+            last_sent = tokio::time::Instant::now();
+        }
+    }
+    if !batch.is_empty() {
+        outbox.send(Event::LogLines { id, lines: batch, done: None });
+    }
+    Ok(())
 }
 
 async fn save_settings_loop(mut latest: watch::Receiver<Option<Settings>>, store: SettingsStore, outbox: Outbox) {

@@ -188,6 +188,7 @@ mod tests {
             restarts: 0,
             requests: Requests { cpu: 2.0, memory: 1e9, accelerators: vec![("nvidia.com/gpu".into(), gpus)] },
             created: 0,
+            containers: vec![],
         }
     }
 

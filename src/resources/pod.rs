@@ -58,6 +58,8 @@ pub struct PodRow {
     pub requests: Requests,
     /// Unix seconds.
     pub created: i64,
+    /// Container names, for picking whose logs to read.
+    pub containers: Vec<String>,
 }
 
 impl PodRow {
@@ -144,6 +146,11 @@ pub fn row(pod: &Pod) -> PodRow {
         restarts: restarts.max(0) as u32,
         requests: requests(pod),
         created: pod.metadata.creation_timestamp.as_ref().map_or(0, |t| t.0.as_second()),
+        containers: pod
+            .spec
+            .as_ref()
+            .map(|s| s.containers.iter().map(|c| c.name.clone()).collect())
+            .unwrap_or_default(),
     }
 }
 

@@ -180,6 +180,7 @@ mod tests {
             restarts,
             requests: Requests::default(),
             created: 0,
+            containers: vec![],
         })
     }
 

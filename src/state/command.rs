@@ -32,6 +32,10 @@ pub enum Command {
     Reconnect,
     /// Start the built-in demo cluster and connect to it.
     StartDemo,
+    /// Show (and stream, with `follow`) a container's log.
+    OpenLogs { namespace: String, pod: String, container: String, follow: bool },
+    /// Stop showing the log.
+    CloseLogs,
     /// Filter and sort the pod list this way.
     SetPodQuery(crate::state::cluster_view::PodQuery),
     /// Save the frame-time chart to a file the user picks, drawn in the given (theme) style.

@@ -83,6 +83,22 @@ pub enum Connection {
     },
 }
 
+/// The log being shown.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LogView {
+    pub id: u64,
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    pub follow: bool,
+    pub lines: Vec<String>,
+    /// Set when the stream ended: `Ok` for the end of a finished container's log, `Err` with the reason.
+    pub done: Option<Result<(), String>>,
+}
+
+/// Most lines a log view keeps (older ones are dropped).
+pub const MAX_LOG_LINES: usize = 100_000;
+
 /// Everything the UI draws from, apart from per-widget egui memory.
 #[derive(Debug)]
 pub struct AppState {
@@ -97,6 +113,7 @@ pub struct AppState {
     pub cluster: Option<std::sync::Arc<cluster_view::ClusterSnapshot>>,
     /// How the pod list is filtered and sorted (applied in the background).
     pub pod_query: cluster_view::PodQuery,
+    pub logs: Option<LogView>,
     /// Numbers connection attempts, so a late answer for an earlier context is ignored.
     connect_attempt: u64,
     extra_kubeconfigs: Vec<PathBuf>,
@@ -117,6 +134,7 @@ impl AppState {
             connection: Connection::Idle,
             cluster: None,
             pod_query: cluster_view::PodQuery::default(),
+            logs: None,
             connect_attempt: 0,
             extra_kubeconfigs: Vec::new(),
         }
@@ -163,6 +181,22 @@ impl AppState {
                 requests.extend(self.connect_selected());
             }
             Command::Reconnect => requests.extend(self.connect_selected()),
+            Command::OpenLogs { namespace, pod, container, follow } => {
+                let id = self.logs.as_ref().map_or(1, |l| l.id + 1);
+                self.logs = Some(LogView {
+                    id,
+                    namespace: namespace.clone(),
+                    pod: pod.clone(),
+                    container: container.clone(),
+                    follow,
+                    ..Default::default()
+                });
+                requests.push(Request::StreamLogs { id, namespace, pod, container, follow });
+            }
+            Command::CloseLogs => {
+                self.logs = None;
+                requests.push(Request::StopLogs);
+            }
             Command::StartDemo => {
                 self.toasts.push(Tone::Pending, "Starting the demo cluster…");
                 requests.push(Request::StartDemo);
@@ -241,6 +275,18 @@ impl AppState {
                 self.extra_kubeconfigs.clear();
                 self.contexts = Contexts::Loading;
                 requests.push(Request::LoadKubeconfig(self.kubeconfig_sources()));
+            }
+            Event::LogLines { id, lines, done } => {
+                if let Some(view) = self.logs.as_mut().filter(|l| l.id == id) {
+                    view.lines.extend(lines);
+                    if view.lines.len() > MAX_LOG_LINES {
+                        let excess = view.lines.len() - MAX_LOG_LINES;
+                        view.lines.drain(..excess);
+                    }
+                    if done.is_some() {
+                        view.done = done;
+                    }
+                }
             }
             Event::DemoStarted(Err(message)) => {
                 self.toasts.push(Tone::Err, format!("The demo cluster could not start: {message}"));

@@ -73,3 +73,32 @@ fn pods_screen_filters_and_sorts_in_the_background() {
     });
     harness.get_by_role_and_label(Role::Button, "Restarts ⬆");
 }
+
+#[test]
+fn a_pods_log_streams_into_the_detail_panel() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let server = runtime.block_on(kubesim::start(kubesim::Config::default())).expect("kubesim starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = app(dir.path(), server.kubeconfig_path().to_path_buf());
+    harness.get_by_role_and_label(Role::Button, "Pods").click();
+    wait_for(&mut harness, "running pods", |s| {
+        s.cluster.as_ref().is_some_and(|c| {
+            c.pods.rows.iter().filter(|p| p.name.starts_with("recsys-api") && p.status == "Running").count() == 3
+        })
+    });
+    let name = harness
+        .state()
+        .state()
+        .cluster
+        .as_ref()
+        .and_then(|c| c.pods.rows.iter().find(|p| p.name.starts_with("recsys-api")).map(|p| p.name.clone()))
+        .expect("a recsys pod");
+    harness.get_by_label(&name).click();
+    harness.run_steps(3);
+    harness.get_by_label("Show logs").click();
+    wait_for(&mut harness, "log lines", |s| {
+        s.logs.as_ref().is_some_and(|l| l.lines.iter().any(|line| line.contains("recsys-api started")))
+    });
+    harness.get_by_label("Search the log");
+    harness.get_by_label_contains("following");
+}

@@ -196,6 +196,8 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, snap: &Arc<ClusterSnapshot>, state: &m
     let p = view.theme.palette;
     let now = jiff::Timestamp::now().as_second();
     let order = state.order(snap).to_vec();
+    // Clicks on cell text select the row rather than the text.
+    ui.style_mut().interaction.selectable_labels = false;
     let mut clicked_header = None;
     let mut clicked_row = None;
     TableBuilder::new(ui)

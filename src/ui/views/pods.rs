@@ -5,6 +5,7 @@ use egui::{RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use crate::resources::accelerators::AcceleratorKind;
+use crate::resources::pod::PodRow;
 use crate::resources::{pod, quantity};
 use crate::state::Command;
 use crate::state::cluster_view::{PodQuery, PodSort};
@@ -27,10 +28,13 @@ const COLUMNS: [(&str, PodSort); 8] = [
 
 const PHASES: [&str; 5] = ["Pending", "Running", "Succeeded", "Failed", "Unknown"];
 
-/// The filter text being typed (sent to the background as the user types).
+/// The screen's own state: the filter being typed (sent to the background as the user types), the selected pod
+/// and the log search.
 #[derive(Debug, Default)]
 pub struct PodsView {
     text: String,
+    selected: Option<(String, String)>,
+    log_search: String,
 }
 
 pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut PodsView) {
@@ -84,80 +88,210 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut PodsView) {
         ui.label(RichText::new(if pending { format!("{text} · updating…") } else { text }).color(p.text_weak));
     });
     ui.add_space(6.0);
+    if let Some((ns, name)) = state.selected.clone()
+        && let Some(row) = page.rows.iter().find(|r| r.namespace == ns && r.name == name).cloned()
+    {
+        egui::Panel::right("pod_detail")
+            .default_size(520.0)
+            .min_size(360.0)
+            .frame(egui::Frame::new().inner_margin(egui::Margin { left: 14, ..Default::default() }))
+            .show(ui, |ui| detail(ui, view, &row, state));
+    }
     let now = jiff::Timestamp::now().as_second();
     let mut clicked: Option<PodSort> = None;
-    TableBuilder::new(ui)
-        .id_salt("pods_table")
-        .striped(true)
-        .column(Column::initial(130.0).clip(true).resizable(true))
-        .column(Column::initial(260.0).clip(true).resizable(true))
-        .column(Column::initial(140.0).clip(true))
-        .column(Column::initial(54.0))
-        .column(Column::initial(70.0))
-        .column(Column::initial(150.0).clip(true).resizable(true))
-        .column(Column::initial(130.0).clip(true))
-        .column(Column::remainder().at_least(44.0))
-        .header(24.0, |mut header| {
-            for (title, sort) in COLUMNS {
-                header.col(|ui| {
-                    let arrow = if query.sort == sort && title != "Ready" {
-                        if query.descending { " ⬇" } else { " ⬆" }
-                    } else {
-                        ""
-                    };
-                    let text = RichText::new(format!("{title}{arrow}")).small().strong().color(p.text_weak);
-                    if ui.add(egui::Button::new(text).frame(false)).on_hover_text(format!("Sort by {title}")).clicked()
-                    {
-                        clicked = Some(sort);
+    let mut clicked_row: Option<(String, String)> = None;
+    // Clicks on cell text select the row rather than the text.
+    ui.style_mut().interaction.selectable_labels = false;
+    // Wide tables scroll sideways, clipped at the detail panel rather than reaching under it.
+    egui::ScrollArea::horizontal().id_salt("pods_table_scroll").show(ui, |ui| {
+        TableBuilder::new(ui)
+            .id_salt("pods_table")
+            .striped(true)
+            .sense(egui::Sense::click())
+            .column(Column::initial(130.0).clip(true).resizable(true))
+            .column(Column::initial(260.0).clip(true).resizable(true))
+            .column(Column::initial(140.0).clip(true))
+            .column(Column::initial(54.0))
+            .column(Column::initial(70.0))
+            .column(Column::initial(150.0).clip(true).resizable(true))
+            .column(Column::initial(130.0).clip(true))
+            .column(Column::remainder().at_least(44.0))
+            .header(24.0, |mut header| {
+                for (title, sort) in COLUMNS {
+                    header.col(|ui| {
+                        let arrow = if query.sort == sort && title != "Ready" {
+                            if query.descending { " ⬇" } else { " ⬆" }
+                        } else {
+                            ""
+                        };
+                        let text = RichText::new(format!("{title}{arrow}")).small().strong().color(p.text_weak);
+                        if ui
+                            .add(egui::Button::new(text).frame(false))
+                            .on_hover_text(format!("Sort by {title}"))
+                            .clicked()
+                        {
+                            clicked = Some(sort);
+                        }
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(24.0, page.rows.len(), |mut row| {
+                    let Some(r) = page.rows.get(row.index()) else { return };
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(RichText::new(&r.namespace).color(p.text_weak)).truncate());
+                    });
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(RichText::new(&r.name).color(p.text_strong)).truncate());
+                    });
+                    row.col(|ui| {
+                        status_chip(ui, view.theme, pod::health(r), &r.status);
+                    });
+                    row.col(|ui| {
+                        ui.label(format!("{}/{}", r.ready.0, r.ready.1));
+                    });
+                    row.col(|ui| {
+                        let text = RichText::new(r.restarts.to_string());
+                        ui.label(if r.restarts > 0 { text.color(view.theme.tone(Tone::Warn)) } else { text });
+                    });
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(r.node.as_deref().unwrap_or("—")).truncate());
+                    });
+                    row.col(|ui| {
+                        let devices = r
+                            .requests
+                            .accelerators
+                            .iter()
+                            .map(|(res, a)| {
+                                format!(
+                                    "{} {}",
+                                    quantity::cores(*a),
+                                    AcceleratorKind::of(res).map_or_else(|| res.clone(), |k| k.label())
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        ui.add(egui::Label::new(if devices.is_empty() { "—".to_string() } else { devices }).truncate());
+                    });
+                    row.col(|ui| {
+                        ui.label(RichText::new(age(now - r.created)).color(p.text_weak));
+                    });
+                    if row.response().clicked() {
+                        clicked_row = Some((r.namespace.clone(), r.name.clone()));
                     }
                 });
-            }
-        })
-        .body(|body| {
-            body.rows(24.0, page.rows.len(), |mut row| {
-                let Some(r) = page.rows.get(row.index()) else { return };
-                row.col(|ui| {
-                    ui.add(egui::Label::new(RichText::new(&r.namespace).color(p.text_weak)).truncate());
-                });
-                row.col(|ui| {
-                    ui.add(egui::Label::new(RichText::new(&r.name).color(p.text_strong)).truncate());
-                });
-                row.col(|ui| {
-                    status_chip(ui, view.theme, pod::health(r), &r.status);
-                });
-                row.col(|ui| {
-                    ui.label(format!("{}/{}", r.ready.0, r.ready.1));
-                });
-                row.col(|ui| {
-                    let text = RichText::new(r.restarts.to_string());
-                    ui.label(if r.restarts > 0 { text.color(view.theme.tone(Tone::Warn)) } else { text });
-                });
-                row.col(|ui| {
-                    ui.add(egui::Label::new(r.node.as_deref().unwrap_or("—")).truncate());
-                });
-                row.col(|ui| {
-                    let devices = r
-                        .requests
-                        .accelerators
-                        .iter()
-                        .map(|(res, a)| {
-                            format!(
-                                "{} {}",
-                                quantity::cores(*a),
-                                AcceleratorKind::of(res).map_or_else(|| res.clone(), |k| k.label())
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    ui.add(egui::Label::new(if devices.is_empty() { "—".to_string() } else { devices }).truncate());
-                });
-                row.col(|ui| {
-                    ui.label(RichText::new(age(now - r.created)).color(p.text_weak));
-                });
             });
-        });
+    });
+    if let Some(key) = clicked_row {
+        let same = state.selected.as_ref() == Some(&key);
+        state.selected = if same { None } else { Some(key) };
+        if same || view.state.logs.is_some() {
+            view.commands.send(Command::CloseLogs);
+        }
+    }
     if let Some(sort) = clicked {
         let descending = if query.sort == sort { !query.descending } else { false };
         view.commands.send(Command::SetPodQuery(PodQuery { sort, descending, ..query }));
     }
+}
+
+fn detail(ui: &mut Ui, view: &ViewCtx<'_>, row: &PodRow, state: &mut PodsView) {
+    let p = view.theme.palette;
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(&row.name).size(17.0).strong().color(p.text_strong));
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.small_button("✖").on_hover_text("Close the pod detail").clicked() {
+                state.selected = None;
+                view.commands.send(Command::CloseLogs);
+            }
+        });
+    });
+    egui::Grid::new("pod_facts").num_columns(2).spacing([14.0, 4.0]).show(ui, |ui| {
+        let mut fact = |k: &str, v: String| {
+            ui.label(RichText::new(k).color(p.text_weak));
+            ui.label(v);
+            ui.end_row();
+        };
+        fact("Namespace", row.namespace.clone());
+        fact("Node", row.node.clone().unwrap_or_else(|| "not scheduled".into()));
+        fact("Status", format!("{} ({})", row.status, row.phase));
+        fact("Ready", format!("{}/{} containers, {} restarts", row.ready.0, row.ready.1, row.restarts));
+        fact(
+            "Requests",
+            format!("{} CPU, {} memory", quantity::cores(row.requests.cpu), quantity::bytes(row.requests.memory)),
+        );
+        for (r, a) in &row.requests.accelerators {
+            fact("Accelerators", format!("{} {r}", quantity::cores(*a)));
+        }
+    });
+    ui.add_space(10.0);
+    let logs = view.state.logs.as_ref().filter(|l| l.namespace == row.namespace && l.pod == row.name);
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Logs").strong().color(p.text_strong));
+        for container in &row.containers {
+            let showing = logs.is_some_and(|l| &l.container == container);
+            let label = if row.containers.len() == 1 { "Show logs".to_string() } else { container.clone() };
+            if ui.selectable_label(showing, label).on_hover_text(format!("Logs of container {container}")).clicked() {
+                view.commands.send(Command::OpenLogs {
+                    namespace: row.namespace.clone(),
+                    pod: row.name.clone(),
+                    container: container.clone(),
+                    follow: true,
+                });
+            }
+        }
+    });
+    let Some(logs) = logs else { return };
+    ui.horizontal(|ui| {
+        let search =
+            ui.add(egui::TextEdit::singleline(&mut state.log_search).hint_text("Search the log").desired_width(200.0));
+        search.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Search the log"));
+        let mut follow = logs.follow;
+        if ui.checkbox(&mut follow, "Follow").changed() {
+            view.commands.send(Command::OpenLogs {
+                namespace: logs.namespace.clone(),
+                pod: logs.pod.clone(),
+                container: logs.container.clone(),
+                follow,
+            });
+        }
+        if ui.button("Copy").on_hover_text("Copy the shown lines").clicked() {
+            let text: Vec<&str> =
+                logs.lines.iter().filter(|l| l.contains(&state.log_search)).map(String::as_str).collect();
+            ui.ctx().copy_text(text.join("\n"));
+        }
+    });
+    match &logs.done {
+        Some(Err(e)) => {
+            status_chip(ui, view.theme, Tone::Err, e);
+        }
+        Some(Ok(())) => {
+            ui.label(RichText::new(format!("{} lines · end of log", logs.lines.len())).small().color(p.text_weak));
+        }
+        None => {
+            ui.label(
+                RichText::new(format!("{} lines{}", logs.lines.len(), if logs.follow { " · following" } else { "" }))
+                    .small()
+                    .color(p.text_weak),
+            );
+        }
+    }
+    let shown: Vec<&String> = if state.log_search.is_empty() {
+        logs.lines.iter().collect()
+    } else {
+        logs.lines.iter().filter(|l| l.contains(&state.log_search)).collect()
+    };
+    let height = ui.text_style_height(&egui::TextStyle::Monospace);
+    egui::Frame::new().fill(p.surface).corner_radius(4).inner_margin(6).show(ui, |ui| {
+        egui::ScrollArea::both().id_salt("pod_log").auto_shrink(false).stick_to_bottom(logs.follow).show_rows(
+            ui,
+            height,
+            shown.len(),
+            |ui, range| {
+                for line in &shown[range] {
+                    ui.label(RichText::new(line.as_str()).monospace().color(p.text));
+                }
+            },
+        );
+    });
 }
