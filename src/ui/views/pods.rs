@@ -102,6 +102,7 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut PodsView) {
     let mut clicked_row: Option<(String, String)> = None;
     // Clicks on cell text select the row rather than the text.
     ui.style_mut().interaction.selectable_labels = false;
+    let selected = state.selected.clone();
     // Wide tables scroll sideways, clipped at the detail panel rather than reaching under it.
     egui::ScrollArea::horizontal().id_salt("pods_table_scroll").show(ui, |ui| {
         TableBuilder::new(ui)
@@ -138,6 +139,7 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut PodsView) {
             .body(|body| {
                 body.rows(24.0, page.rows.len(), |mut row| {
                     let Some(r) = page.rows.get(row.index()) else { return };
+                    row.set_selected(selected.as_ref().is_some_and(|(ns, n)| *ns == r.namespace && *n == r.name));
                     row.col(|ui| {
                         ui.add(egui::Label::new(RichText::new(&r.namespace).color(p.text_weak)).truncate());
                     });
@@ -214,7 +216,10 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, row: &PodRow, state: &mut PodsView) {
         };
         fact("Namespace", row.namespace.clone());
         fact("Node", row.node.clone().unwrap_or_else(|| "not scheduled".into()));
-        fact("Status", format!("{} ({})", row.status, row.phase));
+        fact(
+            "Status",
+            if row.status == row.phase { row.status.clone() } else { format!("{} (phase {})", row.status, row.phase) },
+        );
         fact("Ready", format!("{}/{} containers, {} restarts", row.ready.0, row.ready.1, row.restarts));
         fact(
             "Requests",
@@ -231,7 +236,8 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, row: &PodRow, state: &mut PodsView) {
         for container in &row.containers {
             let showing = logs.is_some_and(|l| &l.container == container);
             let label = if row.containers.len() == 1 { "Show logs".to_string() } else { container.clone() };
-            if ui.selectable_label(showing, label).on_hover_text(format!("Logs of container {container}")).clicked() {
+            let button = egui::Button::new(label).selected(showing);
+            if ui.add(button).on_hover_text(format!("Logs of container {container}")).clicked() {
                 view.commands.send(Command::OpenLogs {
                     namespace: row.namespace.clone(),
                     pod: row.name.clone(),
