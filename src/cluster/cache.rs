@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use futures_util::StreamExt;
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher;
 use kube::{Api, Resource};
@@ -70,6 +70,8 @@ impl<R: Clone> RowStore<R> {
 pub struct ClusterCache {
     pub nodes: RowStore<node::NodeRow>,
     pub pods: RowStore<pod::PodRow>,
+    /// Namespace names.
+    pub namespaces: RowStore<String>,
     /// Bumped on every change, so views can recompute derived data only when something changed.
     pub generation: AtomicU64,
     pub changed: Notify,
@@ -77,7 +79,13 @@ pub struct ClusterCache {
 
 impl Default for ClusterCache {
     fn default() -> Self {
-        Self { nodes: RowStore::new(), pods: RowStore::new(), generation: AtomicU64::new(0), changed: Notify::new() }
+        Self {
+            nodes: RowStore::new(),
+            pods: RowStore::new(),
+            namespaces: RowStore::new(),
+            generation: AtomicU64::new(0),
+            changed: Notify::new(),
+        }
     }
 }
 
@@ -167,8 +175,12 @@ async fn feed<K, R>(
 
 /// Starts the node and pod watchers; they stop when the returned handles are aborted or dropped with the runtime.
 pub fn spawn(client: kube::Client, cache: Arc<ClusterCache>) -> Vec<tokio::task::JoinHandle<()>> {
+    fn namespace_name(ns: &Namespace) -> String {
+        ns.metadata.name.clone().unwrap_or_default()
+    }
     vec![
         tokio::spawn(feed(Api::<Node>::all(client.clone()), cache.clone(), |c| &c.nodes, node::row)),
+        tokio::spawn(feed(Api::<Namespace>::all(client.clone()), cache.clone(), |c| &c.namespaces, namespace_name)),
         tokio::spawn(feed(Api::<Pod>::all(client), cache, |c| &c.pods, pod::row)),
     ]
 }

@@ -35,6 +35,8 @@ pub enum PodSort {
 /// filtering or sorting 150,000 pods never stalls a frame.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PodQuery {
+    /// Only these namespaces (empty: all).
+    pub namespaces: Vec<String>,
     pub text: String,
     pub phase: Option<String>,
     pub sort: PodSort,
@@ -57,6 +59,7 @@ pub fn query_pods(rows: Vec<Arc<PodRow>>, query: &PodQuery) -> PodsPage {
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut rows: Vec<Arc<PodRow>> = rows
         .into_iter()
+        .filter(|p| query.namespaces.is_empty() || query.namespaces.contains(&p.namespace))
         .filter(|p| query.phase.as_ref().is_none_or(|ph| &p.phase == ph))
         .filter(|p| {
             words.iter().all(|w| {
@@ -105,6 +108,8 @@ pub struct ClusterSnapshot {
     pub pods: Arc<PodsPage>,
     /// When this snapshot was taken (Unix seconds).
     pub taken_at: i64,
+    /// Namespace names, sorted (empty when they may not be listed).
+    pub namespaces: Vec<String>,
 }
 
 impl ClusterSnapshot {
@@ -152,6 +157,11 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
         device_pods,
         pods,
         taken_at: jiff::Timestamp::now().as_second(),
+        namespaces: {
+            let mut names: Vec<String> = cache.namespaces.rows_unsorted().iter().map(|n| (**n).clone()).collect();
+            names.sort();
+            names
+        },
     }
 }
 
@@ -192,6 +202,8 @@ mod tests {
         assert_eq!(page.rows.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["db-0", "web-2", "web-1"]);
         let q = PodQuery { text: "web".into(), phase: Some("Running".into()), ..Default::default() };
         assert_eq!(query_pods(rows.clone(), &q).rows.len(), 1);
+        let q = PodQuery { namespaces: vec!["a".into()], ..Default::default() };
+        assert_eq!(query_pods(rows.clone(), &q).rows.len(), 2);
         let q = PodQuery { sort: PodSort::Restarts, descending: true, ..Default::default() };
         assert_eq!(query_pods(rows, &q).rows[0].name, "db-0");
     }

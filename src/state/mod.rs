@@ -123,6 +123,8 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(settings: Settings, launch: LaunchOptions) -> Self {
+        let pod_query =
+            cluster_view::PodQuery { namespaces: launch.namespace.iter().cloned().collect(), ..Default::default() };
         Self {
             saved: settings.clone(),
             settings,
@@ -133,7 +135,7 @@ impl AppState {
             contexts: Contexts::Loading,
             connection: Connection::Idle,
             cluster: None,
-            pod_query: cluster_view::PodQuery::default(),
+            pod_query,
             logs: None,
             connect_attempt: 0,
             extra_kubeconfigs: Vec::new(),
@@ -142,7 +144,7 @@ impl AppState {
 
     /// Background work to start with the app.
     pub fn startup_requests(&self) -> Vec<Request> {
-        vec![Request::LoadKubeconfig(self.kubeconfig_sources())]
+        vec![Request::LoadKubeconfig(self.kubeconfig_sources()), Request::PodQuery(self.pod_query.clone())]
     }
 
     fn kubeconfig_sources(&self) -> KubeconfigSources {

@@ -140,16 +140,7 @@ fn top_bar(ui: &mut Ui, view: &ViewCtx<'_>) {
         ui.add_space(18.0);
         context_picker(ui, view);
         ui.add_space(8.0);
-        let ns = ui.label(RichText::new("Namespace").color(p.text_weak));
-        ui.add_enabled_ui(false, |ui| {
-            egui::ComboBox::from_id_salt("namespace")
-                .selected_text("All namespaces")
-                .width(150.0)
-                .show_ui(ui, |_| {})
-                .response
-                .labelled_by(ns.id)
-                .on_disabled_hover_text("Namespaces are listed once Bosun is connected to a cluster.");
-        });
+        namespace_picker(ui, view);
 
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
             let theme_label = match view.theme.choice {
@@ -210,6 +201,52 @@ fn connection_chip(ui: &mut Ui, view: &ViewCtx<'_>) {
             status_chip(ui, view.theme, Tone::Err, "Connection failed").on_hover_text(message);
         }
     }
+}
+
+/// All namespaces, or a chosen set; applies to the pod list.
+fn namespace_picker(ui: &mut Ui, view: &ViewCtx<'_>) {
+    let p = &view.theme.palette;
+    let label = ui.label(RichText::new("Namespace").color(p.text_weak));
+    let query = &view.state.pod_query;
+    let names = view.state.cluster.as_ref().map(|c| c.namespaces.clone()).unwrap_or_default();
+    let text = match query.namespaces.as_slice() {
+        [] => "All namespaces".to_string(),
+        [one] => one.clone(),
+        many => format!("{} namespaces", many.len()),
+    };
+    let enabled = !names.is_empty();
+    ui.add_enabled_ui(enabled, |ui| {
+        egui::ComboBox::from_id_salt("namespace")
+            .selected_text(text)
+            .width(160.0)
+            .show_ui(ui, |ui| {
+                if ui.selectable_label(query.namespaces.is_empty(), "All namespaces").clicked() {
+                    view.commands.send(Command::SetPodQuery(crate::state::cluster_view::PodQuery {
+                        namespaces: Vec::new(),
+                        ..query.clone()
+                    }));
+                }
+                ui.separator();
+                for name in &names {
+                    let mut chosen = query.namespaces.contains(name);
+                    if ui.checkbox(&mut chosen, name).changed() {
+                        let mut namespaces: Vec<String> =
+                            query.namespaces.iter().filter(|n| *n != name).cloned().collect();
+                        if chosen {
+                            namespaces.push(name.clone());
+                            namespaces.sort();
+                        }
+                        view.commands.send(Command::SetPodQuery(crate::state::cluster_view::PodQuery {
+                            namespaces,
+                            ..query.clone()
+                        }));
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_disabled_hover_text("Namespaces are listed once Bosun is connected to a cluster (and may list them).");
+    });
 }
 
 fn context_picker(ui: &mut Ui, view: &ViewCtx<'_>) {
