@@ -1,0 +1,145 @@
+//! CPU time per frame of the Pods and Nodes screens on a big cluster (150,000 pods on 5,000 nodes), drawn headless
+//! with egui_kittest, plus the background work a sort or filter change costs. The rows are generated in-process,
+//! so the figures are the UI's alone.
+//!
+//! `cargo bench --bench frame` (set `BOSUN_BENCH_PODS` / `BOSUN_BENCH_NODES` to resize).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bosun::resources::ledger;
+use bosun::resources::node::{Amount, NodeRow};
+use bosun::resources::pod::{PodRow, Requests};
+use bosun::settings::Settings;
+use bosun::state::cluster_view::{ClusterSnapshot, PodQuery, PodSort, query_pods};
+use bosun::state::{AppState, LaunchOptions, Screen, command_channel};
+use bosun::ui::ViewCtx;
+use bosun::ui::theme::{Theme, ThemeChoice};
+use bosun::ui::views::{self, ScreenStates};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn nodes(n: usize) -> Vec<NodeRow> {
+    (0..n)
+        .map(|i| {
+            let mut accelerators = std::collections::BTreeMap::new();
+            if i % 5 == 0 {
+                accelerators.insert("nvidia.com/gpu".to_string(), Amount { capacity: 8.0, allocatable: 8.0 });
+            }
+            NodeRow {
+                name: format!("node-{i:05}"),
+                ready: true,
+                unschedulable: false,
+                roles: vec![],
+                taints: vec![],
+                cpu: Amount { capacity: 64.0, allocatable: 63.0 },
+                memory: Amount { capacity: 2.7e11, allocatable: 2.6e11 },
+                pods: Amount { capacity: 110.0, allocatable: 110.0 },
+                accelerators,
+                gpu: None,
+                instance_type: Some("n2-standard-64".into()),
+                zone: Some("us-central1-a".into()),
+                created: 1_700_000_000,
+                hint: None,
+            }
+        })
+        .collect()
+}
+
+fn pods(n: usize, nodes: usize) -> Vec<Arc<PodRow>> {
+    (0..n)
+        .map(|i| {
+            let node = i % nodes.max(1);
+            let gpu = node % 5 == 0 && i % 3 == 0;
+            Arc::new(PodRow {
+                namespace: format!("team-{:02}", i % 50),
+                name: format!(
+                    "svc-{:03}-{:08x}-{i:06}",
+                    (i / 50) % 400,
+                    (i as u64).wrapping_mul(2_654_435_761) & 0xffff_ffff
+                ),
+                node: Some(format!("node-{node:05}")),
+                phase: if i % 97 == 0 { "Pending".into() } else { "Running".into() },
+                status: if i % 97 == 0 { "Pending".into() } else { "Running".into() },
+                ready: (1, 1),
+                restarts: (i % 7) as u32,
+                requests: Requests {
+                    cpu: 0.1,
+                    memory: 2.7e8,
+                    accelerators: if gpu { vec![("nvidia.com/gpu".into(), 1.0)] } else { vec![] },
+                },
+                created: 1_700_000_000 + i as i64,
+                containers: vec!["app".into()],
+            })
+        })
+        .collect()
+}
+
+fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn frames(screen: Screen, snapshot: Arc<ClusterSnapshot>) -> (f64, f64) {
+    let mut state = AppState::new(Settings::default(), LaunchOptions::default());
+    state.cluster = Some(snapshot);
+    state.settings.screen = screen;
+    let (sender, _receiver) = command_channel();
+    let theme = Theme::new(ThemeChoice::Dark);
+    let mut screens = ScreenStates::default();
+    let mut harness = egui_kittest::Harness::builder().with_size([1440.0, 900.0]).build_ui(move |ui| {
+        theme.apply(ui.ctx());
+        let view = ViewCtx { state: &state, theme: &theme, commands: &sender };
+        views::show(ui, screen, &view, &mut screens);
+    });
+    for _ in 0..10 {
+        harness.step();
+    }
+    let mut times = Vec::new();
+    for i in 0..200 {
+        // Move the pointer over the table so rows hover, as a user's would.
+        harness.hover_at(egui::pos2(600.0, 300.0 + (i % 40) as f32 * 10.0));
+        let started = Instant::now();
+        harness.step();
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    (percentile(times.clone(), 0.5), percentile(times, 0.95))
+}
+
+fn main() {
+    let node_count = env_usize("BOSUN_BENCH_NODES", 5000);
+    let pod_count = env_usize("BOSUN_BENCH_PODS", 150_000);
+    let node_rows = nodes(node_count);
+    let pod_rows = pods(pod_count, node_count);
+
+    let started = Instant::now();
+    let page = query_pods(pod_rows.clone(), &PodQuery::default());
+    let default_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let started = Instant::now();
+    let _ = query_pods(pod_rows.clone(), &PodQuery { sort: PodSort::Restarts, descending: true, ..Default::default() });
+    let sort_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let started = Instant::now();
+    let _ = query_pods(pod_rows.clone(), &PodQuery { text: "svc-01 team-3".into(), ..Default::default() });
+    let filter_ms = started.elapsed().as_secs_f64() * 1000.0;
+    println!(
+        "pod query on {pod_count} rows (background thread): default order {default_ms:.0} ms, sort by restarts {sort_ms:.0} ms, text filter {filter_ms:.0} ms"
+    );
+
+    let ledger_rows = ledger::build(&node_rows, pod_rows.iter().map(|p| p.as_ref()));
+    let snapshot = Arc::new(ClusterSnapshot {
+        nodes_synced: true,
+        pods_synced: true,
+        totals: ledger::totals(&ledger_rows),
+        nodes_ready: ledger_rows.len(),
+        ledger: ledger_rows,
+        pod_count,
+        pods: Arc::new(page),
+        ..Default::default()
+    });
+    let (median, p95) = frames(Screen::Pods, snapshot.clone());
+    println!("pods screen, {pod_count} rows: median {median:.2} ms per frame, p95 {p95:.2} ms (goal: median <= 4 ms)");
+    let (median, p95) = frames(Screen::Nodes, snapshot);
+    println!("nodes screen, {node_count} rows: median {median:.2} ms per frame, p95 {p95:.2} ms");
+}
