@@ -52,7 +52,7 @@ fn pods(n: usize, nodes: usize) -> Vec<Arc<PodRow>> {
     (0..n)
         .map(|i| {
             let node = i % nodes.max(1);
-            let gpu = node % 5 == 0 && i % 3 == 0;
+            let gpu = node.is_multiple_of(5) && i % 3 == 0;
             Arc::new(PodRow {
                 namespace: format!("team-{:02}", i % 50),
                 name: format!(
