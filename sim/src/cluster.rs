@@ -68,23 +68,18 @@ impl Cluster {
     }
 
     /// Creates an object as a controller would (no authorization, defaults applied).
-    pub fn create(&self, mut obj: Value) -> Result<Arc<Stored>, ApiError> {
-        let rt = self.resource_type(&obj)?;
-        admission::prepare_create(&rt, &mut obj);
-        let name = meta::name(&obj).to_string();
-        let stored = self.store.create(&rt.key(), obj).map_err(|e| match e {
-            StoreError::AlreadyExists => ApiError::already_exists(&rt, &name),
-            other => ApiError::internal(other.to_string()),
-        })?;
-        crate::hooks::after_write(self, &rt, &stored);
-        Ok(stored)
+    pub fn create(&self, obj: Value) -> Result<Arc<Stored>, ApiError> {
+        self.create_object(obj, false)
     }
 
     /// Creates an object keeping the status it was given (controllers creating pods with a phase, fleets).
     pub fn create_with_status(&self, obj: Value) -> Result<Arc<Stored>, ApiError> {
-        let status = obj.get("status").cloned();
+        self.create_object(obj, true)
+    }
+
+    fn create_object(&self, mut obj: Value, keep_status: bool) -> Result<Arc<Stored>, ApiError> {
         let rt = self.resource_type(&obj)?;
-        let mut obj = obj;
+        let status = obj.get("status").cloned().filter(|_| keep_status);
         admission::prepare_create(&rt, &mut obj);
         if let Some(s) = status {
             obj["status"] = s;

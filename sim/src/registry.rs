@@ -3,7 +3,6 @@
 //! One [`ResourceType`] per (group, version, plural). Discovery, routing, storage keys, tables and OpenAPI all
 //! read this registry, so a kind is described in exactly one place.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
@@ -345,11 +344,6 @@ pub fn types_from_crd(crd: &Value) -> Result<Vec<ResourceType>, String> {
         });
     }
     Ok(types)
-}
-
-/// Groups with their preferred (first) version, sorted the way `/apis` reports them.
-pub fn preferred_versions(groups: &[(String, Vec<String>)]) -> BTreeMap<String, String> {
-    groups.iter().filter_map(|(g, v)| v.first().map(|v| (g.clone(), v.clone()))).collect()
 }
 
 #[cfg(test)]

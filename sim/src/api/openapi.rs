@@ -69,12 +69,10 @@ fn operation(rt: &ResourceType, action: &str, id: &str, params: Vec<Value>, requ
     op
 }
 
-fn patch_types(rt: &ResourceType) -> Vec<&'static str> {
-    // Strategic merge patch is accepted by the server, but not advertised: kubectl then computes client-side
-    // apply patches from its built-in types, whose merge keys the server's strategic merge follows.
-    let _ = rt;
-    vec!["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"]
-}
+/// Strategic merge patch is accepted by the server, but not advertised: kubectl then computes client-side apply
+/// patches from its built-in types, whose merge keys the server's strategic merge follows.
+const PATCH_TYPES: [&str; 3] =
+    ["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"];
 
 fn paths_for(rt: &ResourceType, paths: &mut BTreeMap<String, Value>) {
     let base =
@@ -106,7 +104,7 @@ fn paths_for(rt: &ResourceType, paths: &mut BTreeMap<String, Value>) {
     let item_ops = json!({
         "get": operation(rt, "get", &format!("read{id}"), vec![], &[]),
         "put": operation(rt, "put", &format!("replace{id}"), write_params(), &["application/json"]),
-        "patch": operation(rt, "patch", &format!("patch{id}"), patch_params.clone(), &patch_types(rt)),
+        "patch": operation(rt, "patch", &format!("patch{id}"), patch_params.clone(), &PATCH_TYPES),
         "delete": operation(rt, "delete", &format!("delete{id}"), vec![], &[]),
     });
     paths.insert(item.clone(), item_ops);
@@ -116,7 +114,7 @@ fn paths_for(rt: &ResourceType, paths: &mut BTreeMap<String, Value>) {
             json!({
                 "get": operation(rt, "get", &format!("read{id}Status"), vec![], &[]),
                 "put": operation(rt, "put", &format!("replace{id}Status"), write_params(), &["application/json"]),
-                "patch": operation(rt, "patch", &format!("patch{id}Status"), patch_params, &patch_types(rt)),
+                "patch": operation(rt, "patch", &format!("patch{id}Status"), patch_params, &PATCH_TYPES),
             }),
         );
     }

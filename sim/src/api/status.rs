@@ -212,15 +212,6 @@ impl ApiError {
     }
 }
 
-/// A `Status` for success, as returned by some deletes.
-pub fn success_status(rt: &ResourceType, name: &str, uid: &str) -> Value {
-    let mut details = json!({"name": name, "kind": rt.plural, "uid": uid});
-    if !rt.group.is_empty() {
-        details["group"] = json!(rt.group);
-    }
-    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details})
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

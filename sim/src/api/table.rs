@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::jsonpath;
-use crate::meta::{age, human_duration, int_at, label, seconds_since, str_at};
+use crate::meta::{age, human_duration, int_at, seconds_since, str_at};
 use crate::registry::ResourceType;
 
 /// A column: name, type, priority (0 default, 1 only with `-o wide`), description.
@@ -586,11 +586,6 @@ pub fn table(rt: &ResourceType, objects: &[&Value], include: IncludeObject, meta
     })
 }
 
-/// The `ROLES` label convention, exposed for node builders.
-pub fn is_control_plane(node: &Value) -> bool {
-    label(node, "node-role.kubernetes.io/control-plane").is_some()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -626,6 +621,5 @@ mod tests {
             "spec": {"unschedulable": true}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}});
         assert_eq!(node_status(&node), "Ready,SchedulingDisabled");
         assert_eq!(node_roles(&node), "control-plane");
-        assert!(is_control_plane(&node));
     }
 }

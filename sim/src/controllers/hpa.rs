@@ -30,11 +30,11 @@ pub fn reconcile(cluster: &Cluster) {
         let seed = meta::uid(v).bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
         let utilization = (target_util as f64 * (0.55 + (seed % 40) as f64 / 100.0)).round() as i64;
         let desired = current.clamp(min, max);
-        let mut obj = json!({"status": {
-            "currentReplicas": current,
-            "desiredReplicas": desired,
-            "currentMetrics": [{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": utilization, "averageValue": format!("{}m", utilization * 5)}}}],
-        }});
+        // Start from the current status so condition transition times survive unchanged reconciles.
+        let mut obj = json!({"status": v.get("status").cloned().unwrap_or(json!({}))});
+        obj["status"]["currentReplicas"] = json!(current);
+        obj["status"]["desiredReplicas"] = json!(desired);
+        obj["status"]["currentMetrics"] = json!([{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": utilization, "averageValue": format!("{}m", utilization * 5)}}}]);
         if target.is_some() {
             set_condition(&mut obj, "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size");
             set_condition(
@@ -56,13 +56,7 @@ pub fn reconcile(cluster: &Cluster) {
                 ),
             );
         }
-        let mut status = obj["status"].clone();
-        if let Some(existing) = v.pointer("/status/conditions") {
-            // Keep transition times stable when nothing changed.
-            if existing.as_array().map(Vec::len) == status["conditions"].as_array().map(Vec::len) {
-                status["conditions"] = existing.clone();
-            }
-        }
+        let status = obj["status"].clone();
         write_status(cluster, &key, &hpa, status);
     }
 }
