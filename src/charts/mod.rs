@@ -170,6 +170,72 @@ pub fn draw_line_chart<DB: DrawingBackend>(
     Ok(PlotLayout { pixels: (px.start - ox, py.start - oy, px.end - ox, py.end - oy), x_range, y_range })
 }
 
+/// A horizontal bar chart: one labelled value per bar, largest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarChart {
+    pub title: String,
+    pub value_label: String,
+    pub bars: Vec<(String, f64)>,
+}
+
+/// Draws a horizontal bar chart; labels sit on the left axis and each bar carries its value.
+pub fn draw_bar_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &BarChart,
+    style: &ChartStyle,
+) -> Result<(), ChartError> {
+    ensure_fonts();
+    area.fill(&style.background)?;
+    let max = chart.bars.iter().map(|(_, v)| *v).fold(0.0, f64::max).max(1.0) * 1.15;
+    let n = chart.bars.len().max(1);
+    let label_width = chart.bars.iter().map(|(l, _)| l.len()).max().unwrap_or(4).clamp(4, 24) as u32 * 7 + 12;
+    let mut builder = ChartBuilder::on(area);
+    builder.margin(8).x_label_area_size(38).y_label_area_size(label_width);
+    if !chart.title.is_empty() {
+        builder.caption(&chart.title, (FONT_FAMILY, 14).into_font().color(&style.text));
+    }
+    // Bars are bands of a segmented axis, listed top to bottom.
+    let mut ctx = builder.build_cartesian_2d(0.0..max, (0..n).into_segmented())?;
+    let label_of = |v: &SegmentValue<usize>| match v {
+        SegmentValue::CenterOf(i) => {
+            n.checked_sub(1 + *i).and_then(|b| chart.bars.get(b)).map(|(l, _)| l.clone()).unwrap_or_default()
+        }
+        _ => String::new(),
+    };
+    let label_font = (FONT_FAMILY, 12).into_font().color(&style.weak_text);
+    ctx.configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(style.grid.mix(0.3))
+        .bold_line_style(style.grid.mix(0.6))
+        .axis_style(style.grid)
+        .x_desc(chart.value_label.as_str())
+        .y_labels(n)
+        .y_label_formatter(&label_of)
+        .label_style(label_font.clone())
+        .axis_desc_style(label_font)
+        .draw()?;
+    for (i, (_, value)) in chart.bars.iter().enumerate() {
+        let band = n - 1 - i;
+        let color = style.series[i % style.series.len()];
+        let mut bar = Rectangle::new(
+            [(0.0, SegmentValue::Exact(band)), (*value, SegmentValue::Exact(band + 1))],
+            color.mix(0.85).filled(),
+        );
+        bar.set_margin(5, 5, 0, 0);
+        ctx.draw_series(std::iter::once(bar))?;
+        let text = if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value:.1}") };
+        ctx.draw_series(std::iter::once(Text::new(
+            text,
+            (*value + max * 0.01, SegmentValue::CenterOf(band)),
+            (FONT_FAMILY, 12).into_font().color(&style.text).pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Left,
+                plotters::style::text_anchor::VPos::Center,
+            )),
+        )))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -201,6 +267,23 @@ pub(crate) mod tests {
         assert_eq!(data_ranges(&[]), ((0.0, 1.0), (0.0, 1.0)));
         let one = [Series { name: "a".into(), points: vec![(5.0, f64::NAN), (5.0, 0.0)] }];
         assert_eq!(data_ranges(&one), ((5.0, 6.0), (0.0, 1.0)));
+    }
+
+    #[test]
+    fn bar_charts_draw_every_bar_and_label() {
+        let chart = BarChart {
+            title: "GPUs by namespace".into(),
+            value_label: "GPUs".into(),
+            bars: vec![("ml-research".into(), 8.0), ("ml-prod".into(), 2.0)],
+        };
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (500, 240)).into_drawing_area();
+            draw_bar_chart(&root, &chart, &style()).unwrap();
+            root.present().unwrap();
+        }
+        assert!(svg.contains("ml-research") && svg.contains("ml-prod") && svg.contains("GPUs by namespace"), "{svg}");
+        assert!(svg.matches("<rect").count() >= 3, "background and two bars");
     }
 
     #[test]

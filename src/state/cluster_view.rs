@@ -110,6 +110,8 @@ pub struct ClusterSnapshot {
     pub taken_at: i64,
     /// Namespace names, sorted (empty when they may not be listed).
     pub namespaces: Vec<String>,
+    /// Accelerators requested by running or pending pods, per namespace, largest first.
+    pub accelerators_by_namespace: Vec<(String, f64)>,
 }
 
 impl ClusterSnapshot {
@@ -128,11 +130,18 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
     let generation = cache.generation.load(std::sync::atomic::Ordering::Acquire);
     let nodes: Vec<crate::resources::node::NodeRow> =
         cache.nodes.rows_unsorted().iter().map(|n| (**n).clone()).collect();
-    let (ledger_rows, pods_by_phase, device_pods, pod_count) = cache.pods.with_rows(|pods| {
+    let (ledger_rows, pods_by_phase, device_pods, pod_count, by_namespace) = cache.pods.with_rows(|pods| {
         let mut by_phase: BTreeMap<String, usize> = BTreeMap::new();
         let mut devices: BTreeMap<String, Vec<DevicePod>> = BTreeMap::new();
+        let mut by_namespace: BTreeMap<String, f64> = BTreeMap::new();
         for p in pods.values() {
             *by_phase.entry(p.phase.clone()).or_default() += 1;
+            if !matches!(p.phase.as_str(), "Succeeded" | "Failed") {
+                let devices: f64 = p.requests.accelerators.iter().map(|(_, a)| a).sum();
+                if devices > 0.0 {
+                    *by_namespace.entry(p.namespace.clone()).or_default() += devices;
+                }
+            }
             if let (Some(node), true) = (&p.node, !p.requests.accelerators.is_empty() && p.occupies_node()) {
                 devices.entry(node.clone()).or_default().push(device_pod(p));
             }
@@ -140,7 +149,9 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
         for list in devices.values_mut() {
             list.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         }
-        (ledger::build(&nodes, pods.values().map(|p| p.as_ref())), by_phase, devices, pods.len())
+        let mut by_namespace: Vec<(String, f64)> = by_namespace.into_iter().collect();
+        by_namespace.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        (ledger::build(&nodes, pods.values().map(|p| p.as_ref())), by_phase, devices, pods.len(), by_namespace)
     });
     let pods = Arc::new(query_pods(cache.pods.rows_unsorted(), query));
     ClusterSnapshot {
@@ -157,6 +168,7 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
         device_pods,
         pods,
         taken_at: jiff::Timestamp::now().as_second(),
+        accelerators_by_namespace: by_namespace,
         namespaces: {
             let mut names: Vec<String> = cache.namespaces.rows_unsorted().iter().map(|n| (**n).clone()).collect();
             names.sort();

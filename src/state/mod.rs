@@ -114,6 +114,8 @@ pub struct AppState {
     /// How the pod list is filtered and sorted (applied in the background).
     pub pod_query: cluster_view::PodQuery,
     pub logs: Option<LogView>,
+    /// Pods by phase over time, sampled from snapshots: (Unix seconds, phase → count).
+    pub phase_history: std::collections::VecDeque<(i64, std::collections::BTreeMap<String, usize>)>,
     /// Numbers connection attempts, so a late answer for an earlier context is ignored.
     connect_attempt: u64,
     extra_kubeconfigs: Vec<PathBuf>,
@@ -137,6 +139,7 @@ impl AppState {
             cluster: None,
             pod_query,
             logs: None,
+            phase_history: Default::default(),
             connect_attempt: 0,
             extra_kubeconfigs: Vec::new(),
         }
@@ -269,7 +272,10 @@ impl AppState {
                 };
             }
             Event::Connected { .. } => {} // an answer for a context no longer selected
-            Event::Snapshot { attempt, snapshot } if attempt == self.connect_attempt => self.cluster = Some(snapshot),
+            Event::Snapshot { attempt, snapshot } if attempt == self.connect_attempt => {
+                self.record_phases(&snapshot);
+                self.cluster = Some(snapshot);
+            }
             Event::DemoStarted(Ok(kubeconfig)) => {
                 // The demo's kubeconfig replaces the others for this run, and its admin context is selected.
                 self.launch.kubeconfig = Some(kubeconfig);
@@ -298,12 +304,32 @@ impl AppState {
         requests
     }
 
+    /// Keeps a sample of pods by phase at most every few seconds, for the history chart.
+    fn record_phases(&mut self, snapshot: &cluster_view::ClusterSnapshot) {
+        const EVERY: i64 = 5;
+        const KEEP: usize = 720; // an hour
+        if !snapshot.pods_synced {
+            return;
+        }
+        let due = self
+            .phase_history
+            .back()
+            .is_none_or(|(t, counts)| snapshot.taken_at - t >= EVERY || *counts != snapshot.pods_by_phase);
+        if due {
+            if self.phase_history.len() == KEEP {
+                self.phase_history.pop_front();
+            }
+            self.phase_history.push_back((snapshot.taken_at, snapshot.pods_by_phase.clone()));
+        }
+    }
+
     /// Starts connecting to the selected context, if there is one.
     fn connect_selected(&mut self) -> Option<Request> {
         let context = self.selected_context()?.to_string();
         self.connect_attempt += 1;
         self.connection = Connection::Connecting { context: context.clone() };
         self.cluster = None;
+        self.phase_history.clear();
         Some(Request::Connect { sources: self.kubeconfig_sources(), context, attempt: self.connect_attempt })
     }
 

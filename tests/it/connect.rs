@@ -30,7 +30,9 @@ fn connects_and_shows_who_i_am_and_what_i_may_do() {
     wait_for(&mut harness, "first sync", |s| s.cluster.as_ref().is_some_and(|c| c.is_synced()));
     harness.get_by_label_contains("Synced · v1.");
 
-    // The restricted user: connected, but may not see nodes or install anything.
+    // The restricted user (picked in the top bar): connected, but may not see nodes or install anything.
+    harness.get_by_role_and_label(Role::ComboBox, "Context").click();
+    harness.run_steps(2);
     harness.get_by_role_and_label(Role::Button, "kubesim-viewer").click();
     wait_for(
         &mut harness,

@@ -114,6 +114,8 @@ fn cluster_card(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_vi
                 metric(ui, count.to_string(), &phase.to_lowercase());
             }
         });
+        ui.add_space(10.0);
+        charts(ui, view, snap);
         if snap.totals.is_empty() {
             return;
         }
@@ -152,6 +154,47 @@ fn cluster_card(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_vi
                 ),
             );
         }
+    });
+}
+
+/// Accelerator requests by namespace, and pods by phase over the last minutes.
+fn charts(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::ClusterSnapshot) {
+    use crate::charts::{BarChart, LineChart, Series};
+    use crate::ui::widgets::chart;
+    ui.columns(2, |cols| {
+        let bars: Vec<(String, f64)> = snap.accelerators_by_namespace.iter().take(8).cloned().collect();
+        if bars.is_empty() {
+            cols[0].label(RichText::new("No pod requests accelerators yet.").color(view.theme.palette.text_weak));
+        } else {
+            // Bars keep a sensible thickness: the chart grows with the number of namespaces.
+            let height = (80.0 + 32.0 * bars.len() as f32).clamp(130.0, 240.0);
+            let bar =
+                BarChart { title: "Accelerators requested by namespace".into(), value_label: "devices".into(), bars };
+            chart::bar_chart(&mut cols[0], &bar, view.theme, height);
+        }
+        let history = &view.state.phase_history;
+        let now = history.back().map_or(0, |(t, _)| *t);
+        let mut phases: Vec<String> = history.iter().flat_map(|(_, c)| c.keys().cloned()).collect();
+        phases.sort();
+        phases.dedup();
+        let series = phases
+            .iter()
+            .map(|phase| Series {
+                name: phase.clone(),
+                points: history
+                    .iter()
+                    .map(|(t, c)| ((t - now) as f64 / 60.0, *c.get(phase).unwrap_or(&0) as f64))
+                    .collect(),
+            })
+            .collect();
+        let line = LineChart {
+            title: "Pods by phase".into(),
+            x_label: "minutes ago".into(),
+            y_label: "pods".into(),
+            series,
+            fill_first: false,
+        };
+        chart::line_chart(&mut cols[1], &line, view.theme, 220.0, |v| format!("{v:.0} pods"));
     });
 }
 
