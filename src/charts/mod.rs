@@ -128,7 +128,7 @@ pub fn draw_line_chart<DB: DrawingBackend>(
     area.fill(&style.background)?;
     let (x_range, y_range) = data_ranges(&chart.series);
     let mut builder = ChartBuilder::on(area);
-    builder.margin(8).x_label_area_size(30).y_label_area_size(44);
+    builder.margin(8).x_label_area_size(38).y_label_area_size(44);
     if !chart.title.is_empty() {
         builder.caption(&chart.title, (FONT_FAMILY, 14).into_font().color(&style.text));
     }
