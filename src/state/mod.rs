@@ -326,6 +326,18 @@ impl AppState {
     /// Starts connecting to the selected context, if there is one.
     fn connect_selected(&mut self) -> Option<Request> {
         let context = self.selected_context()?.to_string();
+        if let Contexts::Ready(summary) = &self.contexts
+            && !summary.contexts.iter().any(|c| c.name == context)
+        {
+            let known: Vec<&str> = summary.contexts.iter().map(|c| c.name.as_str()).collect();
+            let message = if known.is_empty() {
+                format!("context {context} is not in the kubeconfig, which has no contexts")
+            } else {
+                format!("context {context} is not in the kubeconfig; pick one of: {}", known.join(", "))
+            };
+            self.connection = Connection::Failed { context, message };
+            return None;
+        }
         self.connect_attempt += 1;
         self.connection = Connection::Connecting { context: context.clone() };
         self.cluster = None;
@@ -412,6 +424,16 @@ mod tests {
         assert_eq!(state.connection, Connection::Connecting { context: "b".into() });
         state.apply(Event::Connected { attempt: 2, result: Err("refused".into()) });
         assert_eq!(state.connection, Connection::Failed { context: "b".into(), message: "refused".into() });
+    }
+
+    #[test]
+    fn an_unknown_context_is_explained_without_trying_to_connect() {
+        let launch = LaunchOptions { context: Some("prod".into()), ..Default::default() };
+        let mut state = AppState::new(Settings::default(), launch);
+        let requests = state.apply(Event::Kubeconfig(Ok(summary(&["a", "b"], "a"))));
+        assert!(!requests.iter().any(|r| matches!(r, Request::Connect { .. })));
+        let Connection::Failed { message, .. } = &state.connection else { panic!("{:?}", state.connection) };
+        assert_eq!(message, "context prod is not in the kubeconfig; pick one of: a, b");
     }
 
     #[test]

@@ -96,3 +96,18 @@ fn without_contexts_the_demo_cluster_is_one_click_away() {
     );
     wait_for(&mut harness, "demo nodes", |s| s.cluster.as_ref().is_some_and(|c| c.ledger.len() == 11));
 }
+
+#[test]
+fn a_missing_client_certificate_names_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\ncurrent-context: certs\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:1\"}\nusers:\n- name: u\n  user: {client-certificate: /nonexistent/client.crt, client-key: /nonexistent/client.key}\ncontexts:\n- name: certs\n  context: {cluster: c, user: u}\n",
+    )
+    .expect("write");
+    let mut harness = app(dir.path(), kubeconfig);
+    wait_for(&mut harness, "failure", |s| matches!(s.connection, Connection::Failed { .. }));
+    let Connection::Failed { message, .. } = &harness.state().state().connection else { unreachable!() };
+    assert!(message.contains("context certs") && message.contains("/nonexistent/client.crt"), "{message}");
+}
