@@ -111,3 +111,23 @@ fn a_missing_client_certificate_names_the_file() {
     let Connection::Failed { message, .. } = &harness.state().state().connection else { unreachable!() };
     assert!(message.contains("context certs") && message.contains("/nonexistent/client.crt"), "{message}");
 }
+
+#[test]
+fn a_certificate_mismatch_is_explained_as_tls() {
+    let a = sim();
+    let b = sim();
+    let ca_of = |yaml: &str| {
+        let v: serde_json::Value = serde_json::from_str(yaml).expect("kubesim writes JSON kubeconfigs");
+        v["clusters"][0]["cluster"]["certificate-authority-data"].as_str().expect("ca").to_string()
+    };
+    // A's server address with B's certificate authority.
+    let text =
+        a.server.kubeconfig_yaml().replace(&ca_of(a.server.kubeconfig_yaml()), &ca_of(b.server.kubeconfig_yaml()));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, text).expect("write");
+    let mut harness = app(dir.path(), kubeconfig);
+    wait_for(&mut harness, "failure", |s| matches!(s.connection, Connection::Failed { .. }));
+    let Connection::Failed { message, .. } = &harness.state().state().connection else { unreachable!() };
+    assert!(message.contains("TLS handshake") && message.contains("certificate authority"), "{message}");
+}
