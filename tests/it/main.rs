@@ -1,5 +1,7 @@
 //! Integration tests, compiled as one binary. Each module says what it covers.
 
+/// The watch-fed cache converges on the server's state through dropped watches and 410 Gone.
+mod cache;
 /// Connecting to clusters (kubesim over real HTTPS): identity, permissions, and failures explained.
 mod connect;
 /// `bosun nodes` and the watch-fed cache behind it, against kubesim's demo fleet.
