@@ -7,13 +7,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use futures_util::StreamExt;
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher;
 use kube::{Api, Resource};
 use tokio::sync::Notify;
 
-use crate::resources::{ledger, node, pod};
+use crate::resources::{event, ledger, node, pod};
 
 /// Rows of one kind, keyed by `namespace/name`.
 pub struct RowStore<R> {
@@ -72,6 +72,8 @@ pub struct ClusterCache {
     pub pods: RowStore<pod::PodRow>,
     /// Namespace names.
     pub namespaces: RowStore<String>,
+    /// Warning events (Normal events are not kept: they are many and the screens do not show them).
+    pub warnings: RowStore<event::EventRow>,
     /// Bumped on every change, so views can recompute derived data only when something changed.
     pub generation: AtomicU64,
     pub changed: Notify,
@@ -83,6 +85,7 @@ impl Default for ClusterCache {
             nodes: RowStore::new(),
             pods: RowStore::new(),
             namespaces: RowStore::new(),
+            warnings: RowStore::new(),
             generation: AtomicU64::new(0),
             changed: Notify::new(),
         }
@@ -114,6 +117,7 @@ fn key_of<K: Resource>(obj: &K) -> String {
 /// Feeds one row store from a watcher until the task is dropped.
 async fn feed<K, R>(
     api: Api<K>,
+    config: watcher::Config,
     cache: Arc<ClusterCache>,
     store: impl Fn(&ClusterCache) -> &RowStore<R>,
     to_row: fn(&K) -> R,
@@ -121,7 +125,7 @@ async fn feed<K, R>(
     K: Resource + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + 'static,
     R: Clone,
 {
-    let stream = watcher(api, watcher::Config::default().page_size(500)).default_backoff();
+    let stream = watcher(api, config).default_backoff();
     futures_util::pin_mut!(stream);
     let mut pending: Option<HashMap<String, Arc<R>>> = None;
     while let Some(event) = stream.next().await {
@@ -178,9 +182,23 @@ pub fn spawn(client: kube::Client, cache: Arc<ClusterCache>) -> Vec<tokio::task:
     fn namespace_name(ns: &Namespace) -> String {
         ns.metadata.name.clone().unwrap_or_default()
     }
+    let paged = || watcher::Config::default().page_size(500);
     vec![
-        tokio::spawn(feed(Api::<Node>::all(client.clone()), cache.clone(), |c| &c.nodes, node::row)),
-        tokio::spawn(feed(Api::<Namespace>::all(client.clone()), cache.clone(), |c| &c.namespaces, namespace_name)),
-        tokio::spawn(feed(Api::<Pod>::all(client), cache, |c| &c.pods, pod::row)),
+        tokio::spawn(feed(Api::<Node>::all(client.clone()), paged(), cache.clone(), |c| &c.nodes, node::row)),
+        tokio::spawn(feed(
+            Api::<Namespace>::all(client.clone()),
+            paged(),
+            cache.clone(),
+            |c| &c.namespaces,
+            namespace_name,
+        )),
+        tokio::spawn(feed(
+            Api::<Event>::all(client.clone()),
+            paged().fields("type=Warning"),
+            cache.clone(),
+            |c| &c.warnings,
+            event::row,
+        )),
+        tokio::spawn(feed(Api::<Pod>::all(client), paged(), cache, |c| &c.pods, pod::row)),
     ]
 }

@@ -112,6 +112,8 @@ pub struct ClusterSnapshot {
     pub namespaces: Vec<String>,
     /// Accelerators requested by running or pending pods, per namespace, largest first.
     pub accelerators_by_namespace: Vec<(String, f64)>,
+    /// The latest warning events, newest first.
+    pub recent_warnings: Vec<Arc<crate::resources::event::EventRow>>,
 }
 
 impl ClusterSnapshot {
@@ -124,6 +126,9 @@ impl ClusterSnapshot {
         self.nodes_error.as_deref().or(self.pods_error.as_deref())
     }
 }
+
+/// How many warnings the overview lists.
+const RECENT_WARNINGS: usize = 8;
 
 /// Derives the snapshot from the cache (cost: one pass over the pods, plus the query's filter and sort).
 pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
@@ -169,6 +174,12 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
         pods,
         taken_at: jiff::Timestamp::now().as_second(),
         accelerators_by_namespace: by_namespace,
+        recent_warnings: {
+            let mut warnings = cache.warnings.rows_unsorted();
+            warnings.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then_with(|| a.object.cmp(&b.object)));
+            warnings.truncate(RECENT_WARNINGS);
+            warnings
+        },
         namespaces: {
             let mut names: Vec<String> = cache.namespaces.rows_unsorted().iter().map(|n| (**n).clone()).collect();
             names.sort();

@@ -102,3 +102,21 @@ fn a_pods_log_streams_into_the_detail_panel() {
     harness.get_by_label("Search the log");
     harness.get_by_label_contains("following");
 }
+
+#[test]
+fn recent_warnings_reach_the_overview() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let server = runtime.block_on(kubesim::start(kubesim::Config::default())).expect("kubesim starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = app(dir.path(), server.kubeconfig_path().to_path_buf());
+    // The demo's 70B fine-tune asks for 8 NVIDIA GPUs no node advertises.
+    wait_for(&mut harness, "a scheduling warning", |s| {
+        s.cluster.as_ref().is_some_and(|c| {
+            c.recent_warnings.iter().any(|w| {
+                w.reason == "FailedScheduling"
+                    && w.object == "pod/llm-finetune-70b"
+                    && w.message.contains("Insufficient nvidia.com/gpu")
+            })
+        })
+    });
+}

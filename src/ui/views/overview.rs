@@ -17,6 +17,10 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>) {
     if let Some(snap) = view.state.cluster.clone() {
         cluster_card(ui, view, &snap);
         ui.add_space(12.0);
+        if !snap.recent_warnings.is_empty() {
+            warnings_card(ui, view, &snap);
+            ui.add_space(12.0);
+        }
     }
     contexts_card(ui, view);
     ui.add_space(12.0);
@@ -195,6 +199,29 @@ fn charts(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::Cl
             fill_first: false,
         };
         chart::line_chart(&mut cols[1], &line, view.theme, 220.0, |v| format!("{v:.0} pods"));
+    });
+}
+
+/// The latest warning events: what went wrong, where, how often.
+fn warnings_card(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::ClusterSnapshot) {
+    let p = &view.theme.palette;
+    let now = jiff::Timestamp::now().as_second();
+    card(ui, view, |ui| {
+        ui.label(RichText::new("Recent warnings").strong().color(p.text_strong));
+        ui.add_space(4.0);
+        for w in &snap.recent_warnings {
+            ui.horizontal_wrapped(|ui| {
+                status_chip(ui, view.theme, Tone::Warn, &w.reason);
+                ui.label(RichText::new(format!("{}/{}", w.namespace, w.object)).color(p.text_strong));
+                let times = if w.count > 1 { format!(" (×{})", w.count) } else { String::new() };
+                ui.label(
+                    RichText::new(format!("{}{times}", crate::ui::views::nodes::age(now - w.last_seen)))
+                        .color(p.text_weak),
+                );
+            });
+            ui.add(egui::Label::new(RichText::new(&w.message).color(p.text)).wrap());
+            ui.add_space(4.0);
+        }
     });
 }
 
