@@ -37,6 +37,8 @@ pub enum Request {
     ExportChart { chart: LineChart, style: ChartStyle, format: ExportFormat, path: Option<PathBuf> },
     /// Connect to a kubeconfig context; `attempt` identifies the answer.
     Connect { sources: KubeconfigSources, context: String, attempt: u64 },
+    /// Stop connecting (or stop watching the current cluster).
+    Disconnect,
     /// Filter and sort the pod list this way from now on.
     PodQuery(PodQuery),
     /// Start the built-in demo cluster (kubesim) and report its kubeconfig.
@@ -165,6 +167,14 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
             }
             Request::PodQuery(query) => {
                 let _ = query_tx.send(query);
+            }
+            Request::Disconnect => {
+                for task in live.drain(..) {
+                    task.abort();
+                }
+                if let Ok(mut c) = client.lock() {
+                    *c = None;
+                }
             }
             Request::StreamLogs { id, namespace, pod, container, follow } => {
                 if let Some(task) = logs_task.take() {

@@ -30,6 +30,8 @@ pub enum Command {
     ReloadKubeconfig,
     /// Connect to the selected context again.
     Reconnect,
+    /// Give up the connection attempt in progress.
+    CancelConnect,
     /// Start the built-in demo cluster and connect to it.
     StartDemo,
     /// Show (and stream, with `follow`) a container's log.

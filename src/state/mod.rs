@@ -186,6 +186,15 @@ impl AppState {
                 requests.extend(self.connect_selected());
             }
             Command::Reconnect => requests.extend(self.connect_selected()),
+            Command::CancelConnect => {
+                if let Connection::Connecting { context } = &self.connection {
+                    // Later answers of the abandoned attempt are ignored.
+                    self.connect_attempt += 1;
+                    self.connection =
+                        Connection::Failed { context: context.clone(), message: "connection cancelled".into() };
+                    requests.push(Request::Disconnect);
+                }
+            }
             Command::OpenLogs { namespace, pod, container, follow } => {
                 let id = self.logs.as_ref().map_or(1, |l| l.id + 1);
                 self.logs = Some(LogView {
@@ -424,6 +433,19 @@ mod tests {
         assert_eq!(state.connection, Connection::Connecting { context: "b".into() });
         state.apply(Event::Connected { attempt: 2, result: Err("refused".into()) });
         assert_eq!(state.connection, Connection::Failed { context: "b".into(), message: "refused".into() });
+    }
+
+    #[test]
+    fn a_connection_attempt_can_be_cancelled() {
+        let mut state = AppState::new(Settings::default(), LaunchOptions::default());
+        state.apply(Event::Kubeconfig(Ok(summary(&["a"], "a"))));
+        let requests = state.handle(Command::CancelConnect);
+        assert!(requests.iter().any(|r| matches!(r, Request::Disconnect)));
+        state.apply(Event::Connected { attempt: 1, result: Err("late".into()) });
+        assert_eq!(
+            state.connection,
+            Connection::Failed { context: "a".into(), message: "connection cancelled".into() }
+        );
     }
 
     #[test]

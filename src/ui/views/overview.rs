@@ -38,6 +38,9 @@ fn connection_card(ui: &mut Ui, view: &ViewCtx<'_>) {
                 ui.horizontal(|ui| {
                     ui.spinner();
                     ui.label(format!("Connecting to {context}…"));
+                    if ui.button("Cancel").on_hover_text("Stop trying to connect").clicked() {
+                        view.commands.send(Command::CancelConnect);
+                    }
                 });
             });
         }
