@@ -35,9 +35,11 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    /// Random tokens for one server run.
+    /// Random tokens for one server run, from an entropy-seeded generator (the fleet's seeded one would make them
+    /// guessable by anyone else on the machine).
     pub fn generate() -> Self {
-        let random = || (0..32).map(|_| fastrand::alphanumeric()).collect::<String>();
+        let mut rng = fastrand::Rng::new();
+        let mut random = || (0..32).map(|_| rng.alphanumeric()).collect::<String>();
         Self { admin: format!("admin-{}", random()), viewer: format!("viewer-{}", random()) }
     }
 
