@@ -21,7 +21,8 @@ pub fn app(config_dir: &Path, kubeconfig: PathBuf) -> Harness<'static, BosunApp>
 
 /// Steps the harness until `done` holds for the app state, or panics after a few seconds with `what`.
 pub fn wait_for(harness: &mut Harness<'static, BosunApp>, what: &str, done: impl Fn(&AppState) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // Generous: CI runs many simulated clusters in parallel on two cores.
+    let deadline = Instant::now() + Duration::from_secs(45);
     while !done(harness.state().state()) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         harness.step();
