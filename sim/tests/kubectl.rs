@@ -150,12 +150,15 @@ fn logs_follow_streams_until_the_container_exits() {
         "trainer",
         "--image=ghcr.io/acme/train:1",
         "--restart=Never",
-        "--env=KUBESIM_EPOCH_SECONDS=1",
+        // One simulated epoch = 10 s = 1 s of real time at the tests' time scale: long enough to follow.
+        "--env=KUBESIM_EPOCH_SECONDS=10",
         "--",
         "--epochs=3",
         "--lr=0.01",
     ]);
-    sim.ok(&["wait", "--for=condition=Ready", "pod/trainer", "--timeout=30s"]);
+    sim.eventually(&["get", "pod", "trainer", "-o", "jsonpath={.status.phase}"], Duration::from_secs(30), |p| {
+        p == "Running" || p == "Succeeded"
+    });
     let logs = sim.ok(&["logs", "-f", "trainer"]);
     assert!(logs.contains("epoch=1 loss=") && logs.contains("epoch=3 loss="), "{logs}");
     assert!(logs.contains("Training finished after 3 epochs"), "{logs}");

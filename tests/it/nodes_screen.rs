@@ -11,7 +11,12 @@ fn nodes_screen_lists_filters_sorts_and_opens_a_node() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut harness = app(dir.path(), server.kubeconfig_path().to_path_buf());
     harness.get_by_role_and_label(Role::Button, "Nodes").click();
-    wait_for(&mut harness, "node list", |s| s.cluster.as_ref().is_some_and(|c| c.nodes_synced && c.ledger.len() == 11));
+    // Wait until the device plugins have registered, so the summary above the table stops changing.
+    wait_for(&mut harness, "node list", |s| {
+        s.cluster
+            .as_ref()
+            .is_some_and(|c| c.nodes_synced && c.ledger.len() == 11 && c.totals.contains_key("amd.com/gpu"))
+    });
     assert_eq!(harness.state().state().settings.screen, Screen::Nodes);
     harness.get_by_label("gpu-h100-1");
     assert!(harness.get_all_by_label("No plugin").count() >= 4, "NVIDIA nodes without a device plugin are flagged");
