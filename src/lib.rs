@@ -45,5 +45,8 @@ pub fn run_gui(
     };
     eframe::run_native("Bosun", options, Box::new(move |cc| Ok(Box::new(app::BosunApp::new(&cc.egui_ctx, init)?))))
         .map_err(|e| anyhow::anyhow!("{e}"))
-        .context("could not open the Bosun window (is a display available? set DISPLAY or WAYLAND_DISPLAY)")
+        .context(
+            "could not open the Bosun window: is a display available (DISPLAY or WAYLAND_DISPLAY), and are Vulkan or \
+             OpenGL drivers installed (on Debian/Ubuntu: mesa-vulkan-drivers libgl1-mesa-dri libegl1)?",
+        )
 }
