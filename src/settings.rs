@@ -55,6 +55,8 @@ pub struct Settings {
     pub last_context: Option<String>,
     /// Whether the diagnostics panel (frame times) is open.
     pub show_diagnostics: bool,
+    /// The namespaces chosen in the picker, per context (absent: all namespaces).
+    pub namespaces: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Default for Settings {
@@ -65,6 +67,7 @@ impl Default for Settings {
             window_size: [1360.0, 860.0],
             last_context: None,
             show_diagnostics: false,
+            namespaces: Default::default(),
         }
     }
 }
@@ -216,6 +219,7 @@ mod tests {
             window_size: [1000.0, 700.0],
             last_context: Some("prod".into()),
             show_diagnostics: true,
+            namespaces: [("prod".to_string(), vec!["ml".to_string()])].into(),
         };
         store.save(&settings).unwrap();
         assert_eq!(store.load().settings, settings);

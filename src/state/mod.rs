@@ -217,6 +217,16 @@ impl AppState {
             }
             Command::SetPodQuery(query) => {
                 if query != self.pod_query {
+                    if query.namespaces != self.pod_query.namespaces
+                        && let Some(context) = self.selected_context().map(str::to_string)
+                    {
+                        // Remembered per context: namespaces differ from cluster to cluster.
+                        if query.namespaces.is_empty() {
+                            self.settings.namespaces.remove(&context);
+                        } else {
+                            self.settings.namespaces.insert(context, query.namespaces.clone());
+                        }
+                    }
                     self.pod_query = query.clone();
                     requests.push(Request::PodQuery(query));
                 }
@@ -332,9 +342,9 @@ impl AppState {
         }
     }
 
-    /// Starts connecting to the selected context, if there is one.
-    fn connect_selected(&mut self) -> Option<Request> {
-        let context = self.selected_context()?.to_string();
+    /// Starts connecting to the selected context, if there is one, with the namespaces chosen for it before.
+    fn connect_selected(&mut self) -> Vec<Request> {
+        let Some(context) = self.selected_context().map(str::to_string) else { return Vec::new() };
         if let Contexts::Ready(summary) = &self.contexts
             && !summary.contexts.iter().any(|c| c.name == context)
         {
@@ -345,13 +355,23 @@ impl AppState {
                 format!("context {context} is not in the kubeconfig; pick one of: {}", known.join(", "))
             };
             self.connection = Connection::Failed { context, message };
-            return None;
+            return Vec::new();
         }
         self.connect_attempt += 1;
         self.connection = Connection::Connecting { context: context.clone() };
         self.cluster = None;
         self.phase_history.clear();
-        Some(Request::Connect { sources: self.kubeconfig_sources(), context, attempt: self.connect_attempt })
+        let namespaces = match &self.launch.namespace {
+            Some(ns) => vec![ns.clone()],
+            None => self.settings.namespaces.get(&context).cloned().unwrap_or_default(),
+        };
+        let mut requests = Vec::new();
+        if namespaces != self.pod_query.namespaces {
+            self.pod_query.namespaces = namespaces;
+            requests.push(Request::PodQuery(self.pod_query.clone()));
+        }
+        requests.push(Request::Connect { sources: self.kubeconfig_sources(), context, attempt: self.connect_attempt });
+        requests
     }
 
     /// A save request when the settings differ from what was last saved.
@@ -433,6 +453,24 @@ mod tests {
         assert_eq!(state.connection, Connection::Connecting { context: "b".into() });
         state.apply(Event::Connected { attempt: 2, result: Err("refused".into()) });
         assert_eq!(state.connection, Connection::Failed { context: "b".into(), message: "refused".into() });
+    }
+
+    #[test]
+    fn namespace_choices_are_remembered_per_context() {
+        let mut state = AppState::new(Settings::default(), LaunchOptions::default());
+        state.apply(Event::Kubeconfig(Ok(summary(&["a", "b"], "a"))));
+        let query = cluster_view::PodQuery { namespaces: vec!["ml".into()], ..Default::default() };
+        let requests = state.handle(Command::SetPodQuery(query));
+        assert!(
+            requests.iter().any(
+                |r| matches!(r, Request::SaveSettings(s) if s.namespaces.get("a") == Some(&vec!["ml".to_string()]))
+            )
+        );
+        // Another context starts with all namespaces; coming back restores the choice.
+        state.handle(Command::SelectContext("b".into()));
+        assert!(state.pod_query.namespaces.is_empty());
+        state.handle(Command::SelectContext("a".into()));
+        assert_eq!(state.pod_query.namespaces, ["ml"]);
     }
 
     #[test]
