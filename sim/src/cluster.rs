@@ -27,6 +27,8 @@ pub struct Cluster {
     /// The accelerators physically present on each node (resource name → count), which a device plugin
     /// advertises in the node's capacity once it runs there.
     pub hardware: std::sync::RwLock<std::collections::HashMap<String, Vec<(String, i64)>>>,
+    /// The scheduler's memory of unschedulable pods (by UID): the last failure message and when it was reported.
+    pub unschedulable: std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>,
 }
 
 impl Cluster {
@@ -40,6 +42,7 @@ impl Cluster {
             address,
             time_scale: if time_scale > 0.0 { time_scale } else { 1.0 },
             hardware: Default::default(),
+            unschedulable: Default::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 //! tolerations, and explains failures with the real `FailedScheduling` message shape.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -15,12 +15,6 @@ use crate::store::Stored;
 
 /// How often an unschedulable pod is retried and its event repeated, unless the cluster changed.
 const RETRY: Duration = Duration::from_secs(5);
-
-/// Per pod: the last failure message and when it was reported.
-fn failures() -> &'static Mutex<HashMap<String, (String, Instant)>> {
-    static F: OnceLock<Mutex<HashMap<String, (String, Instant)>>> = OnceLock::new();
-    F.get_or_init(Default::default)
-}
 
 /// What a node has left.
 struct NodeRoom {
@@ -215,6 +209,11 @@ pub fn reconcile(cluster: &Cluster) {
                 && v.pointer("/spec/schedulingGates").and_then(Value::as_array).is_none_or(Vec::is_empty)
         })
         .collect();
+    // Forget pods that are no longer waiting (bound, finished or deleted).
+    if let Ok(mut memory) = cluster.unschedulable.lock() {
+        let waiting: std::collections::HashSet<&str> = pending.iter().map(|p| meta::uid(&p.value)).collect();
+        memory.retain(|uid, _| waiting.contains(uid.as_str()));
+    }
     if pending.is_empty() {
         return;
     }
@@ -278,8 +277,8 @@ fn bind(cluster: &Cluster, pod: &Stored, node: &str) -> bool {
         true
     });
     let Some(updated) = updated else { return false };
-    if let Ok(mut f) = failures().lock() {
-        f.remove(meta::uid(&updated.value));
+    if let Ok(mut memory) = cluster.unschedulable.lock() {
+        memory.remove(meta::uid(&updated.value));
     }
     let message = format!("Successfully assigned {}/{} to {node}", pod.namespace(), pod.name());
     cluster.record_event(&updated.value, "Normal", "Scheduled", &message, "default-scheduler");
@@ -289,7 +288,7 @@ fn bind(cluster: &Cluster, pod: &Stored, node: &str) -> bool {
 fn report_unschedulable(cluster: &Cluster, pod: &Stored, message: &str) {
     let uid = meta::uid(&pod.value).to_string();
     {
-        let mut f = failures().lock().unwrap_or_else(|e| e.into_inner());
+        let mut f = cluster.unschedulable.lock().unwrap_or_else(|e| e.into_inner());
         let due = match f.get(&uid) {
             Some((last, at)) => last != message || at.elapsed() >= RETRY,
             None => true,
