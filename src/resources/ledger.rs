@@ -83,10 +83,6 @@ pub fn totals(rows: &[LedgerRow]) -> BTreeMap<String, Usage> {
     out
 }
 
-fn count(n: f64) -> String {
-    if n.fract() == 0.0 { format!("{n:.0}") } else { format!("{n:.1}") }
-}
-
 /// The ledger as a text table, like a GPU-aware `kubectl get nodes`.
 pub fn to_table(rows: &[LedgerRow]) -> String {
     let header = [
@@ -121,7 +117,12 @@ pub fn to_table(rows: &[LedgerRow]) -> String {
                 .iter()
                 .map(|(r, u)| {
                     let name = AcceleratorKind::of(r).map_or_else(|| r.clone(), |k| k.label());
-                    format!("{name} {}/{}/{}", count(u.allocatable), count(u.requested), count(u.free()))
+                    format!(
+                        "{name} {}/{}/{}",
+                        quantity::count(u.allocatable),
+                        quantity::count(u.requested),
+                        quantity::count(u.free())
+                    )
                 })
                 .collect::<Vec<_>>()
                 .join(", ")

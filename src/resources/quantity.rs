@@ -1,4 +1,4 @@
-//! Kubernetes quantities (`500m`, `16Gi`, `2`) as numbers.
+//! Kubernetes quantities (`500m`, `16Gi`, `2`) as numbers, and numbers and ages as people read them.
 
 /// Parses a quantity into base units (cores, bytes, devices). `None` if it is not a quantity.
 pub fn parse(q: &str) -> Option<f64> {
@@ -61,6 +61,22 @@ pub fn cores(c: f64) -> String {
     }
 }
 
+/// A device count: `8`, `0.5`.
+pub fn count(n: f64) -> String {
+    if n.fract() == 0.0 { format!("{n:.0}") } else { format!("{n:.1}") }
+}
+
+/// An age the way kubectl prints it: `45s`, `12m`, `5h`, `3d`.
+pub fn age(seconds: i64) -> String {
+    let s = seconds.max(0);
+    match s {
+        0..120 => format!("{s}s"),
+        120..7200 => format!("{}m", s / 60),
+        7200..172800 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +91,7 @@ mod tests {
         assert_eq!(bytes(17179869184.0), "16.0 GiB");
         assert_eq!(cores(0.25), "250m");
         assert_eq!(cores(96.0), "96");
+        assert_eq!((count(8.0), count(0.5)), ("8".to_string(), "0.5".to_string()));
+        assert_eq!((age(30), age(600), age(3 * 86400)), ("30s".to_string(), "10m".to_string(), "3d".to_string()));
     }
 }

@@ -8,6 +8,7 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::resources::accelerators::AcceleratorKind;
 use crate::resources::ledger::LedgerRow;
+use crate::resources::quantity::{age, count};
 use crate::resources::{node, quantity};
 use crate::state::cluster_view::ClusterSnapshot;
 use crate::ui::ViewCtx;
@@ -167,9 +168,9 @@ fn summary(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot) {
             ui.label(RichText::new(name).strong());
             ui.label(format!(
                 "{} allocatable · {} requested · {} free",
-                n(usage.allocatable),
-                n(usage.requested),
-                n(usage.free())
+                count(usage.allocatable),
+                count(usage.requested),
+                count(usage.free())
             ));
         }
     });
@@ -186,10 +187,6 @@ fn toolbar(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut NodesView) {
         ui.checkbox(&mut state.only_accelerators, "Only nodes with accelerators");
         let _ = view;
     });
-}
-
-fn n(x: f64) -> String {
-    if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.1}") }
 }
 
 fn table(ui: &mut Ui, view: &ViewCtx<'_>, snap: &Arc<ClusterSnapshot>, state: &mut NodesView) {
@@ -258,7 +255,7 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, snap: &Arc<ClusterSnapshot>, state: &m
                             .iter()
                             .map(|(res, u)| {
                                 let name = AcceleratorKind::of(res).map_or_else(|| res.clone(), |k| k.label());
-                                format!("{name} {}/{}/{}", n(u.allocatable), n(u.requested), n(u.free()))
+                                format!("{name} {}/{}/{}", count(u.allocatable), count(u.requested), count(u.free()))
                             })
                             .collect::<Vec<_>>()
                             .join(" · ")
@@ -303,17 +300,6 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, snap: &Arc<ClusterSnapshot>, state: &m
     }
     if let Some(name) = clicked_row {
         state.selected = if state.selected.as_deref() == Some(name.as_str()) { None } else { Some(name) };
-    }
-}
-
-/// An age the way kubectl prints it.
-pub fn age(seconds: i64) -> String {
-    let s = seconds.max(0);
-    match s {
-        0..120 => format!("{s}s"),
-        120..7200 => format!("{}m", s / 60),
-        7200..172800 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86400),
     }
 }
 
@@ -384,7 +370,7 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, row: &LedgerR
                     name,
                     u.requested,
                     u.allocatable,
-                    format!("{} of {} requested, {} free", n(u.requested), n(u.allocatable), n(u.free())),
+                    format!("{} of {} requested, {} free", count(u.requested), count(u.allocatable), count(u.free())),
                 );
             }
             line(
@@ -419,7 +405,7 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, row: &LedgerR
                         .devices
                         .iter()
                         .map(|(r, a)| {
-                            format!("{} {}", n(*a), AcceleratorKind::of(r).map_or_else(|| r.clone(), |k| k.label()))
+                            format!("{} {}", count(*a), AcceleratorKind::of(r).map_or_else(|| r.clone(), |k| k.label()))
                         })
                         .collect::<Vec<_>>()
                         .join(", ");
@@ -431,16 +417,4 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, row: &LedgerR
             }
         }
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ages() {
-        assert_eq!(age(30), "30s");
-        assert_eq!(age(600), "10m");
-        assert_eq!(age(3 * 86400), "3d");
-    }
 }

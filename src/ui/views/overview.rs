@@ -2,6 +2,8 @@
 //! user can pick one, and explains what the overview will show.
 
 use egui::{RichText, Ui};
+
+use crate::resources::quantity;
 use egui_extras::{Column, TableBuilder};
 
 use crate::state::{Command, Connection, Contexts};
@@ -141,8 +143,12 @@ fn cluster_card(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_vi
                     180.0,
                     &format!("{resource} in use"),
                 );
-                ui.label(format!("{} of {} requested", usage.requested, usage.allocatable));
-                ui.label(RichText::new(format!("{} free", usage.free())).color(p.text_weak));
+                ui.label(format!(
+                    "{} of {} requested",
+                    quantity::count(usage.requested),
+                    quantity::count(usage.allocatable)
+                ));
+                ui.label(RichText::new(format!("{} free", quantity::count(usage.free()))).color(p.text_weak));
                 ui.end_row();
             }
         });
@@ -218,7 +224,7 @@ fn warnings_card(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_v
                 ui.label(RichText::new(format!("{}/{}", w.namespace, w.object)).color(p.text_strong));
                 let times = if w.count > 1 { format!(" (×{})", w.count) } else { String::new() };
                 ui.label(
-                    RichText::new(format!("{}{times}", crate::ui::views::nodes::age(now - w.last_seen)))
+                    RichText::new(format!("{}{times}", crate::resources::quantity::age(now - w.last_seen)))
                         .color(p.text_weak),
                 );
             });

@@ -6,13 +6,13 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::resources::accelerators::AcceleratorKind;
 use crate::resources::pod::PodRow;
+use crate::resources::quantity::age;
 use crate::resources::{pod, quantity};
 use crate::state::Command;
 use crate::state::cluster_view::{PodQuery, PodSort};
 use crate::ui::ViewCtx;
 use crate::ui::theme::Tone;
 use crate::ui::views::empty_state;
-use crate::ui::views::nodes::age;
 use crate::ui::widgets::status_chip::status_chip;
 
 const COLUMNS: [(&str, PodSort); 8] = [
