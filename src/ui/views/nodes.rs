@@ -14,6 +14,7 @@ use crate::state::cluster_view::ClusterSnapshot;
 use crate::ui::ViewCtx;
 use crate::ui::theme::{Tone, size};
 use crate::ui::views::empty_state;
+use crate::ui::widgets::sort_header::sort_header;
 use crate::ui::widgets::status_chip::status_chip;
 use crate::ui::widgets::usage_bar::usage_bar;
 
@@ -213,10 +214,8 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, snap: &Arc<ClusterSnapshot>, state: &m
         .header(24.0, |mut header| {
             for (title, sort) in COLUMNS {
                 header.col(|ui| {
-                    let arrow = if state.sort == sort { if state.ascending { " ⬆" } else { " ⬇" } } else { "" };
-                    let text = RichText::new(format!("{title}{arrow}")).small().strong().color(p.text_weak);
-                    if ui.add(egui::Button::new(text).frame(false)).on_hover_text(format!("Sort by {title}")).clicked()
-                    {
+                    let ascending = (state.sort == sort).then_some(state.ascending);
+                    if sort_header(ui, view.theme, title, ascending) {
                         clicked_header = Some(sort);
                     }
                 });

@@ -13,17 +13,19 @@ use crate::state::cluster_view::{PodQuery, PodSort};
 use crate::ui::ViewCtx;
 use crate::ui::theme::Tone;
 use crate::ui::views::empty_state;
+use crate::ui::widgets::sort_header::{plain_header, sort_header};
 use crate::ui::widgets::status_chip::status_chip;
 
-const COLUMNS: [(&str, PodSort); 8] = [
-    ("Namespace", PodSort::Namespace),
-    ("Name", PodSort::Name),
-    ("Status", PodSort::Status),
-    ("Ready", PodSort::Status),
-    ("Restarts", PodSort::Restarts),
-    ("Node", PodSort::Node),
-    ("Accelerators", PodSort::Gpus),
-    ("Age", PodSort::Age),
+/// Columns and what they sort by (`None`: not sortable).
+const COLUMNS: [(&str, Option<PodSort>); 8] = [
+    ("Namespace", Some(PodSort::Namespace)),
+    ("Name", Some(PodSort::Name)),
+    ("Status", Some(PodSort::Status)),
+    ("Ready", None),
+    ("Restarts", Some(PodSort::Restarts)),
+    ("Node", Some(PodSort::Node)),
+    ("Accelerators", Some(PodSort::Gpus)),
+    ("Age", Some(PodSort::Age)),
 ];
 
 const PHASES: [&str; 5] = ["Pending", "Running", "Succeeded", "Failed", "Unknown"];
@@ -119,20 +121,14 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut PodsView) {
             .column(Column::remainder().at_least(44.0))
             .header(24.0, |mut header| {
                 for (title, sort) in COLUMNS {
-                    header.col(|ui| {
-                        let arrow = if query.sort == sort && title != "Ready" {
-                            if query.descending { " ⬇" } else { " ⬆" }
-                        } else {
-                            ""
-                        };
-                        let text = RichText::new(format!("{title}{arrow}")).small().strong().color(p.text_weak);
-                        if ui
-                            .add(egui::Button::new(text).frame(false))
-                            .on_hover_text(format!("Sort by {title}"))
-                            .clicked()
-                        {
-                            clicked = Some(sort);
+                    header.col(|ui| match sort {
+                        Some(sort) => {
+                            let ascending = (query.sort == sort).then_some(!query.descending);
+                            if sort_header(ui, view.theme, title, ascending) {
+                                clicked = Some(sort);
+                            }
                         }
+                        None => plain_header(ui, view.theme, title),
                     });
                 }
             })

@@ -1,6 +1,7 @@
 //! Widgets shared by several screens.
 
 pub mod chart;
+pub mod sort_header;
 pub mod status_chip;
 pub mod toasts;
 pub mod usage_bar;
