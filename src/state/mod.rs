@@ -92,6 +92,9 @@ pub struct LogView {
     pub container: String,
     pub follow: bool,
     pub lines: Vec<String>,
+    /// Older lines dropped to stay within [`MAX_LOG_LINES`]; with `lines.len()` it counts every line received, which
+    /// is what tells a view its cached work on the lines is stale.
+    pub dropped: usize,
     /// Set when the stream ended: `Ok` for the end of a finished container's log, `Err` with the reason.
     pub done: Option<Result<(), String>>,
 }
@@ -309,6 +312,7 @@ impl AppState {
                     if view.lines.len() > MAX_LOG_LINES {
                         let excess = view.lines.len() - MAX_LOG_LINES;
                         view.lines.drain(..excess);
+                        view.dropped += excess;
                     }
                     if done.is_some() {
                         view.done = done;
@@ -430,6 +434,23 @@ mod tests {
         let mut state = AppState::new(stale, LaunchOptions::default());
         state.apply(Event::Kubeconfig(Ok(summary(&["a"], "a"))));
         assert_eq!(state.selected_context(), Some("a"));
+    }
+
+    #[test]
+    fn a_log_keeps_its_newest_lines_and_counts_the_dropped_ones() {
+        let mut state = AppState::new(Settings::default(), LaunchOptions::default());
+        let open = Command::OpenLogs { namespace: "ml".into(), pod: "p".into(), container: "c".into(), follow: true };
+        assert!(matches!(state.handle(open).as_slice(), [Request::StreamLogs { id: 1, .. }]));
+        let batch = |from: usize| (from..from + MAX_LOG_LINES / 2 + 1).map(|i| i.to_string()).collect::<Vec<_>>();
+        state.apply(Event::LogLines { id: 1, lines: batch(0), done: None });
+        state.apply(Event::LogLines { id: 1, lines: batch(MAX_LOG_LINES / 2 + 1), done: None });
+        // Lines of a stream that is no longer shown are ignored.
+        state.apply(Event::LogLines { id: 7, lines: vec!["stale".into()], done: None });
+        let logs = state.logs.as_ref().expect("log view open");
+        assert_eq!(logs.lines.len(), MAX_LOG_LINES);
+        assert_eq!(logs.dropped, 2);
+        assert_eq!(logs.lines.first().map(String::as_str), Some("2"));
+        assert_eq!(logs.lines.last().map(String::as_str), Some((MAX_LOG_LINES + 1).to_string()).as_deref());
     }
 
     #[test]

@@ -8,8 +8,8 @@ use crate::resources::accelerators::AcceleratorKind;
 use crate::resources::pod::PodRow;
 use crate::resources::quantity::age;
 use crate::resources::{pod, quantity};
-use crate::state::Command;
 use crate::state::cluster_view::{PodQuery, PodSort};
+use crate::state::{Command, LogView};
 use crate::ui::ViewCtx;
 use crate::ui::theme::Tone;
 use crate::ui::views::empty_state;
@@ -37,6 +37,27 @@ pub struct PodsView {
     text: String,
     selected: Option<(String, String)>,
     log_search: String,
+    log_matches: LogMatches,
+}
+
+/// Which log lines match the search, worked out once per change of log or search rather than every frame (a log
+/// holds up to 100,000 lines).
+#[derive(Debug, Default)]
+struct LogMatches {
+    /// Log id, lines received so far, search text.
+    key: (u64, usize, String),
+    indices: Vec<usize>,
+}
+
+impl LogMatches {
+    fn update(&mut self, logs: &LogView, search: &str) -> &[usize] {
+        let key = (logs.id, logs.dropped + logs.lines.len(), search.to_string());
+        if self.key != key {
+            self.indices = logs.lines.iter().enumerate().filter(|(_, l)| l.contains(search)).map(|(i, _)| i).collect();
+            self.key = key;
+        }
+        &self.indices
+    }
 }
 
 pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut PodsView) {
@@ -244,6 +265,7 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, row: &PodRow, state: &mut PodsView) {
         }
     });
     let Some(logs) = logs else { return };
+    let mut copy = false;
     ui.horizontal(|ui| {
         let search =
             ui.add(egui::TextEdit::singleline(&mut state.log_search).hint_text("Search the log").desired_width(200.0));
@@ -257,43 +279,63 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, row: &PodRow, state: &mut PodsView) {
                 follow,
             });
         }
-        if ui.button("Copy").on_hover_text("Copy the shown lines").clicked() {
-            let text: Vec<&str> =
-                logs.lines.iter().filter(|l| l.contains(&state.log_search)).map(String::as_str).collect();
-            ui.ctx().copy_text(text.join("\n"));
-        }
+        copy = ui.button("Copy").on_hover_text("Copy the shown lines").clicked();
     });
-    match &logs.done {
-        Some(Err(e)) => {
-            status_chip(ui, view.theme, Tone::Err, e);
-        }
-        Some(Ok(())) => {
-            ui.label(RichText::new(format!("{} lines · end of log", logs.lines.len())).small().color(p.text_weak));
-        }
-        None => {
-            ui.label(
-                RichText::new(format!("{} lines{}", logs.lines.len(), if logs.follow { " · following" } else { "" }))
-                    .small()
-                    .color(p.text_weak),
-            );
-        }
-    }
-    let shown: Vec<&String> = if state.log_search.is_empty() {
-        logs.lines.iter().collect()
+    let matches = (!state.log_search.is_empty()).then(|| state.log_matches.update(logs, &state.log_search));
+    let shown_len = matches.map_or(logs.lines.len(), <[usize]>::len);
+    let line = |i: usize| logs.lines[matches.map_or(i, |m| m[i])].as_str();
+    if let Some(Err(e)) = &logs.done {
+        status_chip(ui, view.theme, Tone::Err, e);
     } else {
-        logs.lines.iter().filter(|l| l.contains(&state.log_search)).collect()
-    };
+        let mut summary = format!("{} lines", logs.lines.len());
+        if logs.dropped > 0 {
+            summary += &format!(" ({} older dropped)", logs.dropped);
+        }
+        if matches.is_some() {
+            summary += &format!(" · {shown_len} matching");
+        }
+        summary += match (&logs.done, logs.follow) {
+            (Some(_), _) => " · end of log",
+            (None, true) => " · following",
+            (None, false) => "",
+        };
+        ui.label(RichText::new(summary).small().color(p.text_weak));
+    }
+    if copy {
+        ui.ctx().copy_text((0..shown_len).map(line).collect::<Vec<_>>().join("\n"));
+    }
     let height = ui.text_style_height(&egui::TextStyle::Monospace);
     egui::Frame::new().fill(p.surface).corner_radius(4).inner_margin(6).show(ui, |ui| {
         egui::ScrollArea::both().id_salt("pod_log").auto_shrink(false).stick_to_bottom(logs.follow).show_rows(
             ui,
             height,
-            shown.len(),
+            shown_len,
             |ui, range| {
-                for line in &shown[range] {
-                    ui.label(RichText::new(line.as_str()).monospace().color(p.text));
+                for i in range {
+                    ui.label(RichText::new(line(i)).monospace().color(p.text));
                 }
             },
         );
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_matches_follow_new_lines_even_when_the_log_is_full() {
+        let mut logs = LogView { id: 1, lines: vec!["loss=0.9".into(), "step".into()], ..Default::default() };
+        let mut matches = LogMatches::default();
+        assert_eq!(matches.update(&logs, "loss"), [0]);
+        // At the cap the length stays put while lines move: the count of dropped lines still makes the cache stale.
+        logs.lines = vec!["step".into(), "loss=0.5".into()];
+        logs.dropped = 1;
+        assert_eq!(matches.update(&logs, "loss"), [1]);
+        assert_eq!(matches.update(&logs, "step"), [0]);
+        logs.id = 2;
+        logs.lines.clear();
+        logs.dropped = 0;
+        assert!(matches.update(&logs, "step").is_empty());
+    }
 }
