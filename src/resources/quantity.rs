@@ -66,6 +66,11 @@ pub fn count(n: f64) -> String {
     if n.fract() == 0.0 { format!("{n:.0}") } else { format!("{n:.1}") }
 }
 
+/// A count with its noun, plural when it should be: `1 line`, `3 lines`.
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 /// An age the way kubectl prints it: `45s`, `12m`, `5h`, `3d`.
 pub fn age(seconds: i64) -> String {
     let s = seconds.max(0);
@@ -92,6 +97,7 @@ mod tests {
         assert_eq!(cores(0.25), "250m");
         assert_eq!(cores(96.0), "96");
         assert_eq!((count(8.0), count(0.5)), ("8".to_string(), "0.5".to_string()));
+        assert_eq!((counted(1, "line"), counted(0, "node")), ("1 line".to_string(), "0 nodes".to_string()));
         assert_eq!((age(30), age(600), age(3 * 86400)), ("30s".to_string(), "10m".to_string(), "3d".to_string()));
     }
 }

@@ -4,6 +4,7 @@
 use egui::{Align, Frame, Key, Layout, Margin, Panel, Rect, RichText, Sense, Stroke, TextEdit, Ui, Vec2, pos2, vec2};
 
 use crate::charts::ExportFormat;
+use crate::resources::quantity::counted;
 use crate::state::{Command, Connection, Contexts};
 use crate::ui::ViewCtx;
 use crate::ui::palette::UiCommand;
@@ -362,8 +363,8 @@ fn status_bar(ui: &mut Ui, view: &ViewCtx<'_>) {
                     let n = s.contexts.len();
                     match s.files.len() {
                         0 => "No kubeconfig found".to_owned(),
-                        1 => format!("{n} context{} in {}", plural(n), s.files[0].display()),
-                        f => format!("{n} context{} in {f} kubeconfig files", plural(n)),
+                        1 => format!("{} in {}", counted(n, "context"), s.files[0].display()),
+                        f => format!("{} in {f} kubeconfig files", counted(n, "context")),
                     }
                 }
             },
@@ -428,8 +429,4 @@ fn diagnostics(ui: &mut Ui, view: &ViewCtx<'_>) {
             }
         }
     });
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

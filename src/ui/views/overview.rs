@@ -3,7 +3,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::resources::quantity;
+use crate::resources::quantity::{self, counted};
 use egui_extras::{Column, TableBuilder};
 
 use crate::state::{Command, Connection, Contexts};
@@ -161,8 +161,8 @@ fn cluster_card(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_vi
                 view.theme,
                 Tone::Warn,
                 &format!(
-                    "{} node(s) have GPUs no device plugin advertises: {}",
-                    unadvertised.len(),
+                    "GPUs no device plugin advertises on {}: {}",
+                    counted(unadvertised.len(), "node"),
                     unadvertised.join(", ")
                 ),
             );

@@ -287,7 +287,7 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, row: &PodRow, state: &mut PodsView) {
     if let Some(Err(e)) = &logs.done {
         status_chip(ui, view.theme, Tone::Err, e);
     } else {
-        let mut summary = format!("{} lines", logs.lines.len());
+        let mut summary = quantity::counted(logs.lines.len(), "line");
         if logs.dropped > 0 {
             summary += &format!(" ({} older dropped)", logs.dropped);
         }

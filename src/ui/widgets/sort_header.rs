@@ -12,11 +12,17 @@ pub fn sort_header(ui: &mut Ui, theme: &Theme, title: &str, ascending: Option<bo
         Some(false) => " ⬇",
         None => "",
     };
-    let text = RichText::new(format!("{title}{arrow}")).small().strong().color(theme.palette.text_weak);
+    let text = header_text(theme, &format!("{title}{arrow}"));
     ui.add(egui::Button::new(text).frame(false)).on_hover_text(format!("Sort by {title}")).clicked()
 }
 
-/// The header of a column that does not sort.
+/// The header of a column that does not sort: laid out like a sortable one (same padding, so titles line up) but
+/// not clickable.
 pub fn plain_header(ui: &mut Ui, theme: &Theme, title: &str) {
-    ui.label(RichText::new(title).small().strong().color(theme.palette.text_weak));
+    let text = header_text(theme, title);
+    ui.add(egui::Button::new(text).frame(false).sense(egui::Sense::hover()));
+}
+
+fn header_text(theme: &Theme, title: &str) -> RichText {
+    RichText::new(title).small().strong().color(theme.palette.text_weak)
 }
