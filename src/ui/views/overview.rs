@@ -187,6 +187,9 @@ fn charts(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::Cl
         }
         let history = &view.state.phase_history;
         let now = history.back().map_or(0, |(t, _)| *t);
+        // Time runs up to 0 (now) from the left; seconds until the history spans two minutes, then minutes.
+        let span = now - history.front().map_or(now, |(t, _)| *t);
+        let (unit, per_unit) = if span < 120 { ("seconds", 1.0) } else { ("minutes", 60.0) };
         let mut phases: Vec<String> = history.iter().flat_map(|(_, c)| c.keys().cloned()).collect();
         phases.sort();
         phases.dedup();
@@ -196,13 +199,13 @@ fn charts(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::Cl
                 name: phase.clone(),
                 points: history
                     .iter()
-                    .map(|(t, c)| ((t - now) as f64 / 60.0, *c.get(phase).unwrap_or(&0) as f64))
+                    .map(|(t, c)| ((t - now) as f64 / per_unit, *c.get(phase).unwrap_or(&0) as f64))
                     .collect(),
             })
             .collect();
         let line = LineChart {
             title: "Pods by phase".into(),
-            x_label: "minutes ago".into(),
+            x_label: format!("{unit} (0 = now)"),
             y_label: "pods".into(),
             series,
             fill_first: false,
