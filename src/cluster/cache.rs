@@ -2,17 +2,23 @@
 //! resourceVersion and re-listing after `410 Gone`). Objects are turned into rows as they arrive, so memory grows
 //! with what the screens show, not with whole objects.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use futures_util::StreamExt;
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::core::{ApiResource, DynamicObject};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher;
 use kube::{Api, Resource};
 use tokio::sync::Notify;
 
+use crate::resources::workload::{self, WorkloadKind, WorkloadRow};
 use crate::resources::{event, ledger, node, pod};
 
 /// Rows of one kind, keyed by `namespace/name`.
@@ -31,6 +37,15 @@ impl<R: Clone> RowStore<R> {
     /// Why the watcher is failing right now, if it is.
     pub fn last_error(&self) -> Option<String> {
         self.last_error.read().ok().and_then(|e| e.clone())
+    }
+
+    /// Forgets every row (the kind went away, e.g. its CRD was deleted).
+    fn clear(&self) {
+        if let Ok(mut rows) = self.rows.write() {
+            rows.clear();
+        }
+        self.synced.store(false, Ordering::Release);
+        self.set_error(None);
     }
 
     fn set_error(&self, error: Option<String>) {
@@ -74,6 +89,10 @@ pub struct ClusterCache {
     pub namespaces: RowStore<String>,
     /// Warning events (Normal events are not kept: they are many and the screens do not show them).
     pub warnings: RowStore<event::EventRow>,
+    /// One store per [`WorkloadKind`], indexed by [`WorkloadKind::index`].
+    pub workloads: Vec<RowStore<WorkloadRow>>,
+    /// The custom kinds whose CRDs are installed, with the version being watched.
+    pub custom_kinds: RwLock<BTreeMap<WorkloadKind, String>>,
     /// Bumped on every change, so views can recompute derived data only when something changed.
     pub generation: AtomicU64,
     pub changed: Notify,
@@ -86,6 +105,8 @@ impl Default for ClusterCache {
             pods: RowStore::new(),
             namespaces: RowStore::new(),
             warnings: RowStore::new(),
+            workloads: WorkloadKind::ALL.iter().map(|_| RowStore::new()).collect(),
+            custom_kinds: RwLock::new(BTreeMap::new()),
             generation: AtomicU64::new(0),
             changed: Notify::new(),
         }
@@ -101,6 +122,16 @@ impl ClusterCache {
     pub fn ledger(&self) -> Vec<ledger::LedgerRow> {
         let nodes: Vec<node::NodeRow> = self.nodes.rows_unsorted().iter().map(|n| (**n).clone()).collect();
         self.pods.with_rows(|pods| ledger::build(&nodes, pods.values().map(|p| p.as_ref())))
+    }
+
+    /// The row store of one workload kind.
+    pub fn workloads_of(&self, kind: WorkloadKind) -> &RowStore<WorkloadRow> {
+        &self.workloads[kind.index()]
+    }
+
+    /// Whether this kind can be watched: built-in kinds always, custom kinds once their CRD is established.
+    pub fn serves(&self, kind: WorkloadKind) -> bool {
+        kind.custom().is_none() || self.custom_kinds.read().is_ok_and(|k| k.contains_key(&kind))
     }
 
     fn touch(&self) {
@@ -120,7 +151,7 @@ async fn feed<K, R>(
     config: watcher::Config,
     cache: Arc<ClusterCache>,
     store: impl Fn(&ClusterCache) -> &RowStore<R>,
-    to_row: fn(&K) -> R,
+    to_row: impl Fn(&K) -> R,
 ) where
     K: Resource + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + 'static,
     R: Clone,
@@ -177,28 +208,199 @@ async fn feed<K, R>(
     }
 }
 
-/// Starts the node and pod watchers; they stop when the returned handles are aborted or dropped with the runtime.
+/// Starts the watchers (nodes, namespaces, warnings, pods, workloads, and the custom kinds once their CRDs exist);
+/// they stop when the returned handles are aborted or dropped with the runtime.
 pub fn spawn(client: kube::Client, cache: Arc<ClusterCache>) -> Vec<tokio::task::JoinHandle<()>> {
     fn namespace_name(ns: &Namespace) -> String {
         ns.metadata.name.clone().unwrap_or_default()
     }
     let paged = || watcher::Config::default().page_size(500);
-    vec![
-        tokio::spawn(feed(Api::<Node>::all(client.clone()), paged(), cache.clone(), |c| &c.nodes, node::row)),
-        tokio::spawn(feed(
-            Api::<Namespace>::all(client.clone()),
-            paged(),
-            cache.clone(),
-            |c| &c.namespaces,
-            namespace_name,
-        )),
+    let c = || cache.clone();
+    let mut tasks = vec![
+        tokio::spawn(feed(Api::<Node>::all(client.clone()), paged(), c(), |c| &c.nodes, node::row)),
+        tokio::spawn(feed(Api::<Namespace>::all(client.clone()), paged(), c(), |c| &c.namespaces, namespace_name)),
         tokio::spawn(feed(
             Api::<Event>::all(client.clone()),
             paged().fields("type=Warning"),
-            cache.clone(),
+            c(),
             |c| &c.warnings,
             event::row,
         )),
-        tokio::spawn(feed(Api::<Pod>::all(client), paged(), cache, |c| &c.pods, pod::row)),
-    ]
+        tokio::spawn(feed(Api::<Pod>::all(client.clone()), paged(), c(), |c| &c.pods, pod::row)),
+    ];
+    macro_rules! workloads {
+        ($($ty:ty => $kind:ident, $row:path);* $(;)?) => {$(
+            tasks.push(tokio::spawn(feed(
+                Api::<$ty>::all(client.clone()),
+                paged(),
+                c(),
+                |c| c.workloads_of(WorkloadKind::$kind),
+                $row,
+            )));
+        )*};
+    }
+    workloads! {
+        Deployment => Deployment, workload::deployment;
+        StatefulSet => StatefulSet, workload::stateful_set;
+        DaemonSet => DaemonSet, workload::daemon_set;
+        ReplicaSet => ReplicaSet, workload::replica_set;
+        Job => Job, workload::job;
+        Service => Service, workload::service;
+        HorizontalPodAutoscaler => HorizontalPodAutoscaler, workload::hpa;
+        PersistentVolumeClaim => PersistentVolumeClaim, workload::pvc;
+    }
+    tasks.push(tokio::spawn(custom_kinds(client, cache)));
+    tasks
+}
+
+/// How often discovery is asked for the custom kinds when CRDs may not be watched (a restricted user).
+const DISCOVERY_POLL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Watchers of the custom kinds that currently run, with the version each watches.
+#[derive(Default)]
+struct CustomWatchers(HashMap<WorkloadKind, (String, tokio::task::JoinHandle<()>)>);
+
+impl CustomWatchers {
+    /// Watches `kind` at `resource`'s version (restarting the watcher if the version changed).
+    fn ensure(&mut self, client: &kube::Client, cache: &Arc<ClusterCache>, kind: WorkloadKind, resource: ApiResource) {
+        if self.0.get(&kind).is_some_and(|(v, _)| *v == resource.version) {
+            return;
+        }
+        self.stop(cache, kind);
+        if let Ok(mut kinds) = cache.custom_kinds.write() {
+            kinds.insert(kind, resource.version.clone());
+        }
+        let api = Api::<DynamicObject>::all_with(client.clone(), &resource);
+        let version = resource.version.clone();
+        let task = tokio::spawn(feed(
+            api,
+            watcher::Config::default().page_size(500),
+            cache.clone(),
+            move |c| c.workloads_of(kind),
+            move |o: &DynamicObject| workload::custom(kind, o),
+        ));
+        self.0.insert(kind, (version, task));
+        cache.touch();
+    }
+
+    /// Stops watching `kind` and forgets its rows.
+    fn stop(&mut self, cache: &ClusterCache, kind: WorkloadKind) {
+        if let Some((_, task)) = self.0.remove(&kind) {
+            task.abort();
+        }
+        cache.workloads_of(kind).clear();
+        if let Ok(mut kinds) = cache.custom_kinds.write()
+            && kinds.remove(&kind).is_some()
+        {
+            cache.touch();
+        }
+    }
+}
+
+impl Drop for CustomWatchers {
+    fn drop(&mut self) {
+        for (_, task) in self.0.values() {
+            task.abort();
+        }
+    }
+}
+
+/// The custom kind a CRD defines, and the version to watch, if it is one Bosun reads and it is established.
+fn custom_kind_of(crd: &CustomResourceDefinition) -> Option<(WorkloadKind, ApiResource)> {
+    let spec = &crd.spec;
+    let kind = WorkloadKind::CUSTOM.iter().find(|c| c.group == spec.group && c.plural == spec.names.plural)?.kind;
+    let established = crd
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == "Established" && c.status == "True"));
+    if !established || crd.metadata.deletion_timestamp.is_some() {
+        return None;
+    }
+    let served: Vec<_> = spec.versions.iter().filter(|v| v.served).collect();
+    let version = served.iter().find(|v| v.storage).or(served.first())?;
+    Some((
+        kind,
+        ApiResource {
+            group: spec.group.clone(),
+            version: version.name.clone(),
+            api_version: format!("{}/{}", spec.group, version.name),
+            kind: spec.names.kind.clone(),
+            plural: spec.names.plural.clone(),
+        },
+    ))
+}
+
+fn kind_named(crd: &CustomResourceDefinition) -> Option<WorkloadKind> {
+    WorkloadKind::CUSTOM.iter().find(|c| c.group == crd.spec.group && c.plural == crd.spec.names.plural).map(|c| c.kind)
+}
+
+/// Starts and stops the watchers of the custom kinds as their CRDs come and go — also after Bosun started, e.g.
+/// right after an install. Users who may not read CRDs get the same from API discovery, polled.
+async fn custom_kinds(client: kube::Client, cache: Arc<ClusterCache>) {
+    let mut watchers = CustomWatchers::default();
+    let stream =
+        watcher(Api::<CustomResourceDefinition>::all(client.clone()), watcher::Config::default()).default_backoff();
+    futures_util::pin_mut!(stream);
+    let mut listed: Option<HashSet<WorkloadKind>> = None;
+    while let Some(event) = stream.next().await {
+        let crd = match event {
+            Err(watcher::Error::InitialListFailed(kube::Error::Api(status))) if status.code == 403 => {
+                return poll_discovery(client, cache, watchers).await;
+            }
+            Err(_) => continue,
+            Ok(watcher::Event::Init) => {
+                listed = Some(HashSet::new());
+                continue;
+            }
+            Ok(watcher::Event::InitDone) => {
+                // CRDs deleted while the watch was down.
+                let listed = listed.take().unwrap_or_default();
+                let gone: Vec<WorkloadKind> = watchers.0.keys().filter(|k| !listed.contains(k)).copied().collect();
+                for kind in gone {
+                    watchers.stop(&cache, kind);
+                }
+                continue;
+            }
+            Ok(watcher::Event::Delete(crd)) => {
+                if let Some(kind) = kind_named(&crd) {
+                    watchers.stop(&cache, kind);
+                }
+                continue;
+            }
+            Ok(watcher::Event::InitApply(crd) | watcher::Event::Apply(crd)) => crd,
+        };
+        match custom_kind_of(&crd) {
+            Some((kind, resource)) => {
+                if let Some(l) = listed.as_mut() {
+                    l.insert(kind);
+                }
+                watchers.ensure(&client, &cache, kind, resource);
+            }
+            None => {
+                if let Some(kind) = kind_named(&crd) {
+                    watchers.stop(&cache, kind);
+                }
+            }
+        }
+    }
+}
+
+async fn poll_discovery(client: kube::Client, cache: Arc<ClusterCache>, mut watchers: CustomWatchers) {
+    loop {
+        let mut groups: Vec<&str> = WorkloadKind::CUSTOM.iter().map(|c| c.group).collect();
+        groups.dedup();
+        for group in groups {
+            let found = kube::discovery::oneshot::group(&client, group).await;
+            for custom in WorkloadKind::CUSTOM.iter().filter(|c| c.group == group) {
+                match found.as_ref().ok().and_then(|g| g.recommended_kind(custom.kind.name())) {
+                    Some((resource, _)) => watchers.ensure(&client, &cache, custom.kind, resource),
+                    // Only a definite "not there" stops a watcher; a failed request leaves things as they are.
+                    None if matches!(&found, Ok(_) | Err(kube::Error::Api(_))) => watchers.stop(&cache, custom.kind),
+                    None => {}
+                }
+            }
+        }
+        tokio::time::sleep(DISCOVERY_POLL).await;
+    }
 }

@@ -8,3 +8,4 @@ pub mod ledger;
 pub mod node;
 pub mod pod;
 pub mod quantity;
+pub mod workload;

@@ -1,7 +1,7 @@
 //! Pod → [`PodRow`]: the few fields the screens need (placement, phase, readiness, restarts, resource requests),
 //! kept compact because a cluster may hold 150,000 of them.
 
-use k8s_openapi::api::core::v1::{Container, Pod};
+use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
 use serde::Serialize;
 
 use super::accelerators::AcceleratorKind;
@@ -89,7 +89,11 @@ fn container_requests(c: &Container) -> Requests {
 
 /// The effective requests of a pod: containers summed, at least the largest init container.
 pub fn requests(pod: &Pod) -> Requests {
-    let Some(spec) = pod.spec.as_ref() else { return Requests::default() };
+    pod.spec.as_ref().map(spec_requests).unwrap_or_default()
+}
+
+/// The effective requests of a pod spec (also of a workload's pod template).
+pub fn spec_requests(spec: &PodSpec) -> Requests {
     let mut total = Requests::default();
     for c in &spec.containers {
         let r = container_requests(c);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::cluster::cache::ClusterCache;
 use crate::resources::ledger::{self, LedgerRow, Usage};
 use crate::resources::pod::PodRow;
+use crate::resources::workload::{self, WorkloadKind, WorkloadRow};
 
 /// A pod that requests accelerators, as the node detail lists them.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +17,28 @@ pub struct DevicePod {
     pub status: String,
     /// (resource, amount)
     pub devices: Vec<(String, f64)>,
+}
+
+/// What one namespace's pods ask for: the per-namespace allocation view.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NamespaceAllocation {
+    pub namespace: String,
+    /// Pods running or waiting (finished pods hold nothing).
+    pub pods: usize,
+    /// Of those, pods not yet placed on a node.
+    pub pending: usize,
+    pub cpu: f64,
+    pub memory: f64,
+    /// Accelerators requested, by resource name (running and pending pods).
+    pub accelerators: BTreeMap<String, f64>,
+    /// Accelerators asked for by pods still waiting for a node.
+    pub accelerators_pending: f64,
+}
+
+impl NamespaceAllocation {
+    pub fn accelerators_total(&self) -> f64 {
+        self.accelerators.values().sum()
+    }
 }
 
 /// Columns the pod list can be sorted by.
@@ -112,6 +135,16 @@ pub struct ClusterSnapshot {
     pub namespaces: Vec<String>,
     /// Accelerators requested by running or pending pods, per namespace, largest first.
     pub accelerators_by_namespace: Vec<(String, f64)>,
+    /// What each namespace's live pods request, by namespace name.
+    pub namespace_allocation: Vec<NamespaceAllocation>,
+    /// Every workload (Deployments … PVCs, and the custom kinds whose CRDs exist), by kind, namespace and name.
+    pub workloads: Arc<Vec<Arc<WorkloadRow>>>,
+    /// Jobs of every kind (Job, TFJob, PyTorchJob) by state.
+    pub jobs_by_state: BTreeMap<String, usize>,
+    /// Custom kinds whose CRDs are installed, with the version read.
+    pub custom_kinds: BTreeMap<WorkloadKind, String>,
+    /// Kinds whose watch is failing (forbidden for this user, say), with why.
+    pub workload_errors: Vec<(WorkloadKind, String)>,
     /// The latest warning events, newest first.
     pub recent_warnings: Vec<Arc<crate::resources::event::EventRow>>,
 }
@@ -135,16 +168,23 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
     let generation = cache.generation.load(std::sync::atomic::Ordering::Acquire);
     let nodes: Vec<crate::resources::node::NodeRow> =
         cache.nodes.rows_unsorted().iter().map(|n| (**n).clone()).collect();
-    let (ledger_rows, pods_by_phase, device_pods, pod_count, by_namespace) = cache.pods.with_rows(|pods| {
+    let (ledger_rows, pods_by_phase, device_pods, pod_count, allocation) = cache.pods.with_rows(|pods| {
         let mut by_phase: BTreeMap<String, usize> = BTreeMap::new();
         let mut devices: BTreeMap<String, Vec<DevicePod>> = BTreeMap::new();
-        let mut by_namespace: BTreeMap<String, f64> = BTreeMap::new();
+        let mut allocation: BTreeMap<&str, NamespaceAllocation> = BTreeMap::new();
         for p in pods.values() {
             *by_phase.entry(p.phase.clone()).or_default() += 1;
             if !matches!(p.phase.as_str(), "Succeeded" | "Failed") {
-                let devices: f64 = p.requests.accelerators.iter().map(|(_, a)| a).sum();
-                if devices > 0.0 {
-                    *by_namespace.entry(p.namespace.clone()).or_default() += devices;
+                let a = allocation.entry(p.namespace.as_str()).or_default();
+                a.pods += 1;
+                a.cpu += p.requests.cpu;
+                a.memory += p.requests.memory;
+                for (resource, amount) in &p.requests.accelerators {
+                    *a.accelerators.entry(resource.clone()).or_default() += amount;
+                }
+                if p.node.is_none() {
+                    a.pending += 1;
+                    a.accelerators_pending += p.requests.accelerators.iter().map(|(_, a)| a).sum::<f64>();
                 }
             }
             if let (Some(node), true) = (&p.node, !p.requests.accelerators.is_empty() && p.occupies_node()) {
@@ -154,10 +194,29 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
         for list in devices.values_mut() {
             list.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         }
-        let mut by_namespace: Vec<(String, f64)> = by_namespace.into_iter().collect();
-        by_namespace.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        (ledger::build(&nodes, pods.values().map(|p| p.as_ref())), by_phase, devices, pods.len(), by_namespace)
+        let allocation: Vec<NamespaceAllocation> = allocation
+            .into_iter()
+            .map(|(namespace, a)| NamespaceAllocation { namespace: namespace.to_string(), ..a })
+            .collect();
+        (ledger::build(&nodes, pods.values().map(|p| p.as_ref())), by_phase, devices, pods.len(), allocation)
     });
+    let mut by_namespace: Vec<(String, f64)> = allocation
+        .iter()
+        .map(|a| (a.namespace.clone(), a.accelerators_total()))
+        .filter(|(_, total)| *total > 0.0)
+        .collect();
+    by_namespace.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut workloads: Vec<Arc<WorkloadRow>> = Vec::new();
+    let mut workload_errors = Vec::new();
+    for kind in WorkloadKind::ALL {
+        let store = cache.workloads_of(kind);
+        let mut rows = store.rows_unsorted();
+        rows.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        workloads.extend(rows);
+        if let Some(error) = store.last_error().filter(|_| cache.serves(kind)) {
+            workload_errors.push((kind, error));
+        }
+    }
     let pods = Arc::new(query_pods(cache.pods.rows_unsorted(), query));
     ClusterSnapshot {
         generation,
@@ -174,6 +233,11 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
         pods,
         taken_at: jiff::Timestamp::now().as_second(),
         accelerators_by_namespace: by_namespace,
+        namespace_allocation: allocation,
+        jobs_by_state: workload::jobs_by_state(workloads.iter().map(|w| w.as_ref())),
+        workloads: Arc::new(workloads),
+        custom_kinds: cache.custom_kinds.read().map(|k| k.clone()).unwrap_or_default(),
+        workload_errors,
         recent_warnings: {
             let mut warnings = cache.warnings.rows_unsorted();
             warnings.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then_with(|| a.object.cmp(&b.object)));

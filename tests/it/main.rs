@@ -12,3 +12,6 @@ mod nodes_screen;
 /// settings persistence, kubeconfig contexts.
 mod ui_shell;
 mod util;
+/// Workload and ML-kind watchers: TFJobs appear when their CRD is installed after connecting, and for users who
+/// may not read CRDs.
+mod workloads;

@@ -125,3 +125,48 @@ fn recent_warnings_reach_the_overview() {
         })
     });
 }
+
+#[test]
+fn workloads_tab_lists_filters_and_explains_a_workload() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let server = runtime.block_on(kubesim::start(kubesim::Config::default())).expect("kubesim starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = app(dir.path(), server.kubeconfig_path().to_path_buf());
+    harness.get_by_role_and_label(Role::Button, "Pods").click();
+    wait_for(&mut harness, "workloads", |s| {
+        s.cluster.as_ref().is_some_and(|c| c.workloads.iter().any(|w| w.name == "recsys-api" && w.state == "Steady"))
+    });
+    harness.get_by_label_contains("Workloads (").click();
+    harness.run_steps(3);
+    harness.get_by_label("tokenize-corpus");
+    harness.get_by_label("Filter workloads").focus();
+    harness.run_steps(1);
+    harness.get_by_label("Filter workloads").type_text("recsys");
+    harness.run_steps(3);
+    assert!(harness.query_by_label("tokenize-corpus").is_none());
+    assert_eq!(harness.get_all_by_label("recsys-api").count(), 2, "the Deployment and its HPA");
+    harness.get_by_label("HPA").click();
+    harness.run_steps(3);
+    // The detail repeats the row's state and target.
+    assert_eq!(harness.get_all_by_label_contains("Deployment/recsys-api · 2–10 replicas · CPU ").count(), 2);
+    assert_eq!(harness.get_all_by_label("Steady").count(), 2);
+}
+
+#[test]
+fn nodes_screen_shows_allocation_by_namespace() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let server = runtime.block_on(kubesim::start(kubesim::Config::default())).expect("kubesim starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = app(dir.path(), server.kubeconfig_path().to_path_buf());
+    harness.get_by_role_and_label(Role::Button, "Nodes").click();
+    wait_for(&mut harness, "namespace allocation", |s| {
+        s.cluster.as_ref().is_some_and(|c| {
+            c.namespace_allocation.iter().any(|a| a.namespace == "ml-research" && a.accelerators_total() > 0.0)
+        })
+    });
+    harness.get_by_label_contains("By namespace (").click();
+    harness.run_steps(3);
+    harness.get_by_label("ml-research");
+    harness.get_by_label_contains("2 AMD GPU");
+    harness.get_by_role_and_label(Role::Button, "Accelerators requested ⬇");
+}

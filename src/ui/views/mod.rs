@@ -5,6 +5,7 @@ pub mod nodes;
 pub mod overview;
 pub mod pods;
 pub mod registry;
+pub mod workloads;
 
 use egui::{RichText, Ui};
 

@@ -44,9 +44,41 @@ const COLUMNS: [(&str, SortBy); 9] = [
     ("Age", SortBy::Age),
 ];
 
+/// The screen's tabs: the per-node ledger, or what each namespace's pods ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    #[default]
+    Nodes,
+    Namespaces,
+}
+
+/// Columns of the per-namespace allocation table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamespaceSort {
+    Name,
+    Pods,
+    Accelerators,
+    Pending,
+    Cpu,
+    Memory,
+}
+
+const NAMESPACE_COLUMNS: [(&str, Option<NamespaceSort>); 7] = [
+    ("Namespace", Some(NamespaceSort::Name)),
+    ("Pods", Some(NamespaceSort::Pods)),
+    ("Accelerators requested", Some(NamespaceSort::Accelerators)),
+    ("Share of cluster", None),
+    ("Waiting for a node", Some(NamespaceSort::Pending)),
+    ("CPU", Some(NamespaceSort::Cpu)),
+    ("Memory", Some(NamespaceSort::Memory)),
+];
+
 /// The screen's own state: filter, sort, selection, and the row order derived from them.
 #[derive(Debug)]
 pub struct NodesView {
+    pub tab: Tab,
+    pub namespace_sort: NamespaceSort,
+    pub namespace_ascending: bool,
     pub filter: String,
     pub only_accelerators: bool,
     pub sort: SortBy,
@@ -59,6 +91,9 @@ pub struct NodesView {
 impl Default for NodesView {
     fn default() -> Self {
         Self {
+            tab: Tab::Nodes,
+            namespace_sort: NamespaceSort::Accelerators,
+            namespace_ascending: false,
             filter: String::new(),
             only_accelerators: false,
             sort: SortBy::Name,
@@ -143,6 +178,19 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut NodesView) {
     }
     summary(ui, view, &snap);
     ui.add_space(10.0);
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut state.tab, Tab::Nodes, format!("Nodes ({})", snap.ledger.len()));
+        ui.selectable_value(
+            &mut state.tab,
+            Tab::Namespaces,
+            format!("By namespace ({})", snap.namespace_allocation.len()),
+        );
+    });
+    ui.add_space(6.0);
+    if state.tab == Tab::Namespaces {
+        namespaces_table(ui, view, &snap, state);
+        return;
+    }
     toolbar(ui, view, state);
     ui.add_space(6.0);
     if let Some(name) = state.selected.clone()
@@ -299,6 +347,117 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, snap: &Arc<ClusterSnapshot>, state: &m
     }
     if let Some(name) = clicked_row {
         state.selected = if state.selected.as_deref() == Some(name.as_str()) { None } else { Some(name) };
+    }
+}
+
+/// What each namespace's running and waiting pods request, against what the cluster can allocate.
+fn namespaces_table(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, state: &mut NodesView) {
+    let p = view.theme.palette;
+    let rows = &snap.namespace_allocation;
+    let cluster_accelerators: f64 = snap.totals.values().map(|u| u.allocatable).sum();
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    // A few hundred namespaces at most: sorting them is cheaper than caching the order.
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&rows[a], &rows[b]);
+        let ord = match state.namespace_sort {
+            NamespaceSort::Name => x.namespace.cmp(&y.namespace),
+            NamespaceSort::Pods => x.pods.cmp(&y.pods),
+            NamespaceSort::Accelerators => x.accelerators_total().total_cmp(&y.accelerators_total()),
+            NamespaceSort::Pending => x.accelerators_pending.total_cmp(&y.accelerators_pending),
+            NamespaceSort::Cpu => x.cpu.total_cmp(&y.cpu),
+            NamespaceSort::Memory => x.memory.total_cmp(&y.memory),
+        }
+        .then_with(|| x.namespace.cmp(&y.namespace));
+        if state.namespace_ascending { ord } else { ord.reverse() }
+    });
+    let mut clicked = None;
+    TableBuilder::new(ui)
+        .id_salt("namespace_allocation")
+        .striped(true)
+        .column(Column::initial(180.0).clip(true).resizable(true))
+        .column(Column::initial(60.0))
+        .column(Column::initial(260.0).clip(true).resizable(true))
+        .column(Column::initial(130.0))
+        .column(Column::initial(150.0))
+        .column(Column::initial(90.0))
+        .column(Column::remainder().at_least(80.0))
+        .header(24.0, |mut header| {
+            for (title, sort) in NAMESPACE_COLUMNS {
+                header.col(|ui| match sort {
+                    Some(sort) => {
+                        let ascending = (state.namespace_sort == sort).then_some(state.namespace_ascending);
+                        if sort_header(ui, view.theme, title, ascending) {
+                            clicked = Some(sort);
+                        }
+                    }
+                    None => crate::ui::widgets::sort_header::plain_header(ui, view.theme, title),
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(26.0, order.len(), |mut row| {
+                let Some(a) = order.get(row.index()).and_then(|&i| rows.get(i)) else { return };
+                row.col(|ui| {
+                    ui.add(egui::Label::new(RichText::new(&a.namespace).color(p.text_strong)).truncate());
+                });
+                row.col(|ui| {
+                    ui.label(a.pods.to_string());
+                });
+                row.col(|ui| {
+                    let text = if a.accelerators.is_empty() {
+                        "—".to_string()
+                    } else {
+                        a.accelerators
+                            .iter()
+                            .map(|(res, n)| {
+                                let name = AcceleratorKind::of(res).map_or_else(|| res.clone(), |k| k.label());
+                                format!("{} {name}", count(*n))
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" · ")
+                    };
+                    ui.add(egui::Label::new(text).truncate());
+                });
+                row.col(|ui| {
+                    let total = a.accelerators_total();
+                    if total > 0.0 && cluster_accelerators > 0.0 {
+                        usage_bar(
+                            ui,
+                            view.theme,
+                            total,
+                            cluster_accelerators,
+                            110.0,
+                            &format!("{}'s share of the cluster's accelerators", a.namespace),
+                        );
+                    }
+                });
+                row.col(|ui| {
+                    if a.pending == 0 {
+                        ui.label(RichText::new("—").color(p.text_weak));
+                    } else {
+                        let text = if a.accelerators_pending > 0.0 {
+                            format!("{} pods, {} devices", a.pending, count(a.accelerators_pending))
+                        } else {
+                            format!("{} pods", a.pending)
+                        };
+                        ui.label(RichText::new(text).color(view.theme.tone(Tone::Warn)));
+                    }
+                });
+                row.col(|ui| {
+                    ui.label(quantity::cores(a.cpu));
+                });
+                row.col(|ui| {
+                    ui.label(quantity::bytes(a.memory));
+                });
+            });
+        });
+    if let Some(sort) = clicked {
+        if state.namespace_sort == sort {
+            state.namespace_ascending = !state.namespace_ascending;
+        } else {
+            state.namespace_sort = sort;
+            state.namespace_ascending = sort == NamespaceSort::Name;
+        }
     }
 }
 

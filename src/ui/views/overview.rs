@@ -122,7 +122,16 @@ fn cluster_card(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_vi
             for (phase, count) in &snap.pods_by_phase {
                 metric(ui, count.to_string(), &phase.to_lowercase());
             }
+            if !snap.jobs_by_state.is_empty() {
+                ui.separator();
+                ui.add_space(20.0);
+                metric(ui, snap.jobs_by_state.values().sum::<usize>().to_string(), "jobs");
+                for (state, count) in &snap.jobs_by_state {
+                    metric(ui, count.to_string(), &state.to_lowercase());
+                }
+            }
         });
+        ml_kinds(ui, view, snap);
         ui.add_space(10.0);
         charts(ui, view, snap);
         if snap.totals.is_empty() {
@@ -166,6 +175,32 @@ fn cluster_card(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_vi
                     unadvertised.join(", ")
                 ),
             );
+        }
+    });
+}
+
+/// Which ML kinds the cluster serves (their CRDs are installed), so a missing training operator is obvious.
+fn ml_kinds(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::ClusterSnapshot) {
+    use crate::resources::workload::WorkloadKind;
+    let p = &view.theme.palette;
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("ML kinds").color(p.text_weak));
+        for custom in WorkloadKind::CUSTOM {
+            match snap.custom_kinds.get(&custom.kind) {
+                Some(version) => {
+                    let n = snap.workloads.iter().filter(|w| w.kind == custom.kind).count();
+                    status_chip(ui, view.theme, Tone::Ok, &counted(n, custom.kind.name()))
+                        .on_hover_text(format!("{}/{version} is installed", custom.group));
+                }
+                None => {
+                    status_chip(ui, view.theme, Tone::Neutral, &format!("{}: not installed", custom.kind.name()))
+                        .on_hover_text(format!(
+                            "No CRD for {}.{} — the Install screen installs the stack",
+                            custom.plural, custom.group
+                        ));
+                }
+            }
+            ui.add_space(8.0);
         }
     });
 }

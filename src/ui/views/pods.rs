@@ -34,10 +34,20 @@ const PHASES: [&str; 5] = ["Pending", "Running", "Succeeded", "Failed", "Unknown
 /// and the log search.
 #[derive(Debug, Default)]
 pub struct PodsView {
+    pub tab: Tab,
+    pub workloads: super::workloads::WorkloadsView,
     text: String,
     selected: Option<(String, String)>,
     log_search: String,
     log_matches: LogMatches,
+}
+
+/// The screen's two tabs: every pod, or the workloads that run them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    #[default]
+    Pods,
+    Workloads,
 }
 
 /// Which log lines match the search, worked out once per change of log or search rather than every frame (a log
@@ -68,6 +78,15 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut PodsView) {
     if let Some(error) = &snap.pods_error {
         status_chip(ui, view.theme, Tone::Err, &format!("Pods cannot be listed: {error}"));
         ui.add_space(8.0);
+    }
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut state.tab, Tab::Pods, format!("Pods ({})", snap.pod_count));
+        ui.selectable_value(&mut state.tab, Tab::Workloads, format!("Workloads ({})", snap.workloads.len()));
+    });
+    ui.add_space(6.0);
+    if state.tab == Tab::Workloads {
+        super::workloads::ui(ui, view, &snap, &mut state.workloads);
+        return;
     }
     if !snap.pods_synced {
         ui.horizontal(|ui| {
