@@ -4,7 +4,11 @@
 
 use std::time::Duration;
 
+use kube::client::AuthError;
 use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use super::exec_plugin::{self, ExecPlugin};
+use ConnectError::{ExecFailed, ExecMissing};
 use serde_json::{Value, json};
 
 /// How long a connection attempt may take before it is reported as a timeout.
@@ -43,6 +47,10 @@ pub struct ClusterInfo {
     /// The context's namespace (or `default`).
     pub namespace: String,
     pub permissions: Vec<Permission>,
+    /// The proxy the connection goes through, if any (from the kubeconfig or `HTTPS_PROXY`).
+    pub proxy: Option<String>,
+    /// Things the user should know about this connection (TLS verification off …).
+    pub warnings: Vec<String>,
 }
 
 /// Why a connection failed, worded for people, with the fix.
@@ -67,6 +75,71 @@ pub enum ConnectError {
     Timeout { server: String, seconds: u64 },
     #[error("{server} answered with an error: {detail}")]
     Server { server: String, detail: String },
+    #[error(
+        "the credential plugin of context {context} failed ({status}).\nCommand: {command}\n{stderr}\nRun the command in a terminal to see more; often a login has expired (aws sso login, gcloud auth login, az login, kubelogin)."
+    )]
+    ExecFailed { context: String, command: String, status: String, stderr: String },
+    #[error("the credential plugin of context {context} was not found: {command}\nSearched PATH={searched}\n{hint}")]
+    ExecMissing { context: String, command: String, searched: String, hint: String },
+}
+
+/// Explains a failure of the context's credential plugin, if that is what `error` is.
+fn explain_plugin(context: &str, plugin: Option<&ExecPlugin>, error: &kube::Error) -> Option<ConnectError> {
+    let plugin = plugin?;
+    let kube::Error::Auth(auth) = error else { return None };
+    let hint = plugin.install_hint.clone().unwrap_or_else(|| {
+        "Install it, or write its full path into the kubeconfig (users[].user.exec.command).".to_string()
+    });
+    Some(match auth {
+        AuthError::AuthExecStart(_) => ExecMissing {
+            context: context.to_string(),
+            command: plugin.command_line.clone(),
+            searched: plugin.searched.clone(),
+            hint,
+        },
+        AuthError::AuthExecRun { out, .. } => ExecFailed {
+            context: context.to_string(),
+            command: plugin.command_line.clone(),
+            status: out.status.to_string(),
+            stderr: exec_plugin::stderr_tail(&out.stderr),
+        },
+        other => ExecFailed {
+            context: context.to_string(),
+            command: plugin.command_line.clone(),
+            status: "no usable credential".into(),
+            stderr: other.to_string(),
+        },
+    })
+}
+
+fn is_loopback(url: &http::Uri) -> bool {
+    match url.host().map(|h| h.trim_start_matches('[').trim_end_matches(']')) {
+        Some("localhost") => true,
+        Some(host) => host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
+}
+
+/// What the user should know about how a context connects.
+fn warnings(kubeconfig: &Kubeconfig, context: &str) -> Vec<String> {
+    let cluster = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .map(|c| c.cluster.clone())
+        .and_then(|name| kubeconfig.clusters.iter().find(|c| c.name == name))
+        .and_then(|c| c.cluster.as_ref());
+    let mut warnings = Vec::new();
+    if cluster.is_some_and(|c| c.insecure_skip_tls_verify == Some(true)) {
+        warnings.push(
+            "TLS verification is off for this cluster (insecure-skip-tls-verify): the server's identity is not \
+             checked, so anyone on the network path could impersonate it. Add its certificate authority to the \
+             kubeconfig to turn verification on."
+                .to_string(),
+        );
+    }
+    warnings
 }
 
 fn classify(server: &str, context: &str, error: kube::Error) -> ConnectError {
@@ -97,17 +170,40 @@ fn classify(server: &str, context: &str, error: kube::Error) -> ConnectError {
 }
 
 /// Connects to `context` of the merged kubeconfig: returns a ready client and what was learned.
-pub async fn connect(kubeconfig: Kubeconfig, context: &str) -> Result<(kube::Client, ClusterInfo), ConnectError> {
+pub async fn connect(mut kubeconfig: Kubeconfig, context: &str) -> Result<(kube::Client, ClusterInfo), ConnectError> {
+    let plugin = exec_plugin::prepare(&mut kubeconfig, context, &std::env::var_os("PATH").unwrap_or_default()).await;
+    let warnings = warnings(&kubeconfig, context);
+    let proxy_in_kubeconfig = kubeconfig
+        .clusters
+        .iter()
+        .filter_map(|c| c.cluster.as_ref())
+        .any(|c| c.proxy_url.as_deref().is_some_and(|p| !p.is_empty()));
     let options = KubeConfigOptions { context: Some(context.to_string()), ..Default::default() };
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+    let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
         .map_err(|e| ConnectError::Kubeconfig(format!("context {context}: {e}")))?;
+    // Like kubectl, a proxy from the environment is not used for a server on this machine.
+    if !proxy_in_kubeconfig && is_loopback(&config.cluster_url) {
+        config.proxy_url = None;
+    }
     let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
     let namespace = config.default_namespace.clone();
-    let client =
-        kube::Client::try_from(config).map_err(|e| ConnectError::Kubeconfig(format!("context {context}: {e}")))?;
+    let proxy = config.proxy_url.as_ref().map(|p| p.to_string());
+    let timeout = || ConnectError::Timeout { server: server.clone(), seconds: CONNECT_TIMEOUT.as_secs() };
+    // Building the client runs the credential plugin, a blocking child process that may wait on a login.
+    let build = tokio::task::spawn_blocking(move || kube::Client::try_from(config));
+    let client = tokio::time::timeout(CONNECT_TIMEOUT, build)
+        .await
+        .map_err(|_| timeout())?
+        .map_err(|e| ConnectError::Kubeconfig(format!("context {context}: {e}")))?
+        .map_err(|e| {
+            explain_plugin(context, plugin.as_ref(), &e)
+                .unwrap_or_else(|| ConnectError::Kubeconfig(format!("context {context}: {e}")))
+        })?;
     let attempt = async {
-        let version = client.apiserver_version().await.map_err(|e| classify(&server, context, e))?;
+        let version = client.apiserver_version().await.map_err(|e| {
+            explain_plugin(context, plugin.as_ref(), &e).unwrap_or_else(|| classify(&server, context, e))
+        })?;
         let (user, groups) = whoami(&client).await;
         let mut permissions = Vec::new();
         for (label, verb, group, resource) in PERMISSION_CHECKS {
@@ -122,11 +218,11 @@ pub async fn connect(kubeconfig: Kubeconfig, context: &str) -> Result<(kube::Cli
             groups,
             namespace: namespace.clone(),
             permissions,
+            proxy: proxy.clone(),
+            warnings: warnings.clone(),
         })
     };
-    let info = tokio::time::timeout(CONNECT_TIMEOUT, attempt)
-        .await
-        .map_err(|_| ConnectError::Timeout { server: server.clone(), seconds: CONNECT_TIMEOUT.as_secs() })??;
+    let info = tokio::time::timeout(CONNECT_TIMEOUT, attempt).await.map_err(|_| timeout())??;
     Ok((client, info))
 }
 

@@ -3,4 +3,5 @@
 
 pub mod cache;
 pub mod connect;
+pub mod exec_plugin;
 pub mod kubeconfig;

@@ -197,6 +197,9 @@ fn connection_chip(ui: &mut Ui, view: &ViewCtx<'_>) {
                     status_chip(ui, view.theme, Tone::Pending, "Syncing…").on_hover_text(identity);
                 }
             }
+            if !info.warnings.is_empty() {
+                status_chip(ui, view.theme, Tone::Warn, "⚠ Insecure").on_hover_text(info.warnings.join("\n"));
+            }
         }
         Connection::Failed { message, .. } => {
             status_chip(ui, view.theme, Tone::Err, "Connection failed").on_hover_text(message);

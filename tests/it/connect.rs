@@ -131,3 +131,95 @@ fn a_certificate_mismatch_is_explained_as_tls() {
     let Connection::Failed { message, .. } = &harness.state().state().connection else { unreachable!() };
     assert!(message.contains("TLS handshake") && message.contains("certificate authority"), "{message}");
 }
+
+/// The kubesim kubeconfig with the admin user's credentials replaced by `user` and the cluster entry patched.
+fn kubeconfig_with(sim: &Sim, user: serde_json::Value, cluster_patch: serde_json::Value) -> kube::config::Kubeconfig {
+    let mut v: serde_json::Value = serde_json::from_str(sim.server.kubeconfig_yaml()).expect("JSON kubeconfig");
+    for u in v["users"].as_array_mut().expect("users") {
+        if u["name"] == "kubesim-admin" {
+            u["user"] = user.clone();
+        }
+    }
+    if let Some(patch) = cluster_patch.as_object() {
+        for (k, value) in patch {
+            if value.is_null() {
+                v["clusters"][0]["cluster"].as_object_mut().expect("cluster").remove(k);
+            } else {
+                v["clusters"][0]["cluster"][k] = value.clone();
+            }
+        }
+    }
+    serde_json::from_value(v).expect("kubeconfig")
+}
+
+fn plugin(dir: &std::path::Path, body: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("credential-plugin");
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write plugin");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path.to_string_lossy().into_owned()
+}
+
+fn exec_user(command: &str, args: &[&str]) -> serde_json::Value {
+    serde_json::json!({"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": command, "args": args,
+        "interactiveMode": "IfAvailable", "installHint": "Install it with: pip install acme-login"}})
+}
+
+#[test]
+fn an_exec_plugin_supplies_the_token() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let credential = serde_json::json!({"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
+        "status": {"token": sim.server.admin_token()}});
+    let command = plugin(dir.path(), &format!("echo '{credential}'"));
+    let kubeconfig = kubeconfig_with(&sim, exec_user(&command, &[]), serde_json::json!({}));
+    let (_, info) =
+        sim._runtime.block_on(bosun::cluster::connect::connect(kubeconfig, "kubesim-admin")).expect("connects");
+    assert_eq!(info.user, "kubesim-admin");
+    assert!(info.warnings.is_empty());
+}
+
+#[test]
+fn a_failing_exec_plugin_shows_its_command_and_stderr() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let command = plugin(dir.path(), "echo 'error: the SSO session for profile ml has expired' >&2\nexit 255");
+    let kubeconfig =
+        kubeconfig_with(&sim, exec_user(&command, &["eks", "get-token", "--profile", "ml"]), serde_json::json!({}));
+    let Err(error) = sim._runtime.block_on(bosun::cluster::connect::connect(kubeconfig, "kubesim-admin")) else {
+        panic!("connecting should fail")
+    };
+    let message = error.to_string();
+    assert!(message.contains("credential plugin of context kubesim-admin failed"), "{message}");
+    assert!(message.contains(&format!("{command} eks get-token --profile ml")), "{message}");
+    assert!(message.contains("the SSO session for profile ml has expired"), "{message}");
+    assert!(message.contains("exit status: 255"), "{message}");
+}
+
+#[test]
+fn a_missing_exec_plugin_says_where_it_looked_and_how_to_install_it() {
+    let sim = sim();
+    let kubeconfig =
+        kubeconfig_with(&sim, exec_user("acme-kube-login-not-installed", &["token"]), serde_json::json!({}));
+    let Err(error) = sim._runtime.block_on(bosun::cluster::connect::connect(kubeconfig, "kubesim-admin")) else {
+        panic!("connecting should fail")
+    };
+    let message = error.to_string();
+    assert!(message.contains("was not found: acme-kube-login-not-installed token"), "{message}");
+    assert!(message.contains("Searched PATH="), "{message}");
+    assert!(message.contains("pip install acme-login"), "{message}");
+}
+
+#[test]
+fn skipping_tls_verification_connects_with_a_visible_warning() {
+    let sim = sim();
+    let user = serde_json::json!({"token": sim.server.admin_token()});
+    let kubeconfig = kubeconfig_with(
+        &sim,
+        user,
+        serde_json::json!({"certificate-authority-data": null, "insecure-skip-tls-verify": true}),
+    );
+    let (_, info) =
+        sim._runtime.block_on(bosun::cluster::connect::connect(kubeconfig, "kubesim-admin")).expect("connects");
+    assert!(info.warnings.iter().any(|w| w.contains("TLS verification is off")), "{:?}", info.warnings);
+}

@@ -74,7 +74,15 @@ fn connection_card(ui: &mut Ui, view: &ViewCtx<'_>) {
                     row(ui, "User", info.user.clone());
                     row(ui, "Groups", if info.groups.is_empty() { "—".into() } else { info.groups.join(", ") });
                     row(ui, "Namespace", info.namespace.clone());
+                    if let Some(proxy) = &info.proxy {
+                        row(ui, "Proxy", proxy.clone());
+                    }
                 });
+                for warning in &info.warnings {
+                    ui.add_space(6.0);
+                    status_chip(ui, view.theme, Tone::Warn, "Warning");
+                    ui.add(egui::Label::new(RichText::new(warning).color(p.text)).wrap());
+                }
                 ui.add_space(8.0);
                 ui.label(RichText::new("What you may do").color(p.text_strong).strong());
                 ui.horizontal_wrapped(|ui| {
