@@ -21,6 +21,9 @@ use crate::state::cluster_view::{ClusterSnapshot, PodQuery, snapshot};
 /// The cluster snapshot is derived at most this often while changes stream in.
 const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
 
+/// How often the snapshot is re-derived while a watch is retrying.
+const RETRY_CHECK: Duration = Duration::from_secs(1);
+
 /// Settings changes are written at most this often; bursts (window resizing) collapse into one write.
 const SAVE_DEBOUNCE: Duration = Duration::from_millis(300);
 
@@ -258,6 +261,7 @@ async fn watch_cluster(client: kube::Client, attempt: u64, mut query: watch::Rec
     }
     let _guard = AbortOnDrop(watchers);
     let mut sent: Option<(u64, PodQuery)> = None;
+    let mut retrying = false;
     loop {
         let changed = cache.changed.notified();
         let generation = cache.generation.load(std::sync::atomic::Ordering::Acquire);
@@ -269,6 +273,7 @@ async fn watch_cluster(client: kube::Client, attempt: u64, mut query: watch::Rec
             let Ok(snap) = tokio::task::spawn_blocking(move || snapshot(&c, &q)).await else { return };
             let query_changed = sent.as_ref().is_some_and(|(_, q)| *q != current_query);
             sent = Some((snap.generation, current_query));
+            retrying = snap.health.attempt > 0;
             outbox.send(Event::Snapshot { attempt, snapshot: Arc::new(snap) });
             if !query_changed {
                 tokio::time::sleep(SNAPSHOT_EVERY).await;
@@ -278,6 +283,8 @@ async fn watch_cluster(client: kube::Client, attempt: u64, mut query: watch::Rec
         tokio::select! {
             _ = changed => {}
             result = query.changed() => if result.is_err() { return },
+            // While a watch is retrying, its state changes with time alone (see `RowStore::is_retrying`).
+            _ = tokio::time::sleep(RETRY_CHECK), if retrying => sent = None,
         }
     }
 }

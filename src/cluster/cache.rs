@@ -3,7 +3,7 @@
 //! with what the screens show, not with whole objects.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use futures_util::StreamExt;
@@ -27,11 +27,24 @@ pub struct RowStore<R> {
     synced: AtomicBool,
     /// The watcher's last error, cleared by the next event (the watcher retries with backoff meanwhile).
     last_error: RwLock<Option<String>>,
+    /// Failures in a row since the last success: the reconnect attempt.
+    failures: AtomicU32,
+    /// The last failure was 403: the user may not read this kind, which retrying will not change.
+    forbidden: AtomicBool,
+    /// When the watcher retries next (Unix milliseconds), set by [`RecordingBackoff`].
+    retry_at_ms: Arc<AtomicI64>,
 }
 
 impl<R: Clone> RowStore<R> {
     fn new() -> Self {
-        Self { rows: RwLock::new(HashMap::new()), synced: AtomicBool::new(false), last_error: RwLock::new(None) }
+        Self {
+            rows: RwLock::new(HashMap::new()),
+            synced: AtomicBool::new(false),
+            last_error: RwLock::new(None),
+            failures: AtomicU32::new(0),
+            forbidden: AtomicBool::new(false),
+            retry_at_ms: Arc::new(AtomicI64::new(0)),
+        }
     }
 
     /// Why the watcher is failing right now, if it is.
@@ -48,7 +61,34 @@ impl<R: Clone> RowStore<R> {
         self.set_error(None);
     }
 
+    /// Failures in a row (0 while the watch is healthy).
+    pub fn failures(&self) -> u32 {
+        self.failures.load(Ordering::Acquire)
+    }
+
+    /// Whether the user may not read this kind at all (403).
+    pub fn is_forbidden(&self) -> bool {
+        self.forbidden.load(Ordering::Acquire)
+    }
+
+    /// Whether the watch is failing in a way that retrying may fix (its rows are then stale).
+    ///
+    /// The watcher reports failures but not a successful restart (a quiet resource sends nothing), so a failure
+    /// counts until its scheduled retry has had time to fail too.
+    pub fn is_retrying(&self) -> bool {
+        let retry_at = self.retry_at_ms.load(Ordering::Acquire);
+        self.failures() > 0
+            && !self.is_forbidden()
+            && jiff::Timestamp::now().as_millisecond() < retry_at + RETRY_GRACE.as_millis() as i64
+    }
+
     fn set_error(&self, error: Option<String>) {
+        if error.is_none() {
+            self.failures.store(0, Ordering::Release);
+            self.forbidden.store(false, Ordering::Release);
+        } else {
+            self.failures.fetch_add(1, Ordering::AcqRel);
+        }
         if let Ok(mut e) = self.last_error.write() {
             *e = error;
         }
@@ -81,6 +121,73 @@ impl<R: Clone> RowStore<R> {
     }
 }
 
+/// How long a retried watch request may take to fail before the retry counts as a success. Longer than the
+/// client's connect timeout, so an unreachable server keeps showing as reconnecting.
+pub const RETRY_GRACE: std::time::Duration = std::time::Duration::from_secs(12);
+
+/// The watcher's default backoff (exponential, 0.8 s to 30 s with jitter), recording when the next retry is due.
+struct RecordingBackoff {
+    inner: watcher::DefaultBackoff,
+    retry_at_ms: Arc<AtomicI64>,
+}
+
+impl Iterator for RecordingBackoff {
+    type Item = std::time::Duration;
+
+    fn next(&mut self) -> Option<std::time::Duration> {
+        let delay = self.inner.next()?;
+        let at = jiff::Timestamp::now().as_millisecond() + delay.as_millis() as i64;
+        self.retry_at_ms.store(at, Ordering::Release);
+        Some(delay)
+    }
+}
+
+impl kube::runtime::utils::Backoff for RecordingBackoff {
+    fn reset(&mut self) {
+        self.inner.reset();
+    }
+}
+
+/// One watch, for [`SyncHealth`].
+struct SyncState {
+    /// Listed, or not permitted to (nothing more will come).
+    done: bool,
+    /// The reconnect attempt (0: healthy; forbidden watches count as healthy).
+    attempt: u32,
+    error: Option<String>,
+}
+
+impl<R: Clone> RowStore<R> {
+    fn sync_state(&self) -> SyncState {
+        SyncState {
+            done: self.is_synced() || self.is_forbidden(),
+            attempt: if self.is_retrying() { self.failures() } else { 0 },
+            error: self.last_error(),
+        }
+    }
+}
+
+/// How the watches are doing, for the connection indicator.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SyncHealth {
+    /// Lists complete (or not permitted) out of all started.
+    pub lists_done: usize,
+    pub lists: usize,
+    /// The highest reconnect attempt among failing watches (0: none failing).
+    pub attempt: u32,
+    /// Watches failing now that retrying may fix, with why.
+    pub failing: Vec<(String, String)>,
+    /// When something last changed (Unix seconds, 0: never).
+    pub last_change: i64,
+}
+
+impl SyncHealth {
+    /// Percent of lists complete.
+    pub fn percent(&self) -> u32 {
+        (self.lists_done * 100).checked_div(self.lists).unwrap_or(0) as u32
+    }
+}
+
 /// The cluster as the screens see it.
 pub struct ClusterCache {
     pub nodes: RowStore<node::NodeRow>,
@@ -95,6 +202,8 @@ pub struct ClusterCache {
     pub custom_kinds: RwLock<BTreeMap<WorkloadKind, String>>,
     /// Bumped on every change, so views can recompute derived data only when something changed.
     pub generation: AtomicU64,
+    /// When something last changed (Unix seconds).
+    pub last_change: AtomicI64,
     pub changed: Notify,
 }
 
@@ -108,6 +217,7 @@ impl Default for ClusterCache {
             workloads: WorkloadKind::ALL.iter().map(|_| RowStore::new()).collect(),
             custom_kinds: RwLock::new(BTreeMap::new()),
             generation: AtomicU64::new(0),
+            last_change: AtomicI64::new(0),
             changed: Notify::new(),
         }
     }
@@ -134,7 +244,33 @@ impl ClusterCache {
         kind.custom().is_none() || self.custom_kinds.read().is_ok_and(|k| k.contains_key(&kind))
     }
 
+    /// How the watches are doing: lists done out of lists started, and the worst reconnect attempt.
+    pub fn health(&self) -> SyncHealth {
+        let mut stores: Vec<(&str, SyncState)> = vec![
+            ("nodes", self.nodes.sync_state()),
+            ("pods", self.pods.sync_state()),
+            ("namespaces", self.namespaces.sync_state()),
+            ("events", self.warnings.sync_state()),
+        ];
+        for kind in WorkloadKind::ALL.into_iter().filter(|k| self.serves(*k)) {
+            stores.push((kind.name(), self.workloads_of(kind).sync_state()));
+        }
+        SyncHealth {
+            lists_done: stores.iter().filter(|(_, s)| s.done).count(),
+            lists: stores.len(),
+            attempt: stores.iter().map(|(_, s)| s.attempt).max().unwrap_or(0),
+            failing: stores
+                .iter()
+                .filter_map(|(name, s)| {
+                    s.error.as_ref().filter(|_| s.attempt > 0).map(|e| (name.to_string(), e.clone()))
+                })
+                .collect(),
+            last_change: self.last_change.load(Ordering::Acquire),
+        }
+    }
+
     fn touch(&self) {
+        self.last_change.store(jiff::Timestamp::now().as_second(), Ordering::Release);
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.changed.notify_waiters();
     }
@@ -156,7 +292,9 @@ async fn feed<K, R>(
     K: Resource + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + 'static,
     R: Clone,
 {
-    let stream = watcher(api, config).default_backoff();
+    let backoff =
+        RecordingBackoff { inner: watcher::DefaultBackoff::default(), retry_at_ms: store(&cache).retry_at_ms.clone() };
+    let stream = watcher(api, config).backoff(backoff);
     futures_util::pin_mut!(stream);
     let mut pending: Option<HashMap<String, Arc<R>>> = None;
     while let Some(event) = stream.next().await {
@@ -167,13 +305,16 @@ async fn feed<K, R>(
                 event
             }
             Err(e) => {
-                let message = match &e {
+                let (message, forbidden) = match &e {
                     watcher::Error::InitialListFailed(kube::Error::Api(status))
                     | watcher::Error::WatchStartFailed(kube::Error::Api(status))
-                    | watcher::Error::WatchFailed(kube::Error::Api(status)) => status.message.clone(),
-                    other => other.to_string(),
+                    | watcher::Error::WatchFailed(kube::Error::Api(status)) => {
+                        (status.message.clone(), status.code == 403)
+                    }
+                    other => (other.to_string(), false),
                 };
                 s.set_error(Some(message));
+                s.forbidden.store(forbidden, Ordering::Release);
                 cache.touch();
                 continue;
             }

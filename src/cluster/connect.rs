@@ -186,6 +186,8 @@ pub async fn connect(mut kubeconfig: Kubeconfig, context: &str) -> Result<(kube:
     if !proxy_in_kubeconfig && is_loopback(&config.cluster_url) {
         config.proxy_url = None;
     }
+    // Shorter than the retry grace of the watches, so a server that stops answering shows as reconnecting.
+    config.connect_timeout = Some(Duration::from_secs(10));
     let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
     let namespace = config.default_namespace.clone();
     let proxy = config.proxy_url.as_ref().map(|p| p.to_string());

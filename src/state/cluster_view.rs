@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::cluster::cache::ClusterCache;
+use crate::cluster::cache::{ClusterCache, SyncHealth};
 use crate::resources::ledger::{self, LedgerRow, Usage};
 use crate::resources::pod::PodRow;
 use crate::resources::workload::{self, WorkloadKind, WorkloadRow};
@@ -145,18 +145,20 @@ pub struct ClusterSnapshot {
     pub custom_kinds: BTreeMap<WorkloadKind, String>,
     /// Kinds whose watch is failing (forbidden for this user, say), with why.
     pub workload_errors: Vec<(WorkloadKind, String)>,
+    /// How the watches are doing.
+    pub health: SyncHealth,
     /// The latest warning events, newest first.
     pub recent_warnings: Vec<Arc<crate::resources::event::EventRow>>,
 }
 
 impl ClusterSnapshot {
     pub fn is_synced(&self) -> bool {
-        self.nodes_synced && self.pods_synced
+        self.health.lists_done == self.health.lists
     }
 
-    /// The first watcher error, if any watch is failing (its data is then stale until it recovers).
+    /// The first error of a watch that is retrying (its data is stale until it recovers).
     pub fn error(&self) -> Option<&str> {
-        self.nodes_error.as_deref().or(self.pods_error.as_deref())
+        self.health.failing.first().map(|(_, e)| e.as_str())
     }
 }
 
@@ -220,8 +222,10 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
     let pods = Arc::new(query_pods(cache.pods.rows_unsorted(), query));
     ClusterSnapshot {
         generation,
-        nodes_synced: cache.nodes.is_synced(),
-        pods_synced: cache.pods.is_synced(),
+        // A list the user may not read is as done as it will get; its error says why it is empty.
+        nodes_synced: cache.nodes.is_synced() || cache.nodes.is_forbidden(),
+        pods_synced: cache.pods.is_synced() || cache.pods.is_forbidden(),
+        health: cache.health(),
         nodes_error: cache.nodes.last_error(),
         pods_error: cache.pods.last_error(),
         totals: ledger::totals(&ledger_rows),

@@ -49,6 +49,7 @@ impl Shell {
         egui::CentralPanel::default()
             .frame(Frame::new().fill(p.bg).inner_margin(Margin::same(size::PAGE_MARGIN)))
             .show(ui, |ui| {
+                stale_banner(ui, view);
                 let screen = view.state.settings.screen;
                 let table_screen = matches!(screen, crate::state::Screen::Nodes | crate::state::Screen::Pods);
                 if table_screen && view.state.cluster.is_some() {
@@ -181,18 +182,34 @@ fn connection_chip(ui: &mut Ui, view: &ViewCtx<'_>) {
         Connection::Connected(info) => {
             let identity = format!("{} as {}", info.server, info.user);
             match view.state.cluster.as_deref() {
-                Some(snap) if snap.error().is_some() => {
-                    let error = snap.error().unwrap_or_default();
-                    status_chip(ui, view.theme, Tone::Warn, "Reconnecting…").on_hover_text(format!(
-                        "{identity}\nA watch failed and is retrying; data may be stale.\n{error}"
-                    ));
+                Some(snap) if snap.health.attempt > 0 => {
+                    let failing: Vec<String> =
+                        snap.health.failing.iter().map(|(kind, error)| format!("{kind}: {error}")).collect();
+                    status_chip(ui, view.theme, Tone::Warn, &format!("Reconnecting (attempt {})", snap.health.attempt))
+                        .on_hover_text(format!(
+                            "{identity}\nA watch failed and is retrying; data may be stale.\n{}",
+                            failing.join("\n")
+                        ));
                 }
                 Some(snap) if snap.is_synced() => {
-                    let age = jiff::Timestamp::now().as_second() - snap.taken_at;
+                    let now = jiff::Timestamp::now().as_second();
+                    let last = if snap.health.last_change == 0 {
+                        "no changes yet".to_string()
+                    } else {
+                        format!("last change {} ago", crate::resources::quantity::age(now - snap.health.last_change))
+                    };
                     status_chip(ui, view.theme, Tone::Ok, &format!("Synced · {}", info.version))
-                        .on_hover_text(format!("{identity}\nLive: updated {age} s ago"));
+                        .on_hover_text(format!("{identity}\nLive: {last}"));
                 }
-                _ => {
+                Some(snap) => {
+                    ui.spinner();
+                    status_chip(ui, view.theme, Tone::Pending, &format!("Syncing {}%", snap.health.percent()))
+                        .on_hover_text(format!(
+                            "{identity}\n{} of {} lists complete",
+                            snap.health.lists_done, snap.health.lists
+                        ));
+                }
+                None => {
                     ui.spinner();
                     status_chip(ui, view.theme, Tone::Pending, "Syncing…").on_hover_text(identity);
                 }
@@ -205,6 +222,42 @@ fn connection_chip(ui: &mut Ui, view: &ViewCtx<'_>) {
             status_chip(ui, view.theme, Tone::Err, "Connection failed").on_hover_text(message);
         }
     }
+}
+
+/// Says so above every screen while a watch is retrying: what is shown may be out of date.
+fn stale_banner(ui: &mut Ui, view: &ViewCtx<'_>) {
+    let Some(snap) = view.state.cluster.as_deref() else { return };
+    let Some((kind, error)) = snap.health.failing.first().filter(|_| snap.health.attempt > 0) else { return };
+    let what = match snap.health.failing.len() {
+        1 => format!("the {kind} watch is"),
+        n => format!("{n} watches are"),
+    };
+    let p = &view.theme.palette;
+    let since = if snap.health.last_change > 0 {
+        jiff::Timestamp::from_second(snap.health.last_change)
+            .map(|t| format!(" Last update at {}.", t.to_zoned(jiff::tz::TimeZone::system()).strftime("%H:%M:%S")))
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    Frame::new()
+        .fill(crate::ui::theme::Theme::tint(view.theme.tone(Tone::Warn), 40))
+        .corner_radius(4)
+        .inner_margin(8)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!(
+                        "Data may be stale: {what} reconnecting (attempt {}): {error}.{since}",
+                        snap.health.attempt
+                    ))
+                    .color(p.text_strong),
+                )
+                .wrap(),
+            );
+        });
+    ui.add_space(8.0);
 }
 
 /// All namespaces, or a chosen set; applies to the pod list.

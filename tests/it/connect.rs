@@ -223,3 +223,40 @@ fn skipping_tls_verification_connects_with_a_visible_warning() {
         sim._runtime.block_on(bosun::cluster::connect::connect(kubeconfig, "kubesim-admin")).expect("connects");
     assert!(info.warnings.iter().any(|w| w.contains("TLS verification is off")), "{:?}", info.warnings);
 }
+
+#[test]
+fn a_restricted_user_syncs_what_it_may_read_and_is_told_what_it_may_not() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = dir.path().join("kubeconfig");
+    let mut v: serde_json::Value = serde_json::from_str(sim.server.kubeconfig_yaml()).expect("JSON kubeconfig");
+    v["current-context"] = "kubesim-viewer".into();
+    std::fs::write(&kubeconfig, v.to_string()).expect("write");
+    let mut harness = app(dir.path(), kubeconfig);
+    wait_for(&mut harness, "sync", |s| s.cluster.as_ref().is_some_and(|c| c.is_synced()));
+    harness.get_by_label_contains("Synced · v1.");
+    harness.get_by_role_and_label(Role::Button, "Nodes").click();
+    harness.run_steps(3);
+    harness.get_by_label_contains("Nodes cannot be listed: nodes is forbidden: User \"kubesim-viewer\"");
+}
+
+#[test]
+fn a_failing_watch_shows_reconnecting_and_stale_data_then_recovers() {
+    let sim = sim();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = app(dir.path(), sim.server.kubeconfig_path().to_path_buf());
+    wait_for(&mut harness, "sync", |s| s.cluster.as_ref().is_some_and(|c| c.is_synced()));
+    sim.server.set_faults(kubesim::FaultConfig {
+        error_rate: 1.0,
+        // 500: kube-rs itself retries 503 and 429 quietly for a while.
+        error_code: 500,
+        drop_watch_after_secs: 1,
+        ..Default::default()
+    });
+    wait_for(&mut harness, "a retrying watch", |s| s.cluster.as_ref().is_some_and(|c| c.health.attempt > 0));
+    harness.get_by_label_contains("Reconnecting (attempt ");
+    harness.get_by_label_contains("Data may be stale: ");
+    sim.server.set_faults(kubesim::FaultConfig::default());
+    wait_for(&mut harness, "recovery", |s| s.cluster.as_ref().is_some_and(|c| c.health.attempt == 0 && c.is_synced()));
+    assert!(harness.query_by_label_contains("Data may be stale").is_none());
+}

@@ -183,12 +183,20 @@ pub async fn watch(cluster: Arc<Cluster>, ctx: Ctx) -> Result<Response<Body>, Ap
             }
         }
         let mut live = start.live;
-        let deadline = tokio::time::Instant::now() + timeout;
+        let started = tokio::time::Instant::now();
+        let deadline = started + timeout;
         let mut ticker = tokio::time::interval(BOOKMARK_EVERY);
         ticker.tick().await;
+        // Faults set while the watch runs apply to it too, as a flaky network would.
+        let mut fault_check = tokio::time::interval(Duration::from_millis(250));
         loop {
             tokio::select! {
                 _ = tokio::time::sleep_until(deadline) => return,
+                _ = fault_check.tick() => {
+                    if cluster.faults.watch_drop_after().is_some_and(|d| started.elapsed() >= d) {
+                        return;
+                    }
+                }
                 _ = ticker.tick(), if bookmarks => {
                     if tx.send(encoder.bookmark(last_rv.max(cluster.store.current_rv()), false)).await.is_err() {
                         return;
