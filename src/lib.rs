@@ -12,6 +12,7 @@ pub mod cluster;
 pub mod demo;
 pub mod resources;
 pub mod settings;
+pub mod stack;
 pub mod state;
 pub mod tone;
 pub mod ui;

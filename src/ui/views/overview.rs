@@ -228,6 +228,10 @@ fn charts(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::Cl
                 BarChart { title: "Accelerators requested by namespace".into(), value_label: "devices".into(), bars };
             chart::bar_chart(&mut cols[0], &bar, view.theme, height);
         }
+        if snap.pod_count == 0 {
+            cols[1].label(RichText::new("No pods yet.").color(view.theme.palette.text_weak));
+            return;
+        }
         let history = &view.state.phase_history;
         let now = history.back().map_or(0, |(t, _)| *t);
         // Time runs up to 0 (now) from the left; seconds until the history spans two minutes, then minutes.
