@@ -17,7 +17,12 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bosun: {e:#}");
-            ExitCode::FAILURE
+            // Install commands tell scripts why they failed: 2 bad input, 3 not ready in time, 4 forbidden.
+            match e.downcast_ref::<bosun::cluster::install::InstallError>() {
+                Some(install) => ExitCode::from(install.exit_code() as u8),
+                None if e.downcast_ref::<bosun::stack::StackError>().is_some() => ExitCode::from(2),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }
@@ -27,6 +32,10 @@ fn run(args: Args) -> anyhow::Result<()> {
     match config.mode {
         Mode::Gui { launch, demo } => bosun::run_gui(launch, config.config_dir, demo),
         Mode::Nodes { launch, output, timeout } => bosun::cli::nodes::run(launch, output, timeout),
+        Mode::Install { launch, args } => bosun::cli::install::install(launch, args),
+        Mode::Uninstall { launch, yes, delete_data } => bosun::cli::install::uninstall(launch, yes, delete_data),
+        Mode::Status { launch } => bosun::cli::install::status(launch),
+        Mode::Render { components, sets, out } => bosun::cli::install::render(&components, &sets, &out),
         Mode::BenchSync { nodes, pods } => bosun::cli::bench::sync(nodes, pods),
         Mode::BenchSyncClient { launch } => bosun::cli::bench::sync_client(launch.kubeconfig),
     }

@@ -202,6 +202,18 @@ pub fn field_set(obj: &Value) -> BTreeSet<FieldPath> {
     set
 }
 
+/// A list item's key field, with the server's default when the item leaves it out (as the real server defaults
+/// an applied configuration before merging it: a port without a protocol is a TCP port).
+fn key_field(item: &Value, key: &str) -> Option<Value> {
+    match item.get(key) {
+        Some(v) => Some(v.clone()),
+        None if key == "protocol" => Some(Value::from("TCP")),
+        None => None,
+    }
+}
+
+/// The managedFields key of a list item, from the fields the item names (kubectl computes the same from an applied
+/// configuration when it migrates client-side apply ownership).
 fn key_segment(item: &Value, keys: &[&str]) -> String {
     let mut m = Map::new();
     for k in keys {
@@ -362,7 +374,7 @@ fn apply_merge(live: &Value, applied: &Value, parent: &str, field: &str) -> Valu
         }
         (Value::Array(l), Value::Array(a)) => match list_kind(parent, field) {
             ListKind::Map(keys) => {
-                let same = |x: &Value, y: &Value| keys.iter().all(|k| x.get(*k) == y.get(*k));
+                let same = |x: &Value, y: &Value| keys.iter().all(|k| key_field(x, k) == key_field(y, k));
                 let mut out = l.clone();
                 for item in a {
                     match out.iter().position(|e| same(e, item)) {

@@ -192,3 +192,23 @@ fn port_forward_to_a_model_server() {
         assert!(predict.starts_with("HTTP/1.1 200") && predict.contains("\"predictions\":[["), "{predict}");
     });
 }
+
+/// Applying the same configuration twice changes nothing: same resourceVersion, and list items keyed by a field
+/// the server defaults (a port's protocol) are matched, not duplicated.
+#[test]
+fn a_repeated_server_side_apply_is_a_no_op() {
+    let sim = common::start(Fleet::Empty, 10.0);
+    sim.runtime.block_on(async {
+        let client = client(&sim).await;
+        let services: Api<k8s_openapi::api::core::v1::Service> = Api::namespaced(client, "default");
+        let svc = serde_json::json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+            "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]}});
+        let params = PatchParams::apply("suite").force();
+        let first = services.patch("web", &params, &Patch::Apply(&svc)).await.expect("first apply");
+        let second = services.patch("web", &params, &Patch::Apply(&svc)).await.expect("second apply");
+        assert_eq!(first.metadata.resource_version, second.metadata.resource_version);
+        let ports = second.spec.and_then(|s| s.ports).unwrap_or_default();
+        assert_eq!(ports.len(), 1);
+        assert_eq!(ports[0].protocol.as_deref(), Some("TCP"));
+    });
+}

@@ -1,6 +1,7 @@
 //! The command line: raw arguments (clap) turned into a validated [`Config`] with the [`Mode`] to run.
 
 pub mod bench;
+pub mod install;
 pub mod nodes;
 
 use std::path::PathBuf;
@@ -48,6 +49,50 @@ pub enum Command {
         #[arg(long, default_value_t = 60)]
         timeout: u64,
     },
+    /// Install, upgrade or repair the ML stack (all components unless --components), or apply a folder of YAML.
+    Install {
+        /// Components to install (their dependencies come along), comma-separated.
+        #[arg(long, value_delimiter = ',', value_name = "A,B")]
+        components: Vec<String>,
+        /// A setting: component.param=value, or namespace=, registry=, storageClass=, gpuResource= for the stack.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        sets: Vec<String>,
+        /// Show the plan and what would change (server-side dry run); change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Give up waiting for readiness after this long (e.g. 90s, 5m).
+        #[arg(long, default_value = "5m", value_parser = install::parse_duration)]
+        timeout: Duration,
+        /// Apply and return without waiting for readiness.
+        #[arg(long)]
+        no_wait: bool,
+        /// Apply this folder of YAML (recursively, like kubectl apply -f DIR -R) instead of the stack.
+        #[arg(long, short = 'f', value_name = "DIR", conflicts_with_all = ["components", "sets"])]
+        filename: Option<PathBuf>,
+    },
+    /// Remove everything the stack installed (PersistentVolumeClaims stay unless --delete-data).
+    Uninstall {
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Also delete volumes that hold data (the JupyterHub database).
+        #[arg(long)]
+        delete_data: bool,
+    },
+    /// What is installed, at which versions, and whether it is healthy.
+    Status,
+    /// Write the rendered stack as YAML files (one per component) without touching a cluster.
+    Render {
+        #[arg(long, value_delimiter = ',', value_name = "A,B")]
+        components: Vec<String>,
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        sets: Vec<String>,
+        /// Folder to write into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Benchmarks against a simulated cluster (needs the kubesim binary and kubectl).
     Bench {
         #[command(subcommand)]
@@ -74,6 +119,10 @@ pub enum BenchCommand {
 pub enum Mode {
     Gui { launch: LaunchOptions, demo: bool },
     Nodes { launch: LaunchOptions, output: nodes::Output, timeout: Duration },
+    Install { launch: LaunchOptions, args: install::InstallArgs },
+    Uninstall { launch: LaunchOptions, yes: bool, delete_data: bool },
+    Status { launch: LaunchOptions },
+    Render { components: Vec<String>, sets: Vec<String>, out: PathBuf },
     BenchSync { nodes: usize, pods: usize },
     BenchSyncClient { launch: LaunchOptions },
 }
@@ -102,6 +151,13 @@ impl Args {
             Some(Command::Nodes { output, timeout }) => {
                 Mode::Nodes { launch, output, timeout: Duration::from_secs(timeout) }
             }
+            Some(Command::Install { components, sets, dry_run, yes, timeout, no_wait, filename }) => Mode::Install {
+                launch,
+                args: install::InstallArgs { components, sets, dry_run, yes, timeout, no_wait, folder: filename },
+            },
+            Some(Command::Uninstall { yes, delete_data }) => Mode::Uninstall { launch, yes, delete_data },
+            Some(Command::Status) => Mode::Status { launch },
+            Some(Command::Render { components, sets, out }) => Mode::Render { components, sets, out },
             Some(Command::Bench { bench: BenchCommand::Sync { nodes, pods } }) => Mode::BenchSync { nodes, pods },
             Some(Command::Bench { bench: BenchCommand::SyncClient }) => Mode::BenchSyncClient { launch },
         };

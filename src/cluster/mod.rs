@@ -4,4 +4,5 @@
 pub mod cache;
 pub mod connect;
 pub mod exec_plugin;
+pub mod install;
 pub mod kubeconfig;

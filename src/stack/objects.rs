@@ -114,7 +114,7 @@ fn check_object(v: &Value) -> Result<(), String> {
         return Err("a document must be a Kubernetes object (a mapping with apiVersion, kind and metadata)".into());
     }
     for (pointer, what) in [("/apiVersion", "apiVersion"), ("/kind", "kind"), ("/metadata/name", "metadata.name")] {
-        if !v.pointer(pointer).and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
+        if v.pointer(pointer).and_then(Value::as_str).is_none_or(str::is_empty) {
             return Err(format!("the object has no {what}"));
         }
     }

@@ -103,6 +103,8 @@ pub struct Plan {
     /// Effective parameter values per component (defaults filled in).
     pub values: BTreeMap<String, BTreeMap<String, Value>>,
     pub objects: Vec<PlannedObject>,
+    /// Plain files (a folder), not the stack: applied like kubectl, without an install record.
+    pub files: bool,
 }
 
 impl Plan {
@@ -157,7 +159,7 @@ pub fn plan_files(name: &str, files: &[(String, String)]) -> Result<Plan, StackE
     for (path, text) in files {
         objects.extend(objects::parse(name, path, text)?);
     }
-    let mut plan = Plan::default();
+    let mut plan = Plan { files: true, ..Default::default() };
     plan.selection.components = vec![name.to_string()];
     let spec = super::catalog::ComponentSpec {
         name: name.to_string(),

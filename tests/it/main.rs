@@ -4,6 +4,9 @@
 mod cache;
 /// Connecting to clusters (kubesim over real HTTPS): identity, permissions, and failures explained.
 mod connect;
+/// The ML stack installer on kubesim: install to ready, reinstall without changes, resume after faults,
+/// uninstall, the CLI's errors and exit codes, folders of YAML, and rendered YAML applied by kubectl.
+mod install;
 /// `bosun nodes` and the watch-fed cache behind it, against kubesim's demo fleet.
 mod nodes_cli;
 /// The Nodes screen (GPU ledger) against kubesim: list, filter, sort, detail.

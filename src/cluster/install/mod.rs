@@ -1,0 +1,564 @@
+//! Carrying out an install plan on a cluster: preflight checks, a dry-run review, phased server-side apply with
+//! readiness waits, the install record, resume, status and uninstall. Reports progress through a callback, so the
+//! terminal (`bosun install`) and the wizard show the same engine at work.
+
+pub mod apply;
+pub mod preflight;
+pub mod ready;
+pub mod resolve;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use serde_json::Value;
+
+use crate::stack::catalog::Catalog;
+use crate::stack::objects::{MANAGED_BY, ManifestObject, PART_OF};
+use crate::stack::params::Selection;
+use crate::stack::plan::{Phase, Plan, PlannedObject, Readiness};
+use crate::stack::record::{InstallRecord, InstallState, ObjectRef, RECORD_LABEL, RECORD_NAME};
+use crate::stack::{StackError, plan};
+use apply::{FIELD_MANAGER, ObjectDiff, Outcome};
+use resolve::{Resolver, with_namespace};
+
+/// How many objects of a phase are applied at once.
+const PARALLEL: usize = 8;
+/// How often readiness is checked.
+const POLL: Duration = Duration::from_millis(500);
+
+/// Why an install, review or uninstall failed. Messages name the object, its source and the fix.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InstallError {
+    #[error(transparent)]
+    Stack(#[from] StackError),
+    #[error(
+        "{source_place}: {object} has apiVersion {api_version}, which the cluster does not serve and no CRD in the plan defines"
+    )]
+    UnknownKind { object: String, source_place: String, api_version: String },
+    #[error(
+        "could not {action}: forbidden ({message}). Ask a cluster admin for this permission, or install with an account that has it."
+    )]
+    Forbidden { action: String, message: String },
+    #[error("could not {action}: {message}")]
+    Api { action: String, message: String },
+    #[error("not ready after {seconds} s:\n{}", .waiting.iter().map(|(o, r)| format!("  {o}: {r}")).collect::<Vec<_>>().join("\n"))]
+    NotReady { seconds: u64, waiting: Vec<(String, String)> },
+    #[error("not ready:\n{}", .0.iter().map(|(o, r)| format!("  {o}: {r}")).collect::<Vec<_>>().join("\n"))]
+    Unhealthy(Vec<(String, String)>),
+    #[error("the install record is unreadable: {0}. Delete ConfigMap {RECORD_NAME} to start over (objects stay).")]
+    Record(String),
+}
+
+impl InstallError {
+    pub fn from_kube(action: &str, e: kube::Error) -> InstallError {
+        match e {
+            kube::Error::Api(status) if status.code == 403 => {
+                InstallError::Forbidden { action: action.to_string(), message: status.message.clone() }
+            }
+            kube::Error::Api(status) => InstallError::Api {
+                action: action.to_string(),
+                message: format!("{} ({} {})", status.message, status.code, status.reason),
+            },
+            other => InstallError::Api { action: action.to_string(), message: other.to_string() },
+        }
+    }
+
+    /// The process exit code of a headless command that failed this way.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            InstallError::Stack(_) | InstallError::UnknownKind { .. } => 2,
+            InstallError::NotReady { .. } | InstallError::Unhealthy(_) => 3,
+            InstallError::Forbidden { .. } => 4,
+            _ => 1,
+        }
+    }
+}
+
+/// What the engine reports while it works.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// A phase starts, with how many objects it applies.
+    Phase { phase: Phase, objects: usize },
+    /// An object was applied.
+    Applied { object: String, component: String, outcome: Outcome },
+    /// Waiting for objects to become ready (count), with the first one's reason.
+    Waiting { ready: usize, total: usize, object: String, reason: String },
+    /// An object is ready.
+    Ready { object: String },
+    /// A remark worth reading (a DaemonSet that runs nowhere, a pruned object).
+    Note(String),
+    /// An object was deleted (uninstall, or pruned on upgrade).
+    Deleted { object: String },
+}
+
+/// How an install runs.
+#[derive(Debug, Clone)]
+pub struct InstallOptions {
+    /// Wait for readiness (`--no-wait` turns it off).
+    pub wait: bool,
+    pub timeout: Duration,
+}
+
+impl Default for InstallOptions {
+    fn default() -> Self {
+        Self { wait: true, timeout: Duration::from_secs(300) }
+    }
+}
+
+/// What an install did.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InstallReport {
+    pub created: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub pruned: usize,
+    pub notes: Vec<String>,
+}
+
+/// Reads the install record, if the stack was installed (by anyone, from any machine).
+pub async fn read_record(client: &kube::Client) -> Result<Option<(String, InstallRecord)>, InstallError> {
+    let cms: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::all(client.clone());
+    let lp = ListParams::default().labels(&format!("{}={}", RECORD_LABEL.0, RECORD_LABEL.1));
+    let list = cms.list(&lp).await.map_err(|e| InstallError::from_kube("read the install record", e))?;
+    let Some(cm) = list.items.into_iter().find(|c| c.metadata.name.as_deref() == Some(RECORD_NAME)) else {
+        return Ok(None);
+    };
+    let namespace = cm.metadata.namespace.clone().unwrap_or_default();
+    let value = serde_json::to_value(&cm).unwrap_or(Value::Null);
+    let record = InstallRecord::from_config_map(&value).map_err(InstallError::Record)?;
+    Ok(Some((namespace, record)))
+}
+
+async fn write_record(client: &kube::Client, namespace: &str, record: &InstallRecord) -> Result<(), InstallError> {
+    let cms: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        namespace,
+        &kube::core::ApiResource::erase::<k8s_openapi::api::core::v1::ConfigMap>(&()),
+    );
+    cms.patch(RECORD_NAME, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&record.to_config_map(namespace)))
+        .await
+        .map_err(|e| InstallError::from_kube("write the install record", e))?;
+    Ok(())
+}
+
+/// The selection to install: what was installed before (so adding a component keeps the others, and an
+/// interrupted install resumes with its settings), then what the user asked for now.
+pub fn merged_selection(previous: Option<&InstallRecord>, requested: &Selection, requested_globals: bool) -> Selection {
+    let Some(previous) = previous else { return requested.clone() };
+    let mut merged = previous.selection.clone();
+    for c in &requested.components {
+        if !merged.components.contains(c) {
+            merged.components.push(c.clone());
+        }
+    }
+    // No components named: the whole stack.
+    if requested.components.is_empty() {
+        merged.components.clear();
+    }
+    for (component, values) in &requested.values {
+        merged.values.entry(component.clone()).or_default().extend(values.clone());
+    }
+    if requested_globals {
+        merged.globals = requested.globals.clone();
+    }
+    merged
+}
+
+/// The plan for `selection`, merged with the existing install.
+pub async fn plan_for(
+    client: &kube::Client,
+    catalog: &Catalog,
+    selection: &Selection,
+    globals_given: bool,
+) -> Result<(Plan, Option<InstallRecord>), InstallError> {
+    let previous = read_record(client).await?.map(|(_, r)| r);
+    let merged = merged_selection(previous.as_ref(), selection, globals_given);
+    Ok((plan::plan(catalog, &merged)?, previous))
+}
+
+/// An object applied: where it went, whether to wait for it, what changed.
+type Applied = (ObjectRef, Option<Readiness>, Outcome);
+
+struct Applier<'a> {
+    client: &'a kube::Client,
+    resolver: Resolver,
+    default_namespace: String,
+}
+
+impl Applier<'_> {
+    async fn apply_one(
+        &mut self,
+        o: &ManifestObject,
+    ) -> Result<(Api<DynamicObject>, Option<String>, Value), InstallError> {
+        let (api, ns) = self.resolver.api_for(self.client, o, &self.default_namespace).await?;
+        let value = with_namespace(&o.value, ns.as_deref());
+        Ok((api, ns, value))
+    }
+}
+
+fn object_ref(o: &ManifestObject, namespace: Option<String>) -> ObjectRef {
+    ObjectRef {
+        api_version: o.api_version().to_string(),
+        kind: o.kind().to_string(),
+        namespace,
+        name: o.name().to_string(),
+        component: o.component.clone(),
+    }
+}
+
+/// Installs (or upgrades, repairs, resumes) the plan: phase by phase, in parallel within a phase, waiting for
+/// CRDs before what may use them and for workloads at the end. Safe to interrupt and run again.
+pub async fn install(
+    client: &kube::Client,
+    plan: &Plan,
+    previous: Option<&InstallRecord>,
+    options: &InstallOptions,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<InstallReport, InstallError> {
+    let started = Instant::now();
+    let mut applier =
+        Applier { client, resolver: Resolver::default(), default_namespace: plan.selection.globals.namespace.clone() };
+    let mut report = InstallReport::default();
+    let mut applied: Vec<(ObjectRef, Option<Readiness>)> = Vec::new();
+    let record_namespace = plan.selection.globals.namespace.clone();
+    let mut record_written = false;
+    for phase in Phase::ALL {
+        let objects: Vec<&PlannedObject> = plan.phase(phase).collect();
+        if objects.is_empty() {
+            continue;
+        }
+        progress(Progress::Phase { phase, objects: objects.len() });
+        // Resolve kinds in order (the cache fills once per kind), then apply in parallel.
+        let mut work = Vec::new();
+        for p in &objects {
+            let (api, ns, value) = applier.apply_one(&p.object).await?;
+            work.push((p, api, ns, value));
+        }
+        let results: Vec<Result<Applied, InstallError>> =
+            futures_util::stream::iter(work.into_iter().map(|(p, api, ns, value)| async move {
+                let (outcome, _) = apply::apply(&api, &p.object, &value).await?;
+                progress(Progress::Applied {
+                    object: p.object.display(),
+                    component: p.object.component.clone(),
+                    outcome,
+                });
+                Ok((object_ref(&p.object, ns), p.wait, outcome))
+            }))
+            .buffer_unordered(PARALLEL)
+            .collect()
+            .await;
+        for r in results {
+            let (object, wait, outcome) = r?;
+            match outcome {
+                Outcome::Created => report.created += 1,
+                Outcome::Changed => report.changed += 1,
+                Outcome::Unchanged => report.unchanged += 1,
+            }
+            applied.push((object, wait));
+        }
+        if !plan.files && (phase == Phase::Namespaces || !record_written) {
+            // The record lives in the stack's namespace, which exists from here on.
+            let refs = plan_refs(plan, &applied);
+            write_record(client, &record_namespace, &InstallRecord::of(plan, InstallState::Installing, refs)).await?;
+            record_written = true;
+        }
+        if phase == Phase::Definitions {
+            let crds: Vec<(ObjectRef, Option<Readiness>)> =
+                applied.iter().filter(|(o, w)| o.kind == "CustomResourceDefinition" && w.is_some()).cloned().collect();
+            wait_ready(client, &crds, started, options.timeout, progress, &mut report).await?;
+        }
+    }
+    let refs: Vec<ObjectRef> = applied.iter().map(|(o, _)| o.clone()).collect();
+    if let Some(previous) = previous {
+        report.pruned =
+            prune(client, &mut applier.resolver, previous, &refs, &plan.selection.components, progress).await?;
+    }
+    let result = if options.wait {
+        let waited: Vec<(ObjectRef, Option<Readiness>)> =
+            applied.iter().filter(|(o, w)| w.is_some() && o.kind != "CustomResourceDefinition").cloned().collect();
+        wait_ready(client, &waited, started, options.timeout, progress, &mut report).await
+    } else {
+        Ok(())
+    };
+    let state = match &result {
+        Ok(()) if options.wait => InstallState::Installed,
+        Ok(()) => InstallState::Installing,
+        Err(_) => InstallState::NotReady,
+    };
+    if !plan.files {
+        write_record(client, &record_namespace, &InstallRecord::of(plan, state, refs)).await?;
+    }
+    result.map(|()| report)
+}
+
+/// The record's object list: everything applied so far plus the rest of the plan (so an interrupted install's
+/// record still names all it meant to create).
+fn plan_refs(plan: &Plan, applied: &[(ObjectRef, Option<Readiness>)]) -> Vec<ObjectRef> {
+    let mut refs: Vec<ObjectRef> = applied.iter().map(|(o, _)| o.clone()).collect();
+    for p in &plan.objects {
+        if !refs.iter().any(|r| r.kind == p.object.kind() && r.name == p.object.name()) {
+            refs.push(object_ref(&p.object, p.object.namespace().map(str::to_string)));
+        }
+    }
+    refs
+}
+
+/// Deletes what the previous install created for components still selected but the plan no longer contains
+/// (a switched-off option, a renamed object).
+async fn prune(
+    client: &kube::Client,
+    resolver: &mut Resolver,
+    previous: &InstallRecord,
+    now: &[ObjectRef],
+    components: &[String],
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<usize, InstallError> {
+    let mut pruned = 0;
+    for old in previous.objects.iter().filter(|o| components.contains(&o.component)) {
+        if now.iter().any(|n| n.kind == old.kind && n.name == old.name && n.namespace == old.namespace) {
+            continue;
+        }
+        if delete_ref(client, resolver, old).await? {
+            progress(Progress::Deleted { object: old.display() });
+            pruned += 1;
+        }
+    }
+    Ok(pruned)
+}
+
+async fn delete_ref(client: &kube::Client, resolver: &mut Resolver, r: &ObjectRef) -> Result<bool, InstallError> {
+    let object = ManifestObject {
+        component: r.component.clone(),
+        source: "install record".into(),
+        value: serde_json::json!({"apiVersion": r.api_version, "kind": r.kind, "metadata": {"name": r.name, "namespace": r.namespace}}),
+    };
+    let (api, _) = match resolver.api_for(client, &object, r.namespace.as_deref().unwrap_or("default")).await {
+        Ok(found) => found,
+        // The kind is gone (its CRD was deleted first): so are its objects.
+        Err(InstallError::UnknownKind { .. }) => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    match api.delete(&r.name, &DeleteParams::background()).await {
+        Ok(_) => Ok(true),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
+        Err(e) => Err(InstallError::from_kube(&format!("delete {}", r.display()), e)),
+    }
+}
+
+/// Waits until every object is ready, reporting progress and the first blocker; fails after the timeout with
+/// every object still waiting and why.
+async fn wait_ready(
+    client: &kube::Client,
+    objects: &[(ObjectRef, Option<Readiness>)],
+    started: Instant,
+    timeout: Duration,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+    report: &mut InstallReport,
+) -> Result<(), InstallError> {
+    let mut resolver = Resolver::default();
+    let mut pending: Vec<(ObjectRef, Readiness)> =
+        objects.iter().filter_map(|(o, w)| w.map(|w| (o.clone(), w))).collect();
+    let total = pending.len();
+    let mut last_reason: Vec<(String, String)> = Vec::new();
+    while !pending.is_empty() {
+        let mut still = Vec::new();
+        last_reason.clear();
+        for (r, rule) in pending {
+            let object = ManifestObject {
+                component: r.component.clone(),
+                source: String::new(),
+                value: serde_json::json!({"apiVersion": r.api_version, "kind": r.kind, "metadata": {"name": r.name}}),
+            };
+            let (api, _) = resolver.api_for(client, &object, r.namespace.as_deref().unwrap_or("default")).await?;
+            let live =
+                api.get_opt(&r.name).await.map_err(|e| InstallError::from_kube(&format!("read {}", r.display()), e))?;
+            let live = live.and_then(|l| serde_json::to_value(l).ok()).unwrap_or(Value::Null);
+            if ready::is_ready(rule, &live) {
+                if ready::runs_nowhere(rule, &live) {
+                    let note =
+                        format!("{} targets no node: it runs nowhere until a node matches its selector", r.display());
+                    progress(Progress::Note(note.clone()));
+                    report.notes.push(note);
+                }
+                progress(Progress::Ready { object: r.display() });
+            } else {
+                still.push((r, rule));
+            }
+        }
+        pending = still;
+        if pending.is_empty() {
+            break;
+        }
+        let elapsed = started.elapsed();
+        let (first, rule) = &pending[0];
+        let reason = ready::blocking_reason(
+            client,
+            *rule,
+            &live_of(client, &mut resolver, first).await,
+            first.namespace.as_deref(),
+        )
+        .await;
+        progress(Progress::Waiting {
+            ready: total - pending.len(),
+            total,
+            object: first.display(),
+            reason: reason.clone(),
+        });
+        if elapsed >= timeout {
+            for (r, rule) in &pending {
+                let live = live_of(client, &mut resolver, r).await;
+                last_reason
+                    .push((r.display(), ready::blocking_reason(client, *rule, &live, r.namespace.as_deref()).await));
+            }
+            return Err(InstallError::NotReady { seconds: timeout.as_secs(), waiting: last_reason });
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    Ok(())
+}
+
+async fn live_of(client: &kube::Client, resolver: &mut Resolver, r: &ObjectRef) -> Value {
+    let object = ManifestObject {
+        component: r.component.clone(),
+        source: String::new(),
+        value: serde_json::json!({"apiVersion": r.api_version, "kind": r.kind, "metadata": {"name": r.name}}),
+    };
+    let Ok((api, _)) = resolver.api_for(client, &object, r.namespace.as_deref().unwrap_or("default")).await else {
+        return Value::Null;
+    };
+    api.get_opt(&r.name).await.ok().flatten().and_then(|l| serde_json::to_value(l).ok()).unwrap_or(Value::Null)
+}
+
+/// A dry run of the whole plan against the live cluster: per object, new / changed / unchanged with a diff.
+pub async fn review(client: &kube::Client, plan: &Plan) -> Result<Vec<ObjectDiff>, InstallError> {
+    let mut resolver = Resolver::default();
+    let existing: BTreeSet<String> = {
+        let api: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+        let list = api.list(&ListParams::default()).await.map_err(|e| InstallError::from_kube("list namespaces", e))?;
+        list.items.into_iter().filter_map(|n| n.metadata.name).collect()
+    };
+    let mut diffs = Vec::new();
+    for p in &plan.objects {
+        let (api, ns) = match resolver.api_for(client, &p.object, &plan.selection.globals.namespace).await {
+            Ok(found) => found,
+            // A custom resource whose CRD the plan creates: it can only be shown as new.
+            Err(InstallError::UnknownKind { .. })
+                if plan.objects.iter().any(|c| c.object.kind() == "CustomResourceDefinition") =>
+            {
+                diffs.push(ObjectDiff {
+                    object: p.object.display(),
+                    component: p.object.component.clone(),
+                    outcome: Outcome::Created,
+                    diff: String::new(),
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let value = with_namespace(&p.object.value, ns.as_deref());
+        let namespace_exists = ns.as_ref().is_none_or(|n| existing.contains(n));
+        diffs.push(apply::review(&api, &p.object, &value, namespace_exists).await?);
+    }
+    Ok(diffs)
+}
+
+/// Removes everything the stack installed, newest phase first; PersistentVolumeClaims stay unless `delete_data`.
+/// Returns what was deleted and what was kept.
+pub async fn uninstall(
+    client: &kube::Client,
+    delete_data: bool,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<(Vec<String>, Vec<String>), InstallError> {
+    let Some((namespace, record)) = read_record(client).await? else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let mut resolver = Resolver::default();
+    let mut objects = record.objects.clone();
+    objects.sort_by_key(|o| std::cmp::Reverse(Phase::of(&o.kind)));
+    let (mut deleted, mut kept) = (Vec::new(), Vec::new());
+    for o in &objects {
+        if o.kind == "PersistentVolumeClaim" && !delete_data {
+            kept.push(o.display());
+            continue;
+        }
+        // The namespace goes last, after the record inside it.
+        if o.kind == "Namespace" {
+            continue;
+        }
+        if delete_ref(client, &mut resolver, o).await? {
+            progress(Progress::Deleted { object: o.display() });
+            deleted.push(o.display());
+        }
+    }
+    let cms: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::namespaced(client.clone(), &namespace);
+    match cms.delete(RECORD_NAME, &DeleteParams::default()).await {
+        Ok(_) | Err(kube::Error::Api(_)) => {}
+        Err(e) => return Err(InstallError::from_kube("delete the install record", e)),
+    }
+    if kept.is_empty() {
+        for o in objects.iter().filter(|o| o.kind == "Namespace") {
+            if delete_ref(client, &mut resolver, o).await? {
+                progress(Progress::Deleted { object: o.display() });
+                deleted.push(o.display());
+            }
+        }
+    } else {
+        progress(Progress::Note(format!(
+            "kept namespace {namespace} with {} (uninstall with --delete-data to remove them)",
+            kept.join(", ")
+        )));
+    }
+    Ok((deleted, kept))
+}
+
+/// One component of an installed stack, with how it is doing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComponentStatus {
+    pub name: String,
+    pub version: String,
+    pub ready: usize,
+    pub total: usize,
+    /// Objects not ready, with why.
+    pub waiting: Vec<(String, String)>,
+}
+
+/// What is installed, at which versions, and whether it is healthy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackStatus {
+    pub namespace: String,
+    pub record: InstallRecord,
+    pub components: Vec<ComponentStatus>,
+}
+
+pub async fn status(client: &kube::Client) -> Result<Option<StackStatus>, InstallError> {
+    let Some((namespace, record)) = read_record(client).await? else { return Ok(None) };
+    let mut resolver = Resolver::default();
+    let mut components = Vec::new();
+    for (name, version) in &record.components {
+        let mut c =
+            ComponentStatus { name: name.clone(), version: version.clone(), ready: 0, total: 0, waiting: vec![] };
+        for o in record.objects.iter().filter(|o| o.component == *name) {
+            let Some(rule) = Readiness::of(&o.kind) else { continue };
+            c.total += 1;
+            let live = live_of(client, &mut resolver, o).await;
+            if live.is_null() {
+                c.waiting.push((o.display(), "missing: run install again to repair".into()));
+            } else if ready::is_ready(rule, &live) {
+                c.ready += 1;
+            } else {
+                c.waiting
+                    .push((o.display(), ready::blocking_reason(client, rule, &live, o.namespace.as_deref()).await));
+            }
+        }
+        components.push(c);
+    }
+    Ok(Some(StackStatus { namespace, record, components }))
+}
+
+/// The label selector of everything the stack installed.
+pub fn stack_selector() -> String {
+    format!("{}={},{}={}", MANAGED_BY.0, MANAGED_BY.1, PART_OF.0, PART_OF.1)
+}
