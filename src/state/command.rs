@@ -46,6 +46,8 @@ pub enum Command {
     DismissToast(u64),
     /// Remember the window's inner size (points).
     WindowResized([f32; 2]),
+    /// Something for the Install screen's wizard.
+    Wizard(crate::state::install::WizardCommand),
 }
 
 /// A cloneable handle that widgets use to send [`Command`]s.

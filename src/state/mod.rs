@@ -7,6 +7,7 @@
 pub mod cluster_view;
 pub mod command;
 pub mod frame_times;
+pub mod install;
 pub mod toasts;
 
 use std::path::PathBuf;
@@ -119,6 +120,8 @@ pub struct AppState {
     pub logs: Option<LogView>,
     /// Pods by phase over time, sampled from snapshots: (Unix seconds, phase → count).
     pub phase_history: std::collections::VecDeque<(i64, std::collections::BTreeMap<String, usize>)>,
+    /// The Install screen's wizard.
+    pub install: install::InstallWizard,
     /// Numbers connection attempts, so a late answer for an earlier context is ignored.
     connect_attempt: u64,
     extra_kubeconfigs: Vec<PathBuf>,
@@ -143,6 +146,7 @@ impl AppState {
             pod_query,
             logs: None,
             phase_history: Default::default(),
+            install: install::InstallWizard::default(),
             connect_attempt: 0,
             extra_kubeconfigs: Vec::new(),
         }
@@ -176,6 +180,10 @@ impl AppState {
             Command::Navigate(screen) => {
                 self.settings.screen = screen;
                 self.palette_open = false;
+                requests.extend(self.refresh_install_if_stale());
+            }
+            Command::Wizard(command) => {
+                requests.extend(self.install.handle(command).into_iter().map(Request::Stack));
             }
             Command::ToggleTheme => self.settings.theme = self.settings.theme.toggled(),
             Command::SetTheme(theme) => self.settings.theme = theme,
@@ -286,7 +294,13 @@ impl AppState {
                     _ => String::new(),
                 };
                 self.connection = match result {
-                    Ok(info) => Connection::Connected(info),
+                    Ok(info) => {
+                        // A different cluster: what the Install screen knew is for the old one.
+                        self.install.status = install::Loadable::Idle;
+                        self.install.checks = install::Loadable::Idle;
+                        self.install.review = install::Loadable::Idle;
+                        Connection::Connected(info)
+                    }
                     Err(message) => {
                         self.toasts.push(Tone::Err, format!("Could not connect to {context}: {message}"));
                         Connection::Failed { context, message }
@@ -323,8 +337,20 @@ impl AppState {
                 self.toasts.push(Tone::Err, format!("The demo cluster could not start: {message}"));
             }
             Event::Snapshot { .. } => {}
+            Event::Stack(event) => requests.extend(self.install.apply(event).into_iter().map(Request::Stack)),
         }
+        requests.extend(self.refresh_install_if_stale());
         requests
+    }
+
+    /// Asks what is installed when the Install screen is open on a connected cluster and does not know yet.
+    fn refresh_install_if_stale(&mut self) -> Vec<Request> {
+        let open = self.settings.screen == Screen::Install;
+        let connected = matches!(self.connection, Connection::Connected(_));
+        if open && connected && self.install.status == install::Loadable::Idle {
+            return self.install.handle(install::WizardCommand::Refresh).into_iter().map(Request::Stack).collect();
+        }
+        Vec::new()
     }
 
     /// Keeps a sample of pods by phase at most every few seconds, for the history chart.

@@ -52,8 +52,11 @@ impl Shell {
                 stale_banner(ui, view);
                 let screen = view.state.settings.screen;
                 let table_screen = matches!(screen, crate::state::Screen::Nodes | crate::state::Screen::Pods);
-                if table_screen && view.state.cluster.is_some() {
-                    // The table scrolls by itself (virtualized); an outer scroll area would defeat that.
+                let own_scrolling = matches!(screen, crate::state::Screen::Install)
+                    && matches!(view.state.connection, crate::state::Connection::Connected(_));
+                if (table_screen && view.state.cluster.is_some()) || own_scrolling {
+                    // The table scrolls by itself (virtualized), the wizard keeps its buttons in view; an outer
+                    // scroll area would defeat both.
                     views::show(ui, screen, view, &mut self.screens);
                 } else {
                     egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {

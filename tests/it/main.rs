@@ -7,6 +7,8 @@ mod connect;
 /// The ML stack installer on kubesim: install to ready, reinstall without changes, resume after faults,
 /// uninstall, the CLI's errors and exit codes, folders of YAML, and rendered YAML applied by kubectl.
 mod install;
+/// The Install screen's wizard walked end to end on kubesim.
+mod install_wizard;
 /// `bosun nodes` and the watch-fed cache behind it, against kubesim's demo fleet.
 mod nodes_cli;
 /// The Nodes screen (GPU ledger) against kubesim: list, filter, sort, detail.

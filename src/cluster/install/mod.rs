@@ -235,21 +235,10 @@ pub async fn install(
         let mut work = Vec::new();
         for p in &objects {
             let (api, ns, value) = applier.apply_one(&p.object).await?;
-            work.push((p, api, ns, value));
+            work.push(apply_planned(api, p.object.clone(), ns, value, p.wait, progress));
         }
         let results: Vec<Result<Applied, InstallError>> =
-            futures_util::stream::iter(work.into_iter().map(|(p, api, ns, value)| async move {
-                let (outcome, _) = apply::apply(&api, &p.object, &value).await?;
-                progress(Progress::Applied {
-                    object: p.object.display(),
-                    component: p.object.component.clone(),
-                    outcome,
-                });
-                Ok((object_ref(&p.object, ns), p.wait, outcome))
-            }))
-            .buffer_unordered(PARALLEL)
-            .collect()
-            .await;
+            futures_util::stream::iter(work).buffer_unordered(PARALLEL).collect().await;
         for r in results {
             let (object, wait, outcome) = r?;
             match outcome {
@@ -292,6 +281,20 @@ pub async fn install(
         write_record(client, &record_namespace, &InstallRecord::of(plan, state, refs)).await?;
     }
     result.map(|()| report)
+}
+
+/// Applies one planned object and reports it.
+async fn apply_planned(
+    api: Api<DynamicObject>,
+    object: ManifestObject,
+    namespace: Option<String>,
+    value: Value,
+    wait: Option<Readiness>,
+    progress: &(dyn Fn(Progress) + Send + Sync),
+) -> Result<Applied, InstallError> {
+    let (outcome, _) = apply::apply(&api, &object, &value).await?;
+    progress(Progress::Applied { object: object.display(), component: object.component.clone(), outcome });
+    Ok((object_ref(&object, namespace), wait, outcome))
 }
 
 /// The record's object list: everything applied so far plus the rest of the plan (so an interrupted install's

@@ -1,6 +1,7 @@
 //! The screens. Each screen is registered once in [`registry`]; [`show`] draws the open one.
 
 pub mod empty_state;
+pub mod install;
 pub mod nodes;
 pub mod overview;
 pub mod pods;
@@ -17,6 +18,7 @@ use crate::ui::ViewCtx;
 pub struct ScreenStates {
     pub nodes: nodes::NodesView,
     pub pods: pods::PodsView,
+    pub install: install::InstallView,
 }
 
 /// Draws the page of `screen`: its heading, then its content.
@@ -33,6 +35,7 @@ pub fn show(ui: &mut Ui, screen: Screen, view: &ViewCtx<'_>, states: &mut Screen
         Screen::Overview => overview::ui(ui, view),
         Screen::Nodes => nodes::ui(ui, view, &mut states.nodes),
         Screen::Pods => pods::ui(ui, view, &mut states.pods),
+        Screen::Install => install::ui(ui, view, &mut states.install),
         _ => empty_state::ui(ui, info, view),
     }
 }

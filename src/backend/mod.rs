@@ -5,6 +5,10 @@
 //! drains once per frame. After sending an event the backend calls the `notify` hook (the app passes
 //! `egui::Context::request_repaint`), so an idle window does not poll.
 
+mod stack;
+
+pub use stack::{StackEvent, StackRequest};
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +54,8 @@ pub enum Request {
     StreamLogs { id: u64, namespace: String, pod: String, container: String, follow: bool },
     /// Stop the log stream.
     StopLogs,
+    /// Work for the Install screen.
+    Stack(StackRequest),
 }
 
 /// Results of background work, applied to the app state in order.
@@ -73,6 +79,8 @@ pub enum Event {
     DemoStarted(Result<PathBuf, String>),
     /// More lines of log stream `id`; `done` when the stream ended (with an error, if it failed).
     LogLines { id: u64, lines: Vec<String>, done: Option<Result<(), String>> },
+    /// Answers for the Install screen.
+    Stack(StackEvent),
 }
 
 /// Called after every event so the UI wakes up to read it.
@@ -148,6 +156,8 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
     // The client of the current connection, for requests outside the watchers (logs).
     let client: Arc<std::sync::Mutex<Option<kube::Client>>> = Arc::default();
     let mut logs_task: Option<tokio::task::JoinHandle<()>> = None;
+    // The running install or uninstall, so it can be cancelled.
+    let mut stack_task: Option<tokio::task::JoinHandle<()>> = None;
     while let Some(request) = requests.recv().await {
         match request {
             Request::SaveSettings(settings) => {
@@ -193,6 +203,19 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
                     let result = stream_logs(client, id, &namespace, &pod, container, follow, &outbox).await;
                     outbox.send(Event::LogLines { id, lines: Vec::new(), done: Some(result) });
                 }));
+            }
+            Request::Stack(StackRequest::Cancel) => {
+                if let Some(task) = stack_task.take() {
+                    task.abort();
+                }
+            }
+            Request::Stack(request) => {
+                let current = client.lock().ok().and_then(|c| c.clone());
+                let long = matches!(request, StackRequest::Install { .. } | StackRequest::Uninstall { .. });
+                let task = tokio::spawn(stack::run(current, request, outbox.clone()));
+                if long {
+                    stack_task = Some(task);
+                }
             }
             Request::StopLogs => {
                 if let Some(task) = logs_task.take() {

@@ -1,0 +1,77 @@
+use bosun::state::Screen;
+use bosun::state::install::{Loadable, Step};
+use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+
+use crate::util::{app, wait_for};
+
+/// Walks the Install screen from the checks to a ready stack on kubesim: components, a setting typed wrong and
+/// fixed, the dry-run review, the install's progress, and the Done step — then finds it installed.
+#[test]
+fn the_wizard_installs_the_stack_end_to_end() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let config = kubesim::Config { time_scale: 10.0, ..Default::default() };
+    let server = runtime.block_on(kubesim::start(config)).expect("kubesim starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = app(dir.path(), server.kubeconfig_path().to_path_buf());
+    wait_for(&mut harness, "connection", |s| matches!(s.connection, bosun::state::Connection::Connected(_)));
+    harness.get_by_role_and_label(Role::Button, "Install").click();
+    wait_for(&mut harness, "preflight", |s| s.install.checks.ready().is_some() && s.install.status.ready().is_some());
+    assert_eq!(harness.state().state().settings.screen, Screen::Install);
+    harness.get_by_label("Nothing installed yet. The wizard installs the stack from scratch.");
+    harness.get_by_label("Permissions");
+
+    harness.get_by_label("Next ›").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().state().install.step, Step::Components);
+    // TensorFlow Serving is optional: leave it out.
+    harness.get_by_label("TensorFlow Serving").click();
+    harness.run_steps(2);
+    assert!(!harness.state().state().install.components().contains(&"tf-serving".to_string()));
+
+    harness.get_by_label("Next ›").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().state().install.step, Step::Settings);
+    harness.get_by_label("jupyterhub.gpuLimit").focus();
+    harness.run_steps(1);
+    harness.get_by_label("jupyterhub.gpuLimit").type_text("99");
+    harness.run_steps(2);
+    harness.get_by_label("99 is above the maximum 8");
+    harness.get_by_label("Next ›").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().state().install.step, Step::Settings, "invalid settings keep the wizard here");
+    harness.get_by_label("jupyterhub.gpuLimit").focus();
+    harness.run_steps(1);
+    for _ in 0..3 {
+        harness.key_press(egui::Key::Backspace);
+        harness.run_steps(1);
+    }
+    harness.get_by_label("jupyterhub.gpuLimit").type_text("1");
+    harness.run_steps(2);
+    assert!(harness.query_by_label_contains("above the maximum").is_none());
+    assert!(harness.state().state().install.errors().is_empty(), "{:?}", harness.state().state().install.errors());
+
+    harness.get_by_label("Next ›").click();
+    wait_for(&mut harness, "dry run", |s| !matches!(s.install.review, Loadable::Loading | Loadable::Idle));
+    assert!(
+        matches!(harness.state().state().install.review, Loadable::Ready(_)),
+        "{:?}",
+        harness.state().state().install.review
+    );
+    let new = harness.state().state().install.review.ready().map_or(0, |d| d.len());
+    harness.get_by_label(&format!("{new} new"));
+
+    harness.get_by_label("Install now").click();
+    wait_for(&mut harness, "the install", |s| s.install.step == Step::Done);
+    harness.get_by_label("The stack is installed and ready");
+    harness.get_by_label("Open Jupyter");
+
+    harness.get_by_label("Back to the start").click();
+    harness.run_steps(1);
+    wait_for(&mut harness, "the installed stack", |s| {
+        s.install.step == Step::Cluster
+            && s.install.status.ready().is_some_and(|st| st.as_ref().is_some_and(|st| st.components.len() == 4))
+    });
+    harness.get_by_label("Repair or upgrade…");
+    assert_eq!(harness.get_all_by_label("healthy").count(), 4);
+}
