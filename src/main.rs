@@ -37,6 +37,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         Mode::Status { launch } => bosun::cli::install::status(launch),
         Mode::Render { components, sets, out } => bosun::cli::install::render(&components, &sets, &out),
         Mode::BenchSync { nodes, pods } => bosun::cli::bench::sync(nodes, pods),
+        Mode::BenchInstall => bosun::cli::bench::install(),
         Mode::BenchSyncClient { launch } => bosun::cli::bench::sync_client(launch.kubeconfig),
     }
 }

@@ -1,6 +1,8 @@
-//! `bosun bench sync`: how fast and how small Bosun's live state is on a big cluster, against kubectl on the same
-//! server in the same run. kubesim (scale fleet) runs in its own process, Bosun's state layer in another, kubectl in
-//! a third, so no figure includes the server.
+//! Benchmarks against kubectl in the same run, with kubesim in its own process so no figure includes the server.
+//!
+//! - `bosun bench sync`: how fast and how small Bosun's live state is on a big cluster (scale fleet).
+//! - `bosun bench install`: the ML stack to all-ready, `bosun install` against `kubectl apply -f <rendered> -R`
+//!   followed by `kubectl wait` for the same readiness, each on a fresh demo cluster.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -158,4 +160,89 @@ pub fn sync_client(kubeconfig: Option<PathBuf>) -> anyhow::Result<()> {
         println!("synced {} nodes and {} pods", cache.nodes.len(), cache.pods.len());
         Ok(())
     })
+}
+
+/// Starts a fresh demo fleet and waits until its API answers.
+fn start_demo(dir: &Path) -> anyhow::Result<(KillOnDrop, PathBuf)> {
+    let kubeconfig = dir.join("kubeconfig");
+    let child = Command::new(kubesim_binary()?)
+        .args(["--fleet", "demo", "--kubeconfig-out"])
+        .arg(&kubeconfig)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting kubesim")?;
+    let guard = KillOnDrop(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
+    loop {
+        anyhow::ensure!(Instant::now() < deadline, "kubesim did not start within a minute");
+        if kubeconfig.exists() {
+            let ready = Command::new(&kubectl)
+                .env("KUBECONFIG", &kubeconfig)
+                .args(["get", "--raw", "/readyz"])
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if ready {
+                return Ok((guard, kubeconfig));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn timed(mut cmd: Command) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let out = cmd.output().context("running a benchmark command")?;
+    anyhow::ensure!(
+        out.status.success(),
+        "{cmd:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// `bosun install` vs `kubectl apply -R` + `kubectl wait`, to the same readiness, on fresh demo clusters.
+pub fn install() -> anyhow::Result<()> {
+    let exe = std::env::current_exe()?;
+    let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
+    let dir = tempfile::tempdir()?;
+
+    let bosun_dir = dir.path().join("bosun");
+    std::fs::create_dir_all(&bosun_dir)?;
+    let (_server, kubeconfig) = start_demo(&bosun_dir)?;
+    eprintln!("measuring bosun install…");
+    let mut cmd = Command::new(&exe);
+    cmd.arg("--kubeconfig").arg(&kubeconfig).args(["install", "--yes", "--timeout", "5m"]);
+    let bosun_s = timed(cmd)?;
+    drop(_server);
+
+    let kubectl_dir = dir.path().join("kubectl");
+    let rendered = dir.path().join("rendered");
+    std::fs::create_dir_all(&kubectl_dir)?;
+    let mut render = Command::new(&exe);
+    render.args(["render", "--out"]).arg(&rendered);
+    timed(render)?;
+    let (_server, kubeconfig) = start_demo(&kubectl_dir)?;
+    eprintln!("measuring kubectl apply -R + kubectl wait…");
+    let run = |args: &[&str]| {
+        let mut cmd = Command::new(&kubectl);
+        cmd.env("KUBECONFIG", &kubeconfig).args(args);
+        timed(cmd)
+    };
+    let rendered = rendered.display().to_string();
+    let kubectl_s = run(&["apply", "-f", &rendered, "-R"])?
+        + run(&[
+            "wait",
+            "--for=condition=Established",
+            "crd",
+            "-l",
+            "app.kubernetes.io/part-of=bosun-stack",
+            "--timeout=5m",
+        ])?
+        + run(&["wait", "--for=condition=Available", "deployment", "--all", "-n", "kubeflow", "--timeout=5m"])?
+        + run(&["rollout", "status", "daemonset/nvidia-device-plugin", "-n", "kubeflow", "--timeout=5m"])?;
+    println!("install: bosun {bosun_s:.2} s; kubectl {kubectl_s:.2} s; time ratio {:.3}", bosun_s / kubectl_s);
+    Ok(())
 }

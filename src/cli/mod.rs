@@ -109,6 +109,8 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 150_000)]
         pods: usize,
     },
+    /// The ML stack to all-ready: bosun install vs kubectl apply -R + kubectl wait, on fresh demo clusters.
+    Install,
     /// The measured client of `bench sync` (run by it).
     #[command(hide = true)]
     SyncClient,
@@ -124,6 +126,7 @@ pub enum Mode {
     Status { launch: LaunchOptions },
     Render { components: Vec<String>, sets: Vec<String>, out: PathBuf },
     BenchSync { nodes: usize, pods: usize },
+    BenchInstall,
     BenchSyncClient { launch: LaunchOptions },
 }
 
@@ -160,6 +163,7 @@ impl Args {
             Some(Command::Render { components, sets, out }) => Mode::Render { components, sets, out },
             Some(Command::Bench { bench: BenchCommand::Sync { nodes, pods } }) => Mode::BenchSync { nodes, pods },
             Some(Command::Bench { bench: BenchCommand::SyncClient }) => Mode::BenchSyncClient { launch },
+            Some(Command::Bench { bench: BenchCommand::Install }) => Mode::BenchInstall,
         };
         Ok(Config { mode, config_dir: self.config_dir })
     }

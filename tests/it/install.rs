@@ -204,3 +204,25 @@ fn the_rendered_stack_applies_cleanly_with_kubectl() {
         sim.kubectl(&["wait", "--for=condition=Available", "deployment", "--all", "-n", "kubeflow", "--timeout=90s"]);
     assert!(wait.status.success(), "{}", text(&wait));
 }
+
+#[test]
+fn readiness_that_never_comes_is_explained_with_the_cluster_s_reason() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let config = kubesim::Config { fleet: kubesim::Fleet::Empty, time_scale: 10.0, ..Default::default() };
+    let server = runtime.block_on(kubesim::start(config)).expect("kubesim starts");
+    let sim = Sim { server, runtime };
+    // Every node cordoned: nothing new can be scheduled.
+    let nodes = sim.kubectl(&["get", "nodes", "-o", "name"]);
+    for node in String::from_utf8_lossy(&nodes.stdout).lines() {
+        assert!(sim.kubectl(&["cordon", node]).status.success());
+    }
+    let out = sim.bosun(&["install", "--yes", "--components", "training-operator", "--timeout", "3s"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let printed = text(&out);
+    assert!(printed.contains("not ready after 3 s"), "{printed}");
+    assert!(printed.contains("Deployment kubeflow/training-operator: pod training-operator-"), "{printed}");
+    assert!(printed.contains("cannot be scheduled: 0/2 nodes are available"), "{printed}");
+    let status = sim.bosun(&["status"]);
+    assert_eq!(status.status.code(), Some(3), "{}", text(&status));
+    assert!(text(&status).contains("(NotReady,"), "{}", text(&status));
+}
