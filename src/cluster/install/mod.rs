@@ -25,8 +25,8 @@ use resolve::{Resolver, with_namespace};
 
 /// How many objects of a phase are applied at once.
 const PARALLEL: usize = 8;
-/// How often readiness is checked.
-const POLL: Duration = Duration::from_millis(500);
+/// How often readiness is checked (a GET per waiting object: cheap, and close behind what a watch would see).
+const POLL: Duration = Duration::from_millis(200);
 
 /// Why an install, review or uninstall failed. Messages name the object, its source and the fix.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
