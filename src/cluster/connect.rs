@@ -71,7 +71,7 @@ pub enum ConnectError {
         "{server} rejected the credentials of context {context} (401 Unauthorized): the token or certificate may have expired. Log in again or refresh the kubeconfig."
     )]
     Unauthorized { server: String, context: String },
-    #[error("{server} did not answer within {} seconds. Check the network, VPN or proxy settings.", .seconds)]
+    #[error("{server} did not answer within {} s. Check the network, VPN or proxy settings.", .seconds)]
     Timeout { server: String, seconds: u64 },
     #[error("{server} answered with an error: {detail}")]
     Server { server: String, detail: String },
@@ -170,7 +170,23 @@ fn classify(server: &str, context: &str, error: kube::Error) -> ConnectError {
 }
 
 /// Connects to `context` of the merged kubeconfig: returns a ready client and what was learned.
-pub async fn connect(mut kubeconfig: Kubeconfig, context: &str) -> Result<(kube::Client, ClusterInfo), ConnectError> {
+pub async fn connect(kubeconfig: Kubeconfig, context: &str) -> Result<(kube::Client, ClusterInfo), ConnectError> {
+    connect_within(kubeconfig, context, CONNECT_TIMEOUT).await
+}
+
+/// [`connect`] with its own time limit for the server to answer.
+pub async fn connect_within(
+    mut kubeconfig: Kubeconfig,
+    context: &str,
+    limit: Duration,
+) -> Result<(kube::Client, ClusterInfo), ConnectError> {
+    if !kubeconfig.contexts.iter().any(|c| c.name == context) {
+        let known: Vec<&str> = kubeconfig.contexts.iter().map(|c| c.name.as_str()).collect();
+        return Err(ConnectError::Kubeconfig(format!(
+            "context {context} is not in the kubeconfig (it has: {}). Pick one of those, or check --context and KUBECONFIG.",
+            if known.is_empty() { "no contexts".to_string() } else { known.join(", ") }
+        )));
+    }
     let plugin = exec_plugin::prepare(&mut kubeconfig, context, &std::env::var_os("PATH").unwrap_or_default()).await;
     let warnings = warnings(&kubeconfig, context);
     let proxy_in_kubeconfig = kubeconfig
@@ -191,10 +207,10 @@ pub async fn connect(mut kubeconfig: Kubeconfig, context: &str) -> Result<(kube:
     let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
     let namespace = config.default_namespace.clone();
     let proxy = config.proxy_url.as_ref().map(|p| p.to_string());
-    let timeout = || ConnectError::Timeout { server: server.clone(), seconds: CONNECT_TIMEOUT.as_secs() };
+    let timeout = || ConnectError::Timeout { server: server.clone(), seconds: limit.as_secs() };
     // Building the client runs the credential plugin, a blocking child process that may wait on a login.
     let build = tokio::task::spawn_blocking(move || kube::Client::try_from(config));
-    let client = tokio::time::timeout(CONNECT_TIMEOUT, build)
+    let client = tokio::time::timeout(limit, build)
         .await
         .map_err(|_| timeout())?
         .map_err(|e| ConnectError::Kubeconfig(format!("context {context}: {e}")))?
@@ -224,7 +240,7 @@ pub async fn connect(mut kubeconfig: Kubeconfig, context: &str) -> Result<(kube:
             warnings: warnings.clone(),
         })
     };
-    let info = tokio::time::timeout(CONNECT_TIMEOUT, attempt).await.map_err(|_| timeout())??;
+    let info = tokio::time::timeout(limit, attempt).await.map_err(|_| timeout())??;
     Ok((client, info))
 }
 

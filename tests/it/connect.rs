@@ -262,3 +262,46 @@ fn a_failing_watch_shows_reconnecting_and_stale_data_then_recovers() {
     wait_for(&mut harness, "recovery", |s| s.cluster.as_ref().is_some_and(|c| c.health.attempt == 0 && c.is_synced()));
     assert!(harness.query_by_label_contains("Data may be stale").is_none());
 }
+
+#[test]
+fn an_unknown_context_names_the_ones_there_are() {
+    let sim = sim();
+    let kubeconfig =
+        kubeconfig_with(&sim, serde_json::json!({"token": sim.server.admin_token()}), serde_json::json!({}));
+    let Err(error) = sim._runtime.block_on(bosun::cluster::connect::connect(kubeconfig, "prod")) else {
+        panic!("there is no context prod")
+    };
+    let message = error.to_string();
+    assert!(
+        message.contains("context prod is not in the kubeconfig (it has: kubesim-admin, kubesim-viewer)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    // Accepts connections and says nothing.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let _hold = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let text = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: silent\nclusters:\n- name: c\n  cluster: {{server: \"http://127.0.0.1:{port}\"}}\nusers:\n- name: u\n  user: {{token: t}}\ncontexts:\n- name: silent\n  context: {{cluster: c, user: u}}\n"
+    );
+    let kubeconfig = kube::config::Kubeconfig::from_yaml(&text).expect("kubeconfig");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let started = std::time::Instant::now();
+    let result = runtime.block_on(bosun::cluster::connect::connect_within(
+        kubeconfig,
+        "silent",
+        std::time::Duration::from_secs(1),
+    ));
+    let Err(error) = result else { panic!("nothing answers") };
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "gave up in time");
+    let message = error.to_string();
+    assert!(message.contains("did not answer within 1 s.") && message.contains("VPN or proxy"), "{message}");
+}
