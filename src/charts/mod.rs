@@ -118,6 +118,16 @@ pub fn data_ranges(series: &[Series]) -> ((f64, f64), (f64, f64)) {
     ((x0, x1), (0.0, y_top))
 }
 
+/// An axis tick as people write it: `10`, not `10.0`; `0.25`, not `0.250000`.
+pub fn tick(v: &f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{:.0}", v.round() + 0.0)
+    } else {
+        let text = format!("{v:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
 /// Draws a line chart into any plotters drawing area and returns where the plot landed.
 pub fn draw_line_chart<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -142,6 +152,8 @@ pub fn draw_line_chart<DB: DrawingBackend>(
         .y_labels(5)
         .x_desc(chart.x_label.as_str())
         .y_desc(chart.y_label.as_str())
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .label_style(label_font.clone())
         .axis_desc_style(label_font)
         .draw()?;
@@ -239,6 +251,15 @@ pub fn draw_bar_chart<DB: DrawingBackend>(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn ticks_drop_needless_decimals() {
+        assert_eq!(tick(&10.0), "10");
+        assert_eq!(tick(&-5.0), "-5");
+        assert_eq!(tick(&-0.0), "0");
+        assert_eq!(tick(&0.25), "0.25");
+        assert_eq!(tick(&2.5), "2.5");
+    }
 
     pub fn style() -> ChartStyle {
         let c = RGBColor(200, 200, 200);

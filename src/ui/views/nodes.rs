@@ -419,26 +419,39 @@ fn namespaces_table(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, sta
                     ui.add(egui::Label::new(text).truncate());
                 });
                 row.col(|ui| {
-                    let total = a.accelerators_total();
-                    if total > 0.0 && cluster_accelerators > 0.0 {
+                    // Only devices the cluster advertises count: a request for GPUs no node offers has no share.
+                    let held: f64 = a
+                        .accelerators
+                        .iter()
+                        .filter(|(res, _)| snap.totals.get(*res).is_some_and(|u| u.allocatable > 0.0))
+                        .map(|(_, n)| n)
+                        .sum();
+                    if held > 0.0 && cluster_accelerators > 0.0 {
+                        let share = held / cluster_accelerators * 100.0;
                         usage_bar(
                             ui,
                             view.theme,
-                            total,
+                            held,
                             cluster_accelerators,
                             110.0,
                             &format!("{}'s share of the cluster's accelerators", a.namespace),
-                        );
+                        )
+                        .on_hover_text(format!(
+                            "{} of the cluster's {} allocatable devices ({share:.0} %)",
+                            count(held),
+                            count(cluster_accelerators)
+                        ));
                     }
                 });
                 row.col(|ui| {
                     if a.pending == 0 {
                         ui.label(RichText::new("—").color(p.text_weak));
                     } else {
+                        let pods = crate::resources::quantity::counted(a.pending, "pod");
                         let text = if a.accelerators_pending > 0.0 {
-                            format!("{} pods, {} devices", a.pending, count(a.accelerators_pending))
+                            format!("{pods}, {} devices", count(a.accelerators_pending))
                         } else {
-                            format!("{} pods", a.pending)
+                            pods
                         };
                         ui.label(RichText::new(text).color(view.theme.tone(Tone::Warn)));
                     }
