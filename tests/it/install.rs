@@ -177,10 +177,21 @@ fn a_folder_of_yaml_goes_through_the_same_pipeline_and_bad_yaml_names_its_line()
     .expect("write");
     std::fs::write(dir.path().join("app/ns.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n")
         .expect("write");
+    // A custom resource next to its CRD: applied once the CRD is established.
+    let crds = Path::new(env!("CARGO_MANIFEST_DIR")).join("sim/tests/fixtures/training-operator.yaml");
+    let crds = std::fs::read_to_string(crds).expect("fixture");
+    let crds: Vec<&str> = crds.split("\n---\n").filter(|d| d.contains("kind: CustomResourceDefinition")).collect();
+    std::fs::write(dir.path().join("app/crds.yaml"), crds.join("\n---\n")).expect("write");
+    std::fs::write(
+        dir.path().join("app/nested/job.yaml"),
+        "apiVersion: kubeflow.org/v1\nkind: TFJob\nmetadata: {name: idle, namespace: shop}\nspec:\n  runPolicy: {suspend: true}\n  tfReplicaSpecs: {Worker: {replicas: 1, template: {spec: {containers: [{name: tensorflow, image: tensorflow/tensorflow:2.16.1}]}}}}\n",
+    )
+    .expect("write");
     let folder = dir.path().join("app");
     let out = sim.bosun(&["install", "--yes", "-f", &folder.to_string_lossy(), "--timeout", "60s"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("Deployment shop/web created"), "{}", text(&out));
+    assert!(text(&out).contains("TFJob shop/idle created"), "{}", text(&out));
 
     std::fs::write(
         dir.path().join("app/broken.yaml"),

@@ -171,8 +171,10 @@ fn cluster_step(ui: &mut Ui, view: &ViewCtx<'_>, w: &InstallWizard, state: &mut 
                 });
                 ui.add_space(8.0);
                 ui.horizontal(|ui| {
+                    let interrupted = status.record.state == crate::stack::record::InstallState::Installing;
+                    let label = if interrupted { "Resume the interrupted install…" } else { "Repair or upgrade…" };
                     if ui
-                        .button("Repair or upgrade…")
+                        .button(label)
                         .on_hover_text("Start from the installed settings; the review shows what would change")
                         .clicked()
                     {
@@ -496,19 +498,47 @@ fn done_step(ui: &mut Ui, view: &ViewCtx<'_>, w: &InstallWizard) {
         for note in &report.notes {
             ui.label(RichText::new(format!("Note: {note}")).color(p.text_weak));
         }
+        if let Some(Some(status)) = w.status.ready().filter(|_| !run.uninstall) {
+            ui.add_space(10.0);
+            ui.label(RichText::new("What is ready").strong().color(p.text_strong));
+            egui::Grid::new("ready_components").num_columns(3).spacing([18.0, 4.0]).show(ui, |ui| {
+                for c in &status.components {
+                    ui.label(RichText::new(&c.name).color(p.text_strong));
+                    ui.label(RichText::new(&c.version).color(p.text_weak));
+                    let (tone, text) = if c.waiting.is_empty() {
+                        (Tone::Ok, "healthy".to_string())
+                    } else {
+                        (Tone::Warn, format!("{}/{} ready", c.ready, c.total))
+                    };
+                    status_chip(ui, view.theme, tone, &text);
+                    ui.end_row();
+                }
+            });
+        }
         ui.add_space(10.0);
-        ui.horizontal(|ui| {
-            if !run.uninstall {
-                if ui.button("Launch a training job").clicked() {
-                    view.commands.send(Command::Navigate(Screen::Training));
+        if !run.uninstall {
+            ui.label(RichText::new("Where to go next").strong().color(p.text_strong));
+            let installed = w.components();
+            let next = [
+                ("training-operator", "Launch a training job", Screen::Training, "TFJob and PyTorchJob are served now"),
+                ("jupyterhub", "Open Jupyter", Screen::Notebooks, "notebook servers with the image and GPUs you set"),
+                ("tf-serving", "Serve a model", Screen::Serving, "TensorFlow Serving from the model-server template"),
+            ];
+            for (component, label, screen, what) in next {
+                if !installed.iter().any(|c| c == component) {
+                    continue;
                 }
-                if ui.button("Open Jupyter").clicked() {
-                    view.commands.send(Command::Navigate(Screen::Notebooks));
-                }
+                ui.horizontal(|ui| {
+                    if ui.button(label).clicked() {
+                        view.commands.send(Command::Navigate(screen));
+                    }
+                    ui.label(RichText::new(what).color(p.text_weak));
+                });
             }
-            if ui.button("Back to the start").clicked() {
-                send(view, WizardCommand::Reset);
-            }
-        });
+            ui.add_space(6.0);
+        }
+        if ui.button("Back to the start").clicked() {
+            send(view, WizardCommand::Reset);
+        }
     });
 }
