@@ -56,6 +56,8 @@ pub enum Request {
     StopLogs,
     /// Work for the Install screen.
     Stack(StackRequest),
+    /// Fetch a pod's containers and events for its detail.
+    PodDetail { namespace: String, name: String },
 }
 
 /// Results of background work, applied to the app state in order.
@@ -81,6 +83,8 @@ pub enum Event {
     LogLines { id: u64, lines: Vec<String>, done: Option<Result<(), String>> },
     /// Answers for the Install screen.
     Stack(StackEvent),
+    /// A pod's detail (or why it could not be read).
+    PodDetail { namespace: String, name: String, result: Result<crate::resources::pod::PodDetail, String> },
 }
 
 /// Called after every event so the UI wakes up to read it.
@@ -217,6 +221,17 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
                     stack_task = Some(task);
                 }
             }
+            Request::PodDetail { namespace, name } => {
+                let current = client.lock().ok().and_then(|c| c.clone());
+                let outbox = outbox.clone();
+                tokio::spawn(async move {
+                    let result = match current {
+                        Some(client) => pod_detail(client, &namespace, &name).await,
+                        None => Err("not connected".into()),
+                    };
+                    outbox.send(Event::PodDetail { namespace, name, result });
+                });
+            }
             Request::StopLogs => {
                 if let Some(task) = logs_task.take() {
                     task.abort();
@@ -310,6 +325,30 @@ async fn watch_cluster(client: kube::Client, attempt: u64, mut query: watch::Rec
             _ = tokio::time::sleep(RETRY_CHECK), if retrying => sent = None,
         }
     }
+}
+
+/// A pod's containers (with exit codes and last runs) and its events, newest first.
+async fn pod_detail(
+    client: kube::Client,
+    namespace: &str,
+    name: &str,
+) -> Result<crate::resources::pod::PodDetail, String> {
+    use k8s_openapi::api::core::v1::{Event as KubeEvent, Pod};
+    let pods: kube::Api<Pod> = kube::Api::namespaced(client.clone(), namespace);
+    let pod = pods.get(name).await.map_err(|e| match e {
+        kube::Error::Api(s) => s.message.clone(),
+        other => other.to_string(),
+    })?;
+    let events: kube::Api<KubeEvent> = kube::Api::namespaced(client, namespace);
+    let selector = format!("involvedObject.kind=Pod,involvedObject.name={name}");
+    // Events are a courtesy: a user who may not list them still gets the containers.
+    let mut events: Vec<crate::resources::event::EventRow> = events
+        .list(&kube::api::ListParams::default().fields(&selector))
+        .await
+        .map(|l| l.items.iter().map(crate::resources::event::row).collect())
+        .unwrap_or_default();
+    events.sort_by_key(|e: &crate::resources::event::EventRow| std::cmp::Reverse(e.last_seen));
+    Ok(crate::resources::pod::PodDetail { containers: crate::resources::pod::container_details(&pod), events })
 }
 
 /// Lines kept from the end of a log when it is first opened.

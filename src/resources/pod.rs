@@ -158,6 +158,75 @@ pub fn row(pod: &Pod) -> PodRow {
     }
 }
 
+/// One container of a pod as its detail shows it: state, why, exit code, restarts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContainerDetail {
+    pub name: String,
+    pub image: String,
+    pub init: bool,
+    pub ready: bool,
+    pub restarts: i32,
+    /// `Running`, `Waiting`, `Terminated` (or `Not started`).
+    pub state: String,
+    /// The reason the runtime gives (`CrashLoopBackOff`, `OOMKilled`, `Completed` …).
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub exit_code: Option<i32>,
+    /// How the previous run ended, for a container that restarted.
+    pub last_exit: Option<(i32, String)>,
+}
+
+/// What a pod's detail shows beyond its row, fetched when the pod is opened.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PodDetail {
+    pub containers: Vec<ContainerDetail>,
+    /// The pod's events, newest first.
+    pub events: Vec<super::event::EventRow>,
+}
+
+/// The containers of a pod (init containers first) with their current state.
+pub fn container_details(pod: &Pod) -> Vec<ContainerDetail> {
+    let spec = pod.spec.clone().unwrap_or_default();
+    let status = pod.status.clone().unwrap_or_default();
+    let mut out = Vec::new();
+    let sets = [
+        (true, spec.init_containers.unwrap_or_default(), status.init_container_statuses.unwrap_or_default()),
+        (false, spec.containers, status.container_statuses.unwrap_or_default()),
+    ];
+    for (init, containers, statuses) in sets {
+        for c in containers {
+            let st = statuses.iter().find(|s| s.name == c.name);
+            let state = st.and_then(|s| s.state.clone()).unwrap_or_default();
+            let (word, reason, message, exit_code) = if state.running.is_some() {
+                ("Running", None, None, None)
+            } else if let Some(w) = &state.waiting {
+                ("Waiting", w.reason.clone(), w.message.clone(), None)
+            } else if let Some(t) = &state.terminated {
+                ("Terminated", t.reason.clone(), t.message.clone(), Some(t.exit_code))
+            } else {
+                ("Not started", None, None, None)
+            };
+            let last_exit = st
+                .and_then(|s| s.last_state.as_ref())
+                .and_then(|l| l.terminated.as_ref())
+                .map(|t| (t.exit_code, t.reason.clone().unwrap_or_default()));
+            out.push(ContainerDetail {
+                name: c.name.clone(),
+                image: c.image.clone().unwrap_or_default(),
+                init,
+                ready: st.is_some_and(|s| s.ready),
+                restarts: st.map_or(0, |s| s.restart_count),
+                state: word.to_string(),
+                reason,
+                message,
+                exit_code,
+                last_exit,
+            });
+        }
+    }
+    out
+}
+
 pub fn health(row: &PodRow) -> Tone {
     match row.status.as_str() {
         "Running" if row.ready.0 == row.ready.1 => Tone::Ok,
@@ -189,6 +258,24 @@ mod tests {
         assert_eq!(r.memory, 1073741824.0);
         assert_eq!(r.accelerator("nvidia.com/gpu"), 2.0);
         assert_eq!(r.accelerator("nvidia.com/mig-1g.5gb"), 1.0);
+    }
+
+    #[test]
+    fn container_details_carry_exit_codes_and_last_runs() {
+        let p = pod(serde_json::json!({"metadata": {"name": "c"}, "spec": {
+            "initContainers": [{"name": "fetch", "image": "busybox"}],
+            "containers": [{"name": "train", "image": "pytorch:2"}]},
+            "status": {"phase": "Running",
+                "initContainerStatuses": [{"name": "fetch", "image": "busybox", "imageID": "", "ready": true, "restartCount": 0,
+                    "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}],
+                "containerStatuses": [{"name": "train", "image": "pytorch:2", "imageID": "", "ready": false, "restartCount": 3,
+                    "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 40s restarting failed container"}},
+                    "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled"}}}]}}));
+        let d = container_details(&p);
+        assert_eq!(d.len(), 2);
+        assert!(d[0].init && d[0].exit_code == Some(0) && d[0].reason.as_deref() == Some("Completed"));
+        assert_eq!((d[1].state.as_str(), d[1].restarts), ("Waiting", 3));
+        assert_eq!(d[1].last_exit, Some((137, "OOMKilled".to_string())));
     }
 
     #[test]

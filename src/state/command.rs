@@ -38,6 +38,10 @@ pub enum Command {
     OpenLogs { namespace: String, pod: String, container: String, follow: bool },
     /// Stop showing the log.
     CloseLogs,
+    /// Open a pod's detail: fetch its containers and events.
+    OpenPod { namespace: String, name: String },
+    /// Close the pod detail.
+    ClosePod,
     /// Filter and sort the pod list this way.
     SetPodQuery(crate::state::cluster_view::PodQuery),
     /// Save the frame-time chart to a file the user picks, drawn in the given (theme) style.

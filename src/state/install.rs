@@ -12,6 +12,8 @@ use crate::cluster::install::{InstallOptions, InstallReport, Progress, StackStat
 use crate::stack::catalog::{Catalog, ParamType};
 use crate::stack::params::{self, Globals, Selection};
 
+pub use super::loadable::Loadable;
+
 /// The wizard's steps, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Step {
@@ -36,22 +38,6 @@ impl Step {
             Step::Install => "Install",
             Step::Done => "Done",
         }
-    }
-}
-
-/// Something asked of the cluster: not yet, on its way, answered, or failed.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum Loadable<T> {
-    #[default]
-    Idle,
-    Loading,
-    Ready(T),
-    Failed(String),
-}
-
-impl<T> Loadable<T> {
-    pub fn ready(&self) -> Option<&T> {
-        if let Loadable::Ready(t) = self { Some(t) } else { None }
     }
 }
 

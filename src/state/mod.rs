@@ -8,6 +8,7 @@ pub mod cluster_view;
 pub mod command;
 pub mod frame_times;
 pub mod install;
+pub mod loadable;
 pub mod toasts;
 
 use std::path::PathBuf;
@@ -100,6 +101,16 @@ pub struct LogView {
     pub done: Option<Result<(), String>>,
 }
 
+/// The pod whose detail is open, and what was fetched for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodDetailView {
+    pub namespace: String,
+    pub name: String,
+    pub detail: loadable::Loadable<crate::resources::pod::PodDetail>,
+    /// The row's (status, restarts) when the detail was fetched: when they change, it is fetched again.
+    seen: (String, u32),
+}
+
 /// Most lines a log view keeps (older ones are dropped).
 pub const MAX_LOG_LINES: usize = 100_000;
 
@@ -118,6 +129,8 @@ pub struct AppState {
     /// How the pod list is filtered and sorted (applied in the background).
     pub pod_query: cluster_view::PodQuery,
     pub logs: Option<LogView>,
+    /// The open pod detail's containers and events.
+    pub pod_detail: Option<PodDetailView>,
     /// Pods by phase over time, sampled from snapshots: (Unix seconds, phase → count).
     pub phase_history: std::collections::VecDeque<(i64, std::collections::BTreeMap<String, usize>)>,
     /// The Install screen's wizard.
@@ -145,6 +158,7 @@ impl AppState {
             cluster: None,
             pod_query,
             logs: None,
+            pod_detail: None,
             phase_history: Default::default(),
             install: install::InstallWizard::default(),
             connect_attempt: 0,
@@ -182,6 +196,16 @@ impl AppState {
                 self.palette_open = false;
                 requests.extend(self.refresh_install_if_stale());
             }
+            Command::OpenPod { namespace, name } => {
+                self.pod_detail = Some(PodDetailView {
+                    namespace: namespace.clone(),
+                    name: name.clone(),
+                    detail: loadable::Loadable::Loading,
+                    seen: self.pod_row_state(&namespace, &name),
+                });
+                requests.push(Request::PodDetail { namespace, name });
+            }
+            Command::ClosePod => self.pod_detail = None,
             Command::Wizard(command) => {
                 requests.extend(self.install.handle(command).into_iter().map(Request::Stack));
             }
@@ -311,6 +335,25 @@ impl AppState {
             Event::Snapshot { attempt, snapshot } if attempt == self.connect_attempt => {
                 self.record_phases(&snapshot);
                 self.cluster = Some(snapshot);
+                // The open pod changed (a restart, a new status): its containers and events did too.
+                if let Some(view) = &self.pod_detail {
+                    let now = self.pod_row_state(&view.namespace, &view.name);
+                    if now != view.seen && !now.0.is_empty() {
+                        let (namespace, name) = (view.namespace.clone(), view.name.clone());
+                        if let Some(v) = self.pod_detail.as_mut() {
+                            v.seen = now;
+                        }
+                        requests.push(Request::PodDetail { namespace, name });
+                    }
+                }
+            }
+            Event::PodDetail { namespace, name, result } => {
+                if let Some(view) = self.pod_detail.as_mut().filter(|v| v.namespace == namespace && v.name == name) {
+                    view.detail = match result {
+                        Ok(d) => loadable::Loadable::Ready(d),
+                        Err(e) => loadable::Loadable::Failed(e),
+                    };
+                }
             }
             Event::DemoStarted(Ok(kubeconfig)) => {
                 // The demo's kubeconfig replaces the others for this run, and its admin context is selected.
@@ -341,6 +384,15 @@ impl AppState {
         }
         requests.extend(self.refresh_install_if_stale());
         requests
+    }
+
+    /// A pod's (status, restarts) in the current pod list, or empty when it is not listed.
+    fn pod_row_state(&self, namespace: &str, name: &str) -> (String, u32) {
+        self.cluster
+            .as_ref()
+            .and_then(|c| c.pods.rows.iter().find(|p| p.namespace == namespace && p.name == name).cloned())
+            .map(|p| (p.status.clone(), p.restarts))
+            .unwrap_or_default()
     }
 
     /// Asks what is installed when the Install screen is open on a connected cluster and does not know yet.
@@ -460,6 +512,22 @@ mod tests {
         let mut state = AppState::new(stale, LaunchOptions::default());
         state.apply(Event::Kubeconfig(Ok(summary(&["a"], "a"))));
         assert_eq!(state.selected_context(), Some("a"));
+    }
+
+    #[test]
+    fn a_pod_detail_is_fetched_when_opened_and_answers_for_other_pods_are_ignored() {
+        let mut state = AppState::new(Settings::default(), LaunchOptions::default());
+        let requests = state.handle(Command::OpenPod { namespace: "ml".into(), name: "p".into() });
+        assert!(
+            matches!(requests.as_slice(), [Request::PodDetail { namespace, name }] if namespace == "ml" && name == "p")
+        );
+        let detail = crate::resources::pod::PodDetail::default();
+        state.apply(Event::PodDetail { namespace: "ml".into(), name: "other".into(), result: Ok(detail.clone()) });
+        assert_eq!(state.pod_detail.as_ref().map(|d| &d.detail), Some(&loadable::Loadable::Loading));
+        state.apply(Event::PodDetail { namespace: "ml".into(), name: "p".into(), result: Ok(detail.clone()) });
+        assert_eq!(state.pod_detail.as_ref().map(|d| &d.detail), Some(&loadable::Loadable::Ready(detail)));
+        state.handle(Command::ClosePod);
+        assert!(state.pod_detail.is_none());
     }
 
     #[test]

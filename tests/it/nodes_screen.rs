@@ -99,7 +99,12 @@ fn a_pods_log_streams_into_the_detail_panel() {
         .and_then(|c| c.pods.rows.iter().find(|p| p.name.starts_with("recsys-api")).map(|p| p.name.clone()))
         .expect("a recsys pod");
     harness.get_by_label(&name).click();
-    harness.run_steps(3);
+    wait_for(&mut harness, "the pod's containers and events", |s| {
+        s.pod_detail.as_ref().is_some_and(|d| d.detail.ready().is_some_and(|d| !d.events.is_empty()))
+    });
+    harness.get_by_label("Containers");
+    harness.get_by_label("Scheduled");
+    harness.get_by_label_contains("Successfully assigned");
     harness.get_by_label("Show logs").click();
     wait_for(&mut harness, "log lines", |s| {
         s.logs.as_ref().is_some_and(|l| l.lines.iter().any(|line| line.contains("recsys-api started")))

@@ -222,6 +222,11 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut PodsView) {
     });
     if let Some(key) = clicked_row {
         let same = state.selected.as_ref() == Some(&key);
+        if same {
+            view.commands.send(Command::ClosePod);
+        } else {
+            view.commands.send(Command::OpenPod { namespace: key.0.clone(), name: key.1.clone() });
+        }
         state.selected = if same { None } else { Some(key) };
         if same || view.state.logs.is_some() {
             view.commands.send(Command::CloseLogs);
@@ -233,6 +238,80 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut PodsView) {
     }
 }
 
+/// Each container's state (with exit codes and how the last run ended) and the pod's events.
+fn containers_and_events(ui: &mut Ui, view: &ViewCtx<'_>, row: &PodRow) {
+    use crate::state::loadable::Loadable;
+    let p = view.theme.palette;
+    let Some(open) = view.state.pod_detail.as_ref().filter(|d| d.namespace == row.namespace && d.name == row.name)
+    else {
+        return;
+    };
+    let detail = match &open.detail {
+        Loadable::Ready(d) => d,
+        Loadable::Failed(e) => {
+            status_chip(ui, view.theme, Tone::Err, &format!("The pod could not be read: {e}"));
+            return;
+        }
+        _ => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Reading containers and events…");
+            });
+            return;
+        }
+    };
+    ui.label(RichText::new("Containers").strong().color(p.text_strong));
+    egui::Grid::new("pod_containers").num_columns(3).spacing([12.0, 4.0]).show(ui, |ui| {
+        for c in &detail.containers {
+            let name = if c.init { format!("{} (init)", c.name) } else { c.name.clone() };
+            ui.label(RichText::new(name).color(p.text_strong)).on_hover_text(&c.image);
+            let tone = match (c.state.as_str(), c.exit_code) {
+                ("Running", _) if c.ready => Tone::Ok,
+                ("Running", _) => Tone::Warn,
+                ("Terminated", Some(0)) => Tone::Done,
+                ("Waiting", _) if c.reason.as_deref().is_some_and(|r| r.contains("BackOff") || r.contains("Err")) => {
+                    Tone::Err
+                }
+                ("Waiting", _) | ("Not started", _) => Tone::Pending,
+                _ => Tone::Err,
+            };
+            let word = c.reason.clone().unwrap_or_else(|| c.state.clone());
+            let chip = match c.exit_code {
+                Some(code) => format!("{word} (exit {code})"),
+                None => word,
+            };
+            status_chip(ui, view.theme, tone, &chip);
+            let mut facts = Vec::new();
+            if c.restarts > 0 {
+                facts.push(crate::resources::quantity::counted(c.restarts.max(0) as usize, "restart"));
+            }
+            if let Some((code, reason)) = &c.last_exit {
+                facts.push(format!("last run: {reason} (exit {code})"));
+            }
+            if let Some(message) = &c.message {
+                facts.push(message.clone());
+            }
+            ui.add(egui::Label::new(RichText::new(facts.join(" · ")).color(p.text_weak)).wrap());
+            ui.end_row();
+        }
+    });
+    ui.add_space(8.0);
+    ui.label(RichText::new("Events").strong().color(p.text_strong));
+    if detail.events.is_empty() {
+        ui.label(RichText::new("none recorded").color(p.text_weak));
+    }
+    let now = jiff::Timestamp::now().as_second();
+    for e in detail.events.iter().take(12) {
+        ui.horizontal_wrapped(|ui| {
+            let tone = if e.type_ == "Warning" { Tone::Warn } else { Tone::Neutral };
+            status_chip(ui, view.theme, tone, &e.reason);
+            let times = if e.count > 1 { format!(" ×{}", e.count) } else { String::new() };
+            ui.label(RichText::new(format!("{}{times}", age(now - e.last_seen))).color(p.text_weak));
+            ui.add(egui::Label::new(&e.message).wrap());
+        });
+    }
+}
+
 fn detail(ui: &mut Ui, view: &ViewCtx<'_>, row: &PodRow, state: &mut PodsView) {
     let p = view.theme.palette;
     ui.horizontal(|ui| {
@@ -241,6 +320,7 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, row: &PodRow, state: &mut PodsView) {
             if ui.small_button("✖").on_hover_text("Close the pod detail").clicked() {
                 state.selected = None;
                 view.commands.send(Command::CloseLogs);
+                view.commands.send(Command::ClosePod);
             }
         });
     });
@@ -265,6 +345,13 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, row: &PodRow, state: &mut PodsView) {
             fact("Accelerators", format!("{} {r}", quantity::cores(*a)));
         }
     });
+    ui.add_space(10.0);
+    // Containers and events take what room they need up to a point; the log below keeps the rest.
+    egui::ScrollArea::vertical()
+        .id_salt("pod_containers_events")
+        .max_height(240.0)
+        .auto_shrink([false, true])
+        .show(ui, |ui| containers_and_events(ui, view, row));
     ui.add_space(10.0);
     let logs = view.state.logs.as_ref().filter(|l| l.namespace == row.namespace && l.pod == row.name);
     ui.horizontal(|ui| {
