@@ -62,17 +62,24 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// Starts kubesim's scale fleet and waits until it has settled (the device-plugin DaemonSet is ready).
-fn start_server(nodes: usize, pods: usize, dir: &Path) -> anyhow::Result<(KillOnDrop, PathBuf)> {
+/// Runs the kubesim binary with these fleet arguments, writing its kubeconfig into `dir`.
+fn spawn_kubesim(fleet: &[&str], dir: &Path) -> anyhow::Result<(KillOnDrop, PathBuf)> {
     let kubeconfig = dir.join("kubeconfig");
     let child = Command::new(kubesim_binary()?)
-        .args(["--fleet", "scale", "--nodes", &nodes.to_string(), "--pods", &pods.to_string(), "--kubeconfig-out"])
+        .args(fleet)
+        .arg("--kubeconfig-out")
         .arg(&kubeconfig)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .context("starting kubesim")?;
-    let guard = KillOnDrop(child);
+    Ok((KillOnDrop(child), kubeconfig))
+}
+
+/// Starts kubesim's scale fleet and waits until it has settled (the device-plugin DaemonSet is ready).
+fn start_server(nodes: usize, pods: usize, dir: &Path) -> anyhow::Result<(KillOnDrop, PathBuf)> {
+    let (nodes, pods) = (nodes.to_string(), pods.to_string());
+    let (guard, kubeconfig) = spawn_kubesim(&["--fleet", "scale", "--nodes", &nodes, "--pods", &pods], dir)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let deadline = Instant::now() + Duration::from_secs(600);
     runtime.block_on(async {
@@ -164,15 +171,7 @@ pub fn sync_client(kubeconfig: Option<PathBuf>) -> anyhow::Result<()> {
 
 /// Starts a fresh demo fleet and waits until its API answers.
 fn start_demo(dir: &Path) -> anyhow::Result<(KillOnDrop, PathBuf)> {
-    let kubeconfig = dir.join("kubeconfig");
-    let child = Command::new(kubesim_binary()?)
-        .args(["--fleet", "demo", "--kubeconfig-out"])
-        .arg(&kubeconfig)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting kubesim")?;
-    let guard = KillOnDrop(child);
+    let (guard, kubeconfig) = spawn_kubesim(&["--fleet", "demo"], dir)?;
     let deadline = Instant::now() + Duration::from_secs(60);
     let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
     loop {

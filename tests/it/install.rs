@@ -7,19 +7,20 @@ use bosun::cluster::install::{self, InstallOptions, Progress};
 use bosun::stack::catalog::Catalog;
 use bosun::stack::params::Selection;
 
-struct Sim {
-    server: kubesim::ServerHandle,
-    runtime: tokio::runtime::Runtime,
-}
+use crate::util::{Sim, start_sim};
 
 fn demo() -> Sim {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let config = kubesim::Config { time_scale: 10.0, ..Default::default() };
-    let server = runtime.block_on(kubesim::start(config)).expect("kubesim starts");
-    Sim { server, runtime }
+    start_sim(kubesim::Fleet::Demo)
 }
 
-impl Sim {
+trait Clients {
+    fn client(&self, context: &str) -> kube::Client;
+    fn kubectl(&self, args: &[&str]) -> Output;
+    fn bosun(&self, args: &[&str]) -> Output;
+    fn install(&self, client: &kube::Client) -> (Result<install::InstallReport, install::InstallError>, Vec<Progress>);
+}
+
+impl Clients for Sim {
     fn client(&self, context: &str) -> kube::Client {
         self.runtime.block_on(async {
             let kc = kube::config::Kubeconfig::read_from(self.server.kubeconfig_path()).expect("kubeconfig");
@@ -218,10 +219,7 @@ fn the_rendered_stack_applies_cleanly_with_kubectl() {
 
 #[test]
 fn readiness_that_never_comes_is_explained_with_the_cluster_s_reason() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let config = kubesim::Config { fleet: kubesim::Fleet::Empty, time_scale: 10.0, ..Default::default() };
-    let server = runtime.block_on(kubesim::start(config)).expect("kubesim starts");
-    let sim = Sim { server, runtime };
+    let sim = start_sim(kubesim::Fleet::Empty);
     // Every node cordoned: nothing new can be scheduled.
     let nodes = sim.kubectl(&["get", "nodes", "-o", "name"]);
     for node in String::from_utf8_lossy(&nodes.stdout).lines() {

@@ -4,16 +4,10 @@ use std::time::{Duration, Instant};
 use bosun::cli::nodes::ledger_for;
 use bosun::state::LaunchOptions;
 
-struct Sim {
-    server: kubesim::ServerHandle,
-    runtime: tokio::runtime::Runtime,
-}
+use crate::util::{Sim, start_sim};
 
 fn demo() -> Sim {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let config = kubesim::Config { time_scale: 10.0, ..Default::default() };
-    let server = runtime.block_on(kubesim::start(config)).expect("kubesim starts");
-    Sim { server, runtime }
+    start_sim(kubesim::Fleet::Demo)
 }
 
 #[test]

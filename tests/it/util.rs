@@ -54,3 +54,17 @@ contexts:
     std::fs::write(&path, text).expect("write kubeconfig");
     path
 }
+
+/// A simulated cluster on its own runtime (kept alive with it).
+pub struct Sim {
+    pub server: kubesim::ServerHandle,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+/// Starts kubesim with `fleet`, simulated time ten times faster.
+pub fn start_sim(fleet: kubesim::Fleet) -> Sim {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let config = kubesim::Config { fleet, time_scale: 10.0, ..Default::default() };
+    let server = runtime.block_on(kubesim::start(config)).expect("kubesim starts");
+    Sim { server, runtime }
+}

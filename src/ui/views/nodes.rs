@@ -14,7 +14,7 @@ use crate::state::cluster_view::ClusterSnapshot;
 use crate::ui::ViewCtx;
 use crate::ui::theme::{Tone, size};
 use crate::ui::views::empty_state;
-use crate::ui::widgets::sort_header::sort_header;
+use crate::ui::widgets::sort_header::{sort_header, toggle_sort};
 use crate::ui::widgets::status_chip::status_chip;
 use crate::ui::widgets::usage_bar::usage_bar;
 
@@ -338,12 +338,7 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, snap: &Arc<ClusterSnapshot>, state: &m
             });
         });
     if let Some(sort) = clicked_header {
-        if state.sort == sort {
-            state.ascending = !state.ascending;
-        } else {
-            state.sort = sort;
-            state.ascending = true;
-        }
+        toggle_sort(&mut state.sort, &mut state.ascending, sort, true);
     }
     if let Some(name) = clicked_row {
         state.selected = if state.selected.as_deref() == Some(name.as_str()) { None } else { Some(name) };
@@ -465,12 +460,8 @@ fn namespaces_table(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, sta
             });
         });
     if let Some(sort) = clicked {
-        if state.namespace_sort == sort {
-            state.namespace_ascending = !state.namespace_ascending;
-        } else {
-            state.namespace_sort = sort;
-            state.namespace_ascending = sort == NamespaceSort::Name;
-        }
+        let first_ascending = sort == NamespaceSort::Name;
+        toggle_sort(&mut state.namespace_sort, &mut state.namespace_ascending, sort, first_ascending);
     }
 }
 

@@ -10,7 +10,7 @@ use crate::resources::workload::{WorkloadKind, WorkloadRow};
 use crate::state::cluster_view::ClusterSnapshot;
 use crate::ui::ViewCtx;
 use crate::ui::theme::Tone;
-use crate::ui::widgets::sort_header::{plain_header, sort_header};
+use crate::ui::widgets::sort_header::{plain_header, sort_header, toggle_sort};
 use crate::ui::widgets::status_chip::status_chip;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,12 +237,7 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, order: &[usize
             });
     });
     if let Some(sort) = clicked_header {
-        if state.sort == sort {
-            state.ascending = !state.ascending;
-        } else {
-            state.sort = sort;
-            state.ascending = true;
-        }
+        toggle_sort(&mut state.sort, &mut state.ascending, sort, true);
     }
     if let Some(key) = clicked_row {
         state.selected = if state.selected.as_ref() == Some(&key) { None } else { Some(key) };

@@ -26,3 +26,14 @@ pub fn plain_header(ui: &mut Ui, theme: &Theme, title: &str) {
 fn header_text(theme: &Theme, title: &str) -> RichText {
     RichText::new(title).small().strong().color(theme.palette.text_weak)
 }
+
+/// A click on column `clicked`: the same column flips its direction, another one becomes the sort column in its
+/// `first` direction (ascending for names, descending for amounts).
+pub fn toggle_sort<S: PartialEq>(sort: &mut S, ascending: &mut bool, clicked: S, first_ascending: bool) {
+    if *sort == clicked {
+        *ascending = !*ascending;
+    } else {
+        *sort = clicked;
+        *ascending = first_ascending;
+    }
+}
