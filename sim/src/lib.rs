@@ -22,6 +22,7 @@ pub mod api;
 pub mod auth;
 pub mod cluster;
 pub mod controllers;
+pub mod convert;
 pub mod faults;
 pub mod fleet;
 pub mod hooks;

@@ -45,9 +45,18 @@ impl ResourceType {
         if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }
     }
 
-    /// The storage key: objects are stored once per (group, plural), whatever version is asked for.
+    /// The storage key: objects are stored once per (group, plural), whatever version is asked for — and
+    /// `events.k8s.io` Events are the core Events, as on a real server.
     pub fn key(&self) -> ResourceKey {
+        if self.group == "events.k8s.io" && self.plural == "events" {
+            return ResourceKey { group: String::new(), plural: self.plural.clone() };
+        }
         ResourceKey { group: self.group.clone(), plural: self.plural.clone() }
+    }
+
+    /// The apiVersion objects of this resource are stored with.
+    pub fn storage_api_version(&self) -> String {
+        if self.group == "events.k8s.io" && self.plural == "events" { "v1".into() } else { self.api_version() }
     }
 
     pub fn has_subresource(&self, name: &str) -> bool {
@@ -123,6 +132,7 @@ const BUILTINS: &[Builtin] = &[
     kind("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true, &["pvc"], &["status"]),
     kind("", "v1", "PersistentVolume", "persistentvolumes", false, &["pv"], &["status"]),
     kind("", "v1", "Event", "events", true, &["ev"], &[]),
+    kind("events.k8s.io", "v1", "Event", "events", true, &["ev"], &[]),
     kind("", "v1", "ResourceQuota", "resourcequotas", true, &["quota"], &["status"]),
     kind("", "v1", "LimitRange", "limitranges", true, &["limits"], &[]),
     kind("apps", "v1", "Deployment", "deployments", true, &["deploy"], &["status", "scale"]),

@@ -212,3 +212,53 @@ fn a_repeated_server_side_apply_is_a_no_op() {
         assert_eq!(ports[0].protocol.as_deref(), Some("TCP"));
     });
 }
+
+/// kube-rs's event Recorder writes `events.k8s.io/v1` Events (creating, then merge-patching the series); the same
+/// events are core Events too, as on a real server, and the scheduler's core Events read back in the new API.
+#[test]
+fn events_are_served_by_both_event_apis() {
+    use k8s_openapi::api::core::v1::Event as CoreEvent;
+    use k8s_openapi::api::events::v1::Event as NewEvent;
+    use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+    let sim = common::start(Fleet::Demo, 10.0);
+    sim.runtime.block_on(async {
+        let client = client(&sim).await;
+        let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+        let cm = cms.create(&PostParams::default(), &config_map("recorded")).await.expect("configmap");
+        let reference = kube::Resource::object_ref(&cm, &());
+        let recorder = Recorder::new(client.clone(), Reporter { controller: "bosun-test".into(), instance: None });
+        let event = Event {
+            type_: EventType::Warning,
+            reason: "TrainingStalled".into(),
+            note: Some("no metrics for 10 minutes".into()),
+            action: "Watch".into(),
+            secondary: None,
+        };
+        recorder.publish(&event, &reference).await.expect("first publish creates");
+        recorder.publish(&event, &reference).await.expect("second publish patches the series");
+
+        let core: Api<CoreEvent> = Api::namespaced(client.clone(), "default");
+        let listed = core.list(&ListParams::default().fields("involvedObject.name=recorded")).await.expect("core list");
+        let e = listed.items.first().expect("the event as a core Event");
+        assert_eq!(e.reason.as_deref(), Some("TrainingStalled"));
+        assert_eq!(e.message.as_deref(), Some("no metrics for 10 minutes"));
+        assert_eq!(e.reporting_component.as_deref(), Some("bosun-test"));
+        assert_eq!(e.count, Some(2));
+
+        let new: Api<NewEvent> = Api::all(client);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let scheduled = loop {
+            let list = new.list(&ListParams::default().fields("reason=Scheduled")).await.expect("new list");
+            if !list.items.is_empty() || tokio::time::Instant::now() > deadline {
+                break list;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        let first = scheduled.items.first().expect("the scheduler's events in the new API");
+        assert_eq!(first.reporting_controller.as_deref(), Some("default-scheduler"));
+        assert!(first.regarding.as_ref().is_some_and(|r| r.kind.as_deref() == Some("Pod")));
+        let recorded =
+            new.list(&ListParams::default().fields("regarding.name=recorded")).await.expect("selected by regarding");
+        assert_eq!(recorded.items[0].series.as_ref().map(|s| s.count), Some(2));
+    });
+}

@@ -51,6 +51,11 @@ fn api_resources_and_discovery() {
     }
     let version = sim.ok(&["version", "-o", "json"]);
     assert!(version.contains("\"serverVersion\""), "{version}");
+    // Events in the events.k8s.io API are the core Events, printed the same way.
+    assert!(sim.ok(&["api-resources", "--api-group=events.k8s.io"]).contains("events.k8s.io/v1"));
+    let events =
+        sim.eventually(&["get", "events.v1.events.k8s.io", "-A"], Duration::from_secs(20), |t| t.contains("Scheduled"));
+    assert!(events.lines().next().is_some_and(|h| h.contains("REASON") && h.contains("OBJECT")), "{events}");
 }
 
 #[test]

@@ -76,12 +76,10 @@ fn load(cluster: &Cluster, ctx: &Ctx) -> Result<Arc<Stored>, ApiError> {
 
 /// An object as the requested version presents it.
 fn as_served(rt: &ResourceType, stored: &Stored) -> (Value, Bytes) {
-    let wanted = rt.api_version();
-    if meta::str_at(&stored.value, "/apiVersion") == wanted {
+    if meta::str_at(&stored.value, "/apiVersion") == rt.api_version() {
         return (stored.value.clone(), stored.json.clone());
     }
-    let mut v = stored.value.clone();
-    v["apiVersion"] = json!(wanted);
+    let v = crate::convert::served(rt, &stored.value);
     let bytes = Bytes::from(serde_json::to_vec(&v).unwrap_or_default());
     (v, bytes)
 }
@@ -109,8 +107,9 @@ fn get(cluster: &Cluster, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
 pub fn selectors(ctx: &Ctx) -> Result<(LabelSelector, FieldSelector), ApiError> {
     let labels = LabelSelector::parse(ctx.query.get("labelSelector").unwrap_or_default())
         .map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?;
-    let fields =
-        FieldSelector::parse(ctx.query.get("fieldSelector").unwrap_or_default()).map_err(ApiError::bad_request)?;
+    let written = ctx.query.get("fieldSelector").unwrap_or_default();
+    let fields = FieldSelector::parse(&crate::convert::field_selector(&ctx.target.rt, written))
+        .map_err(ApiError::bad_request)?;
     Ok((labels, fields))
 }
 
@@ -222,7 +221,7 @@ fn check_type(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
 
 /// Puts namespace, apiVersion and kind in place, or explains why the namespace is wrong.
 fn settle_identity(rt: &ResourceType, ctx: &Ctx, obj: &mut Value) -> Result<(), ApiError> {
-    obj["apiVersion"] = json!(rt.api_version());
+    obj["apiVersion"] = json!(rt.storage_api_version());
     obj["kind"] = json!(rt.kind);
     if !obj.get("metadata").is_some_and(Value::is_object) {
         obj["metadata"] = json!({});
@@ -311,6 +310,7 @@ fn create_object(cluster: &Cluster, ctx: &Ctx, mut obj: Value, track: bool) -> R
 fn create(cluster: &Cluster, ctx: &Ctx, body: &[u8]) -> Result<Response<Body>, ApiError> {
     let obj = decode_body(body)?;
     check_type(&ctx.target.rt, &obj)?;
+    let obj = crate::convert::stored(&ctx.target.rt, obj);
     let stored = create_object(cluster, ctx, obj, true)?;
     Ok(object_response(ctx, 201, &stored))
 }
@@ -416,6 +416,7 @@ fn body_rv(obj: &Value) -> Result<Option<u64>, ApiError> {
 fn update(cluster: &Cluster, ctx: &Ctx, body: &[u8]) -> Result<Response<Body>, ApiError> {
     let obj = decode_body(body)?;
     check_type(&ctx.target.rt, &obj)?;
+    let obj = crate::convert::stored(&ctx.target.rt, obj);
     let existing = load(cluster, ctx)?;
     let expected = body_rv(&obj)?;
     let manager = ctx.field_manager();
@@ -436,7 +437,7 @@ fn patch(cluster: &Cluster, ctx: &Ctx, body: &[u8]) -> Result<Response<Body>, Ap
         check_type(&rt, &patch_doc)?;
         let force = ctx.query.flag("force");
         let existing = cluster.store.get(&rt.key(), ctx.target.ns(), ctx.target.name());
-        let mut applied = patch_doc;
+        let mut applied = crate::convert::stored(&rt, patch_doc);
         settle_identity(&rt, ctx, &mut applied)?;
         if meta::name(&applied) != ctx.target.name() {
             return Err(ApiError::bad_request(format!(
@@ -468,19 +469,22 @@ fn patch(cluster: &Cluster, ctx: &Ctx, body: &[u8]) -> Result<Response<Body>, Ap
         };
     }
     let existing = load(cluster, ctx)?;
+    // Patches are written against the served shape (which differs for events.k8s.io Events).
+    let current = crate::convert::served(&rt, &existing.value);
     let next = match content_type.as_str() {
         "application/json-patch+json" => {
-            patch::json_patch(&existing.value, &patch_doc).map_err(|e| ApiError::invalid_patch(&e))?
+            patch::json_patch(&current, &patch_doc).map_err(|e| ApiError::invalid_patch(&e))?
         }
-        "application/merge-patch+json" => patch::merge_patch(&existing.value, &patch_doc),
+        "application/merge-patch+json" => patch::merge_patch(&current, &patch_doc),
         "application/strategic-merge-patch+json" => {
             if rt.custom {
                 return Err(ApiError::unsupported_media_type(&content_type));
             }
-            patch::strategic_merge(&existing.value, &patch_doc)
+            patch::strategic_merge(&current, &patch_doc)
         }
         other => return Err(ApiError::unsupported_media_type(other)),
     };
+    let next = crate::convert::stored(&rt, next);
     // A resourceVersion inside the patch makes it conditional on that version.
     let expected = body_rv(&patch_doc)?;
     let stored = write_update(cluster, ctx, &existing, next, expected, Some((&manager, "Update")))?;

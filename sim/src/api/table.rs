@@ -21,7 +21,9 @@ const AGE: Col = Col(
 );
 
 fn columns_for(rt: &ResourceType) -> Vec<Col> {
-    match (rt.group.as_str(), rt.plural.as_str()) {
+    // By storage: events.k8s.io Events print like core Events, as kubectl shows them.
+    let key = rt.key();
+    match (key.group.as_str(), key.plural.as_str()) {
         ("", "nodes") => vec![
             NAME,
             Col("Status", "string", 0, "The status of the node"),
@@ -321,8 +323,9 @@ fn count_keys(obj: &Value, field: &str) -> i64 {
 }
 
 fn cells_for(rt: &ResourceType, o: &Value) -> Vec<Value> {
+    let key = rt.key();
     let name = json!(str_at(o, "/metadata/name"));
-    match (rt.group.as_str(), rt.plural.as_str()) {
+    match (key.group.as_str(), key.plural.as_str()) {
         ("", "nodes") => vec![
             name,
             json!(node_status(o)),

@@ -64,9 +64,7 @@ impl Encoder {
         if self.metadata_only {
             return table::partial_metadata(value);
         }
-        let mut v = value.clone();
-        v["apiVersion"] = json!(self.rt.api_version());
-        v
+        crate::convert::served(&self.rt, value)
     }
 
     fn event(&mut self, type_: &str, value: &Value) -> Bytes {
