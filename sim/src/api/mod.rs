@@ -319,6 +319,17 @@ fn ok_text(_cluster: &Cluster) -> Response<Body> {
 
 fn non_resource(cluster: &Cluster, route: Route, headers: &HeaderMap) -> Result<Response<Body>, ApiError> {
     let reg = &cluster.registry;
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if let (Route::CoreVersions | Route::Groups, Some(version)) = (&route, discovery::aggregated_version(accept)) {
+        let body = discovery::aggregated(reg, matches!(route, Route::CoreVersions), version);
+        let mut r = json_response(200, &body);
+        let media = format!("application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList");
+        if let Ok(v) = HeaderValue::from_str(&media) {
+            r.headers_mut().insert(header::CONTENT_TYPE, v);
+        }
+        r.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
+        return Ok(r);
+    }
     let body = match route {
         Route::Version => discovery::version(),
         Route::Health => return Ok(ok_text(cluster)),
