@@ -96,12 +96,9 @@ pub fn collect_dependents(cluster: &Cluster, owner_uid: &str) {
     if owner_uid.is_empty() {
         return;
     }
-    for rt in cluster.registry.all() {
-        let key = rt.key();
-        let (items, _) = cluster.store.list(&key, None);
-        for item in items.iter().filter(|i| owned_by(&i.value, owner_uid)) {
-            cluster.delete_now(&key, item.namespace(), item.name());
-        }
+    // The store's owner index: the cost is the number of dependents, not the size of the cluster.
+    for (key, namespace, name) in cluster.store.dependents(owner_uid) {
+        cluster.delete_now(&key, &namespace, &name);
     }
 }
 
@@ -113,16 +110,12 @@ pub fn owned_by(obj: &Value, owner_uid: &str) -> bool {
 
 /// Orphans the dependents of an owner: removes the owner reference instead of deleting them.
 pub fn orphan_dependents(cluster: &Cluster, owner_uid: &str) {
-    for rt in cluster.registry.all() {
-        let key = rt.key();
-        let (items, _) = cluster.store.list(&key, None);
-        for item in items.iter().filter(|i| owned_by(&i.value, owner_uid)) {
-            cluster.modify(&key, item.namespace(), item.name(), |obj| {
-                if let Some(refs) = obj.pointer_mut("/metadata/ownerReferences").and_then(Value::as_array_mut) {
-                    refs.retain(|r| meta::str_at(r, "/uid") != owner_uid);
-                }
-                true
-            });
-        }
+    for (key, namespace, name) in cluster.store.dependents(owner_uid) {
+        cluster.modify(&key, &namespace, &name, |obj| {
+            if let Some(refs) = obj.pointer_mut("/metadata/ownerReferences").and_then(Value::as_array_mut) {
+                refs.retain(|r| meta::str_at(r, "/uid") != owner_uid);
+            }
+            true
+        });
     }
 }

@@ -5,7 +5,7 @@
 //! serializing again. Writes bump the resourceVersion and broadcast a [`Change`]; a bounded history lets a watch
 //! resume from a recent resourceVersion, and an older one gets `410 Gone`, as from a compacted etcd.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
@@ -102,6 +102,34 @@ struct Inner {
     history: VecDeque<Arc<Change>>,
     /// The newest resourceVersion no longer in the history: watches from before it get `410 Gone`.
     compacted_rv: u64,
+    /// Owner uid → the objects whose ownerReferences name it, so garbage collection touches only those.
+    owners: HashMap<String, BTreeSet<(ResourceKey, ObjectKey)>>,
+}
+
+fn owner_uids(value: &Value) -> Vec<String> {
+    value
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .map(|refs| refs.iter().filter_map(|r| r.get("uid").and_then(Value::as_str)).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+impl Inner {
+    /// Keeps the owner index in step with a write: `old` is replaced by `new` (either may be absent).
+    fn index_owners(&mut self, resource: &ResourceKey, key: &ObjectKey, old: Option<&Value>, new: Option<&Value>) {
+        let entry = (resource.clone(), key.clone());
+        for uid in old.map(owner_uids).unwrap_or_default() {
+            if let Some(set) = self.owners.get_mut(&uid) {
+                set.remove(&entry);
+                if set.is_empty() {
+                    self.owners.remove(&uid);
+                }
+            }
+        }
+        for uid in new.map(owner_uids).unwrap_or_default() {
+            self.owners.entry(uid).or_default().insert(entry.clone());
+        }
+    }
 }
 
 /// The object store shared by the API and the controllers.
@@ -229,6 +257,7 @@ impl Store {
             return Err(StoreError::AlreadyExists);
         }
         inner.rv += 1;
+        inner.index_owners(resource, &key, None, Some(&value));
         let stored = Stored::new(inner.rv, value);
         inner.collections.entry(resource.clone()).or_default().insert(key, stored.clone());
         self.record(&mut inner, resource, ChangeType::Added, stored.clone(), None);
@@ -254,6 +283,7 @@ impl Store {
             return Ok(existing);
         }
         inner.rv += 1;
+        inner.index_owners(resource, &key, Some(&existing.value), Some(&value));
         let stored = Stored::new(inner.rv, value);
         inner.collections.entry(resource.clone()).or_default().insert(key, stored.clone());
         self.record(&mut inner, resource, ChangeType::Modified, stored.clone(), Some(existing));
@@ -265,10 +295,20 @@ impl Store {
         let mut inner = self.write();
         let key = (namespace.to_string(), name.to_string());
         let removed = inner.collections.get_mut(resource).and_then(|c| c.remove(&key)).ok_or(StoreError::NotFound)?;
+        inner.index_owners(resource, &key, Some(&removed.value), None);
         inner.rv += 1;
         let stored = Stored::new(inner.rv, removed.value.clone());
         self.record(&mut inner, resource, ChangeType::Deleted, stored.clone(), Some(removed));
         Ok(stored)
+    }
+
+    /// The objects whose ownerReferences name `owner_uid`: (collection, namespace, name).
+    pub fn dependents(&self, owner_uid: &str) -> Vec<(ResourceKey, String, String)> {
+        self.read()
+            .owners
+            .get(owner_uid)
+            .map(|set| set.iter().map(|(r, (ns, name))| (r.clone(), ns.clone(), name.clone())).collect())
+            .unwrap_or_default()
     }
 
     /// Starts a watch after `rv`: the changes since then, and the live feed. `None` when `rv` is older than the
@@ -300,6 +340,25 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_owner_index_follows_writes() {
+        let store = Store::default();
+        let pods = ResourceKey::new("", "pods");
+        let pod = |name: &str, owner: Option<&str>| {
+            let refs = owner.map(|o| serde_json::json!([{"uid": o, "kind": "ReplicaSet", "name": "rs"}]));
+            serde_json::json!({"metadata": {"name": name, "namespace": "ns", "ownerReferences": refs}})
+        };
+        store.create(&pods, pod("a", Some("u1"))).expect("a");
+        store.create(&pods, pod("b", Some("u1"))).expect("b");
+        store.create(&pods, pod("c", None)).expect("c");
+        assert_eq!(store.dependents("u1").len(), 2);
+        store.update(&pods, pod("b", Some("u2")), None).expect("b moves");
+        assert_eq!(store.dependents("u1"), vec![(pods.clone(), "ns".to_string(), "a".to_string())]);
+        assert_eq!(store.dependents("u2").len(), 1);
+        store.delete(&pods, "ns", "a").expect("a goes");
+        assert!(store.dependents("u1").is_empty());
+    }
     use serde_json::json;
 
     fn pods() -> ResourceKey {

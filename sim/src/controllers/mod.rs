@@ -116,8 +116,13 @@ pub fn controller_ref(owner: &Value) -> Value {
 
 /// The objects (of `key`, in `ns`) whose controller is `owner_uid`.
 pub fn owned(cluster: &Cluster, key: &ResourceKey, ns: &str, owner_uid: &str) -> Vec<Arc<Stored>> {
-    let (items, _) = cluster.store.list(key, Some(ns));
-    items.into_iter().filter(|i| crate::hooks::owned_by(&i.value, owner_uid)).collect()
+    cluster
+        .store
+        .dependents(owner_uid)
+        .into_iter()
+        .filter(|(k, namespace, _)| k == key && namespace == ns)
+        .filter_map(|(k, namespace, name)| cluster.store.get(&k, &namespace, &name))
+        .collect()
 }
 
 /// A pod object from a pod template, owned by `owner`.
