@@ -308,3 +308,39 @@ fn pytorchjob_ranks_and_a_failing_tfjob() {
     let logs = sim.ok(&["logs", "broken-worker-0"]);
     assert!(logs.contains("RuntimeError: training failed at epoch 2"), "{logs}");
 }
+
+/// `kubectl port-forward` (SPDY tunnelled through a WebSocket) reaches a model server's REST API, and a port nothing
+/// listens on is reported as kubectl reports it on a real cluster.
+#[test]
+fn kubectl_port_forward_reaches_a_model_server() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let sim = demo();
+    sim.apply_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: resnet, namespace: default}\nspec:\n  containers:\n  - {name: serving, image: tensorflow/serving:2.15.0, args: [--model_name=resnet]}\n",
+        &[],
+    );
+    sim.ok(&["wait", "--for=condition=Ready", "pod/resnet", "--timeout=30s"]);
+    let mut child = sim
+        .kubectl_cmd(&["port-forward", "pod/resnet", ":8501"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("kubectl port-forward");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    // "Forwarding from 127.0.0.1:41234 -> 8501"
+    let port: u16 = first
+        .split(" -> ")
+        .next()
+        .and_then(|s| s.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no local port in {first:?}"));
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    conn.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    conn.write_all(b"GET /v1/models/resnet HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").expect("send");
+    let mut answer = String::new();
+    let _ = conn.read_to_string(&mut answer);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("\"AVAILABLE\""), "{answer}");
+}

@@ -9,6 +9,7 @@ pub mod portforward;
 pub mod protobuf;
 pub mod reviews;
 pub mod select;
+pub mod spdy;
 pub mod status;
 pub mod table;
 pub mod watch;

@@ -1,7 +1,11 @@
-//! `pods/<name>/portforward` over WebSocket (the `v4.channel.k8s.io` / `v5.channel.k8s.io` framing kube-rs uses):
-//! each forwarded port gets a data and an error channel, every message starts with its channel number, and the first
-//! message on each channel carries the port. Behind the tunnel, pods answer like their image would: TensorFlow
-//! Serving's REST API on 8501, a Jupyter page on 8888; other ports are refused, as by a container not listening.
+//! `pods/<name>/portforward` over WebSocket, in the two protocols clients speak:
+//! - `v4.channel.k8s.io` / `v5.channel.k8s.io` (kube-rs): each forwarded port gets a data and an error channel,
+//!   every message starts with its channel number, and the first message on each channel carries the port;
+//! - `SPDY/3.1+portforward.k8s.io` (kubectl): SPDY tunnelled through the WebSocket; for every local connection the
+//!   client opens an error stream and a data stream whose headers name the port.
+//!
+//! Behind the tunnel, pods answer like their image would: TensorFlow Serving's REST API on 8501, a Jupyter page on
+//! 8888; other ports are refused, as by a container not listening.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -23,7 +27,10 @@ use super::{Body, Ctx};
 use crate::cluster::Cluster;
 use crate::meta;
 
-const PROTOCOLS: &[&str] = &["v5.channel.k8s.io", "v4.channel.k8s.io", "portforward.k8s.io"];
+const PROTOCOLS: &[&str] = &["v5.channel.k8s.io", "v4.channel.k8s.io", "portforward.k8s.io", SPDY_TUNNEL];
+
+/// kubectl's port-forward: SPDY inside the WebSocket.
+const SPDY_TUNNEL: &str = "SPDY/3.1+portforward.k8s.io";
 
 /// What answers on a forwarded port of a pod.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,7 +93,14 @@ pub fn serve(cluster: Arc<Cluster>, ctx: Ctx, upgrade: Option<OnUpgrade>) -> Res
         .filter(|p| !p.is_empty())
         .map(|p| p.trim().parse::<u16>().map_err(|_| ApiError::bad_request(format!("invalid port {p:?}"))))
         .collect::<Result<_, _>>()?;
-    if ports.is_empty() {
+    let offered_spdy = ctx
+        .headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|p| p.trim() == SPDY_TUNNEL));
+    // Over SPDY the ports come in each stream's headers, not in the URL.
+    if ports.is_empty() && !offered_spdy {
         return Err(ApiError::bad_request("at least one port must be specified"));
     }
     let key = ctx.headers.get(header::SEC_WEBSOCKET_KEY).ok_or_else(|| {
@@ -110,10 +124,16 @@ pub fn serve(cluster: Arc<Cluster>, ctx: Ctx, upgrade: Option<OnUpgrade>) -> Res
     let upgrade = upgrade.ok_or_else(|| ApiError::bad_request("the connection cannot be upgraded"))?;
     let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
     let responders: Vec<Responder> = ports.iter().map(|p| responder_for(&pod.value, *p)).collect();
+    let spdy = *protocol == SPDY_TUNNEL;
+    let pod_value = pod.value.clone();
     tokio::spawn(async move {
         let Ok(upgraded) = upgrade.await else { return };
         let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
-        tunnel(ws, ports, responders).await;
+        if spdy {
+            spdy_tunnel(ws, pod_value).await;
+        } else {
+            tunnel(ws, ports, responders).await;
+        }
     });
     let mut response = Response::new(Full::new(Bytes::new()).boxed());
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
@@ -194,6 +214,121 @@ where
     }
     drop(inputs);
     writer.abort();
+}
+
+/// One forwarded connection of a SPDY session: its error stream (once opened) and the input of its data stream.
+#[derive(Default)]
+struct Connection {
+    error_stream: Option<u32>,
+    input: Option<tokio::io::WriteHalf<tokio::io::DuplexStream>>,
+    data_stream: Option<u32>,
+}
+
+/// kubectl's port-forward: answers the streams the client opens, connects each data stream to the pod's responder,
+/// and ends the error stream (empty, or with why) when the data stream is done.
+async fn spdy_tunnel<S>(ws: WebSocketStream<S>, pod: Value)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use super::spdy::{self, Frame};
+    let (mut sink, mut stream) = ws.split();
+    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Vec<u8>>(64);
+    let writer = tokio::spawn(async move {
+        while let Some(bytes) = out_rx.recv().await {
+            if sink.send(Message::binary(bytes)).await.is_err() {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    let mut codec = spdy::Codec::default();
+    // By the client's requestID.
+    let mut connections: std::collections::HashMap<String, Connection> = std::collections::HashMap::new();
+    'session: while let Some(Ok(message)) = stream.next().await {
+        match message {
+            Message::Binary(b) => codec.feed(&b),
+            Message::Close(_) => break,
+            _ => continue,
+        }
+        loop {
+            let frame = match codec.next_frame() {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(_) => break 'session,
+            };
+            match frame {
+                Frame::SynStream { stream_id, headers, .. } => {
+                    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+                    if out_tx.send(codec.syn_reply(stream_id)).await.is_err() {
+                        break 'session;
+                    }
+                    let request = header("requestid").unwrap_or_default();
+                    let port = header("port").and_then(|p| p.parse::<u16>().ok()).unwrap_or(0);
+                    let connection = connections.entry(request.clone()).or_default();
+                    if header("streamtype").as_deref() == Some("error") {
+                        connection.error_stream = Some(stream_id);
+                        continue;
+                    }
+                    connection.data_stream = Some(stream_id);
+                    let error_stream = connection.error_stream;
+                    let responder = responder_for(&pod, port);
+                    if responder == Responder::Refused {
+                        let message = format!(
+                            "error forwarding port {port} to pod {}: connection refused (nothing listens on {port} in this simulated container)",
+                            meta::name(&pod)
+                        );
+                        if let Some(e) = error_stream {
+                            let _ = out_tx.send(spdy::data(e, message.as_bytes(), true)).await;
+                        }
+                        let _ = out_tx.send(spdy::data(stream_id, &[], true)).await;
+                        continue;
+                    }
+                    let (near, far) = tokio::io::duplex(64 * 1024);
+                    tokio::spawn(serve_http(far, responder));
+                    let (mut read, write) = tokio::io::split(near);
+                    connection.input = Some(write);
+                    let out = out_tx.clone();
+                    tokio::spawn(async move {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        while let Ok(n) = read.read(&mut buf).await {
+                            if n == 0 || out.send(spdy::data(stream_id, &buf[..n], false)).await.is_err() {
+                                break;
+                            }
+                        }
+                        // The pod closed the connection: end the data stream, then the (empty) error stream.
+                        let _ = out.send(spdy::data(stream_id, &[], true)).await;
+                        if let Some(e) = error_stream {
+                            let _ = out.send(spdy::data(e, &[], true)).await;
+                        }
+                    });
+                }
+                Frame::Data { stream_id, data, fin } => {
+                    let Some(c) = connections.values_mut().find(|c| c.data_stream == Some(stream_id)) else {
+                        continue;
+                    };
+                    if let Some(input) = c.input.as_mut() {
+                        if !data.is_empty() && input.write_all(&data).await.is_err() {
+                            c.input = None;
+                        }
+                        if fin && let Some(mut input) = c.input.take() {
+                            let _ = input.shutdown().await;
+                        }
+                    }
+                }
+                Frame::RstStream { stream_id } => {
+                    connections.retain(|_, c| c.data_stream != Some(stream_id) && c.error_stream != Some(stream_id));
+                }
+                Frame::Ping { id } => {
+                    let _ = out_tx.send(spdy::ping(id)).await;
+                }
+                Frame::GoAway => break 'session,
+                Frame::Other => {}
+            }
+        }
+    }
+    drop(connections);
+    drop(out_tx);
+    let _ = writer.await;
 }
 
 async fn serve_http(io: tokio::io::DuplexStream, responder: Responder) {
