@@ -52,6 +52,11 @@ impl<R: Clone> RowStore<R> {
         self.last_error.read().ok().and_then(|e| e.clone())
     }
 
+    /// The error to show now: the last one while the watch is retrying or forbidden, none once it recovered.
+    pub fn current_error(&self) -> Option<String> {
+        if self.is_retrying() || self.is_forbidden() { self.last_error() } else { None }
+    }
+
     /// Forgets every row (the kind went away, e.g. its CRD was deleted).
     fn clear(&self) {
         if let Ok(mut rows) = self.rows.write() {

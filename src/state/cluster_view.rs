@@ -215,7 +215,7 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
         let mut rows = store.rows_unsorted();
         rows.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         workloads.extend(rows);
-        if let Some(error) = store.last_error().filter(|_| cache.serves(kind)) {
+        if let Some(error) = store.current_error().filter(|_| cache.serves(kind)) {
             workload_errors.push((kind, error));
         }
     }
@@ -226,8 +226,8 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
         nodes_synced: cache.nodes.is_synced() || cache.nodes.is_forbidden(),
         pods_synced: cache.pods.is_synced() || cache.pods.is_forbidden(),
         health: cache.health(),
-        nodes_error: cache.nodes.last_error(),
-        pods_error: cache.pods.last_error(),
+        nodes_error: cache.nodes.current_error(),
+        pods_error: cache.pods.current_error(),
         totals: ledger::totals(&ledger_rows),
         nodes_ready: ledger_rows.iter().filter(|r| r.node.ready).count(),
         ledger: ledger_rows,

@@ -323,6 +323,7 @@ impl AppState {
                         self.install.status = install::Loadable::Idle;
                         self.install.checks = install::Loadable::Idle;
                         self.install.review = install::Loadable::Idle;
+                        self.pod_detail = None;
                         Connection::Connected(info)
                     }
                     Err(message) => {
