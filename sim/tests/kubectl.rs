@@ -344,3 +344,36 @@ fn kubectl_port_forward_reaches_a_model_server() {
     let _ = child.wait();
     assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("\"AVAILABLE\""), "{answer}");
 }
+
+/// Typed `kubectl create …` sends protobuf; the objects arrive whole, zero values left out as in JSON.
+#[test]
+fn kubectl_create_sends_protobuf_and_it_is_understood() {
+    let sim = demo();
+    sim.ok(&["create", "namespace", "shop"]);
+    sim.ok(&["create", "configmap", "settings", "-n", "shop", "--from-literal=mode=fast"]);
+    sim.ok(&["create", "secret", "generic", "token", "-n", "shop", "--from-literal=key=s3cret"]);
+    sim.ok(&["create", "serviceaccount", "robot", "-n", "shop"]);
+    sim.ok(&["create", "deployment", "web", "-n", "shop", "--image=nginx:1.27", "--port=80", "--replicas=2"]);
+    sim.ok(&["create", "service", "clusterip", "web", "-n", "shop", "--tcp=80:8080"]);
+    sim.ok(&["create", "job", "once", "-n", "shop", "--image=busybox:1.37", "--", "echo", "hi"]);
+    sim.ok(&["create", "cronjob", "nightly", "-n", "shop", "--image=busybox:1.37", "--schedule=0 3 * * *"]);
+    let get = |args: &[&str]| sim.ok(&[&["-n", "shop", "get"], args].concat());
+    assert_eq!(get(&["configmap", "settings", "-o", "jsonpath={.data.mode}"]), "fast");
+    assert_eq!(get(&["secret", "token", "-o", "jsonpath={.data.key}"]), "czNjcmV0");
+    assert_eq!(
+        get(&[
+            "deployment",
+            "web",
+            "-o",
+            "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort}"
+        ]),
+        "2 nginx:1.27 80"
+    );
+    assert_eq!(
+        get(&["service", "web", "-o", "jsonpath={.spec.ports[0].port}->{.spec.ports[0].targetPort}"]),
+        "80->8080"
+    );
+    assert_eq!(get(&["job", "once", "-o", "jsonpath={.spec.template.spec.containers[0].command}"]), r#"["echo","hi"]"#);
+    assert_eq!(get(&["cronjob", "nightly", "-o", "jsonpath={.spec.schedule}"]), "0 3 * * *");
+    sim.ok(&["rollout", "status", "deployment/web", "-n", "shop", "--timeout=60s"]);
+}

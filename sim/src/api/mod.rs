@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod jsonpath;
 pub mod objects;
 pub mod openapi;
+pub mod pbobjects;
 pub mod portforward;
 pub mod protobuf;
 pub mod reviews;

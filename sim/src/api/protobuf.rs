@@ -1,6 +1,6 @@
-//! Just enough Kubernetes protobuf to read the review requests kubectl sends in that encoding
-//! (`auth can-i`, `auth can-i --list`, `auth whoami`). Everything else is served as JSON; a protobuf body of any
-//! other kind gets a clear 415.
+//! Just enough Kubernetes protobuf to read what kubectl sends in that encoding: the review requests (`auth can-i`,
+//! `auth can-i --list`, `auth whoami`) here, and the kinds of typed `kubectl create …` in `pbobjects`. Everything
+//! is served as JSON; a protobuf body of any other kind gets a clear 415.
 //!
 //! Wire format: the magic `k8s\0`, then a `runtime.Unknown` message whose field 2 holds the encoded object.
 
@@ -120,7 +120,10 @@ pub fn decode_review(body: &[u8]) -> Result<Value, String> {
             Value::Object(string_fields(spec_bytes, &[(1, "namespace")]).ok_or("malformed spec")?)
         }
         "SelfSubjectReview" => json!({}),
-        other => return Err(format!("protobuf encoding of {other} is not supported by this server; send JSON")),
+        other => {
+            let api_version = type_meta.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+            return super::pbobjects::decode(api_version, other, raw);
+        }
     };
     Ok(
         json!({"apiVersion": type_meta.get("apiVersion").cloned().unwrap_or(Value::Null), "kind": kind, "metadata": {}, "spec": spec}),
