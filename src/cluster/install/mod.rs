@@ -3,6 +3,7 @@
 //! terminal (`bosun install`) and the wizard show the same engine at work.
 
 pub mod apply;
+mod manage;
 pub mod preflight;
 pub mod ready;
 pub mod resolve;
@@ -15,12 +16,13 @@ use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams
 use serde_json::Value;
 
 use crate::stack::catalog::Catalog;
-use crate::stack::objects::{MANAGED_BY, ManifestObject, PART_OF};
+use crate::stack::objects::ManifestObject;
 use crate::stack::params::Selection;
 use crate::stack::plan::{Phase, Plan, PlannedObject, Readiness};
 use crate::stack::record::{InstallRecord, InstallState, ObjectRef, RECORD_LABEL, RECORD_NAME};
 use crate::stack::{StackError, plan};
 use apply::{FIELD_MANAGER, ObjectDiff, Outcome};
+pub use manage::{ComponentStatus, StackStatus, status, uninstall};
 use resolve::{Resolver, with_namespace};
 
 /// How many objects of a phase are applied at once.
@@ -466,102 +468,4 @@ pub async fn review(client: &kube::Client, plan: &Plan) -> Result<Vec<ObjectDiff
         diffs.push(apply::review(&api, &p.object, &value, namespace_exists).await?);
     }
     Ok(diffs)
-}
-
-/// Removes everything the stack installed, newest phase first; PersistentVolumeClaims stay unless `delete_data`.
-/// Returns what was deleted and what was kept.
-pub async fn uninstall(
-    client: &kube::Client,
-    delete_data: bool,
-    progress: &(dyn Fn(Progress) + Send + Sync),
-) -> Result<(Vec<String>, Vec<String>), InstallError> {
-    let Some((namespace, record)) = read_record(client).await? else {
-        return Ok((Vec::new(), Vec::new()));
-    };
-    let mut resolver = Resolver::default();
-    let mut objects = record.objects.clone();
-    objects.sort_by_key(|o| std::cmp::Reverse(Phase::of(&o.kind)));
-    let (mut deleted, mut kept) = (Vec::new(), Vec::new());
-    for o in &objects {
-        if o.kind == "PersistentVolumeClaim" && !delete_data {
-            kept.push(o.display());
-            continue;
-        }
-        // The namespace goes last, after the record inside it.
-        if o.kind == "Namespace" {
-            continue;
-        }
-        if delete_ref(client, &mut resolver, o).await? {
-            progress(Progress::Deleted { object: o.display() });
-            deleted.push(o.display());
-        }
-    }
-    let cms: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::namespaced(client.clone(), &namespace);
-    match cms.delete(RECORD_NAME, &DeleteParams::default()).await {
-        Ok(_) | Err(kube::Error::Api(_)) => {}
-        Err(e) => return Err(InstallError::from_kube("delete the install record", e)),
-    }
-    if kept.is_empty() {
-        for o in objects.iter().filter(|o| o.kind == "Namespace") {
-            if delete_ref(client, &mut resolver, o).await? {
-                progress(Progress::Deleted { object: o.display() });
-                deleted.push(o.display());
-            }
-        }
-    } else {
-        progress(Progress::Note(format!(
-            "kept namespace {namespace} with {} (uninstall with --delete-data to remove them)",
-            kept.join(", ")
-        )));
-    }
-    Ok((deleted, kept))
-}
-
-/// One component of an installed stack, with how it is doing.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ComponentStatus {
-    pub name: String,
-    pub version: String,
-    pub ready: usize,
-    pub total: usize,
-    /// Objects not ready, with why.
-    pub waiting: Vec<(String, String)>,
-}
-
-/// What is installed, at which versions, and whether it is healthy.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StackStatus {
-    pub namespace: String,
-    pub record: InstallRecord,
-    pub components: Vec<ComponentStatus>,
-}
-
-pub async fn status(client: &kube::Client) -> Result<Option<StackStatus>, InstallError> {
-    let Some((namespace, record)) = read_record(client).await? else { return Ok(None) };
-    let mut resolver = Resolver::default();
-    let mut components = Vec::new();
-    for (name, version) in &record.components {
-        let mut c =
-            ComponentStatus { name: name.clone(), version: version.clone(), ready: 0, total: 0, waiting: vec![] };
-        for o in record.objects.iter().filter(|o| o.component == *name) {
-            let Some(rule) = Readiness::of(&o.kind) else { continue };
-            c.total += 1;
-            let live = live_of(client, &mut resolver, o).await;
-            if live.is_null() {
-                c.waiting.push((o.display(), "missing: run install again to repair".into()));
-            } else if ready::is_ready(rule, &live) {
-                c.ready += 1;
-            } else {
-                c.waiting
-                    .push((o.display(), ready::blocking_reason(client, rule, &live, o.namespace.as_deref()).await));
-            }
-        }
-        components.push(c);
-    }
-    Ok(Some(StackStatus { namespace, record, components }))
-}
-
-/// The label selector of everything the stack installed.
-pub fn stack_selector() -> String {
-    format!("{}={},{}={}", MANAGED_BY.0, MANAGED_BY.1, PART_OF.0, PART_OF.1)
 }
