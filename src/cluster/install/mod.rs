@@ -176,7 +176,12 @@ pub async fn plan_for(
     selection: &Selection,
     globals_given: bool,
 ) -> Result<(Plan, Option<InstallRecord>), InstallError> {
-    let previous = read_record(client).await?.map(|(_, r)| r);
+    // Who may not list ConfigMaps everywhere can still install; there is just no earlier install to build on.
+    let previous = match read_record(client).await {
+        Ok(found) => found.map(|(_, r)| r),
+        Err(InstallError::Forbidden { .. }) => None,
+        Err(e) => return Err(e),
+    };
     let merged = merged_selection(previous.as_ref(), selection, globals_given);
     Ok((plan::plan(catalog, &merged)?, previous))
 }
