@@ -210,6 +210,11 @@ fn ml_kinds(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::
             }
             ui.add_space(8.0);
         }
+        if snap.custom_kinds.is_empty()
+            && ui.small_button("Install the ML stack…").on_hover_text("Open the Install screen").clicked()
+        {
+            view.commands.send(Command::Navigate(crate::state::Screen::Install));
+        }
     });
 }
 
