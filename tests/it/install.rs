@@ -146,7 +146,7 @@ fn the_cli_installs_with_progress_and_explains_bad_input_and_refusals() {
     let out = sim.bosun(&["install", "--yes", "--components", "training-operator", "--timeout", "90s"]);
     assert!(out.status.success(), "{}", text(&out));
     let printed = text(&out);
-    assert!(printed.contains("Plan: ") && printed.contains("base 0.1.0, training-operator 1.8.1"), "{printed}");
+    assert!(printed.contains("Plan: ") && printed.contains("base 0.1.0, training-operator 1.7.0"), "{printed}");
     assert!(printed.contains("[ok  ] Permissions"), "{printed}");
     assert!(printed.contains("everything is ready"), "{printed}");
 
