@@ -3,9 +3,9 @@
 
 use crate::cluster::install::apply::ObjectDiff;
 use crate::cluster::install::preflight::{self, Check};
+use crate::cluster::install::source::{Source, plan_source};
 use crate::cluster::install::{self, InstallOptions, InstallReport, StackStatus};
 use crate::stack::catalog::Catalog;
-use crate::stack::params::Selection;
 
 use super::{Event, Outbox};
 
@@ -16,16 +16,16 @@ pub enum StackRequest {
     Status,
     Preflight {
         id: u64,
-        selection: Selection,
+        source: Source,
     },
-    /// A server-side dry run of the selection, with per-object diffs.
+    /// A server-side dry run of the source, with per-object diffs.
     Review {
         id: u64,
-        selection: Selection,
+        source: Source,
     },
     Install {
         id: u64,
-        selection: Selection,
+        source: Source,
         options: InstallOptions,
     },
     Uninstall {
@@ -34,6 +34,8 @@ pub enum StackRequest {
     },
     /// Stop the running install or uninstall.
     Cancel,
+    /// Let the user pick a folder of YAML to apply.
+    PickFolder,
 }
 
 /// Answers to [`StackRequest`]s.
@@ -57,6 +59,8 @@ pub enum StackEvent {
         id: u64,
         result: Result<InstallReport, String>,
     },
+    /// The folder the user picked (none if they cancelled).
+    FolderPicked(Option<std::path::PathBuf>),
 }
 
 fn send(outbox: &Outbox, event: StackEvent) {
@@ -65,10 +69,14 @@ fn send(outbox: &Outbox, event: StackEvent) {
 
 /// Runs one request; long ones (install, uninstall) are spawned by the caller so they can be cancelled.
 pub async fn run(client: Option<kube::Client>, request: StackRequest, outbox: Outbox) {
+    if let StackRequest::PickFolder = request {
+        let picked = rfd::AsyncFileDialog::new().set_title("Apply a folder of YAML").pick_folder().await;
+        return send(&outbox, StackEvent::FolderPicked(picked.map(|f| f.path().to_path_buf())));
+    }
     let Some(client) = client else {
         let message = "not connected to a cluster".to_string();
         let event = match request {
-            StackRequest::Status | StackRequest::Cancel => StackEvent::Status(Err(message)),
+            StackRequest::Status | StackRequest::Cancel | StackRequest::PickFolder => StackEvent::Status(Err(message)),
             StackRequest::Preflight { id, .. } => StackEvent::Preflight { id, result: Err(message) },
             StackRequest::Review { id, .. } => StackEvent::Review { id, result: Err(message) },
             StackRequest::Install { id, .. } | StackRequest::Uninstall { id, .. } => {
@@ -81,31 +89,32 @@ pub async fn run(client: Option<kube::Client>, request: StackRequest, outbox: Ou
         Ok(c) => c,
         Err(e) => return send(&outbox, StackEvent::Status(Err(e.to_string()))),
     };
+    let namespace = client.default_namespace().to_string();
     match request {
         StackRequest::Status => {
             send(&outbox, StackEvent::Status(install::status(&client).await.map_err(|e| e.to_string())));
         }
-        StackRequest::Preflight { id, selection } => {
+        StackRequest::Preflight { id, source } => {
             let result = async {
-                let (plan, _) = install::plan_for(&client, &catalog, &selection, true).await?;
+                let (plan, _) = plan_source(&client, &catalog, &source, true, &namespace).await?;
                 preflight::preflight(&client, &plan).await
             }
             .await;
             send(&outbox, StackEvent::Preflight { id, result: result.map_err(|e| e.to_string()) });
         }
-        StackRequest::Review { id, selection } => {
+        StackRequest::Review { id, source } => {
             let result = async {
-                let (plan, _) = install::plan_for(&client, &catalog, &selection, true).await?;
+                let (plan, _) = plan_source(&client, &catalog, &source, true, &namespace).await?;
                 install::review(&client, &plan).await
             }
             .await;
             send(&outbox, StackEvent::Review { id, result: result.map_err(|e| e.to_string()) });
         }
-        StackRequest::Install { id, selection, options } => {
+        StackRequest::Install { id, source, options } => {
             let progress_outbox = outbox.clone();
             let report = |p| send(&progress_outbox, StackEvent::Progress { id, progress: p });
             let result = async {
-                let (plan, previous) = install::plan_for(&client, &catalog, &selection, true).await?;
+                let (plan, previous) = plan_source(&client, &catalog, &source, true, &namespace).await?;
                 install::install(&client, &plan, previous.as_ref(), &options, &report).await
             }
             .await;
@@ -121,6 +130,6 @@ pub async fn run(client: Option<kube::Client>, request: StackRequest, outbox: Ou
             });
             send(&outbox, StackEvent::Finished { id, result: result.map_err(|e| e.to_string()) });
         }
-        StackRequest::Cancel => {}
+        StackRequest::Cancel | StackRequest::PickFolder => {}
     }
 }

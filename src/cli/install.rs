@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::cluster::connect;
 use crate::cluster::install::apply::Outcome;
 use crate::cluster::install::preflight::{self, Verdict};
+use crate::cluster::install::source::Source;
 use crate::cluster::install::{self, InstallError, InstallOptions, Progress};
 use crate::cluster::kubeconfig::KubeconfigSources;
 use crate::stack::catalog::Catalog;
@@ -103,46 +104,21 @@ fn progress_bar(total: usize) -> ProgressBar {
     bar
 }
 
-fn read_folder(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).with_context(|| format!("could not read folder {}", d.display()))?;
-        for entry in entries {
-            let path = entry?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json") {
-                let text =
-                    std::fs::read_to_string(&path).with_context(|| format!("could not read {}", path.display()))?;
-                files.push((path.display().to_string(), text));
-            }
-        }
-    }
-    files.sort();
-    anyhow::ensure!(!files.is_empty(), "{} holds no .yaml, .yml or .json files", dir.display());
-    Ok(files)
-}
-
 pub fn install(launch: LaunchOptions, args: InstallArgs) -> anyhow::Result<()> {
     let runtime = runtime()?;
     runtime.block_on(async {
         let client = client_for(&launch).await?;
-        let (plan, previous) = match &args.folder {
-            Some(dir) => {
-                let files = read_folder(dir)?;
-                let name = dir.file_name().map_or_else(|| "folder".into(), |n| n.to_string_lossy().into_owned());
-                let mut plan = plan::plan_files(&name, &files)?;
-                plan.selection.globals.namespace =
-                    launch.namespace.clone().unwrap_or_else(|| client.default_namespace().to_string());
-                (plan, None)
-            }
+        let catalog = Catalog::builtin()?;
+        let (source, globals_given) = match &args.folder {
+            Some(dir) => (Source::Folder(dir.clone()), false),
             None => {
-                let catalog = Catalog::builtin()?;
                 let (selection, globals_given) = selection(&catalog, &args.components, &args.sets)?;
-                install::plan_for(&client, &catalog, &selection, globals_given).await?
+                (Source::Stack(selection), globals_given)
             }
         };
+        let default_namespace = launch.namespace.clone().unwrap_or_else(|| client.default_namespace().to_string());
+        let (plan, previous) =
+            install::source::plan_source(&client, &catalog, &source, globals_given, &default_namespace).await?;
         println!("Plan: {} objects from {}", plan.objects.len(), describe(&plan));
         if !plan.files {
             let checks = preflight::preflight(&client, &plan).await?;

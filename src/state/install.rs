@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::backend::{StackEvent, StackRequest};
 use crate::cluster::install::apply::{ObjectDiff, Outcome};
 use crate::cluster::install::preflight::{Check, Verdict};
+use crate::cluster::install::source::Source;
 use crate::cluster::install::{InstallOptions, InstallReport, Progress, StackStatus};
 use crate::stack::catalog::{Catalog, ParamType};
 use crate::stack::params::{self, Globals, Selection};
@@ -157,6 +158,10 @@ pub enum WizardCommand {
     },
     /// Start a new install after one finished.
     Reset,
+    /// Ask for a folder of YAML to apply instead of the stack.
+    PickFolder,
+    /// Apply this folder (or, with `None`, the stack again).
+    UseFolder(Option<std::path::PathBuf>),
 }
 
 #[derive(Debug, Clone)]
@@ -173,6 +178,8 @@ pub struct InstallWizard {
     pub checks: Loadable<Vec<Check>>,
     pub review: Loadable<Vec<ObjectDiff>>,
     pub run: Option<Run>,
+    /// A folder of YAML to apply instead of the stack.
+    pub folder: Option<std::path::PathBuf>,
     next_id: u64,
 }
 
@@ -190,6 +197,7 @@ impl Default for InstallWizard {
             checks: Loadable::Idle,
             review: Loadable::Idle,
             run: None,
+            folder: None,
             next_id: 0,
         };
         wizard.set_globals(&Globals::default());
@@ -277,6 +285,14 @@ impl InstallWizard {
         Ok(selection)
     }
 
+    /// What the wizard installs: the folder when one was picked, else the stack as the form describes it.
+    pub fn source(&self) -> Result<Source, String> {
+        match &self.folder {
+            Some(dir) => Ok(Source::Folder(dir.clone())),
+            None => self.selection().map(Source::Stack),
+        }
+    }
+
     /// Whether the wizard may move on from its step.
     pub fn can_advance(&self) -> bool {
         match self.step {
@@ -299,15 +315,12 @@ impl InstallWizard {
         self.step = step;
         match step {
             Step::Cluster => self.refresh(),
-            Step::Review => match self.selection() {
-                Ok(selection) => {
+            Step::Review => match self.source() {
+                Ok(source) => {
                     self.review = Loadable::Loading;
                     self.checks = Loadable::Loading;
                     let id = self.id();
-                    vec![
-                        StackRequest::Preflight { id, selection: selection.clone() },
-                        StackRequest::Review { id, selection },
-                    ]
+                    vec![StackRequest::Preflight { id, source: source.clone() }, StackRequest::Review { id, source }]
                 }
                 Err(e) => {
                     self.review = Loadable::Failed(e);
@@ -321,10 +334,10 @@ impl InstallWizard {
     fn refresh(&mut self) -> Vec<StackRequest> {
         self.status = Loadable::Loading;
         let mut requests = vec![StackRequest::Status];
-        if let Ok(selection) = self.selection() {
+        if let Ok(source) = self.source() {
             self.checks = Loadable::Loading;
             let id = self.id();
-            requests.push(StackRequest::Preflight { id, selection });
+            requests.push(StackRequest::Preflight { id, source });
         }
         requests
     }
@@ -335,7 +348,11 @@ impl InstallWizard {
             WizardCommand::Go(step) if step <= self.step || self.run.is_none() => self.enter(step),
             WizardCommand::Go(_) => Vec::new(),
             WizardCommand::Next if self.can_advance() => {
-                let next = Step::ALL.iter().copied().find(|s| *s > self.step).unwrap_or(Step::Done);
+                let next = match Step::ALL.iter().copied().find(|s| *s > self.step).unwrap_or(Step::Done) {
+                    // A folder has no components or settings to choose.
+                    Step::Components if self.folder.is_some() => Step::Review,
+                    other => other,
+                };
                 if next == Step::Install {
                     return self.handle(WizardCommand::Install);
                 }
@@ -344,7 +361,11 @@ impl InstallWizard {
             WizardCommand::Next => Vec::new(),
             WizardCommand::Back => {
                 let running = self.run.as_ref().is_some_and(|r| r.done.is_none());
-                match Step::ALL.iter().copied().rev().find(|s| *s < self.step) {
+                let prev = match Step::ALL.iter().copied().rev().find(|s| *s < self.step) {
+                    Some(Step::Settings) if self.folder.is_some() => Some(Step::Cluster),
+                    other => other,
+                };
+                match prev {
                     Some(prev) if !running => self.enter(prev),
                     _ => Vec::new(),
                 }
@@ -366,12 +387,12 @@ impl InstallWizard {
                 self.review = Loadable::Idle;
                 Vec::new()
             }
-            WizardCommand::Install => match self.selection() {
-                Ok(selection) => {
+            WizardCommand::Install => match self.source() {
+                Ok(source) => {
                     let id = self.id();
                     self.step = Step::Install;
                     self.run = Some(Run { id, total: self.review.ready().map_or(0, Vec::len), ..Default::default() });
-                    vec![StackRequest::Install { id, selection, options: InstallOptions::default() }]
+                    vec![StackRequest::Install { id, source, options: InstallOptions::default() }]
                 }
                 Err(e) => {
                     self.review = Loadable::Failed(e);
@@ -408,8 +429,18 @@ impl InstallWizard {
                 self.step = Step::Install;
                 vec![StackRequest::Uninstall { id, delete_data }]
             }
+            WizardCommand::PickFolder => vec![StackRequest::PickFolder],
+            WizardCommand::UseFolder(folder) => {
+                self.folder = folder;
+                self.review = Loadable::Idle;
+                match self.folder {
+                    Some(_) => self.enter(Step::Review),
+                    None => self.refresh(),
+                }
+            }
             WizardCommand::Reset => {
                 self.run = None;
+                self.folder = None;
                 self.review = Loadable::Idle;
                 self.enter(Step::Cluster)
             }
@@ -451,6 +482,8 @@ impl InstallWizard {
                     return vec![StackRequest::Status];
                 }
             }
+            StackEvent::FolderPicked(Some(folder)) => return self.handle(WizardCommand::UseFolder(Some(folder))),
+            StackEvent::FolderPicked(None) => {}
             StackEvent::Preflight { .. } | StackEvent::Review { .. } => {} // answers to an older question
         }
         Vec::new()
@@ -501,6 +534,24 @@ mod tests {
         let requests = w.handle(WizardCommand::Next);
         assert_eq!(w.step, Step::Review);
         assert!(matches!(requests.as_slice(), [StackRequest::Preflight { .. }, StackRequest::Review { .. }]));
+    }
+
+    #[test]
+    fn a_folder_skips_components_and_settings() {
+        let mut w = InstallWizard::default();
+        let dir = std::path::PathBuf::from("/srv/manifests");
+        let requests = w.handle(WizardCommand::UseFolder(Some(dir.clone())));
+        assert_eq!(w.step, Step::Review);
+        assert!(
+            matches!(requests.as_slice(), [StackRequest::Preflight { source: Source::Folder(d), .. }, StackRequest::Review { .. }] if *d == dir)
+        );
+        w.handle(WizardCommand::Back);
+        assert_eq!(w.step, Step::Cluster, "back past the stack's own steps");
+        w.checks = Loadable::Ready(vec![]);
+        w.handle(WizardCommand::Next);
+        assert_eq!(w.step, Step::Review);
+        w.handle(WizardCommand::Reset);
+        assert!(w.folder.is_none());
     }
 
     #[test]

@@ -75,3 +75,36 @@ fn the_wizard_installs_the_stack_end_to_end() {
     harness.get_by_label("Repair or upgrade…");
     assert_eq!(harness.get_all_by_label("healthy").count(), 4);
 }
+
+/// A folder of YAML goes through the same review and install as the stack (the folder picker's answer is sent as
+/// the command it becomes).
+#[test]
+fn the_wizard_applies_a_folder_of_yaml() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let config = kubesim::Config { time_scale: 10.0, ..Default::default() };
+    let server = runtime.block_on(kubesim::start(config)).expect("kubesim starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("shop");
+    std::fs::create_dir_all(folder.join("apps")).expect("dirs");
+    std::fs::write(folder.join("ns.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n").expect("write");
+    std::fs::write(
+        folder.join("apps/web.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx:1.27}]}\n",
+    )
+    .expect("write");
+    let mut harness = app(dir.path(), server.kubeconfig_path().to_path_buf());
+    wait_for(&mut harness, "connection", |s| matches!(s.connection, bosun::state::Connection::Connected(_)));
+    harness.get_by_role_and_label(Role::Button, "Install").click();
+    wait_for(&mut harness, "preflight", |s| s.install.checks.ready().is_some());
+    harness.get_by_label("Choose a folder…");
+    let commands = harness.state().command_sender();
+    commands.send(bosun::state::Command::Wizard(bosun::state::install::WizardCommand::UseFolder(Some(folder.clone()))));
+    wait_for(&mut harness, "the folder's dry run", |s| {
+        s.install.step == Step::Review && matches!(s.install.review, Loadable::Ready(_))
+    });
+    harness.get_by_label_contains("Applying the folder");
+    harness.get_by_label("2 new");
+    harness.get_by_label("Install now").click();
+    wait_for(&mut harness, "the folder installed", |s| s.install.step == Step::Done);
+    harness.get_by_label_contains("is applied and ready");
+}

@@ -7,6 +7,7 @@ mod manage;
 pub mod preflight;
 pub mod ready;
 pub mod resolve;
+pub mod source;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -50,6 +51,8 @@ pub enum InstallError {
     NotReady { seconds: u64, waiting: Vec<(String, String)> },
     #[error("not ready:\n{}", .0.iter().map(|(o, r)| format!("  {o}: {r}")).collect::<Vec<_>>().join("\n"))]
     Unhealthy(Vec<(String, String)>),
+    #[error("{0}")]
+    Folder(String),
     #[error("the install record is unreadable: {0}. Delete ConfigMap {RECORD_NAME} to start over (objects stay).")]
     Record(String),
 }
@@ -71,7 +74,7 @@ impl InstallError {
     /// The process exit code of a headless command that failed this way.
     pub fn exit_code(&self) -> i32 {
         match self {
-            InstallError::Stack(_) | InstallError::UnknownKind { .. } => 2,
+            InstallError::Stack(_) | InstallError::UnknownKind { .. } | InstallError::Folder(_) => 2,
             InstallError::NotReady { .. } | InstallError::Unhealthy(_) => 3,
             InstallError::Forbidden { .. } => 4,
             _ => 1,

@@ -67,7 +67,9 @@ fn steps(ui: &mut Ui, view: &ViewCtx<'_>, w: &InstallWizard) {
             } else {
                 RichText::new(text).color(p.text_weak)
             };
-            let reachable = *step < w.step && w.run.as_ref().is_none_or(|r| r.done.is_some());
+            // A folder has no components or settings to choose.
+            let skipped = w.folder.is_some() && matches!(step, Step::Components | Step::Settings);
+            let reachable = *step < w.step && !skipped && w.run.as_ref().is_none_or(|r| r.done.is_some());
             if ui.add_enabled(reachable || current, egui::Button::new(rich).frame(current)).clicked() && reachable {
                 send(view, WizardCommand::Go(*step));
             }
@@ -210,6 +212,36 @@ fn cluster_step(ui: &mut Ui, view: &ViewCtx<'_>, w: &InstallWizard, state: &mut 
     });
     ui.add_space(12.0);
     checks_card(ui, view, w);
+    ui.add_space(12.0);
+    folder_card(ui, view, w);
+}
+
+/// The other thing to install: any folder of manifests, through the same checks, dry run and progress.
+fn folder_card(ui: &mut Ui, view: &ViewCtx<'_>, w: &InstallWizard) {
+    let p = &view.theme.palette;
+    card(ui, view, |ui| {
+        ui.label(RichText::new("Or apply a folder of YAML").strong().color(p.text_strong));
+        match &w.folder {
+            None => {
+                ui.label(
+                    RichText::new(
+                        "Any folder of manifests (searched recursively, like kubectl apply -f DIR -R) goes through the \
+                         same checks, dry run and progress.",
+                    )
+                    .color(p.text_weak),
+                );
+                if ui.button("Choose a folder…").clicked() {
+                    send(view, WizardCommand::PickFolder);
+                }
+            }
+            Some(dir) => {
+                ui.label(format!("Applying {}", dir.display()));
+                if ui.button("Install the stack instead").clicked() {
+                    send(view, WizardCommand::UseFolder(None));
+                }
+            }
+        }
+    });
 }
 
 fn checks_card(ui: &mut Ui, view: &ViewCtx<'_>, w: &InstallWizard) {
@@ -371,6 +403,10 @@ fn settings_step(ui: &mut Ui, view: &ViewCtx<'_>, w: &InstallWizard) {
 
 fn review_step(ui: &mut Ui, view: &ViewCtx<'_>, w: &InstallWizard) {
     let p = &view.theme.palette;
+    if let Some(dir) = &w.folder {
+        status_chip(ui, view.theme, Tone::Neutral, &format!("Applying the folder {}", dir.display()));
+        ui.add_space(8.0);
+    }
     checks_card(ui, view, w);
     ui.add_space(12.0);
     card(ui, view, |ui| {
@@ -485,6 +521,12 @@ fn done_step(ui: &mut Ui, view: &ViewCtx<'_>, w: &InstallWizard) {
         if run.uninstall {
             status_chip(ui, view.theme, Tone::Ok, "The stack is uninstalled");
             ui.label(format!("{} objects deleted.", report.pruned));
+        } else if let Some(dir) = &w.folder {
+            status_chip(ui, view.theme, Tone::Ok, &format!("Everything in {} is applied and ready", dir.display()));
+            ui.label(format!(
+                "{} created, {} updated, {} unchanged.",
+                report.created, report.changed, report.unchanged
+            ));
         } else {
             status_chip(ui, view.theme, Tone::Ok, "The stack is installed and ready");
             ui.label(format!(
@@ -498,7 +540,7 @@ fn done_step(ui: &mut Ui, view: &ViewCtx<'_>, w: &InstallWizard) {
         for note in &report.notes {
             ui.label(RichText::new(format!("Note: {note}")).color(p.text_weak));
         }
-        if let Some(Some(status)) = w.status.ready().filter(|_| !run.uninstall) {
+        if let Some(Some(status)) = w.status.ready().filter(|_| !run.uninstall && w.folder.is_none()) {
             ui.add_space(10.0);
             ui.label(RichText::new("What is ready").strong().color(p.text_strong));
             egui::Grid::new("ready_components").num_columns(3).spacing([18.0, 4.0]).show(ui, |ui| {
@@ -516,7 +558,7 @@ fn done_step(ui: &mut Ui, view: &ViewCtx<'_>, w: &InstallWizard) {
             });
         }
         ui.add_space(10.0);
-        if !run.uninstall {
+        if !run.uninstall && w.folder.is_none() {
             ui.label(RichText::new("Where to go next").strong().color(p.text_strong));
             let installed = w.components();
             let next = [
