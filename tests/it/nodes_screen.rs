@@ -155,6 +155,19 @@ fn workloads_tab_lists_filters_and_explains_a_workload() {
     // The detail repeats the row's state and target.
     assert_eq!(harness.get_all_by_label_contains("Deployment/recsys-api · 2–10 replicas · CPU ").count(), 2);
     assert_eq!(harness.get_all_by_label("Steady").count(), 2);
+    // HPAs run no pods of their own; the Deployment does.
+    assert!(harness.query_by_label("Show its pods").is_none());
+    harness.get_by_label("Deployment").click();
+    harness.run_steps(3);
+    harness.get_by_label("Show its pods").click();
+    wait_for(&mut harness, "the Deployment's pods", |s| {
+        s.pod_query.text == "ml-prod recsys-api"
+            && s.cluster.as_ref().is_some_and(|c| {
+                c.pods.query.text == "ml-prod recsys-api"
+                    && c.pods.rows.len() == 3
+                    && c.pods.rows.iter().all(|p| p.name.starts_with("recsys-api"))
+            })
+    });
 }
 
 #[test]

@@ -86,6 +86,11 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut PodsView) {
     ui.add_space(6.0);
     if state.tab == Tab::Workloads {
         super::workloads::ui(ui, view, &snap, &mut state.workloads);
+        if let Some(filter) = state.workloads.show_pods.take() {
+            state.tab = Tab::Pods;
+            state.text = filter.clone();
+            view.commands.send(Command::SetPodQuery(PodQuery { text: filter, ..view.state.pod_query.clone() }));
+        }
         return;
     }
     if !snap.pods_synced {

@@ -44,6 +44,8 @@ pub struct WorkloadsView {
     pub sort: SortBy,
     pub ascending: bool,
     pub selected: Option<(WorkloadKind, String, String)>,
+    /// Set by "Show its pods": the Pods tab filter to switch to.
+    pub show_pods: Option<String>,
     order: Option<(OrderKey, Vec<usize>)>,
 }
 
@@ -58,6 +60,7 @@ impl Default for WorkloadsView {
             sort: SortBy::Kind,
             ascending: true,
             selected: None,
+            show_pods: None,
             order: None,
         }
     }
@@ -285,4 +288,15 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, w: &WorkloadRow, state: &mut Workload
         }
         fact("Detail", if w.detail.is_empty() { "—".into() } else { w.detail.clone() });
     });
+    let runs_pods = !matches!(
+        w.kind,
+        WorkloadKind::Service | WorkloadKind::HorizontalPodAutoscaler | WorkloadKind::PersistentVolumeClaim
+    );
+    if runs_pods {
+        ui.add_space(8.0);
+        // Pods are named after what runs them (web-5d8f…, mnist-worker-0), so namespace and name find them.
+        if ui.button("Show its pods").on_hover_text("The Pods tab, filtered by this namespace and name").clicked() {
+            state.show_pods = Some(format!("{} {}", w.namespace, w.name));
+        }
+    }
 }
