@@ -248,16 +248,7 @@ enum Raw<'a> {
 }
 
 fn varint(buf: &[u8], pos: &mut usize) -> Result<u64, String> {
-    let mut value = 0u64;
-    for shift in (0..64).step_by(7) {
-        let byte = *buf.get(*pos).ok_or("truncated varint")?;
-        *pos += 1;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    Err("overlong varint".into())
+    super::protobuf::varint(buf, pos).ok_or_else(|| "truncated varint".to_string())
 }
 
 fn raw_fields(buf: &[u8]) -> Result<Vec<(u32, Raw<'_>)>, String> {

@@ -18,7 +18,8 @@ enum Field<'a> {
     Bytes(&'a [u8]),
 }
 
-fn varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
+/// A base-128 varint at `pos`, advancing past it.
+pub(super) fn varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
     let mut value = 0u64;
     for shift in (0..64).step_by(7) {
         let byte = *buf.get(*pos)?;
