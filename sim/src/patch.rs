@@ -554,13 +554,28 @@ pub fn server_side_apply(
         annotations
             .insert("kubectl.kubernetes.io/last-applied-configuration".into(), Value::String(format!("{config}\n")));
     }
-    entries.retain(|e| !(e.manager == manager && e.operation == "Apply" && e.subresource == subresource));
+    let mine = |e: &ManagedEntry| e.manager == manager && e.operation == "Apply" && e.subresource == subresource;
+    // As on the real server, the entry's time moves only when the manager adds, changes or drops a field:
+    // applying the same configuration again is a no-op, not a write.
+    let without_managed = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.remove("managedFields");
+        }
+        v
+    };
+    let unchanged = live.is_some_and(|l| without_managed(l) == without_managed(&merged));
+    let time = entries
+        .iter()
+        .find(|e| unchanged && mine(e) && e.fields == new_fields && e.api_version == api_version)
+        .map_or_else(|| now.to_string(), |e| e.time.clone());
+    entries.retain(|e| !mine(e));
     entries.push(ManagedEntry {
         manager: manager.to_string(),
         operation: "Apply".into(),
         api_version: api_version.to_string(),
         subresource: subresource.to_string(),
-        time: now.to_string(),
+        time,
         fields: new_fields,
     });
     write_managed(&mut merged, &entries);
@@ -670,6 +685,17 @@ mod tests {
         assert_eq!(forced["spec"]["replicas"], 2);
         // Applying the same value another manager owns is not a conflict.
         assert!(server_side_apply(Some(&scaled), &deploy("nginx:1", 5), "bosun", false, "apps/v1", "", "t").is_ok());
+    }
+
+    #[test]
+    fn applying_the_same_configuration_again_changes_nothing() {
+        let first = server_side_apply(None, &deploy("nginx:1", 2), "m", false, "apps/v1", "", "t1").expect("apply");
+        let again =
+            server_side_apply(Some(&first), &deploy("nginx:1", 2), "m", false, "apps/v1", "", "t2").expect("again");
+        assert_eq!(first, again, "the managedFields time stays");
+        let changed =
+            server_side_apply(Some(&first), &deploy("nginx:2", 2), "m", false, "apps/v1", "", "t3").expect("change");
+        assert_ne!(first, changed);
     }
 
     #[test]

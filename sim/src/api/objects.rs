@@ -364,7 +364,7 @@ fn write_update(
         );
     }
     // Like the real server, a write that changes nothing is not a write: no new resourceVersion, no watch event.
-    if same_but_timestamps(&existing.value, &next) {
+    if existing.value == next {
         return Ok(Arc::new(Stored { rv: existing.rv, json: existing.json.clone(), value: existing.value.clone() }));
     }
     if ctx.query.dry_run() {
@@ -386,22 +386,6 @@ fn write_update(
     let stored = cluster.store.update(&rt.key(), next, expected_rv).map_err(|e| store_error(&rt, &name, e))?;
     hooks::after_write(cluster, &rt, &stored);
     Ok(stored)
-}
-
-/// Whether two versions of an object differ only in their managedFields timestamps.
-fn same_but_timestamps(a: &Value, b: &Value) -> bool {
-    fn strip(v: &Value) -> Value {
-        let mut v = v.clone();
-        if let Some(entries) = v.pointer_mut("/metadata/managedFields").and_then(Value::as_array_mut) {
-            for e in entries {
-                if let Some(o) = e.as_object_mut() {
-                    o.remove("time");
-                }
-            }
-        }
-        v
-    }
-    strip(a) == strip(b)
 }
 
 fn body_rv(obj: &Value) -> Result<Option<u64>, ApiError> {
