@@ -102,12 +102,6 @@ pub fn collect_dependents(cluster: &Cluster, owner_uid: &str) {
     }
 }
 
-pub fn owned_by(obj: &Value, owner_uid: &str) -> bool {
-    obj.pointer("/metadata/ownerReferences")
-        .and_then(Value::as_array)
-        .is_some_and(|refs| refs.iter().any(|r| meta::str_at(r, "/uid") == owner_uid))
-}
-
 /// Orphans the dependents of an owner: removes the owner reference instead of deleting them.
 pub fn orphan_dependents(cluster: &Cluster, owner_uid: &str) {
     for (key, namespace, name) in cluster.store.dependents(owner_uid) {

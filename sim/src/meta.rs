@@ -99,9 +99,10 @@ pub fn parse_quantity(q: &str) -> Option<f64> {
         ("Ti", 1024.0 * 1024.0 * 1024.0 * 1024.0),
         ("Pi", 1024.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0),
         ("Ei", 1024.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0),
-        ("n", 1e-9),
-        ("u", 1e-6),
-        ("m", 1e-3),
+        // Negative factors divide: 31580m is 31580 / 1000, exact where 31580 * 0.001 is not.
+        ("n", -1e9),
+        ("u", -1e6),
+        ("m", -1e3),
         ("k", 1e3),
         ("M", 1e6),
         ("G", 1e9),
@@ -111,7 +112,7 @@ pub fn parse_quantity(q: &str) -> Option<f64> {
     ];
     for (suffix, factor) in SUFFIXES {
         if let Some(num) = q.strip_suffix(suffix) {
-            return num.parse::<f64>().ok().map(|n| n * factor);
+            return num.parse::<f64>().ok().map(|n| if *factor < 0.0 { n / -factor } else { n * factor });
         }
     }
     q.parse::<f64>().ok()

@@ -10,7 +10,7 @@ use crate::cluster::install::apply::{ObjectDiff, Outcome};
 use crate::cluster::install::preflight::{Check, Verdict};
 use crate::cluster::install::source::Source;
 use crate::cluster::install::{InstallOptions, InstallReport, Progress, StackStatus};
-use crate::stack::catalog::{Catalog, ParamType};
+use crate::stack::catalog::Catalog;
 use crate::stack::params::{self, Globals, Selection};
 
 pub use super::loadable::Loadable;
@@ -487,11 +487,6 @@ impl InstallWizard {
             StackEvent::Preflight { .. } | StackEvent::Review { .. } => {} // answers to an older question
         }
         Vec::new()
-    }
-
-    /// The parameter's kind, for picking its widget.
-    pub fn param_kind(&self, component: &str, param: &str) -> Option<ParamType> {
-        self.catalog.as_ref().ok()?.get(component)?.parameter(param).map(|p| p.kind)
     }
 }
 

@@ -15,8 +15,6 @@ const PING: u16 = 6;
 const GOAWAY: u16 = 7;
 const HEADERS: u16 = 8;
 const FLAG_FIN: u8 = 0x01;
-/// The RST_STREAM status for a stream the server refuses.
-pub const REFUSED_STREAM: u32 = 3;
 
 /// The header names SPDY/3 primes its zlib streams with, each as a 4-byte big-endian length and the name.
 const DICTIONARY_ENTRIES: &[&str] = &[
@@ -317,13 +315,6 @@ pub fn data(stream_id: u32, bytes: &[u8], fin: bool) -> Vec<u8> {
 /// The answer to a PING: the same frame back.
 pub fn ping(id: u32) -> Vec<u8> {
     control(PING, 0, &id.to_be_bytes())
-}
-
-/// Ends a stream abnormally.
-pub fn rst_stream(stream_id: u32, status: u32) -> Vec<u8> {
-    let mut payload = stream_id.to_be_bytes().to_vec();
-    payload.extend_from_slice(&status.to_be_bytes());
-    control(RST_STREAM, 0, &payload)
 }
 
 #[cfg(test)]
