@@ -39,6 +39,16 @@ pub struct ObjectRef {
 }
 
 impl ObjectRef {
+    /// The reference as an object (identity only), for resolving its kind and namespace like a planned one.
+    pub fn as_object(&self) -> super::objects::ManifestObject {
+        super::objects::ManifestObject {
+            component: self.component.clone(),
+            source: "install record".into(),
+            value: json!({"apiVersion": self.api_version, "kind": self.kind,
+                "metadata": {"name": self.name, "namespace": self.namespace}}),
+        }
+    }
+
     pub fn display(&self) -> String {
         match &self.namespace {
             Some(ns) => format!("{} {ns}/{}", self.kind, self.name),

@@ -2,6 +2,7 @@
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, DeleteParams};
+use serde_json::Value;
 
 use super::resolve::Resolver;
 use super::{InstallError, Progress, delete_ref, live_of, read_record, ready};
@@ -86,7 +87,15 @@ pub async fn status(client: &kube::Client) -> Result<Option<StackStatus>, Instal
         for o in record.objects.iter().filter(|o| o.component == *name) {
             let Some(rule) = Readiness::of(&o.kind) else { continue };
             c.total += 1;
-            let live = live_of(client, &mut resolver, o).await;
+            let live = match live_of(client, &mut resolver, o).await {
+                Ok(live) => live,
+                // Its kind is gone (the CRD was deleted): so is the object.
+                Err(InstallError::UnknownKind { .. }) => Value::Null,
+                Err(e) => {
+                    c.waiting.push((o.display(), e.to_string()));
+                    continue;
+                }
+            };
             if live.is_null() {
                 c.waiting.push((o.display(), "missing: run install again to repair".into()));
             } else if ready::is_ready(rule, &live) {

@@ -343,12 +343,7 @@ async fn prune(
 }
 
 async fn delete_ref(client: &kube::Client, resolver: &mut Resolver, r: &ObjectRef) -> Result<bool, InstallError> {
-    let object = ManifestObject {
-        component: r.component.clone(),
-        source: "install record".into(),
-        value: serde_json::json!({"apiVersion": r.api_version, "kind": r.kind, "metadata": {"name": r.name, "namespace": r.namespace}}),
-    };
-    let (api, _) = match resolver.api_for(client, &object, r.namespace.as_deref().unwrap_or("default")).await {
+    let (api, _) = match resolver.api_for_ref(client, r).await {
         Ok(found) => found,
         // The kind is gone (its CRD was deleted first): so are its objects.
         Err(InstallError::UnknownKind { .. }) => return Ok(false),
@@ -375,74 +370,43 @@ async fn wait_ready(
     let mut pending: Vec<(ObjectRef, Readiness)> =
         objects.iter().filter_map(|(o, w)| w.map(|w| (o.clone(), w))).collect();
     let total = pending.len();
-    let mut last_reason: Vec<(String, String)> = Vec::new();
-    while !pending.is_empty() {
-        let mut still = Vec::new();
-        last_reason.clear();
+    loop {
+        // Each object read once per round; what is not ready yet keeps its live state for the reasons.
+        let mut waiting: Vec<(ObjectRef, Readiness, Value)> = Vec::new();
         for (r, rule) in pending {
-            let object = ManifestObject {
-                component: r.component.clone(),
-                source: String::new(),
-                value: serde_json::json!({"apiVersion": r.api_version, "kind": r.kind, "metadata": {"name": r.name}}),
-            };
-            let (api, _) = resolver.api_for(client, &object, r.namespace.as_deref().unwrap_or("default")).await?;
-            let live =
-                api.get_opt(&r.name).await.map_err(|e| InstallError::from_kube(&format!("read {}", r.display()), e))?;
-            let live = live.and_then(|l| serde_json::to_value(l).ok()).unwrap_or(Value::Null);
-            if ready::is_ready(rule, &live) {
-                if ready::runs_nowhere(rule, &live) {
-                    let note =
-                        format!("{} targets no node: it runs nowhere until a node matches its selector", r.display());
-                    progress(Progress::Note(note.clone()));
-                    report.notes.push(note);
-                }
-                progress(Progress::Ready { object: r.display() });
-            } else {
-                still.push((r, rule));
+            let live = live_of(client, &mut resolver, &r).await?;
+            if !ready::is_ready(rule, &live) {
+                waiting.push((r, rule, live));
+                continue;
             }
-        }
-        pending = still;
-        if pending.is_empty() {
-            break;
-        }
-        let elapsed = started.elapsed();
-        let (first, rule) = &pending[0];
-        let reason = ready::blocking_reason(
-            client,
-            *rule,
-            &live_of(client, &mut resolver, first).await,
-            first.namespace.as_deref(),
-        )
-        .await;
-        progress(Progress::Waiting {
-            ready: total - pending.len(),
-            total,
-            object: first.display(),
-            reason: reason.clone(),
-        });
-        if elapsed >= timeout {
-            for (r, rule) in &pending {
-                let live = live_of(client, &mut resolver, r).await;
-                last_reason
-                    .push((r.display(), ready::blocking_reason(client, *rule, &live, r.namespace.as_deref()).await));
+            if ready::runs_nowhere(rule, &live) {
+                let note =
+                    format!("{} targets no node: it runs nowhere until a node matches its selector", r.display());
+                progress(Progress::Note(note.clone()));
+                report.notes.push(note);
             }
-            return Err(InstallError::NotReady { seconds: timeout.as_secs(), waiting: last_reason });
+            progress(Progress::Ready { object: r.display() });
         }
+        let Some((first, rule, live)) = waiting.first() else { return Ok(()) };
+        let reason = ready::blocking_reason(client, *rule, live, first.namespace.as_deref()).await;
+        progress(Progress::Waiting { ready: total - waiting.len(), total, object: first.display(), reason });
+        if started.elapsed() >= timeout {
+            let mut reasons = Vec::new();
+            for (r, rule, live) in &waiting {
+                reasons.push((r.display(), ready::blocking_reason(client, *rule, live, r.namespace.as_deref()).await));
+            }
+            return Err(InstallError::NotReady { seconds: timeout.as_secs(), waiting: reasons });
+        }
+        pending = waiting.into_iter().map(|(r, rule, _)| (r, rule)).collect();
         tokio::time::sleep(POLL).await;
     }
-    Ok(())
 }
 
-async fn live_of(client: &kube::Client, resolver: &mut Resolver, r: &ObjectRef) -> Value {
-    let object = ManifestObject {
-        component: r.component.clone(),
-        source: String::new(),
-        value: serde_json::json!({"apiVersion": r.api_version, "kind": r.kind, "metadata": {"name": r.name}}),
-    };
-    let Ok((api, _)) = resolver.api_for(client, &object, r.namespace.as_deref().unwrap_or("default")).await else {
-        return Value::Null;
-    };
-    api.get_opt(&r.name).await.ok().flatten().and_then(|l| serde_json::to_value(l).ok()).unwrap_or(Value::Null)
+/// The live object a record entry names (`Null` when it does not exist).
+async fn live_of(client: &kube::Client, resolver: &mut Resolver, r: &ObjectRef) -> Result<Value, InstallError> {
+    let (api, _) = resolver.api_for_ref(client, r).await?;
+    let live = api.get_opt(&r.name).await.map_err(|e| InstallError::from_kube(&format!("read {}", r.display()), e))?;
+    Ok(live.and_then(|l| serde_json::to_value(l).ok()).unwrap_or(Value::Null))
 }
 
 /// A dry run of the whole plan against the live cluster: per object, new / changed / unchanged with a diff.

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::InstallError;
 use crate::stack::objects::ManifestObject;
+use crate::stack::record::ObjectRef;
 
 /// Discovery answers, cached per kind.
 #[derive(Default)]
@@ -67,6 +68,17 @@ impl Resolver {
         } else {
             Ok((Api::all_with(client.clone(), &resource), None))
         }
+    }
+}
+
+impl Resolver {
+    /// An API handle for an object the install record names.
+    pub async fn api_for_ref(
+        &mut self,
+        client: &kube::Client,
+        r: &ObjectRef,
+    ) -> Result<(Api<DynamicObject>, Option<String>), InstallError> {
+        self.api_for(client, &r.as_object(), r.namespace.as_deref().unwrap_or("default")).await
     }
 }
 
