@@ -451,8 +451,9 @@ impl Drop for CustomWatchers {
     }
 }
 
-/// The custom kind a CRD defines, and the version to watch, if it is one Bosun reads and it is established.
-fn custom_kind_of(crd: &CustomResourceDefinition) -> Option<(WorkloadKind, ApiResource)> {
+/// The custom kind a CRD defines, if it is one Bosun reads, and the version to watch once it is established (and
+/// not being deleted).
+fn custom_kind_of(crd: &CustomResourceDefinition) -> Option<(WorkloadKind, Option<ApiResource>)> {
     let spec = &crd.spec;
     let kind = WorkloadKind::CUSTOM.iter().find(|c| c.group == spec.group && c.plural == spec.names.plural)?.kind;
     let established = crd
@@ -460,25 +461,16 @@ fn custom_kind_of(crd: &CustomResourceDefinition) -> Option<(WorkloadKind, ApiRe
         .as_ref()
         .and_then(|s| s.conditions.as_ref())
         .is_some_and(|c| c.iter().any(|c| c.type_ == "Established" && c.status == "True"));
-    if !established || crd.metadata.deletion_timestamp.is_some() {
-        return None;
-    }
     let served: Vec<_> = spec.versions.iter().filter(|v| v.served).collect();
-    let version = served.iter().find(|v| v.storage).or(served.first())?;
-    Some((
-        kind,
-        ApiResource {
-            group: spec.group.clone(),
-            version: version.name.clone(),
-            api_version: format!("{}/{}", spec.group, version.name),
-            kind: spec.names.kind.clone(),
-            plural: spec.names.plural.clone(),
-        },
-    ))
-}
-
-fn kind_named(crd: &CustomResourceDefinition) -> Option<WorkloadKind> {
-    WorkloadKind::CUSTOM.iter().find(|c| c.group == crd.spec.group && c.plural == crd.spec.names.plural).map(|c| c.kind)
+    let version = served.iter().find(|v| v.storage).or(served.first());
+    let resource = version.filter(|_| established && crd.metadata.deletion_timestamp.is_none()).map(|v| ApiResource {
+        group: spec.group.clone(),
+        version: v.name.clone(),
+        api_version: format!("{}/{}", spec.group, v.name),
+        kind: spec.names.kind.clone(),
+        plural: spec.names.plural.clone(),
+    });
+    Some((kind, resource))
 }
 
 /// Starts and stops the watchers of the custom kinds as their CRDs come and go — also after Bosun started, e.g.
@@ -509,7 +501,7 @@ async fn custom_kinds(client: kube::Client, cache: Arc<ClusterCache>) {
                 continue;
             }
             Ok(watcher::Event::Delete(crd)) => {
-                if let Some(kind) = kind_named(&crd) {
+                if let Some((kind, _)) = custom_kind_of(&crd) {
                     watchers.stop(&cache, kind);
                 }
                 continue;
@@ -517,17 +509,14 @@ async fn custom_kinds(client: kube::Client, cache: Arc<ClusterCache>) {
             Ok(watcher::Event::InitApply(crd) | watcher::Event::Apply(crd)) => crd,
         };
         match custom_kind_of(&crd) {
-            Some((kind, resource)) => {
+            Some((kind, Some(resource))) => {
                 if let Some(l) = listed.as_mut() {
                     l.insert(kind);
                 }
                 watchers.ensure(&client, &cache, kind, resource);
             }
-            None => {
-                if let Some(kind) = kind_named(&crd) {
-                    watchers.stop(&cache, kind);
-                }
-            }
+            Some((kind, None)) => watchers.stop(&cache, kind),
+            None => {}
         }
     }
 }

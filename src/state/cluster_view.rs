@@ -139,6 +139,8 @@ pub struct ClusterSnapshot {
     pub namespace_allocation: Vec<NamespaceAllocation>,
     /// Every workload (Deployments … PVCs, and the custom kinds whose CRDs exist), by kind, namespace and name.
     pub workloads: Arc<Vec<Arc<WorkloadRow>>>,
+    /// How many workloads of each kind there are (kinds with none are left out).
+    pub workload_counts: BTreeMap<WorkloadKind, usize>,
     /// Jobs of every kind (Job, TFJob, PyTorchJob) by state.
     pub jobs_by_state: BTreeMap<String, usize>,
     /// Custom kinds whose CRDs are installed, with the version read.
@@ -210,10 +212,14 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
     by_namespace.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let mut workloads: Vec<Arc<WorkloadRow>> = Vec::new();
     let mut workload_errors = Vec::new();
+    let mut workload_counts = BTreeMap::new();
     for kind in WorkloadKind::ALL {
         let store = cache.workloads_of(kind);
         let mut rows = store.rows_unsorted();
         rows.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        if !rows.is_empty() {
+            workload_counts.insert(kind, rows.len());
+        }
         workloads.extend(rows);
         if let Some(error) = store.current_error().filter(|_| cache.serves(kind)) {
             workload_errors.push((kind, error));
@@ -240,6 +246,7 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
         namespace_allocation: allocation,
         jobs_by_state: workload::jobs_by_state(workloads.iter().map(|w| w.as_ref())),
         workloads: Arc::new(workloads),
+        workload_counts,
         custom_kinds: cache.custom_kinds.read().map(|k| k.clone()).unwrap_or_default(),
         workload_errors,
         recent_warnings: {

@@ -196,7 +196,7 @@ fn ml_kinds(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::
         for custom in WorkloadKind::CUSTOM {
             match snap.custom_kinds.get(&custom.kind) {
                 Some(version) => {
-                    let n = snap.workloads.iter().filter(|w| w.kind == custom.kind).count();
+                    let n = snap.workload_counts.get(&custom.kind).copied().unwrap_or(0);
                     status_chip(ui, view.theme, Tone::Ok, &counted(n, custom.kind.name()))
                         .on_hover_text(format!("{}/{version} is installed", custom.group));
                 }

@@ -140,7 +140,7 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, state: &mut W
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut state.kind, None, "All kinds");
                 for kind in WorkloadKind::ALL {
-                    let n = snap.workloads.iter().filter(|w| w.kind == kind).count();
+                    let n = snap.workload_counts.get(&kind).copied().unwrap_or(0);
                     let served = kind.custom().is_none() || snap.custom_kinds.contains_key(&kind);
                     let text =
                         if served { format!("{} ({n})", kind.name()) } else { format!("{} (no CRD)", kind.name()) };
