@@ -6,13 +6,9 @@ use serde_json::{Map, Value, json};
 
 use crate::registry::ResourceType;
 
-fn is_events_api(rt: &ResourceType) -> bool {
-    rt.group == "events.k8s.io" && rt.plural == "events"
-}
-
 /// The stored object as `rt` serves it.
 pub fn served(rt: &ResourceType, stored: &Value) -> Value {
-    if is_events_api(rt) {
+    if rt.is_events_view() {
         return core_to_events(stored);
     }
     let mut v = stored.clone();
@@ -22,12 +18,12 @@ pub fn served(rt: &ResourceType, stored: &Value) -> Value {
 
 /// An object written through `rt`, in the stored shape.
 pub fn stored(rt: &ResourceType, written: Value) -> Value {
-    if is_events_api(rt) { events_to_core(&written) } else { written }
+    if rt.is_events_view() { events_to_core(&written) } else { written }
 }
 
 /// A field selector written against `rt`'s field names, in the stored shape's names.
 pub fn field_selector(rt: &ResourceType, selector: &str) -> String {
-    if !is_events_api(rt) {
+    if !rt.is_events_view() {
         return selector.to_string();
     }
     selector

@@ -48,7 +48,7 @@ impl ResourceType {
     /// The storage key: objects are stored once per (group, plural), whatever version is asked for — and
     /// `events.k8s.io` Events are the core Events, as on a real server.
     pub fn key(&self) -> ResourceKey {
-        if self.group == "events.k8s.io" && self.plural == "events" {
+        if self.is_events_view() {
             return ResourceKey { group: String::new(), plural: self.plural.clone() };
         }
         ResourceKey { group: self.group.clone(), plural: self.plural.clone() }
@@ -56,7 +56,12 @@ impl ResourceType {
 
     /// The apiVersion objects of this resource are stored with.
     pub fn storage_api_version(&self) -> String {
-        if self.group == "events.k8s.io" && self.plural == "events" { "v1".into() } else { self.api_version() }
+        if self.is_events_view() { "v1".into() } else { self.api_version() }
+    }
+
+    /// `events.k8s.io` Events: another view of the core Events, stored as those (see `convert`).
+    pub fn is_events_view(&self) -> bool {
+        self.group == "events.k8s.io" && self.plural == "events"
     }
 
     pub fn has_subresource(&self, name: &str) -> bool {
