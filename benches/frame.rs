@@ -31,18 +31,14 @@ fn nodes(n: usize) -> Vec<NodeRow> {
             NodeRow {
                 name: format!("node-{i:05}"),
                 ready: true,
-                unschedulable: false,
-                roles: vec![],
-                taints: vec![],
                 cpu: Amount { capacity: 64.0, allocatable: 63.0 },
                 memory: Amount { capacity: 2.7e11, allocatable: 2.6e11 },
                 pods: Amount { capacity: 110.0, allocatable: 110.0 },
                 accelerators,
-                gpu: None,
                 instance_type: Some("n2-standard-64".into()),
                 zone: Some("us-central1-a".into()),
                 created: 1_700_000_000,
-                hint: None,
+                ..Default::default()
             }
         })
         .collect()

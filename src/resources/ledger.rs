@@ -163,18 +163,11 @@ mod tests {
         NodeRow {
             name: name.into(),
             ready: true,
-            unschedulable: false,
-            roles: vec![],
-            taints: vec![],
             cpu: Amount { capacity: 96.0, allocatable: 95.0 },
             memory: Amount { capacity: 1e12, allocatable: 9e11 },
             pods: Amount { capacity: 110.0, allocatable: 110.0 },
             accelerators,
-            gpu: None,
-            instance_type: None,
-            zone: None,
-            created: 0,
-            hint: None,
+            ..Default::default()
         }
     }
 

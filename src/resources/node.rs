@@ -34,7 +34,7 @@ pub struct GpuModel {
 }
 
 /// What the screens show of a node.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct NodeRow {
     pub name: String,
     pub ready: bool,
