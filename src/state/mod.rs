@@ -107,8 +107,9 @@ pub struct PodDetailView {
     pub namespace: String,
     pub name: String,
     pub detail: loadable::Loadable<crate::resources::pod::PodDetail>,
-    /// The row's (status, restarts) when the detail was fetched: when they change, it is fetched again.
-    seen: (String, u32),
+    /// The pod's row in the current pod list, found once per snapshot (not per frame); `None` when it is not
+    /// listed (filtered out, or gone).
+    pub row: Option<std::sync::Arc<crate::resources::pod::PodRow>>,
 }
 
 /// Most lines a log view keeps (older ones are dropped).
@@ -197,11 +198,12 @@ impl AppState {
                 requests.extend(self.refresh_install_if_stale());
             }
             Command::OpenPod { namespace, name } => {
+                let row = self.listed_pod(&namespace, &name);
                 self.pod_detail = Some(PodDetailView {
                     namespace: namespace.clone(),
                     name: name.clone(),
                     detail: loadable::Loadable::Loading,
-                    seen: self.pod_row_state(&namespace, &name),
+                    row,
                 });
                 requests.push(Request::PodDetail { namespace, name });
             }
@@ -337,14 +339,17 @@ impl AppState {
                 self.record_phases(&snapshot);
                 self.cluster = Some(snapshot);
                 // The open pod changed (a restart, a new status): its containers and events did too.
-                if let Some(view) = &self.pod_detail {
-                    let now = self.pod_row_state(&view.namespace, &view.name);
-                    if now != view.seen && !now.0.is_empty() {
-                        let (namespace, name) = (view.namespace.clone(), view.name.clone());
-                        if let Some(v) = self.pod_detail.as_mut() {
-                            v.seen = now;
+                if let Some((namespace, name)) = self.pod_detail.as_ref().map(|v| (v.namespace.clone(), v.name.clone()))
+                {
+                    let row = self.listed_pod(&namespace, &name);
+                    let state = |r: &Option<std::sync::Arc<crate::resources::pod::PodRow>>| {
+                        r.as_ref().map(|p| (p.status.clone(), p.restarts))
+                    };
+                    if let Some(view) = self.pod_detail.as_mut() {
+                        if row.is_some() && state(&row) != state(&view.row) {
+                            requests.push(Request::PodDetail { namespace, name });
                         }
-                        requests.push(Request::PodDetail { namespace, name });
+                        view.row = row;
                     }
                 }
             }
@@ -387,13 +392,9 @@ impl AppState {
         requests
     }
 
-    /// A pod's (status, restarts) in the current pod list, or empty when it is not listed.
-    fn pod_row_state(&self, namespace: &str, name: &str) -> (String, u32) {
-        self.cluster
-            .as_ref()
-            .and_then(|c| c.pods.rows.iter().find(|p| p.namespace == namespace && p.name == name).cloned())
-            .map(|p| (p.status.clone(), p.restarts))
-            .unwrap_or_default()
+    /// A pod's row in the current pod list, if it is listed.
+    fn listed_pod(&self, namespace: &str, name: &str) -> Option<std::sync::Arc<crate::resources::pod::PodRow>> {
+        self.cluster.as_ref()?.pods.rows.iter().find(|p| p.namespace == namespace && p.name == name).cloned()
     }
 
     /// Asks what is installed when the Install screen is open on a connected cluster and does not know yet.
@@ -529,6 +530,40 @@ mod tests {
         assert_eq!(state.pod_detail.as_ref().map(|d| &d.detail), Some(&loadable::Loadable::Ready(detail)));
         state.handle(Command::ClosePod);
         assert!(state.pod_detail.is_none());
+    }
+
+    #[test]
+    fn an_open_pod_is_fetched_again_when_its_row_changes() {
+        use crate::resources::pod::PodRow;
+        use crate::state::cluster_view::{ClusterSnapshot, PodsPage};
+        let row = |status: &str, restarts: u32| {
+            std::sync::Arc::new(PodRow {
+                namespace: "ml".into(),
+                name: "p".into(),
+                node: None,
+                phase: "Running".into(),
+                status: status.into(),
+                ready: (1, 1),
+                restarts,
+                requests: Default::default(),
+                created: 0,
+                containers: vec![],
+            })
+        };
+        let snapshot = |r| {
+            let pods = std::sync::Arc::new(PodsPage { rows: vec![r], ..Default::default() });
+            Event::Snapshot {
+                attempt: 0,
+                snapshot: std::sync::Arc::new(ClusterSnapshot { pods, ..Default::default() }),
+            }
+        };
+        let mut state = AppState::new(Settings::default(), LaunchOptions::default());
+        state.apply(snapshot(row("Running", 0)));
+        state.handle(Command::OpenPod { namespace: "ml".into(), name: "p".into() });
+        assert!(state.pod_detail.as_ref().is_some_and(|d| d.row.is_some()));
+        assert!(state.apply(snapshot(row("Running", 0))).iter().all(|r| !matches!(r, Request::PodDetail { .. })));
+        let again = state.apply(snapshot(row("CrashLoopBackOff", 1)));
+        assert!(again.iter().any(|r| matches!(r, Request::PodDetail { .. })), "a restart refetches");
     }
 
     #[test]

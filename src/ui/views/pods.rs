@@ -135,8 +135,10 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut PodsView) {
         ui.label(RichText::new(if pending { format!("{text} · updating…") } else { text }).color(p.text_weak));
     });
     ui.add_space(6.0);
+    // The open pod's row is found once per snapshot by the state, not searched among 150,000 rows every frame.
     if let Some((ns, name)) = state.selected.clone()
-        && let Some(row) = page.rows.iter().find(|r| r.namespace == ns && r.name == name).cloned()
+        && let Some(row) =
+            view.state.pod_detail.as_ref().filter(|d| d.namespace == ns && d.name == name).and_then(|d| d.row.clone())
     {
         egui::Panel::right("pod_detail")
             .default_size(520.0)
