@@ -90,6 +90,16 @@ impl WorkloadKind {
         }
     }
 
+    /// What the row's `ready` counts for this kind, as kubectl names it.
+    pub fn progress_label(self) -> &'static str {
+        match self {
+            WorkloadKind::Job => "Completions",
+            WorkloadKind::TFJob | WorkloadKind::PyTorchJob => "Active replicas",
+            WorkloadKind::HorizontalPodAutoscaler => "Replicas (current/desired)",
+            _ => "Ready",
+        }
+    }
+
     /// Whether the kind runs to completion (counted under "jobs by state").
     pub fn is_job(self) -> bool {
         matches!(self, WorkloadKind::Job | WorkloadKind::TFJob | WorkloadKind::PyTorchJob)
@@ -110,7 +120,8 @@ pub struct WorkloadRow {
     /// One word or two: `Available`, `Running`, `Succeeded`, `Bound` …
     pub state: String,
     pub tone: Tone,
-    /// Ready out of wanted (`2/3`), or empty when the kind has no replicas.
+    /// Progress as `n/m`: ready of wanted replicas, completions of a Job, active replicas of a training job
+    /// (see [`WorkloadKind::progress_label`]); empty when the kind has no replicas.
     pub ready: String,
     /// Accelerators the workload asks for in total (replicas × per-pod requests).
     pub accelerators: f64,

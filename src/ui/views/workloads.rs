@@ -28,7 +28,7 @@ const COLUMNS: [(&str, Option<SortBy>); 8] = [
     ("Namespace", Some(SortBy::Namespace)),
     ("Name", Some(SortBy::Name)),
     ("State", Some(SortBy::State)),
-    ("Ready", None),
+    ("Progress", None),
     ("Accelerators", Some(SortBy::Accelerators)),
     ("Age", Some(SortBy::Age)),
     ("Detail", None),
@@ -222,7 +222,7 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, order: &[usize
                         }
                     });
                     row.col(|ui| {
-                        ui.label(&w.ready);
+                        ui.label(&w.ready).on_hover_text(w.kind.progress_label());
                     });
                     row.col(|ui| {
                         ui.label(if w.accelerators > 0.0 { quantity::count(w.accelerators) } else { "—".into() });
@@ -278,7 +278,7 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, w: &WorkloadRow, state: &mut Workload
         fact("Kind", w.kind.name().to_string());
         fact("Namespace", w.namespace.clone());
         if !w.ready.is_empty() {
-            fact("Ready", w.ready.clone());
+            fact(w.kind.progress_label(), w.ready.clone());
         }
         if w.accelerators > 0.0 {
             fact("Accelerators", quantity::count(w.accelerators));
