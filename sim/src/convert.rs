@@ -40,9 +40,32 @@ pub fn field_selector(rt: &ResourceType, selector: &str) -> String {
         .join(",")
 }
 
-fn copy(from: &Value, from_key: &str, to: &mut Map<String, Value>, to_key: &str) {
-    if let Some(v) = from.get(from_key).filter(|v| !v.is_null()) {
-        to.insert(to_key.to_string(), v.clone());
+/// Fields both APIs have, as (core name, events.k8s.io name); copied as they are in either direction.
+const SAME_FIELDS: &[(&str, &str)] = &[
+    ("metadata", "metadata"),
+    ("involvedObject", "regarding"),
+    ("related", "related"),
+    ("reason", "reason"),
+    ("message", "note"),
+    ("type", "type"),
+    ("action", "action"),
+    ("reportingInstance", "reportingInstance"),
+    ("source", "deprecatedSource"),
+];
+
+/// The counters of old-style events, which the new API keeps as deprecated fields unless the event has a series.
+const DEPRECATED_FIELDS: &[(&str, &str)] = &[
+    ("count", "deprecatedCount"),
+    ("firstTimestamp", "deprecatedFirstTimestamp"),
+    ("lastTimestamp", "deprecatedLastTimestamp"),
+];
+
+fn copy(from: &Value, to: &mut Map<String, Value>, fields: &[(&str, &str)], reverse: bool) {
+    for (a, b) in fields {
+        let (from_key, to_key) = if reverse { (*b, *a) } else { (*a, *b) };
+        if let Some(v) = from.get(from_key).filter(|v| !v.is_null()) {
+            to.insert(to_key.to_string(), v.clone());
+        }
     }
 }
 
@@ -51,14 +74,7 @@ fn core_to_events(core: &Value) -> Value {
     let mut out = Map::new();
     out.insert("apiVersion".into(), json!("events.k8s.io/v1"));
     out.insert("kind".into(), json!("Event"));
-    copy(core, "metadata", &mut out, "metadata");
-    copy(core, "involvedObject", &mut out, "regarding");
-    copy(core, "related", &mut out, "related");
-    copy(core, "reason", &mut out, "reason");
-    copy(core, "message", &mut out, "note");
-    copy(core, "type", &mut out, "type");
-    copy(core, "action", &mut out, "action");
-    copy(core, "reportingInstance", &mut out, "reportingInstance");
+    copy(core, &mut out, SAME_FIELDS, false);
     let controller = core
         .get("reportingComponent")
         .filter(|v| v.as_str().is_some_and(|s| !s.is_empty()))
@@ -80,13 +96,8 @@ fn core_to_events(core: &Value) -> Value {
         Some(series) => {
             out.insert("series".into(), series.clone());
         }
-        None => {
-            copy(core, "count", &mut out, "deprecatedCount");
-            copy(core, "firstTimestamp", &mut out, "deprecatedFirstTimestamp");
-            copy(core, "lastTimestamp", &mut out, "deprecatedLastTimestamp");
-        }
+        None => copy(core, &mut out, DEPRECATED_FIELDS, false),
     }
-    copy(core, "source", &mut out, "deprecatedSource");
     Value::Object(out)
 }
 
@@ -95,21 +106,14 @@ fn events_to_core(event: &Value) -> Value {
     let mut out = Map::new();
     out.insert("apiVersion".into(), json!("v1"));
     out.insert("kind".into(), json!("Event"));
-    copy(event, "metadata", &mut out, "metadata");
-    copy(event, "regarding", &mut out, "involvedObject");
-    copy(event, "related", &mut out, "related");
-    copy(event, "reason", &mut out, "reason");
-    copy(event, "note", &mut out, "message");
-    copy(event, "type", &mut out, "type");
-    copy(event, "action", &mut out, "action");
-    copy(event, "reportingController", &mut out, "reportingComponent");
-    copy(event, "reportingInstance", &mut out, "reportingInstance");
-    copy(event, "eventTime", &mut out, "eventTime");
-    copy(event, "series", &mut out, "series");
-    copy(event, "deprecatedSource", &mut out, "source");
-    copy(event, "deprecatedFirstTimestamp", &mut out, "firstTimestamp");
-    copy(event, "deprecatedLastTimestamp", &mut out, "lastTimestamp");
-    copy(event, "deprecatedCount", &mut out, "count");
+    copy(event, &mut out, SAME_FIELDS, true);
+    copy(event, &mut out, DEPRECATED_FIELDS, true);
+    copy(
+        event,
+        &mut out,
+        &[("reportingComponent", "reportingController"), ("eventTime", "eventTime"), ("series", "series")],
+        true,
+    );
     if let Some(series) = event.get("series") {
         // What `kubectl get events` shows for a recurring event.
         if let Some(count) = series.get("count") {
