@@ -156,6 +156,12 @@ fn base(kind: WorkloadKind, meta: &ObjectMeta) -> WorkloadRow {
     }
 }
 
+/// What a workload's pod template asks for: accelerators for `replicas` pods, and the images as the detail.
+fn describe_pods(row: &mut WorkloadRow, template: Option<&PodSpec>, replicas: f64) {
+    row.accelerators = template_accelerators(template, replicas);
+    row.detail = images(template);
+}
+
 fn template_accelerators(template: Option<&PodSpec>, replicas: f64) -> f64 {
     template.map_or(0.0, |s| spec_requests(s).accelerators.iter().map(|(_, a)| a).sum::<f64>() * replicas)
 }
@@ -198,8 +204,7 @@ pub fn deployment(d: &Deployment) -> WorkloadRow {
     if spec.is_some_and(|s| s.paused == Some(true)) {
         (row.state, row.tone) = ("Paused".into(), Tone::Warn);
     }
-    row.accelerators = template_accelerators(pod_spec, wanted as f64);
-    row.detail = images(pod_spec);
+    describe_pods(&mut row, pod_spec, wanted as f64);
     row
 }
 
@@ -211,8 +216,7 @@ pub fn stateful_set(s: &StatefulSet) -> WorkloadRow {
     let pod_spec = spec.and_then(|s| s.template.spec.as_ref());
     let rolling = status.current_revision != status.update_revision && status.update_revision.is_some();
     replicated(&mut row, status.ready_replicas.unwrap_or(0), wanted, rolling);
-    row.accelerators = template_accelerators(pod_spec, wanted as f64);
-    row.detail = images(pod_spec);
+    describe_pods(&mut row, pod_spec, wanted as f64);
     row
 }
 
@@ -234,8 +238,7 @@ pub fn daemon_set(d: &DaemonSet) -> WorkloadRow {
     if wanted == 0 {
         row.message = Some("No node matches its node selector, affinity and tolerations.".into());
     }
-    row.accelerators = template_accelerators(pod_spec, wanted as f64);
-    row.detail = images(pod_spec);
+    describe_pods(&mut row, pod_spec, wanted as f64);
     row
 }
 
@@ -246,8 +249,7 @@ pub fn replica_set(r: &ReplicaSet) -> WorkloadRow {
     let wanted = spec.and_then(|s| s.replicas).unwrap_or(1);
     let pod_spec = spec.and_then(|s| s.template.as_ref()).and_then(|t| t.spec.as_ref());
     replicated(&mut row, status.ready_replicas.unwrap_or(0), wanted, false);
-    row.accelerators = template_accelerators(pod_spec, wanted as f64);
-    row.detail = images(pod_spec);
+    describe_pods(&mut row, pod_spec, wanted as f64);
     row
 }
 
@@ -274,8 +276,7 @@ pub fn job(j: &Job) -> WorkloadRow {
         ("Pending".into(), Tone::Pending)
     };
     let running = if matches!(row.state.as_str(), "Running" | "Pending") { parallelism as f64 } else { 0.0 };
-    row.accelerators = template_accelerators(pod_spec, running);
-    row.detail = images(pod_spec);
+    describe_pods(&mut row, pod_spec, running);
     row
 }
 
@@ -454,8 +455,7 @@ fn notebook(row: &mut WorkloadRow, data: &Value, stopped: bool) {
     } else {
         ("Starting".into(), Tone::Pending)
     };
-    row.accelerators = template_accelerators(pod_spec.as_ref(), if stopped { 0.0 } else { 1.0 });
-    row.detail = images(pod_spec.as_ref());
+    describe_pods(row, pod_spec.as_ref(), if stopped { 0.0 } else { 1.0 });
 }
 
 fn inference_service(row: &mut WorkloadRow, data: &Value) {
