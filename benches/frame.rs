@@ -11,10 +11,11 @@ use bosun::resources::ledger;
 use bosun::resources::node::{Amount, NodeRow};
 use bosun::resources::pod::{PodRow, Requests};
 use bosun::settings::Settings;
+use bosun::settings::ThemeChoice;
 use bosun::state::cluster_view::{ClusterSnapshot, PodQuery, PodSort, query_pods};
 use bosun::state::{AppState, LaunchOptions, Screen, command_channel};
 use bosun::ui::ViewCtx;
-use bosun::ui::theme::{Theme, ThemeChoice};
+use bosun::ui::theme::Theme;
 use bosun::ui::views::{self, ScreenStates};
 
 fn env_usize(name: &str, default: usize) -> usize {

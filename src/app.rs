@@ -5,13 +5,15 @@
 
 use std::sync::Arc;
 
-use crate::backend::{Backend, EventReceiver, Request};
+use crate::backend::{Backend, EventReceiver};
+use crate::settings::ThemeChoice;
 use crate::settings::{Settings, SettingsError, SettingsStore};
+use crate::state::protocol::Request;
 use crate::state::{AppState, CommandReceiver, CommandSender, LaunchOptions, command_channel};
 use crate::tone::Tone;
 use crate::ui::ViewCtx;
 use crate::ui::shell::Shell;
-use crate::ui::theme::{Theme, ThemeChoice};
+use crate::ui::theme::Theme;
 use crate::ui::widgets::toasts;
 
 /// What the app needs to start: where settings live, what was loaded from there, and the command line.

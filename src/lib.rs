@@ -5,6 +5,7 @@
 //! charts for screen and export, `settings` persists what the user chose.
 
 pub mod app;
+pub mod atomic_file;
 pub mod backend;
 pub mod charts;
 pub mod cli;

@@ -33,7 +33,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         Mode::Gui { launch, demo } => bosun::run_gui(launch, config.config_dir, demo),
         Mode::Nodes { launch, output, timeout } => bosun::cli::nodes::run(launch, output, timeout),
         Mode::Install { launch, args } => bosun::cli::install::install(launch, args),
-        Mode::Uninstall { launch, yes, delete_data } => bosun::cli::install::uninstall(launch, yes, delete_data),
+        Mode::Uninstall { launch, yes, delete_data, folder } => {
+            bosun::cli::install::uninstall(launch, yes, delete_data, folder)
+        }
         Mode::Status { launch } => bosun::cli::install::status(launch),
         Mode::Render { components, sets, out } => bosun::cli::install::render(&components, &sets, &out),
         Mode::BenchSync { nodes, pods } => bosun::cli::bench::sync(nodes, pods),

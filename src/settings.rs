@@ -6,17 +6,45 @@
 //! never from a frame.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::state::Screen;
+use crate::atomic_file::write_atomically;
 
 /// Environment variable that overrides where settings are kept (used by tests and portable installs).
 pub const CONFIG_DIR_ENV: &str = "BOSUN_CONFIG_DIR";
 
 const FILE_NAME: &str = "settings.json";
+
+/// The screens of the app, in navigation order (remembered: the app opens where it was left).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Screen {
+    #[default]
+    Overview,
+    Nodes,
+    Pods,
+    Install,
+    Training,
+    Experiments,
+    Serving,
+    ModelAnalysis,
+    Notebooks,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 9] = [
+        Screen::Overview,
+        Screen::Nodes,
+        Screen::Pods,
+        Screen::Install,
+        Screen::Training,
+        Screen::Experiments,
+        Screen::Serving,
+        Screen::ModelAnalysis,
+        Screen::Notebooks,
+    ];
+}
 
 /// The user's theme choice (remembered in the settings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -177,20 +205,6 @@ impl SettingsStore {
         })?;
         write_atomically(&self.path(), &json).map_err(io("could not write", &self.path()))
     }
-}
-
-/// Replaces `path` with `bytes` so that readers see either the old or the new content, never a mix.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    // Make the rename itself durable.
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }
 
 fn unix_seconds() -> u64 {

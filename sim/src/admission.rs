@@ -133,7 +133,7 @@ fn validate_pod_spec(spec: Option<&Value>, path: &str, causes: &mut Vec<Cause>) 
                                 Value::String(s) => s.clone(),
                                 other => other.to_string(),
                             };
-                            if meta::parse_quantity(&text).is_none() {
+                            if kubefmt::quantity::parse(&text).is_none() {
                                 causes.push(Cause::invalid(
                                     &format!("{path}.containers[{i}].resources.{kind}[{r}]"),
                                     &text,

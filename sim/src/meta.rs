@@ -27,39 +27,10 @@ pub fn seconds_since(timestamp: &str) -> i64 {
         .unwrap_or(0)
 }
 
-/// A duration the way kubectl prints ages: `45s`, `12m`, `5h3m`, `3d4h`, `2y45d`.
-pub fn human_duration(seconds: i64) -> String {
-    let s = seconds.max(0);
-    let (m, h, d) = (s / 60, s / 3600, s / 86400);
-    if s < 120 {
-        format!("{s}s")
-    } else if m < 10 {
-        let rest = s % 60;
-        if rest == 0 { format!("{m}m") } else { format!("{m}m{rest}s") }
-    } else if h < 3 {
-        format!("{m}m")
-    } else if h < 8 {
-        let rest = m % 60;
-        if rest == 0 { format!("{h}h") } else { format!("{h}h{rest}m") }
-    } else if h < 48 {
-        format!("{h}h")
-    } else if d < 8 {
-        let rest = h % 24;
-        if rest == 0 { format!("{d}d") } else { format!("{d}d{rest}h") }
-    } else if d < 365 * 2 {
-        format!("{d}d")
-    } else if d < 365 * 8 {
-        let rest = d % 365;
-        if rest == 0 { format!("{}y", d / 365) } else { format!("{}y{rest}d", d / 365) }
-    } else {
-        format!("{}y", d / 365)
-    }
-}
-
 /// The age of an object from its `creationTimestamp`.
 pub fn age(object: &Value) -> String {
     let ts = str_at(object, "/metadata/creationTimestamp");
-    if ts.is_empty() { "<unknown>".into() } else { human_duration(seconds_since(ts)) }
+    if ts.is_empty() { "<unknown>".into() } else { kubefmt::duration::human(seconds_since(ts)) }
 }
 
 /// The string at a JSON pointer, or "".
@@ -89,39 +60,10 @@ pub fn label<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.pointer("/metadata/labels").and_then(|l| l.get(key)).and_then(Value::as_str)
 }
 
-/// Parses a Kubernetes quantity (`500m`, `2`, `16Gi`, `1e3`) into a number of base units.
-pub fn parse_quantity(q: &str) -> Option<f64> {
-    let q = q.trim();
-    const SUFFIXES: &[(&str, f64)] = &[
-        ("Ki", 1024.0),
-        ("Mi", 1024.0 * 1024.0),
-        ("Gi", 1024.0 * 1024.0 * 1024.0),
-        ("Ti", 1024.0 * 1024.0 * 1024.0 * 1024.0),
-        ("Pi", 1024.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0),
-        ("Ei", 1024.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0),
-        // Negative factors divide: 31580m is 31580 / 1000, exact where 31580 * 0.001 is not.
-        ("n", -1e9),
-        ("u", -1e6),
-        ("m", -1e3),
-        ("k", 1e3),
-        ("M", 1e6),
-        ("G", 1e9),
-        ("T", 1e12),
-        ("P", 1e15),
-        ("E", 1e18),
-    ];
-    for (suffix, factor) in SUFFIXES {
-        if let Some(num) = q.strip_suffix(suffix) {
-            return num.parse::<f64>().ok().map(|n| if *factor < 0.0 { n / -factor } else { n * factor });
-        }
-    }
-    q.parse::<f64>().ok()
-}
-
 /// A quantity from JSON (string or number).
 pub fn quantity(v: Option<&Value>) -> f64 {
     match v {
-        Some(Value::String(s)) => parse_quantity(s).unwrap_or(0.0),
+        Some(Value::String(s)) => kubefmt::quantity::parse(s).unwrap_or(0.0),
         Some(Value::Number(n)) => n.as_f64().unwrap_or(0.0),
         _ => 0.0,
     }
@@ -130,31 +72,6 @@ pub fn quantity(v: Option<&Value>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ages_print_like_kubectl() {
-        for (s, text) in [
-            (5, "5s"),
-            (119, "119s"),
-            (150, "2m30s"),
-            (600, "10m"),
-            (3 * 3600 + 60, "3h1m"),
-            (30 * 3600, "30h"),
-            (3 * 86400 + 3600, "3d1h"),
-            (40 * 86400, "40d"),
-        ] {
-            assert_eq!(human_duration(s), text);
-        }
-    }
-
-    #[test]
-    fn quantities() {
-        assert_eq!(parse_quantity("500m"), Some(0.5));
-        assert_eq!(parse_quantity("2Gi"), Some(2.0 * 1024.0 * 1024.0 * 1024.0));
-        assert_eq!(parse_quantity("8"), Some(8.0));
-        assert_eq!(parse_quantity("1e3"), Some(1000.0));
-        assert_eq!(parse_quantity("x"), None);
-    }
 
     #[test]
     fn uids_and_suffixes_have_the_right_shape() {

@@ -1,74 +1,49 @@
 //! The Install screen's background work: status, preflight checks, the dry-run review, install and uninstall,
 //! each on the current connection's client, reporting back as [`StackEvent`]s.
 
-use crate::cluster::install::apply::ObjectDiff;
-use crate::cluster::install::preflight::{self, Check};
-use crate::cluster::install::source::{Source, plan_source};
-use crate::cluster::install::{self, InstallOptions, InstallReport, StackStatus};
+use crate::cluster::install::preflight;
+use crate::cluster::install::source::plan_source;
+use crate::cluster::install::{self, InstallReport};
 use crate::stack::catalog::Catalog;
 
-use super::{Event, Outbox};
+use tokio::task::JoinHandle;
 
-/// What the Install screen asks of the cluster; `id` ties answers to questions.
-#[derive(Debug, Clone)]
-pub enum StackRequest {
-    /// What is installed, and how it is doing.
-    Status,
-    Preflight {
-        id: u64,
-        source: Source,
-    },
-    /// A server-side dry run of the source, with per-object diffs.
-    Review {
-        id: u64,
-        source: Source,
-    },
-    Install {
-        id: u64,
-        source: Source,
-        options: InstallOptions,
-    },
-    Uninstall {
-        id: u64,
-        delete_data: bool,
-    },
-    /// Stop the running install or uninstall.
-    Cancel,
-    /// Let the user pick a folder of YAML to apply.
-    PickFolder,
+use super::{CurrentClient, Outbox};
+use crate::state::protocol::{StackEvent, StackRequest};
+
+pub(super) struct StackArea {
+    client: CurrentClient,
+    outbox: Outbox,
+    /// The running install or uninstall, so it can be cancelled.
+    running: Option<JoinHandle<()>>,
 }
 
-/// Answers to [`StackRequest`]s.
-#[derive(Debug, Clone)]
-pub enum StackEvent {
-    Status(Result<Option<StackStatus>, String>),
-    Preflight {
-        id: u64,
-        result: Result<Vec<Check>, String>,
-    },
-    Review {
-        id: u64,
-        result: Result<Vec<ObjectDiff>, String>,
-    },
-    Progress {
-        id: u64,
-        progress: install::Progress,
-    },
-    /// An install or uninstall ended.
-    Finished {
-        id: u64,
-        result: Result<InstallReport, String>,
-    },
-    /// The folder the user picked (none if they cancelled).
-    FolderPicked(Option<std::path::PathBuf>),
+impl StackArea {
+    pub fn new(client: CurrentClient, outbox: Outbox) -> Self {
+        Self { client, outbox, running: None }
+    }
+
+    pub fn handle(&mut self, request: StackRequest) {
+        if let StackRequest::Cancel = request {
+            if let Some(task) = self.running.take() {
+                task.abort();
+            }
+            return;
+        }
+        let long = matches!(request, StackRequest::Install { .. } | StackRequest::Uninstall { .. });
+        let task = tokio::spawn(run(self.client.get(), request, self.outbox.clone()));
+        if long {
+            self.running = Some(task);
+        }
+    }
 }
 
 fn send(outbox: &Outbox, event: StackEvent) {
-    outbox.send(Event::Stack(event));
+    outbox.send(event);
 }
 
 /// Runs one request; long ones (install, uninstall) are spawned by the caller so they can be cancelled.
-pub async fn run(client: Option<kube::Client>, request: StackRequest, outbox: Outbox) {
+async fn run(client: Option<kube::Client>, request: StackRequest, outbox: Outbox) {
     if let StackRequest::PickFolder = request {
         let picked = rfd::AsyncFileDialog::new().set_title("Apply a folder of YAML").pick_folder().await;
         return send(&outbox, StackEvent::FolderPicked(picked.map(|f| f.path().to_path_buf())));
@@ -123,9 +98,10 @@ pub async fn run(client: Option<kube::Client>, request: StackRequest, outbox: Ou
         StackRequest::Uninstall { id, delete_data } => {
             let progress_outbox = outbox.clone();
             let report = |p| send(&progress_outbox, StackEvent::Progress { id, progress: p });
-            let result = install::uninstall(&client, delete_data, &report).await.map(|(deleted, kept)| InstallReport {
-                pruned: deleted.len(),
-                notes: kept.iter().map(|k| format!("kept {k}")).collect(),
+            let target = install::Target::Stack;
+            let result = install::uninstall(&client, &target, delete_data, &report).await.map(|done| InstallReport {
+                pruned: done.deleted.len(),
+                notes: done.kept,
                 ..Default::default()
             });
             send(&outbox, StackEvent::Finished { id, result: result.map_err(|e| e.to_string()) });

@@ -68,7 +68,7 @@ pub fn write(
         ExportFormat::Svg => to_svg(chart, style, size)?.into_bytes(),
         ExportFormat::Png => to_png(chart, style, size)?,
     };
-    crate::settings::write_atomically(path, &bytes).map_err(|e| ChartError(format!("{}: {e}", path.display())))
+    crate::atomic_file::write_atomically(path, &bytes).map_err(|e| ChartError(format!("{}: {e}", path.display())))
 }
 
 #[cfg(test)]

@@ -208,14 +208,24 @@ fn confirm(what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn uninstall(launch: LaunchOptions, yes: bool, delete_data: bool) -> anyhow::Result<()> {
+/// `bosun uninstall [-f DIR]`: removes the stack (or the folder install named after DIR) — only objects that are
+/// still Bosun's.
+pub fn uninstall(launch: LaunchOptions, yes: bool, delete_data: bool, folder: Option<PathBuf>) -> anyhow::Result<()> {
+    let target = match &folder {
+        Some(dir) => install::Target::Folder(install::source::folder_name(dir)),
+        None => install::Target::Stack,
+    };
     runtime()?.block_on(async {
         let client = client_for(&launch).await?;
-        let Some((namespace, record)) = install::read_record(&client).await? else {
-            println!("No Bosun stack is installed on this cluster.");
+        let what = match &target {
+            install::Target::Stack => "Bosun stack".to_string(),
+            install::Target::Folder(name) => format!("folder install {name}"),
+        };
+        let Some((namespace, record)) = install::read_target(&client, &target).await? else {
+            println!("No {what} is installed on this cluster.");
             return Ok(());
         };
-        println!("Installed in namespace {namespace}: {} objects", record.objects.len());
+        println!("{what} in namespace {namespace}: {} objects", record.objects.len());
         for o in &record.objects {
             let keep = o.kind == "PersistentVolumeClaim" && !delete_data;
             println!("  {}{}", o.display(), if keep { " (kept: holds data)" } else { "" });
@@ -224,10 +234,13 @@ pub fn uninstall(launch: LaunchOptions, yes: bool, delete_data: bool) -> anyhow:
             confirm("Uninstall")?;
         }
         let bar = progress_bar(record.objects.len());
-        let result = install::uninstall(&client, delete_data, &|p| show(&bar, p)).await;
+        let result = install::uninstall(&client, &target, delete_data, &|p| show(&bar, p)).await;
         bar.finish_and_clear();
-        let (deleted, kept) = result?;
-        println!("Uninstalled: {} objects deleted, {} kept.", deleted.len(), kept.len());
+        let done = result?;
+        for kept in &done.kept {
+            println!("  {kept}");
+        }
+        println!("Uninstalled: {} objects deleted, {} kept.", done.deleted.len(), done.kept.len());
         Ok(())
     })
 }
@@ -235,20 +248,30 @@ pub fn uninstall(launch: LaunchOptions, yes: bool, delete_data: bool) -> anyhow:
 pub fn status(launch: LaunchOptions) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let client = client_for(&launch).await?;
-        let Some(status) = install::status(&client).await? else {
+        let all = install::status_all(&client).await?;
+        if all.is_empty() {
             println!("No Bosun stack is installed on this cluster.");
             return Ok(());
-        };
-        println!(
-            "Bosun stack in namespace {} ({:?}, updated {})",
-            status.namespace, status.record.state, status.record.updated
-        );
+        }
         let mut waiting = Vec::new();
-        for c in &status.components {
-            let health =
-                if c.waiting.is_empty() { "healthy".to_string() } else { format!("{}/{} ready", c.ready, c.total) };
-            println!("  {:<22} {:<10} {health}", c.name, c.version);
-            waiting.extend(c.waiting.iter().cloned());
+        for status in &all {
+            let what = match &status.record.folder {
+                Some(name) => format!("Folder install {name}"),
+                None => "Bosun stack".into(),
+            };
+            println!(
+                "{what} in namespace {} ({:?}, updated {}, {} objects)",
+                status.namespace,
+                status.record.state,
+                status.record.updated,
+                status.record.objects.len()
+            );
+            for c in &status.components {
+                let health =
+                    if c.waiting.is_empty() { "healthy".to_string() } else { format!("{}/{} ready", c.ready, c.total) };
+                println!("  {:<22} {:<10} {health}", c.name, c.version);
+                waiting.extend(c.waiting.iter().cloned());
+            }
         }
         if waiting.is_empty() { Ok(()) } else { Err(InstallError::Unhealthy(waiting).into()) }
     })
@@ -262,7 +285,7 @@ pub fn render(components: &[String], sets: &[String], out: &Path) -> anyhow::Res
     // Generated secrets get their values now, so the files work with kubectl alone; keep the files, since
     // rendering again makes new values.
     for o in &mut plan.objects {
-        crate::cluster::install::apply::fill_generated(&mut o.object.value, None);
+        crate::cluster::install::apply::fill_generated(&mut o.object.value, None, &o.object.source)?;
     }
     std::fs::create_dir_all(out).with_context(|| format!("could not create {}", out.display()))?;
     let yaml = plan.yaml_by_component();

@@ -77,6 +77,9 @@ pub enum Command {
     Uninstall {
         #[arg(long, short = 'y')]
         yes: bool,
+        /// Uninstall the folder of YAML installed with `bosun install -f DIR` (its objects only), not the stack.
+        #[arg(long = "filename", short = 'f', value_name = "DIR")]
+        filename: Option<PathBuf>,
         /// Also delete volumes that hold data (the JupyterHub database).
         #[arg(long)]
         delete_data: bool,
@@ -122,7 +125,7 @@ pub enum Mode {
     Gui { launch: LaunchOptions, demo: bool },
     Nodes { launch: LaunchOptions, output: nodes::Output, timeout: Duration },
     Install { launch: LaunchOptions, args: install::InstallArgs },
-    Uninstall { launch: LaunchOptions, yes: bool, delete_data: bool },
+    Uninstall { launch: LaunchOptions, yes: bool, delete_data: bool, folder: Option<PathBuf> },
     Status { launch: LaunchOptions },
     Render { components: Vec<String>, sets: Vec<String>, out: PathBuf },
     BenchSync { nodes: usize, pods: usize },
@@ -158,7 +161,9 @@ impl Args {
                 launch,
                 args: install::InstallArgs { components, sets, dry_run, yes, timeout, no_wait, folder: filename },
             },
-            Some(Command::Uninstall { yes, delete_data }) => Mode::Uninstall { launch, yes, delete_data },
+            Some(Command::Uninstall { yes, delete_data, filename }) => {
+                Mode::Uninstall { launch, yes, delete_data, folder: filename }
+            }
             Some(Command::Status) => Mode::Status { launch },
             Some(Command::Render { components, sets, out }) => Mode::Render { components, sets, out },
             Some(Command::Bench { bench: BenchCommand::Sync { nodes, pods } }) => Mode::BenchSync { nodes, pods },

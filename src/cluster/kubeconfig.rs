@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use kube::config::Kubeconfig;
 
+pub use crate::resources::context::{ContextInfo, KubeconfigSummary};
+
 /// Where to look for kubeconfig files.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KubeconfigSources {
@@ -15,28 +17,6 @@ pub struct KubeconfigSources {
     pub explicit: Option<PathBuf>,
     /// Files added in the app, merged after the others.
     pub extra: Vec<PathBuf>,
-}
-
-/// One context as shown in the context picker.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContextInfo {
-    pub name: String,
-    pub cluster: String,
-    /// The cluster's API server URL, if the cluster entry exists.
-    pub server: Option<String>,
-    pub user: Option<String>,
-    pub namespace: Option<String>,
-}
-
-/// What the kubeconfig files contain, enough to pick a context.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct KubeconfigSummary {
-    /// The files that were read, in merge order.
-    pub files: Vec<PathBuf>,
-    /// Where Bosun looked when no file was found.
-    pub searched: Vec<PathBuf>,
-    pub contexts: Vec<ContextInfo>,
-    pub current_context: Option<String>,
 }
 
 /// Why kubeconfig files could not be read.

@@ -3,6 +3,7 @@
 //! 150,000 pods stay small.
 
 pub mod accelerators;
+pub mod context;
 pub mod event;
 pub mod ledger;
 pub mod node;

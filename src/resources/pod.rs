@@ -1,7 +1,8 @@
 //! Pod → [`PodRow`]: the few fields the screens need (placement, phase, readiness, restarts, resource requests),
 //! kept compact because a cluster may hold 150,000 of them.
 
-use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
+use k8s_openapi::api::core::v1::{Container, ContainerStatus, Pod, PodSpec};
+use kubefmt::pod::{Condition, ContainerFacts, InitContainer, PodFacts, State};
 use serde::Serialize;
 
 use super::accelerators::AcceleratorKind;
@@ -109,45 +110,87 @@ pub fn spec_requests(spec: &PodSpec) -> Requests {
     total
 }
 
-fn status_text(pod: &Pod) -> String {
-    let status = pod.status.as_ref();
-    let mut reason = status
-        .and_then(|s| s.reason.clone())
-        .or_else(|| status.and_then(|s| s.phase.clone()))
-        .unwrap_or_else(|| "Pending".into());
-    let mut running_ready = false;
-    for cs in status.and_then(|s| s.container_statuses.as_ref()).into_iter().flatten().rev() {
-        let state = cs.state.as_ref();
-        if let Some(w) = state.and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.clone()) {
-            reason = w;
-        } else if let Some(t) = state.and_then(|s| s.terminated.as_ref()) {
-            reason = t.reason.clone().unwrap_or_else(|| format!("ExitCode:{}", t.exit_code));
-        } else if state.and_then(|s| s.running.as_ref()).is_some() && cs.ready {
-            running_ready = true;
+/// One container's status as the pod printer reads it.
+fn container_facts(c: &ContainerStatus) -> ContainerFacts<'_> {
+    let state = c.state.as_ref();
+    let state = if let Some(w) = state.and_then(|s| s.waiting.as_ref()) {
+        State::Waiting { reason: w.reason.as_deref().unwrap_or("") }
+    } else if let Some(t) = state.and_then(|s| s.terminated.as_ref()) {
+        State::Terminated {
+            reason: t.reason.as_deref().unwrap_or(""),
+            exit_code: t.exit_code,
+            signal: t.signal.unwrap_or(0),
         }
+    } else if state.and_then(|s| s.running.as_ref()).is_some() {
+        State::Running
+    } else {
+        State::Unknown
+    };
+    ContainerFacts {
+        name: &c.name,
+        ready: c.ready,
+        started: c.started,
+        restart_count: i64::from(c.restart_count),
+        state,
+        last_finished: c
+            .last_state
+            .as_ref()
+            .and_then(|s| s.terminated.as_ref())
+            .and_then(|t| t.finished_at.as_ref())
+            .map(|t| t.0.as_second()),
     }
-    if reason == "Completed" && running_ready {
-        reason = "Running".into();
-    }
-    if pod.metadata.deletion_timestamp.is_some() {
-        reason = "Terminating".into();
-    }
-    reason
 }
 
+/// What kubectl's pod printer reads of a pod, borrowed from the typed object.
+fn facts(pod: &Pod) -> PodFacts<'_> {
+    let status = pod.status.as_ref();
+    PodFacts {
+        // The API server defaults a new pod's phase to Pending; a status not written yet reads the same.
+        phase: status.and_then(|s| s.phase.as_deref()).filter(|p| !p.is_empty()).unwrap_or("Pending"),
+        reason: status.and_then(|s| s.reason.as_deref()).unwrap_or(""),
+        deleting: pod.metadata.deletion_timestamp.is_some(),
+        containers: pod.spec.as_ref().map_or(0, |s| s.containers.len()),
+        init_containers: pod
+            .spec
+            .iter()
+            .flat_map(|s| s.init_containers.iter().flatten())
+            .map(|c| InitContainer { name: &c.name, restartable: c.restart_policy.as_deref() == Some("Always") })
+            .collect(),
+        init_statuses: status
+            .and_then(|s| s.init_container_statuses.as_ref())
+            .into_iter()
+            .flatten()
+            .map(container_facts)
+            .collect(),
+        statuses: status
+            .and_then(|s| s.container_statuses.as_ref())
+            .into_iter()
+            .flatten()
+            .map(container_facts)
+            .collect(),
+        conditions: status
+            .into_iter()
+            .flat_map(|s| s.conditions.iter().flatten())
+            .map(|c| Condition { kind: &c.type_, status: &c.status, reason: c.reason.as_deref().unwrap_or("") })
+            .collect(),
+    }
+}
+
+fn saturate(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// The row of a pod; READY, STATUS and RESTARTS exactly as `kubectl get pods` shows them.
 pub fn row(pod: &Pod) -> PodRow {
-    let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref());
-    let total = pod.spec.as_ref().map_or(0, |s| s.containers.len());
-    let ready = statuses.map_or(0, |s| s.iter().filter(|c| c.ready).count());
-    let restarts: i32 = statuses.map_or(0, |s| s.iter().map(|c| c.restart_count).sum());
+    let columns = kubefmt::pod::columns(&facts(pod));
     PodRow {
         namespace: pod.metadata.namespace.clone().unwrap_or_default(),
         name: pod.metadata.name.clone().unwrap_or_default(),
         node: pod.spec.as_ref().and_then(|s| s.node_name.clone()).filter(|n| !n.is_empty()),
         phase: pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_else(|| "Pending".into()),
-        status: status_text(pod),
-        ready: (ready as u16, total as u16),
-        restarts: restarts.max(0) as u32,
+        ready: (saturate(columns.ready.0), saturate(columns.ready.1)),
+        restarts: u32::try_from(columns.restarts.max(0)).unwrap_or(u32::MAX),
+        status: columns.status,
         requests: requests(pod),
         created: pod.metadata.creation_timestamp.as_ref().map_or(0, |t| t.0.as_second()),
         containers: pod

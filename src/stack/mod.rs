@@ -7,6 +7,7 @@ pub mod params;
 pub mod plan;
 pub mod record;
 pub mod render;
+pub mod report;
 
 /// What can go wrong before anything touches a cluster. Each message says where (file:line, parameter name).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

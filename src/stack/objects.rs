@@ -118,7 +118,34 @@ fn check_object(v: &Value) -> Result<(), String> {
             return Err(format!("the object has no {what}"));
         }
     }
+    // Secrets and ConfigMaps hold key → value maps; anything else there is refused by the API server too, but
+    // Bosun reads these maps itself (generated keys) and says where the mistake is before sending anything.
+    let kind = v.get("kind").and_then(Value::as_str).unwrap_or_default();
+    if matches!(kind, "Secret" | "ConfigMap") {
+        for field in ["data", "stringData", "binaryData"] {
+            match v.get(field) {
+                None | Some(Value::Null) | Some(Value::Object(_)) => {}
+                Some(other) => {
+                    return Err(format!(
+                        "{kind} {field} must be a mapping of keys to strings, not {}",
+                        json_kind(other)
+                    ));
+                }
+            }
+        }
+    }
     Ok(())
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +170,13 @@ mod tests {
         assert_eq!(nameless.to_string(), "x/a.yaml:1: the object has no metadata.name");
         let list = parse("x", "x/l.yaml", r#"{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "e"}}]}"#).expect("list");
         assert_eq!(list[0].name(), "e");
+    }
+
+    #[test]
+    fn a_secret_whose_data_is_not_a_mapping_names_its_line() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: \"x\"\n";
+        let err = parse("mine", "dir/s.yaml", text).expect_err("refused").to_string();
+        assert_eq!(err, "dir/s.yaml:5: Secret data must be a mapping of keys to strings, not a string");
     }
 
     #[test]

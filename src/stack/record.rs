@@ -36,6 +36,10 @@ pub struct ObjectRef {
     pub namespace: Option<String>,
     pub name: String,
     pub component: String,
+    /// The UID the object had when Bosun applied it: an object of the same name made later by someone else has
+    /// another UID and is left alone. Absent for objects not applied yet and in records of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
 }
 
 impl ObjectRef {
@@ -67,6 +71,9 @@ pub struct InstallRecord {
     pub objects: Vec<ObjectRef>,
     /// RFC 3339.
     pub updated: String,
+    /// The folder's name, for an install of a folder of YAML (`bosun install -f DIR`); absent for the stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
 }
 
 impl InstallRecord {
@@ -78,6 +85,16 @@ impl InstallRecord {
             components: plan.components.clone(),
             objects,
             updated: jiff::Timestamp::now().to_string(),
+            folder: plan.files.then(|| plan.components.first().map(|(name, _)| name.clone())).flatten(),
+        }
+    }
+
+    /// The name of the ConfigMap that keeps this record: `bosun-stack` for the stack, `bosun-folder-NAME` for a
+    /// folder install.
+    pub fn config_map_name(&self) -> String {
+        match &self.folder {
+            Some(folder) => folder_record_name(folder),
+            None => RECORD_NAME.to_string(),
         }
     }
 
@@ -87,7 +104,7 @@ impl InstallRecord {
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": {
-                "name": RECORD_NAME,
+                "name": self.config_map_name(),
                 "namespace": namespace,
                 "labels": {MANAGED_BY.0: MANAGED_BY.1, PART_OF.0: PART_OF.1, RECORD_LABEL.0: RECORD_LABEL.1},
             },
@@ -100,10 +117,31 @@ impl InstallRecord {
         let text = cm
             .pointer(&format!("/data/{}", KEY.replace('~', "~0").replace('/', "~1")))
             .and_then(Value::as_str)
-            .ok_or_else(|| format!("the ConfigMap {RECORD_NAME} has no {KEY}"))?;
+            .ok_or_else(|| format!("the ConfigMap {} has no {KEY}", config_map_name(cm)))?;
         serde_json::from_str(text)
-            .map_err(|e| format!("the install record in ConfigMap {RECORD_NAME} is unreadable: {e}"))
+            .map_err(|e| format!("the install record in ConfigMap {} is unreadable: {e}", config_map_name(cm)))
     }
+}
+
+fn config_map_name(cm: &Value) -> &str {
+    cm.pointer("/metadata/name").and_then(Value::as_str).unwrap_or(RECORD_NAME)
+}
+
+/// The record ConfigMap of a folder install: `bosun-folder-` and the folder's name as a DNS label (lower case,
+/// other characters as `-`, at most 63 characters in all).
+pub fn folder_record_name(folder: &str) -> String {
+    let mut label: String = folder
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect::<String>()
+        .trim_matches('-')
+        .to_string();
+    if label.is_empty() {
+        label = "folder".into();
+    }
+    let mut name = format!("bosun-folder-{label}");
+    name.truncate(63);
+    name.trim_end_matches('-').to_string()
 }
 
 #[cfg(test)]
@@ -123,11 +161,34 @@ mod tests {
             namespace: None,
             name: "kubeflow".into(),
             component: "base".into(),
+            uid: Some("5d6c0f8e-0000-4000-8000-000000000001".into()),
         }];
         let record = InstallRecord::of(&plan, InstallState::Installing, objects);
         let cm = record.to_config_map("kubeflow");
         assert_eq!(cm["metadata"]["labels"]["bosun.dev/install-record"], "true");
         assert_eq!(InstallRecord::from_config_map(&cm), Ok(record));
         assert!(InstallRecord::from_config_map(&json!({"data": {"record.json": "{"}})).is_err());
+    }
+
+    #[test]
+    fn records_of_older_versions_without_uids_still_read() {
+        let old = r#"{"state":"installed","selection":{"components":[],"values":{},"globals":{}},"components":[],
+            "objects":[{"apiVersion":"v1","kind":"Namespace","name":"kubeflow","component":"base"}],"updated":"x"}"#;
+        let record = InstallRecord::from_config_map(&json!({"data": {"record.json": old}})).expect("reads");
+        assert_eq!(record.objects[0].uid, None);
+        assert_eq!(record.config_map_name(), RECORD_NAME);
+    }
+
+    #[test]
+    fn a_folder_install_has_its_own_record_name() {
+        let plan = crate::stack::plan::plan_files(
+            "My Models_v2",
+            &[("d/a.yaml".into(), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n".into())],
+        )
+        .expect("plan");
+        let record = InstallRecord::of(&plan, InstallState::Installed, vec![]);
+        assert_eq!(record.folder.as_deref(), Some("My Models_v2"));
+        assert_eq!(record.config_map_name(), "bosun-folder-my-models-v2");
+        assert_eq!(folder_record_name(&"x".repeat(100)).len(), 63);
     }
 }

@@ -5,7 +5,7 @@ use std::sync::mpsc;
 
 use super::Screen;
 use crate::charts::{ChartStyle, ExportFormat};
-use crate::ui::theme::ThemeChoice;
+use crate::settings::ThemeChoice;
 
 /// Something the user asked for. Handled in order, once per frame, by [`super::AppState::handle`].
 #[derive(Debug, Clone, PartialEq)]

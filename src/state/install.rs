@@ -5,13 +5,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::backend::{StackEvent, StackRequest};
-use crate::cluster::install::apply::{ObjectDiff, Outcome};
-use crate::cluster::install::preflight::{Check, Verdict};
+use super::protocol::{StackEvent, StackRequest};
 use crate::cluster::install::source::Source;
 use crate::cluster::install::{InstallOptions, InstallReport, Progress, StackStatus};
 use crate::stack::catalog::Catalog;
 use crate::stack::params::{self, Globals, Selection};
+use crate::stack::report::{Check, ObjectDiff, Outcome, Verdict};
 
 pub use super::loadable::Loadable;
 

@@ -9,50 +9,22 @@ pub mod command;
 pub mod frame_times;
 pub mod install;
 pub mod loadable;
+pub mod protocol;
 pub mod toasts;
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-
 pub use command::{Command, CommandReceiver, CommandSender, command_channel};
 
-use crate::backend::{Event, Request};
 use crate::cluster::connect::ClusterInfo;
-use crate::cluster::kubeconfig::{KubeconfigSources, KubeconfigSummary};
+use crate::cluster::kubeconfig::KubeconfigSources;
+use crate::resources::context::KubeconfigSummary;
+pub use crate::settings::Screen;
 use crate::settings::Settings;
 use crate::tone::Tone;
 use frame_times::FrameTimes;
+use protocol::{ClusterEvent, ClusterRequest, Event, ExportEvent, ExportRequest, LogEvent, LogRequest, Request};
 use toasts::Toasts;
-
-/// The screens of the app, in navigation order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum Screen {
-    #[default]
-    Overview,
-    Nodes,
-    Pods,
-    Install,
-    Training,
-    Experiments,
-    Serving,
-    ModelAnalysis,
-    Notebooks,
-}
-
-impl Screen {
-    pub const ALL: [Screen; 9] = [
-        Screen::Overview,
-        Screen::Nodes,
-        Screen::Pods,
-        Screen::Install,
-        Screen::Training,
-        Screen::Experiments,
-        Screen::Serving,
-        Screen::ModelAnalysis,
-        Screen::Notebooks,
-    ];
-}
 
 /// What the command line asked for at start.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -169,7 +141,10 @@ impl AppState {
 
     /// Background work to start with the app.
     pub fn startup_requests(&self) -> Vec<Request> {
-        vec![Request::LoadKubeconfig(self.kubeconfig_sources()), Request::PodQuery(self.pod_query.clone())]
+        vec![
+            Request::Cluster(ClusterRequest::LoadKubeconfig(self.kubeconfig_sources())),
+            Request::Cluster(ClusterRequest::PodQuery(self.pod_query.clone())),
+        ]
     }
 
     fn kubeconfig_sources(&self) -> KubeconfigSources {
@@ -205,7 +180,7 @@ impl AppState {
                     detail: loadable::Loadable::Loading,
                     row,
                 });
-                requests.push(Request::PodDetail { namespace, name });
+                requests.push(Request::Cluster(ClusterRequest::PodDetail { namespace, name }));
             }
             Command::ClosePod => self.pod_detail = None,
             Command::Wizard(command) => {
@@ -229,7 +204,7 @@ impl AppState {
                     self.connect_attempt += 1;
                     self.connection =
                         Connection::Failed { context: context.clone(), message: "connection cancelled".into() };
-                    requests.push(Request::Disconnect);
+                    requests.push(Request::Cluster(ClusterRequest::Disconnect));
                 }
             }
             Command::OpenLogs { namespace, pod, container, follow } => {
@@ -242,15 +217,15 @@ impl AppState {
                     follow,
                     ..Default::default()
                 });
-                requests.push(Request::StreamLogs { id, namespace, pod, container, follow });
+                requests.push(Request::Logs(LogRequest::Stream { id, namespace, pod, container, follow }));
             }
             Command::CloseLogs => {
                 self.logs = None;
-                requests.push(Request::StopLogs);
+                requests.push(Request::Logs(LogRequest::Stop));
             }
             Command::StartDemo => {
                 self.toasts.push(Tone::Pending, "Starting the demo cluster…");
-                requests.push(Request::StartDemo);
+                requests.push(Request::Cluster(ClusterRequest::StartDemo));
             }
             Command::SetPodQuery(query) => {
                 if query != self.pod_query {
@@ -265,17 +240,20 @@ impl AppState {
                         }
                     }
                     self.pod_query = query.clone();
-                    requests.push(Request::PodQuery(query));
+                    requests.push(Request::Cluster(ClusterRequest::PodQuery(query)));
                 }
             }
-            Command::AddKubeconfigFile => requests.push(Request::PickKubeconfigFile),
+            Command::AddKubeconfigFile => requests.push(Request::Cluster(ClusterRequest::PickKubeconfigFile)),
             Command::ReloadKubeconfig => {
                 self.contexts = Contexts::Loading;
-                requests.push(Request::LoadKubeconfig(self.kubeconfig_sources()));
+                requests.push(Request::Cluster(ClusterRequest::LoadKubeconfig(self.kubeconfig_sources())));
             }
-            Command::ExportFrameChart { format, style } => {
-                requests.push(Request::ExportChart { chart: self.frame_times.chart(), style, format, path: None })
-            }
+            Command::ExportFrameChart { format, style } => requests.push(Request::Export(ExportRequest::Chart {
+                chart: self.frame_times.chart(),
+                style,
+                format,
+                path: None,
+            })),
             Command::DismissToast(id) => self.toasts.dismiss(id),
             Command::WindowResized(size) => self.settings.window_size = size,
         }
@@ -290,31 +268,31 @@ impl AppState {
             Event::SettingsSaveFailed(message) => {
                 self.toasts.push(Tone::Err, format!("Settings were not saved: {message}"));
             }
-            Event::Kubeconfig(Ok(summary)) => {
+            Event::Cluster(ClusterEvent::Kubeconfig(Ok(summary))) => {
                 self.contexts = Contexts::Ready(summary);
                 let already = matches!(&self.connection, Connection::Connected(info) if Some(info.context.as_str()) == self.selected_context());
                 if !already {
                     requests.extend(self.connect_selected());
                 }
             }
-            Event::Kubeconfig(Err(message)) => {
+            Event::Cluster(ClusterEvent::Kubeconfig(Err(message))) => {
                 self.toasts.push(Tone::Err, message.clone());
                 self.contexts = Contexts::Failed(message);
             }
-            Event::KubeconfigFilePicked(path) => {
+            Event::Cluster(ClusterEvent::KubeconfigFilePicked(path)) => {
                 if !self.extra_kubeconfigs.contains(&path) {
                     self.extra_kubeconfigs.push(path);
                 }
                 self.contexts = Contexts::Loading;
-                requests.push(Request::LoadKubeconfig(self.kubeconfig_sources()));
+                requests.push(Request::Cluster(ClusterRequest::LoadKubeconfig(self.kubeconfig_sources())));
             }
-            Event::ChartExported(path) => {
+            Event::Export(ExportEvent::Saved(path)) => {
                 self.toasts.push(Tone::Ok, format!("Chart saved to {}", path.display()));
             }
-            Event::ChartExportFailed(message) => {
+            Event::Export(ExportEvent::Failed(message)) => {
                 self.toasts.push(Tone::Err, format!("Chart export failed: {message}"));
             }
-            Event::Connected { attempt, result } if attempt == self.connect_attempt => {
+            Event::Cluster(ClusterEvent::Connected { attempt, result }) if attempt == self.connect_attempt => {
                 let context = match &self.connection {
                     Connection::Connecting { context } => context.clone(),
                     _ => String::new(),
@@ -334,8 +312,8 @@ impl AppState {
                     }
                 };
             }
-            Event::Connected { .. } => {} // an answer for a context no longer selected
-            Event::Snapshot { attempt, snapshot } if attempt == self.connect_attempt => {
+            Event::Cluster(ClusterEvent::Connected { .. }) => {} // an answer for a context no longer selected
+            Event::Cluster(ClusterEvent::Snapshot { attempt, snapshot }) if attempt == self.connect_attempt => {
                 self.record_phases(&snapshot);
                 self.cluster = Some(snapshot);
                 // The open pod changed (a restart, a new status): its containers and events did too.
@@ -347,13 +325,13 @@ impl AppState {
                     };
                     if let Some(view) = self.pod_detail.as_mut() {
                         if row.is_some() && state(&row) != state(&view.row) {
-                            requests.push(Request::PodDetail { namespace, name });
+                            requests.push(Request::Cluster(ClusterRequest::PodDetail { namespace, name }));
                         }
                         view.row = row;
                     }
                 }
             }
-            Event::PodDetail { namespace, name, result } => {
+            Event::Cluster(ClusterEvent::PodDetail { namespace, name, result }) => {
                 if let Some(view) = self.pod_detail.as_mut().filter(|v| v.namespace == namespace && v.name == name) {
                     view.detail = match result {
                         Ok(d) => loadable::Loadable::Ready(d),
@@ -361,15 +339,15 @@ impl AppState {
                     };
                 }
             }
-            Event::DemoStarted(Ok(kubeconfig)) => {
+            Event::Cluster(ClusterEvent::DemoStarted(Ok(kubeconfig))) => {
                 // The demo's kubeconfig replaces the others for this run, and its admin context is selected.
                 self.launch.kubeconfig = Some(kubeconfig);
                 self.launch.context = Some("kubesim-admin".into());
                 self.extra_kubeconfigs.clear();
                 self.contexts = Contexts::Loading;
-                requests.push(Request::LoadKubeconfig(self.kubeconfig_sources()));
+                requests.push(Request::Cluster(ClusterRequest::LoadKubeconfig(self.kubeconfig_sources())));
             }
-            Event::LogLines { id, lines, done } => {
+            Event::Logs(LogEvent::Lines { id, lines, done }) => {
                 if let Some(view) = self.logs.as_mut().filter(|l| l.id == id) {
                     view.lines.extend(lines);
                     if view.lines.len() > MAX_LOG_LINES {
@@ -382,10 +360,10 @@ impl AppState {
                     }
                 }
             }
-            Event::DemoStarted(Err(message)) => {
+            Event::Cluster(ClusterEvent::DemoStarted(Err(message))) => {
                 self.toasts.push(Tone::Err, format!("The demo cluster could not start: {message}"));
             }
-            Event::Snapshot { .. } => {}
+            Event::Cluster(ClusterEvent::Snapshot { .. }) => {}
             Event::Stack(event) => requests.extend(self.install.apply(event).into_iter().map(Request::Stack)),
         }
         requests.extend(self.refresh_install_if_stale());
@@ -452,9 +430,13 @@ impl AppState {
         let mut requests = Vec::new();
         if namespaces != self.pod_query.namespaces {
             self.pod_query.namespaces = namespaces;
-            requests.push(Request::PodQuery(self.pod_query.clone()));
+            requests.push(Request::Cluster(ClusterRequest::PodQuery(self.pod_query.clone())));
         }
-        requests.push(Request::Connect { sources: self.kubeconfig_sources(), context, attempt: self.connect_attempt });
+        requests.push(Request::Cluster(ClusterRequest::Connect {
+            sources: self.kubeconfig_sources(),
+            context,
+            attempt: self.connect_attempt,
+        }));
         requests
     }
 
@@ -470,7 +452,7 @@ impl AppState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::kubeconfig::ContextInfo;
+    use crate::resources::context::ContextInfo;
 
     fn summary(names: &[&str], current: &str) -> KubeconfigSummary {
         KubeconfigSummary {
@@ -505,14 +487,14 @@ mod tests {
         let launch = LaunchOptions { context: Some("c".into()), ..Default::default() };
         let mut state = AppState::new(settings, launch);
         assert_eq!(state.selected_context(), None, "unknown until the kubeconfig is read");
-        state.apply(Event::Kubeconfig(Ok(summary(&["a", "b", "c"], "a"))));
+        state.apply(Event::Cluster(ClusterEvent::Kubeconfig(Ok(summary(&["a", "b", "c"], "a")))));
         assert_eq!(state.selected_context(), Some("c"));
         state.handle(Command::SelectContext("a".into()));
         assert_eq!(state.selected_context(), Some("a"));
 
         let stale = Settings { last_context: Some("gone".into()), ..Default::default() };
         let mut state = AppState::new(stale, LaunchOptions::default());
-        state.apply(Event::Kubeconfig(Ok(summary(&["a"], "a"))));
+        state.apply(Event::Cluster(ClusterEvent::Kubeconfig(Ok(summary(&["a"], "a")))));
         assert_eq!(state.selected_context(), Some("a"));
     }
 
@@ -521,12 +503,20 @@ mod tests {
         let mut state = AppState::new(Settings::default(), LaunchOptions::default());
         let requests = state.handle(Command::OpenPod { namespace: "ml".into(), name: "p".into() });
         assert!(
-            matches!(requests.as_slice(), [Request::PodDetail { namespace, name }] if namespace == "ml" && name == "p")
+            matches!(requests.as_slice(), [Request::Cluster(ClusterRequest::PodDetail { namespace, name })] if namespace == "ml" && name == "p")
         );
         let detail = crate::resources::pod::PodDetail::default();
-        state.apply(Event::PodDetail { namespace: "ml".into(), name: "other".into(), result: Ok(detail.clone()) });
+        state.apply(Event::Cluster(ClusterEvent::PodDetail {
+            namespace: "ml".into(),
+            name: "other".into(),
+            result: Ok(detail.clone()),
+        }));
         assert_eq!(state.pod_detail.as_ref().map(|d| &d.detail), Some(&loadable::Loadable::Loading));
-        state.apply(Event::PodDetail { namespace: "ml".into(), name: "p".into(), result: Ok(detail.clone()) });
+        state.apply(Event::Cluster(ClusterEvent::PodDetail {
+            namespace: "ml".into(),
+            name: "p".into(),
+            result: Ok(detail.clone()),
+        }));
         assert_eq!(state.pod_detail.as_ref().map(|d| &d.detail), Some(&loadable::Loadable::Ready(detail)));
         state.handle(Command::ClosePod);
         assert!(state.pod_detail.is_none());
@@ -552,30 +542,38 @@ mod tests {
         };
         let snapshot = |r| {
             let pods = std::sync::Arc::new(PodsPage { rows: vec![r], ..Default::default() });
-            Event::Snapshot {
+            Event::Cluster(ClusterEvent::Snapshot {
                 attempt: 0,
                 snapshot: std::sync::Arc::new(ClusterSnapshot { pods, ..Default::default() }),
-            }
+            })
         };
         let mut state = AppState::new(Settings::default(), LaunchOptions::default());
         state.apply(snapshot(row("Running", 0)));
         state.handle(Command::OpenPod { namespace: "ml".into(), name: "p".into() });
         assert!(state.pod_detail.as_ref().is_some_and(|d| d.row.is_some()));
-        assert!(state.apply(snapshot(row("Running", 0))).iter().all(|r| !matches!(r, Request::PodDetail { .. })));
+        assert!(
+            state
+                .apply(snapshot(row("Running", 0)))
+                .iter()
+                .all(|r| !matches!(r, Request::Cluster(ClusterRequest::PodDetail { .. })))
+        );
         let again = state.apply(snapshot(row("CrashLoopBackOff", 1)));
-        assert!(again.iter().any(|r| matches!(r, Request::PodDetail { .. })), "a restart refetches");
+        assert!(
+            again.iter().any(|r| matches!(r, Request::Cluster(ClusterRequest::PodDetail { .. }))),
+            "a restart refetches"
+        );
     }
 
     #[test]
     fn a_log_keeps_its_newest_lines_and_counts_the_dropped_ones() {
         let mut state = AppState::new(Settings::default(), LaunchOptions::default());
         let open = Command::OpenLogs { namespace: "ml".into(), pod: "p".into(), container: "c".into(), follow: true };
-        assert!(matches!(state.handle(open).as_slice(), [Request::StreamLogs { id: 1, .. }]));
+        assert!(matches!(state.handle(open).as_slice(), [Request::Logs(LogRequest::Stream { id: 1, .. })]));
         let batch = |from: usize| (from..from + MAX_LOG_LINES / 2 + 1).map(|i| i.to_string()).collect::<Vec<_>>();
-        state.apply(Event::LogLines { id: 1, lines: batch(0), done: None });
-        state.apply(Event::LogLines { id: 1, lines: batch(MAX_LOG_LINES / 2 + 1), done: None });
+        state.apply(Event::Logs(LogEvent::Lines { id: 1, lines: batch(0), done: None }));
+        state.apply(Event::Logs(LogEvent::Lines { id: 1, lines: batch(MAX_LOG_LINES / 2 + 1), done: None }));
         // Lines of a stream that is no longer shown are ignored.
-        state.apply(Event::LogLines { id: 7, lines: vec!["stale".into()], done: None });
+        state.apply(Event::Logs(LogEvent::Lines { id: 7, lines: vec!["stale".into()], done: None }));
         let logs = state.logs.as_ref().expect("log view open");
         assert_eq!(logs.lines.len(), MAX_LOG_LINES);
         assert_eq!(logs.dropped, 2);
@@ -586,7 +584,7 @@ mod tests {
     #[test]
     fn background_failures_become_sticky_error_toasts() {
         let mut state = AppState::new(Settings::default(), LaunchOptions::default());
-        state.apply(Event::Kubeconfig(Err("kubeconfig file x: bad".into())));
+        state.apply(Event::Cluster(ClusterEvent::Kubeconfig(Err("kubeconfig file x: bad".into()))));
         assert_eq!(state.contexts, Contexts::Failed("kubeconfig file x: bad".into()));
         let toast = state.toasts.iter().next().unwrap();
         assert!(toast.sticky && toast.text.contains("bad"));
@@ -595,21 +593,25 @@ mod tests {
     #[test]
     fn loading_the_kubeconfig_connects_to_the_selected_context_and_stale_answers_are_ignored() {
         let mut state = AppState::new(Settings::default(), LaunchOptions::default());
-        let requests = state.apply(Event::Kubeconfig(Ok(summary(&["a", "b"], "a"))));
-        assert!(matches!(requests.as_slice(), [Request::Connect { context, attempt: 1, .. }] if context == "a"));
+        let requests = state.apply(Event::Cluster(ClusterEvent::Kubeconfig(Ok(summary(&["a", "b"], "a")))));
+        assert!(
+            matches!(requests.as_slice(), [Request::Cluster(ClusterRequest::Connect { context, attempt: 1, .. })] if context == "a")
+        );
         let requests = state.handle(Command::SelectContext("b".into()));
-        assert!(requests.iter().any(|r| matches!(r, Request::Connect { context, attempt: 2, .. } if context == "b")));
+        assert!(requests.iter().any(
+            |r| matches!(r, Request::Cluster(ClusterRequest::Connect { context, attempt: 2, .. }) if context == "b")
+        ));
         // The answer for "a" arrives late and changes nothing.
-        state.apply(Event::Connected { attempt: 1, result: Err("late".into()) });
+        state.apply(Event::Cluster(ClusterEvent::Connected { attempt: 1, result: Err("late".into()) }));
         assert_eq!(state.connection, Connection::Connecting { context: "b".into() });
-        state.apply(Event::Connected { attempt: 2, result: Err("refused".into()) });
+        state.apply(Event::Cluster(ClusterEvent::Connected { attempt: 2, result: Err("refused".into()) }));
         assert_eq!(state.connection, Connection::Failed { context: "b".into(), message: "refused".into() });
     }
 
     #[test]
     fn namespace_choices_are_remembered_per_context() {
         let mut state = AppState::new(Settings::default(), LaunchOptions::default());
-        state.apply(Event::Kubeconfig(Ok(summary(&["a", "b"], "a"))));
+        state.apply(Event::Cluster(ClusterEvent::Kubeconfig(Ok(summary(&["a", "b"], "a")))));
         let query = cluster_view::PodQuery { namespaces: vec!["ml".into()], ..Default::default() };
         let requests = state.handle(Command::SetPodQuery(query));
         assert!(
@@ -627,10 +629,10 @@ mod tests {
     #[test]
     fn a_connection_attempt_can_be_cancelled() {
         let mut state = AppState::new(Settings::default(), LaunchOptions::default());
-        state.apply(Event::Kubeconfig(Ok(summary(&["a"], "a"))));
+        state.apply(Event::Cluster(ClusterEvent::Kubeconfig(Ok(summary(&["a"], "a")))));
         let requests = state.handle(Command::CancelConnect);
-        assert!(requests.iter().any(|r| matches!(r, Request::Disconnect)));
-        state.apply(Event::Connected { attempt: 1, result: Err("late".into()) });
+        assert!(requests.iter().any(|r| matches!(r, Request::Cluster(ClusterRequest::Disconnect))));
+        state.apply(Event::Cluster(ClusterEvent::Connected { attempt: 1, result: Err("late".into()) }));
         assert_eq!(
             state.connection,
             Connection::Failed { context: "a".into(), message: "connection cancelled".into() }
@@ -641,8 +643,8 @@ mod tests {
     fn an_unknown_context_is_explained_without_trying_to_connect() {
         let launch = LaunchOptions { context: Some("prod".into()), ..Default::default() };
         let mut state = AppState::new(Settings::default(), launch);
-        let requests = state.apply(Event::Kubeconfig(Ok(summary(&["a", "b"], "a"))));
-        assert!(!requests.iter().any(|r| matches!(r, Request::Connect { .. })));
+        let requests = state.apply(Event::Cluster(ClusterEvent::Kubeconfig(Ok(summary(&["a", "b"], "a")))));
+        assert!(!requests.iter().any(|r| matches!(r, Request::Cluster(ClusterRequest::Connect { .. }))));
         let Connection::Failed { message, .. } = &state.connection else { panic!("{:?}", state.connection) };
         assert_eq!(message, "context prod is not in the kubeconfig; pick one of: a, b");
     }
@@ -650,8 +652,10 @@ mod tests {
     #[test]
     fn picked_kubeconfig_is_merged_on_reload() {
         let mut state = AppState::new(Settings::default(), LaunchOptions::default());
-        let requests = state.apply(Event::KubeconfigFilePicked("/extra/config".into()));
-        let [Request::LoadKubeconfig(sources)] = requests.as_slice() else { panic!("{requests:?}") };
+        let requests = state.apply(Event::Cluster(ClusterEvent::KubeconfigFilePicked("/extra/config".into())));
+        let [Request::Cluster(ClusterRequest::LoadKubeconfig(sources))] = requests.as_slice() else {
+            panic!("{requests:?}")
+        };
         assert_eq!(sources.extra, vec![PathBuf::from("/extra/config")]);
         assert_eq!(state.contexts, Contexts::Loading);
     }

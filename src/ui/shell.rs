@@ -149,8 +149,8 @@ fn top_bar(ui: &mut Ui, view: &ViewCtx<'_>) {
 
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
             let theme_label = match view.theme.choice {
-                crate::ui::theme::ThemeChoice::Dark => "☀ Light theme",
-                crate::ui::theme::ThemeChoice::Light => "🌙 Dark theme",
+                crate::settings::ThemeChoice::Dark => "☀ Light theme",
+                crate::settings::ThemeChoice::Light => "🌙 Dark theme",
             };
             let toggle = UiCommand::ToggleTheme;
             if ui

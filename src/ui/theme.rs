@@ -4,7 +4,7 @@
 //! here, so both themes stay consistent. `clippy.toml` forbids constructing colours elsewhere.
 #![allow(clippy::disallowed_methods)]
 
-pub use crate::settings::ThemeChoice;
+use crate::settings::ThemeChoice;
 pub use crate::tone::Tone;
 use egui::{Color32, CornerRadius, FontFamily, FontId, Stroke, TextStyle, Visuals};
 

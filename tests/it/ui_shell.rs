@@ -1,8 +1,8 @@
 use std::time::{Duration, Instant};
 
+use bosun::settings::ThemeChoice;
 use bosun::settings::{Settings, SettingsStore};
 use bosun::state::{Connection, Contexts, Screen};
-use bosun::ui::theme::ThemeChoice;
 use bosun::ui::views::registry::SCREENS;
 use egui::accesskit::Role;
 use egui::{Key, Modifiers};

@@ -6,7 +6,10 @@
 use serde_json::{Value, json};
 
 use super::jsonpath;
-use crate::meta::{age, human_duration, int_at, seconds_since, str_at};
+use kubefmt::duration::human as human_duration;
+use kubefmt::pod::{Condition, ContainerFacts, InitContainer, PodFacts, State};
+
+use crate::meta::{age, int_at, seconds_since, str_at};
 use crate::registry::ResourceType;
 
 /// A column: name, type, priority (0 default, 1 only with `-o wide`), description.
@@ -199,55 +202,51 @@ fn node_ip(node: &Value, kind: &str) -> String {
         .to_string()
 }
 
-/// The STATUS column of a pod, computed as kubectl's printer does.
-pub fn pod_status(pod: &Value) -> String {
-    let mut reason = str_at(pod, "/status/reason").to_string();
-    if reason.is_empty() {
-        reason = str_at(pod, "/status/phase").to_string();
+/// One container's status as the pod printer reads it.
+fn container_facts(c: &Value) -> ContainerFacts<'_> {
+    let state = if let Some(w) = c.pointer("/state/waiting") {
+        State::Waiting { reason: str_at(w, "/reason") }
+    } else if let Some(t) = c.pointer("/state/terminated") {
+        let int = |p: &str| i32::try_from(int_at(t, p)).unwrap_or(i32::MAX);
+        State::Terminated { reason: str_at(t, "/reason"), exit_code: int("/exitCode"), signal: int("/signal") }
+    } else if c.pointer("/state/running").is_some() {
+        State::Running
+    } else {
+        State::Unknown
+    };
+    ContainerFacts {
+        name: str_at(c, "/name"),
+        ready: c.get("ready").and_then(Value::as_bool) == Some(true),
+        started: c.get("started").and_then(Value::as_bool),
+        restart_count: int_at(c, "/restartCount"),
+        state,
+        last_finished: c
+            .pointer("/lastState/terminated/finishedAt")
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .map(|t| t.as_second()),
     }
-    let mut has_running = false;
-    if let Some(statuses) = pod.pointer("/status/containerStatuses").and_then(Value::as_array) {
-        for cs in statuses.iter().rev() {
-            let waiting = str_at(cs, "/state/waiting/reason");
-            let terminated = str_at(cs, "/state/terminated/reason");
-            if !waiting.is_empty() {
-                reason = waiting.to_string();
-            } else if !terminated.is_empty() {
-                reason = terminated.to_string();
-            } else if cs.pointer("/state/terminated").is_some() {
-                reason = format!("ExitCode:{}", int_at(cs, "/state/terminated/exitCode"));
-            } else if cs.pointer("/state/running").is_some() && cs.get("ready").and_then(Value::as_bool) == Some(true) {
-                has_running = true;
-            }
-        }
-    }
-    if reason == "Completed" && has_running {
-        reason = "Running".into();
-    }
-    if pod.pointer("/metadata/deletionTimestamp").is_some() {
-        reason = "Terminating".into();
-    }
-    reason
 }
 
-fn pod_ready(pod: &Value) -> String {
-    let total = pod.pointer("/spec/containers").and_then(Value::as_array).map_or(0, Vec::len);
-    let ready = pod
-        .pointer("/status/containerStatuses")
-        .and_then(Value::as_array)
-        .map_or(0, |s| s.iter().filter(|c| c.get("ready").and_then(Value::as_bool) == Some(true)).count());
-    format!("{ready}/{total}")
-}
-
-fn pod_restarts(pod: &Value) -> String {
-    let statuses = pod.pointer("/status/containerStatuses").and_then(Value::as_array);
-    let restarts: i64 = statuses.map_or(0, |s| s.iter().map(|c| int_at(c, "/restartCount")).sum());
-    let last = statuses.and_then(|s| {
-        s.iter().filter_map(|c| c.pointer("/lastState/terminated/finishedAt").and_then(Value::as_str)).max()
-    });
-    match last {
-        Some(t) if restarts > 0 => format!("{restarts} ({} ago)", human_duration(seconds_since(t))),
-        _ => restarts.to_string(),
+/// What the pod printer reads of a pod (see `kubefmt::pod`), borrowed from its JSON. Fields of the wrong shape
+/// read as absent, as the API server would never store them.
+fn pod_facts(pod: &Value) -> PodFacts<'_> {
+    let list = |pointer: &str| pod.pointer(pointer).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    PodFacts {
+        phase: str_at(pod, "/status/phase"),
+        reason: str_at(pod, "/status/reason"),
+        deleting: pod.pointer("/metadata/deletionTimestamp").is_some_and(|t| !t.is_null()),
+        containers: list("/spec/containers").len(),
+        init_containers: list("/spec/initContainers")
+            .iter()
+            .map(|c| InitContainer { name: str_at(c, "/name"), restartable: str_at(c, "/restartPolicy") == "Always" })
+            .collect(),
+        init_statuses: list("/status/initContainerStatuses").iter().map(container_facts).collect(),
+        statuses: list("/status/containerStatuses").iter().map(container_facts).collect(),
+        conditions: list("/status/conditions")
+            .iter()
+            .map(|c| Condition { kind: str_at(c, "/type"), status: str_at(c, "/status"), reason: str_at(c, "/reason") })
+            .collect(),
     }
 }
 
@@ -338,17 +337,20 @@ fn cells_for(rt: &ResourceType, o: &Value) -> Vec<Value> {
             json!(str_at(o, "/status/nodeInfo/kernelVersion")),
             json!(str_at(o, "/status/nodeInfo/containerRuntimeVersion")),
         ],
-        ("", "pods") => vec![
-            name,
-            json!(pod_ready(o)),
-            json!(pod_status(o)),
-            json!(pod_restarts(o)),
-            json!(age(o)),
-            json!(or_none(str_at(o, "/status/podIP"))),
-            json!(or_none(str_at(o, "/spec/nodeName"))),
-            json!(or_none(str_at(o, "/status/nominatedNodeName"))),
-            json!("<none>"),
-        ],
+        ("", "pods") => {
+            let columns = kubefmt::pod::columns(&pod_facts(o));
+            vec![
+                name,
+                json!(format!("{}/{}", columns.ready.0, columns.ready.1)),
+                json!(columns.status),
+                json!(columns.restarts_text(jiff::Timestamp::now().as_second())),
+                json!(age(o)),
+                json!(or_none(str_at(o, "/status/podIP"))),
+                json!(or_none(str_at(o, "/spec/nodeName"))),
+                json!(or_none(str_at(o, "/status/nominatedNodeName"))),
+                json!("<none>"),
+            ]
+        }
         ("", "namespaces") => vec![name, json!(str_at(o, "/status/phase")), json!(age(o))],
         ("", "services") => {
             let external = o

@@ -6,30 +6,13 @@ use serde_json::Value;
 
 use super::InstallError;
 use crate::stack::objects::ManifestObject;
+pub use crate::stack::report::{ObjectDiff, Outcome};
 
 /// The field manager of everything Bosun applies.
 pub const FIELD_MANAGER: &str = "bosun";
 
 /// Annotation on a Secret template listing keys Bosun fills with random values once and keeps afterwards.
 pub const GENERATE_KEYS: &str = "bosun.dev/generate-keys";
-
-/// What an apply did (or, in a review, would do).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Created,
-    Changed,
-    Unchanged,
-}
-
-impl Outcome {
-    pub fn word(self) -> &'static str {
-        match self {
-            Outcome::Created => "created",
-            Outcome::Changed => "configured",
-            Outcome::Unchanged => "unchanged",
-        }
-    }
-}
 
 fn params(dry_run: bool) -> PatchParams {
     let p = PatchParams::apply(FIELD_MANAGER).force();
@@ -40,31 +23,42 @@ async fn live(api: &Api<DynamicObject>, name: &str) -> Result<Option<DynamicObje
     api.get_opt(name).await
 }
 
-/// Fills the keys a Secret asks to have generated: kept from the live Secret when there, random otherwise.
-pub fn fill_generated(value: &mut Value, live: Option<&DynamicObject>) {
+/// Fills the keys a Secret asks to have generated: kept from the live Secret when there, random otherwise. Fails
+/// when the OS random generator does (never a predictable token) or the Secret's `data` is not a mapping.
+pub fn fill_generated(value: &mut Value, live: Option<&DynamicObject>, source: &str) -> Result<(), InstallError> {
     let keys: Vec<String> = value
         .pointer(&format!("/metadata/annotations/{}", GENERATE_KEYS.replace('/', "~1")))
         .and_then(Value::as_str)
         .map(|k| k.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
-    if keys.is_empty() || value["kind"] != "Secret" {
-        return;
+    if keys.is_empty() || value.get("kind").and_then(Value::as_str) != Some("Secret") {
+        return Ok(());
     }
     let live_data = live.and_then(|l| l.data.get("data")).cloned().unwrap_or(Value::Null);
-    let Some(obj) = value.as_object_mut() else { return };
+    let Some(obj) = value.as_object_mut() else { return Ok(()) };
     let data = obj.entry("data").or_insert_with(|| Value::Object(Default::default()));
+    if data.is_null() {
+        *data = Value::Object(Default::default());
+    }
+    let Some(data) = data.as_object_mut() else {
+        return Err(InstallError::Folder(format!("{source}: Secret data must be a mapping of keys to strings")));
+    };
     for key in keys {
         let kept = live_data.get(&key).and_then(Value::as_str).map(str::to_string);
-        let encoded = kept.unwrap_or_else(|| base64_encode(random_hex(32).as_bytes()));
-        data[key.as_str()] = Value::from(encoded);
+        let encoded = match kept {
+            Some(kept) => kept,
+            None => base64_encode(random_hex(32, getrandom::fill)?.as_bytes()),
+        };
+        data.insert(key, Value::from(encoded));
     }
+    Ok(())
 }
 
-fn random_hex(bytes: usize) -> String {
+/// `bytes` random bytes as hex, from `fill` (the OS generator); its failure is the install's failure.
+fn random_hex(bytes: usize, fill: impl Fn(&mut [u8]) -> Result<(), getrandom::Error>) -> Result<String, InstallError> {
     let mut buf = vec![0u8; bytes];
-    // The OS generator does not fail on supported platforms; a zeroed token would still be replaced on repair.
-    let _ = getrandom::fill(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    fill(&mut buf).map_err(|e| InstallError::Random(e.to_string()))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn base64_encode(input: &[u8]) -> String {
@@ -82,7 +76,7 @@ pub async fn apply(
     let before =
         live(api, name).await.map_err(|e| InstallError::from_kube(&format!("read {}", object.display()), e))?;
     let mut value = value.clone();
-    fill_generated(&mut value, before.as_ref());
+    fill_generated(&mut value, before.as_ref(), &object.source)?;
     let after = api
         .patch(name, &params(false), &Patch::Apply(&value))
         .await
@@ -95,16 +89,6 @@ pub async fn apply(
         Some(_) => Outcome::Changed,
     };
     Ok((outcome, after))
-}
-
-/// One object of a review: what applying it would do, and the YAML diff when it would change.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObjectDiff {
-    pub object: String,
-    pub component: String,
-    pub outcome: Outcome,
-    /// Unified diff of live → would-be (empty for unchanged; the whole object for new ones).
-    pub diff: String,
 }
 
 /// Fields the server owns, removed before comparing live and would-be objects.
@@ -146,7 +130,7 @@ pub async fn review(
         None
     };
     let mut value = value.clone();
-    fill_generated(&mut value, before.as_ref());
+    fill_generated(&mut value, before.as_ref(), &object.source)?;
     let would_be = if namespace_exists {
         let result = api
             .patch(object.name(), &params(true), &Patch::Apply(&value))
@@ -185,12 +169,28 @@ mod tests {
         let template = serde_json::json!({"apiVersion": "v1", "kind": "Secret",
             "metadata": {"name": "hub", "annotations": {GENERATE_KEYS: "proxy.token"}}});
         let mut first = template.clone();
-        fill_generated(&mut first, None);
+        fill_generated(&mut first, None, "t.yaml:1").expect("filled");
         let token = first["data"]["proxy.token"].as_str().expect("generated").to_string();
         assert_eq!(token.len(), 88, "64 hex characters, base64-encoded");
         let live: DynamicObject = serde_json::from_value(first.clone()).expect("live");
         let mut second = template;
-        fill_generated(&mut second, Some(&live));
+        fill_generated(&mut second, Some(&live), "t.yaml:1").expect("filled");
         assert_eq!(second["data"]["proxy.token"], token.as_str());
+    }
+
+    #[test]
+    fn a_failing_random_generator_fails_the_install_instead_of_making_a_zero_token() {
+        let broken = |_: &mut [u8]| Err(getrandom::Error::UNSUPPORTED);
+        let err = random_hex(32, broken).expect_err("no token");
+        assert!(matches!(err, InstallError::Random(_)), "{err}");
+        assert!(err.to_string().contains("random generator failed"), "{err}");
+    }
+
+    #[test]
+    fn a_secret_whose_data_is_not_a_mapping_is_an_error_naming_its_source() {
+        let mut secret = serde_json::json!({"apiVersion": "v1", "kind": "Secret", "data": "x",
+            "metadata": {"name": "s", "annotations": {GENERATE_KEYS: "token"}}});
+        let err = fill_generated(&mut secret, None, "dir/s.yaml:3").expect_err("refused");
+        assert_eq!(err.to_string(), "dir/s.yaml:3: Secret data must be a mapping of keys to strings");
     }
 }

@@ -5,57 +5,91 @@ use kube::api::{Api, DeleteParams};
 use serde_json::Value;
 
 use super::resolve::Resolver;
-use super::{InstallError, Progress, delete_ref, live_of, read_record, ready};
+use super::{InstallError, Progress, Removal, delete_ref, live_of, read_records, ready};
 use crate::stack::plan::{Phase, Readiness};
-use crate::stack::record::{InstallRecord, RECORD_NAME};
+use crate::stack::record::{InstallRecord, ObjectRef};
 
-/// Removes everything the stack installed, newest phase first; PersistentVolumeClaims stay unless `delete_data`.
-/// Returns what was deleted and what was kept.
+/// Which install to act on: the stack, or the folder install of this name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Target {
+    #[default]
+    Stack,
+    Folder(String),
+}
+
+/// What an uninstall did: the objects deleted, and those kept with why (volumes with data, objects someone else
+/// replaced).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Uninstalled {
+    pub deleted: Vec<String>,
+    pub kept: Vec<String>,
+}
+
+/// Reads the record of `target` (stack or folder), with its namespace.
+pub async fn read_target(
+    client: &kube::Client,
+    target: &Target,
+) -> Result<Option<(String, InstallRecord)>, InstallError> {
+    let records = read_records(client).await?;
+    Ok(records.into_iter().find(|(_, r)| match target {
+        Target::Stack => r.folder.is_none(),
+        Target::Folder(name) => r.folder.as_deref() == Some(name.as_str()),
+    }))
+}
+
+/// Removes what an install made, newest phase first: only objects that are still Bosun's (labelled, same UID);
+/// PersistentVolumeClaims stay unless `delete_data`. The namespace goes last, and only when nothing in it was kept.
 pub async fn uninstall(
     client: &kube::Client,
+    target: &Target,
     delete_data: bool,
     progress: &(dyn Fn(Progress) + Send + Sync),
-) -> Result<(Vec<String>, Vec<String>), InstallError> {
-    let Some((namespace, record)) = read_record(client).await? else {
-        return Ok((Vec::new(), Vec::new()));
+) -> Result<Uninstalled, InstallError> {
+    let Some((namespace, record)) = read_target(client, target).await? else {
+        return Ok(Uninstalled::default());
     };
     let mut resolver = Resolver::default();
     let mut objects = record.objects.clone();
     objects.sort_by_key(|o| std::cmp::Reverse(Phase::of(&o.kind)));
-    let (mut deleted, mut kept) = (Vec::new(), Vec::new());
-    for o in &objects {
+    let mut done = Uninstalled::default();
+    let mut remove = async |o: &ObjectRef, done: &mut Uninstalled| -> Result<(), InstallError> {
+        match delete_ref(client, &mut resolver, o).await? {
+            Removal::Deleted => {
+                progress(Progress::Deleted { object: o.display() });
+                done.deleted.push(o.display());
+            }
+            Removal::Kept(why) => {
+                progress(Progress::Note(why.clone()));
+                done.kept.push(why);
+            }
+            Removal::Missing => {}
+        }
+        Ok(())
+    };
+    for o in objects.iter().filter(|o| o.kind != "Namespace") {
         if o.kind == "PersistentVolumeClaim" && !delete_data {
-            kept.push(o.display());
+            done.kept.push(format!("kept: {} (holds data; uninstall with --delete-data to remove it)", o.display()));
             continue;
         }
-        // The namespace goes last, after the record inside it.
-        if o.kind == "Namespace" {
-            continue;
-        }
-        if delete_ref(client, &mut resolver, o).await? {
-            progress(Progress::Deleted { object: o.display() });
-            deleted.push(o.display());
-        }
+        remove(o, &mut done).await?;
     }
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), &namespace);
-    match cms.delete(RECORD_NAME, &DeleteParams::default()).await {
+    match cms.delete(&record.config_map_name(), &DeleteParams::default()).await {
         Ok(_) | Err(kube::Error::Api(_)) => {}
         Err(e) => return Err(InstallError::from_kube("delete the install record", e)),
     }
-    if kept.is_empty() {
-        for o in objects.iter().filter(|o| o.kind == "Namespace") {
-            if delete_ref(client, &mut resolver, o).await? {
-                progress(Progress::Deleted { object: o.display() });
-                deleted.push(o.display());
-            }
+    let namespaces: Vec<&ObjectRef> = objects.iter().filter(|o| o.kind == "Namespace").collect();
+    if done.kept.is_empty() {
+        for o in namespaces {
+            remove(o, &mut done).await?;
         }
-    } else {
+    } else if !namespaces.is_empty() {
         progress(Progress::Note(format!(
-            "kept namespace {namespace} with {} (uninstall with --delete-data to remove them)",
-            kept.join(", ")
+            "kept namespace {namespace}: deleting it would delete what was kept ({})",
+            done.kept.len()
         )));
     }
-    Ok((deleted, kept))
+    Ok(done)
 }
 
 /// One component of an installed stack, with how it is doing.
@@ -77,8 +111,26 @@ pub struct StackStatus {
     pub components: Vec<ComponentStatus>,
 }
 
+/// How the stack is doing, if it is installed.
 pub async fn status(client: &kube::Client) -> Result<Option<StackStatus>, InstallError> {
-    let Some((namespace, record)) = read_record(client).await? else { return Ok(None) };
+    let Some((namespace, record)) = read_target(client, &Target::Stack).await? else { return Ok(None) };
+    Ok(Some(status_of(client, namespace, record).await?))
+}
+
+/// How every install on the cluster is doing: the stack first, then folder installs by name.
+pub async fn status_all(client: &kube::Client) -> Result<Vec<StackStatus>, InstallError> {
+    let mut all = Vec::new();
+    for (namespace, record) in read_records(client).await? {
+        all.push(status_of(client, namespace, record).await?);
+    }
+    Ok(all)
+}
+
+async fn status_of(
+    client: &kube::Client,
+    namespace: String,
+    record: InstallRecord,
+) -> Result<StackStatus, InstallError> {
     let mut resolver = Resolver::default();
     let mut components = Vec::new();
     for (name, version) in &record.components {
@@ -107,5 +159,5 @@ pub async fn status(client: &kube::Client) -> Result<Option<StackStatus>, Instal
         }
         components.push(c);
     }
-    Ok(Some(StackStatus { namespace, record, components }))
+    Ok(StackStatus { namespace, record, components })
 }

@@ -13,17 +13,17 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, Preconditions};
 use serde_json::Value;
 
 use crate::stack::catalog::Catalog;
-use crate::stack::objects::ManifestObject;
+use crate::stack::objects::{MANAGED_BY, ManifestObject};
 use crate::stack::params::Selection;
 use crate::stack::plan::{Phase, Plan, PlannedObject, Readiness};
 use crate::stack::record::{InstallRecord, InstallState, ObjectRef, RECORD_LABEL, RECORD_NAME};
 use crate::stack::{StackError, plan};
 use apply::{FIELD_MANAGER, ObjectDiff, Outcome};
-pub use manage::{ComponentStatus, StackStatus, status, uninstall};
+pub use manage::{ComponentStatus, StackStatus, Target, Uninstalled, read_target, status, status_all, uninstall};
 use resolve::{Resolver, with_namespace};
 
 /// How many objects of a phase are applied at once.
@@ -53,6 +53,10 @@ pub enum InstallError {
     Unhealthy(Vec<(String, String)>),
     #[error("{0}")]
     Folder(String),
+    #[error(
+        "could not generate a secret key: the operating system's random generator failed ({0}); nothing was applied with a weak key"
+    )]
+    Random(String),
     #[error("the install record is unreadable: {0}. Delete ConfigMap {RECORD_NAME} to start over (objects stay).")]
     Record(String),
 }
@@ -123,18 +127,30 @@ pub struct InstallReport {
     pub notes: Vec<String>,
 }
 
-/// Reads the install record, if the stack was installed (by anyone, from any machine).
+/// Reads the stack's install record, if the stack was installed (by anyone, from any machine).
 pub async fn read_record(client: &kube::Client) -> Result<Option<(String, InstallRecord)>, InstallError> {
+    Ok(read_records(client).await?.into_iter().find(|(_, r)| r.folder.is_none()))
+}
+
+/// Every install record on the cluster: the stack's and those of folder installs, with their namespaces.
+pub async fn read_records(client: &kube::Client) -> Result<Vec<(String, InstallRecord)>, InstallError> {
     let cms: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::all(client.clone());
     let lp = ListParams::default().labels(&format!("{}={}", RECORD_LABEL.0, RECORD_LABEL.1));
     let list = cms.list(&lp).await.map_err(|e| InstallError::from_kube("read the install record", e))?;
-    let Some(cm) = list.items.into_iter().find(|c| c.metadata.name.as_deref() == Some(RECORD_NAME)) else {
-        return Ok(None);
-    };
-    let namespace = cm.metadata.namespace.clone().unwrap_or_default();
-    let value = serde_json::to_value(&cm).unwrap_or(Value::Null);
-    let record = InstallRecord::from_config_map(&value).map_err(InstallError::Record)?;
-    Ok(Some((namespace, record)))
+    let mut records = Vec::new();
+    for cm in list.items {
+        let name = cm.metadata.name.clone().unwrap_or_default();
+        // Only Bosun's own names: a labelled ConfigMap of another name is not a record.
+        if name != RECORD_NAME && !name.starts_with("bosun-folder-") {
+            continue;
+        }
+        let namespace = cm.metadata.namespace.clone().unwrap_or_default();
+        let value = serde_json::to_value(&cm).unwrap_or(Value::Null);
+        let record = InstallRecord::from_config_map(&value).map_err(InstallError::Record)?;
+        records.push((namespace, record));
+    }
+    records.sort_by_key(|(_, r)| r.folder.clone());
+    Ok(records)
 }
 
 async fn write_record(client: &kube::Client, namespace: &str, record: &InstallRecord) -> Result<(), InstallError> {
@@ -143,7 +159,8 @@ async fn write_record(client: &kube::Client, namespace: &str, record: &InstallRe
         namespace,
         &kube::core::ApiResource::erase::<k8s_openapi::api::core::v1::ConfigMap>(&()),
     );
-    cms.patch(RECORD_NAME, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&record.to_config_map(namespace)))
+    let name = record.config_map_name();
+    cms.patch(&name, &PatchParams::apply(FIELD_MANAGER).force(), &Patch::Apply(&record.to_config_map(namespace)))
         .await
         .map_err(|e| InstallError::from_kube("write the install record", e))?;
     Ok(())
@@ -216,6 +233,7 @@ fn object_ref(o: &ManifestObject, namespace: Option<String>) -> ObjectRef {
         namespace,
         name: o.name().to_string(),
         component: o.component.clone(),
+        uid: None,
     }
 }
 
@@ -258,7 +276,7 @@ pub async fn install(
             }
             applied.push((object, wait));
         }
-        if !plan.files && (phase == Phase::Namespaces || !record_written) {
+        if phase == Phase::Namespaces || !record_written {
             // The record lives in the stack's namespace, which exists from here on.
             let refs = plan_refs(plan, &applied);
             write_record(client, &record_namespace, &InstallRecord::of(plan, InstallState::Installing, refs)).await?;
@@ -287,9 +305,7 @@ pub async fn install(
         Ok(()) => InstallState::Installing,
         Err(_) => InstallState::NotReady,
     };
-    if !plan.files {
-        write_record(client, &record_namespace, &InstallRecord::of(plan, state, refs)).await?;
-    }
+    write_record(client, &record_namespace, &InstallRecord::of(plan, state, refs)).await?;
     result.map(|()| report)
 }
 
@@ -302,9 +318,10 @@ async fn apply_planned(
     wait: Option<Readiness>,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<Applied, InstallError> {
-    let (outcome, _) = apply::apply(&api, &object, &value).await?;
+    let (outcome, live) = apply::apply(&api, &object, &value).await?;
     progress(Progress::Applied { object: object.display(), component: object.component.clone(), outcome });
-    Ok((object_ref(&object, namespace), wait, outcome))
+    let applied = ObjectRef { uid: live.metadata.uid, ..object_ref(&object, namespace) };
+    Ok((applied, wait, outcome))
 }
 
 /// The record's object list: everything applied so far plus the rest of the plan (so an interrupted install's
@@ -334,24 +351,69 @@ async fn prune(
         if now.iter().any(|n| n.kind == old.kind && n.name == old.name && n.namespace == old.namespace) {
             continue;
         }
-        if delete_ref(client, resolver, old).await? {
-            progress(Progress::Deleted { object: old.display() });
-            pruned += 1;
+        match delete_ref(client, resolver, old).await? {
+            Removal::Deleted => {
+                progress(Progress::Deleted { object: old.display() });
+                pruned += 1;
+            }
+            Removal::Kept(why) => progress(Progress::Note(why)),
+            Removal::Missing => {}
         }
     }
     Ok(pruned)
 }
 
-async fn delete_ref(client: &kube::Client, resolver: &mut Resolver, r: &ObjectRef) -> Result<bool, InstallError> {
+/// What deleting a recorded object came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Removal {
+    Deleted,
+    /// Already gone (or its kind is).
+    Missing,
+    /// Left alone, and why: it is not the object Bosun made.
+    Kept(String),
+}
+
+/// Deletes a recorded object only if it is still the one Bosun made: it carries
+/// `app.kubernetes.io/managed-by=bosun`, and its UID is the recorded one (when recorded). The delete itself has a
+/// UID precondition, so an object replaced between the read and the delete is not touched either.
+async fn delete_ref(client: &kube::Client, resolver: &mut Resolver, r: &ObjectRef) -> Result<Removal, InstallError> {
     let (api, _) = match resolver.api_for_ref(client, r).await {
         Ok(found) => found,
         // The kind is gone (its CRD was deleted first): so are its objects.
-        Err(InstallError::UnknownKind { .. }) => return Ok(false),
+        Err(InstallError::UnknownKind { .. }) => return Ok(Removal::Missing),
         Err(e) => return Err(e),
     };
-    match api.delete(&r.name, &DeleteParams::background()).await {
-        Ok(_) => Ok(true),
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
+    let live = api.get_opt(&r.name).await.map_err(|e| InstallError::from_kube(&format!("read {}", r.display()), e))?;
+    let Some(live) = live else { return Ok(Removal::Missing) };
+    let managed = live.metadata.labels.as_ref().and_then(|l| l.get(MANAGED_BY.0)).is_some_and(|v| v == MANAGED_BY.1);
+    if !managed {
+        return Ok(Removal::Kept(format!(
+            "kept: {} was replaced by someone else (it does not carry {}={})",
+            r.display(),
+            MANAGED_BY.0,
+            MANAGED_BY.1
+        )));
+    }
+    let live_uid = live.metadata.uid.clone().unwrap_or_default();
+    if let Some(recorded) = &r.uid
+        && *recorded != live_uid
+    {
+        return Ok(Removal::Kept(format!(
+            "kept: {} was replaced by someone else (UID {live_uid}, Bosun made {recorded})",
+            r.display()
+        )));
+    }
+    let params = DeleteParams {
+        preconditions: Some(Preconditions { uid: Some(live_uid), resource_version: None }),
+        ..DeleteParams::background()
+    };
+    match api.delete(&r.name, &params).await {
+        Ok(_) => Ok(Removal::Deleted),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(Removal::Missing),
+        // The precondition failed: the object was replaced after we read it.
+        Err(kube::Error::Api(s)) if s.code == 409 => {
+            Ok(Removal::Kept(format!("kept: {} was replaced by someone else while uninstalling", r.display())))
+        }
         Err(e) => Err(InstallError::from_kube(&format!("delete {}", r.display()), e)),
     }
 }

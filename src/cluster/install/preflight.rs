@@ -12,28 +12,7 @@ use super::resolve::Resolver;
 use super::{InstallError, read_record};
 use crate::cluster::connect::can_i;
 use crate::stack::plan::Plan;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Verdict {
-    Pass,
-    Warn,
-    Fail,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Check {
-    pub title: String,
-    pub verdict: Verdict,
-    pub detail: String,
-    /// What to do about a warning or failure.
-    pub fix: Option<String>,
-}
-
-impl Check {
-    fn new(title: impl Into<String>, verdict: Verdict, detail: impl Into<String>, fix: Option<&str>) -> Check {
-        Check { title: title.into(), verdict, detail: detail.into(), fix: fix.map(str::to_string) }
-    }
-}
+pub use crate::stack::report::{Check, Verdict};
 
 /// The oldest Kubernetes the stack's manifests are written for.
 const MIN_MINOR: u32 = 25;

@@ -40,6 +40,12 @@ pub fn read_yaml_folder(dir: &Path) -> Result<Vec<(String, String)>, InstallErro
     Ok(files)
 }
 
+/// The name a folder install goes by (and its record is found by): the folder's own name, `.` resolved.
+pub fn folder_name(dir: &Path) -> String {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    dir.file_name().map_or_else(|| "folder".into(), |n| n.to_string_lossy().into_owned())
+}
+
 /// The plan of `source` (merged with the existing install, for the stack); a folder's namespaced objects without
 /// a namespace go to `default_namespace`, as with kubectl.
 pub async fn plan_source(
@@ -57,7 +63,7 @@ pub async fn plan_source(
                 .await
                 .map_err(|e| InstallError::Folder(e.to_string()))??;
             let (dir, files) = files;
-            let name = dir.file_name().map_or_else(|| "folder".into(), |n| n.to_string_lossy().into_owned());
+            let name = folder_name(&dir);
             let mut plan = plan::plan_files(&name, &files)?;
             plan.selection.globals.namespace = default_namespace.to_string();
             Ok((plan, None))

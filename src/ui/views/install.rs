@@ -4,10 +4,9 @@
 
 use egui::{RichText, Ui};
 
-use crate::cluster::install::apply::Outcome;
-use crate::cluster::install::preflight::Verdict;
 use crate::stack::catalog::ParamType;
 use crate::stack::params::Globals;
+use crate::stack::report::{Outcome, Verdict};
 use crate::state::install::{InstallWizard, Loadable, Step, WizardCommand};
 use crate::state::{Command, Connection, Screen};
 use crate::ui::ViewCtx;

@@ -347,7 +347,7 @@ fn contexts_card(ui: &mut Ui, view: &ViewCtx<'_>) {
     });
 }
 
-fn contexts_table(ui: &mut Ui, view: &ViewCtx<'_>, summary: &crate::cluster::kubeconfig::KubeconfigSummary) {
+fn contexts_table(ui: &mut Ui, view: &ViewCtx<'_>, summary: &crate::resources::context::KubeconfigSummary) {
     let selected = view.state.selected_context();
     let p = &view.theme.palette;
     TableBuilder::new(ui)

@@ -1,0 +1,184 @@
+//! The model's protocol with the background: the [`Request`]s that [`super::AppState`] hands to the backend and the
+//! [`Event`]s the backend answers with.
+//!
+//! One sub-enum per area of background work (cluster, logs, the Install screen, exports). The backend has one file
+//! per area (`backend/<area>.rs`) that serves exactly that sub-enum, so a new screen adds one variant here and one
+//! file there. The backend depends on these types; nothing here depends on the backend.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::cluster_view::{ClusterSnapshot, PodQuery};
+use crate::charts::{ChartStyle, ExportFormat, LineChart};
+use crate::cluster::connect::ClusterInfo;
+use crate::cluster::install::source::Source;
+use crate::cluster::install::{InstallOptions, InstallReport, Progress, StackStatus};
+use crate::cluster::kubeconfig::KubeconfigSources;
+use crate::resources::context::KubeconfigSummary;
+use crate::resources::pod::PodDetail;
+use crate::settings::Settings;
+use crate::stack::report::{Check, ObjectDiff};
+
+/// Work the model asks the background to do.
+#[derive(Debug)]
+pub enum Request {
+    /// Persist these settings (debounced; the latest wins).
+    SaveSettings(Settings),
+    Cluster(ClusterRequest),
+    Logs(LogRequest),
+    /// Work for the Install screen.
+    Stack(StackRequest),
+    Export(ExportRequest),
+}
+
+/// Results of background work, applied to the model in order.
+#[derive(Debug)]
+pub enum Event {
+    /// Writing the settings file failed (the message says where and why).
+    SettingsSaveFailed(String),
+    Cluster(ClusterEvent),
+    Logs(LogEvent),
+    /// Answers for the Install screen.
+    Stack(StackEvent),
+    Export(ExportEvent),
+}
+
+/// Kubeconfig, connection and the live view of the cluster.
+#[derive(Debug)]
+pub enum ClusterRequest {
+    /// Read the kubeconfig files and report their contexts.
+    LoadKubeconfig(KubeconfigSources),
+    /// Let the user pick a kubeconfig file with the system file dialog.
+    PickKubeconfigFile,
+    /// Connect to a kubeconfig context; `attempt` identifies the answer.
+    Connect { sources: KubeconfigSources, context: String, attempt: u64 },
+    /// Stop connecting (or stop watching the current cluster).
+    Disconnect,
+    /// Filter and sort the pod list this way from now on.
+    PodQuery(PodQuery),
+    /// Start the built-in demo cluster (kubesim) and report its kubeconfig.
+    StartDemo,
+    /// Fetch a pod's containers and events for its detail.
+    PodDetail { namespace: String, name: String },
+}
+
+/// Answers to [`ClusterRequest`]s.
+#[derive(Debug)]
+pub enum ClusterEvent {
+    /// The kubeconfig files were read (or why they could not be).
+    Kubeconfig(Result<KubeconfigSummary, String>),
+    /// The user picked a kubeconfig file to add.
+    KubeconfigFilePicked(PathBuf),
+    /// The result of connection attempt `attempt`.
+    Connected { attempt: u64, result: Result<ClusterInfo, String> },
+    /// A fresh view of the cluster of connection `attempt`.
+    Snapshot { attempt: u64, snapshot: Arc<ClusterSnapshot> },
+    /// The demo cluster runs; its kubeconfig is here (or why it could not start).
+    DemoStarted(Result<PathBuf, String>),
+    /// A pod's detail (or why it could not be read).
+    PodDetail { namespace: String, name: String, result: Result<PodDetail, String> },
+}
+
+/// Container logs.
+#[derive(Debug)]
+pub enum LogRequest {
+    /// Stream a container's log (replacing any stream before); `id` identifies the answers.
+    Stream { id: u64, namespace: String, pod: String, container: String, follow: bool },
+    /// Stop the log stream.
+    Stop,
+}
+
+/// Answers to [`LogRequest`]s.
+#[derive(Debug)]
+pub enum LogEvent {
+    /// More lines of log stream `id`; `done` when the stream ended (with an error, if it failed).
+    Lines { id: u64, lines: Vec<String>, done: Option<Result<(), String>> },
+}
+
+/// Files written for the user.
+#[derive(Debug)]
+pub enum ExportRequest {
+    /// Save a chart; with no path, ask for one with a save dialog.
+    Chart { chart: LineChart, style: ChartStyle, format: ExportFormat, path: Option<PathBuf> },
+}
+
+/// Answers to [`ExportRequest`]s.
+#[derive(Debug)]
+pub enum ExportEvent {
+    /// The file was written here.
+    Saved(PathBuf),
+    /// Writing failed (the message says where and why).
+    Failed(String),
+}
+
+/// What the Install screen asks of the cluster; `id` ties answers to questions.
+#[derive(Debug, Clone)]
+pub enum StackRequest {
+    /// What is installed, and how it is doing.
+    Status,
+    Preflight {
+        id: u64,
+        source: Source,
+    },
+    /// A server-side dry run of the source, with per-object diffs.
+    Review {
+        id: u64,
+        source: Source,
+    },
+    Install {
+        id: u64,
+        source: Source,
+        options: InstallOptions,
+    },
+    Uninstall {
+        id: u64,
+        delete_data: bool,
+    },
+    /// Stop the running install or uninstall.
+    Cancel,
+    /// Let the user pick a folder of YAML to apply.
+    PickFolder,
+}
+
+/// Answers to [`StackRequest`]s.
+#[derive(Debug, Clone)]
+pub enum StackEvent {
+    Status(Result<Option<StackStatus>, String>),
+    Preflight {
+        id: u64,
+        result: Result<Vec<Check>, String>,
+    },
+    Review {
+        id: u64,
+        result: Result<Vec<ObjectDiff>, String>,
+    },
+    Progress {
+        id: u64,
+        progress: Progress,
+    },
+    /// An install or uninstall ended.
+    Finished {
+        id: u64,
+        result: Result<InstallReport, String>,
+    },
+    /// The folder the user picked (none if they cancelled).
+    FolderPicked(Option<PathBuf>),
+}
+
+macro_rules! area {
+    ($outer:ident :: $variant:ident ($inner:ty)) => {
+        impl From<$inner> for $outer {
+            fn from(inner: $inner) -> Self {
+                $outer::$variant(inner)
+            }
+        }
+    };
+}
+area!(Request::Cluster(ClusterRequest));
+area!(Request::Logs(LogRequest));
+area!(Request::Stack(StackRequest));
+area!(Request::Export(ExportRequest));
+area!(Event::Cluster(ClusterEvent));
+area!(Event::Logs(LogEvent));
+area!(Event::Stack(StackEvent));
+area!(Event::Export(ExportEvent));
