@@ -235,3 +235,72 @@ fn readiness_that_never_comes_is_explained_with_the_cluster_s_reason() {
     assert_eq!(status.status.code(), Some(3), "{}", text(&status));
     assert!(text(&status).contains("(NotReady,"), "{}", text(&status));
 }
+
+#[test]
+fn uninstall_deletes_only_what_is_still_bosuns_and_folder_installs_can_be_shown_and_removed() {
+    let sim = demo();
+    let out = sim.bosun(&["install", "--yes", "--components", "training-operator", "--timeout", "90s"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // Someone replaces the operator's Deployment with their own (no Bosun label) …
+    assert!(sim.kubectl(&["delete", "deployment", "training-operator", "-n", "kubeflow"]).status.success());
+    let theirs =
+        sim.kubectl(&["create", "deployment", "training-operator", "-n", "kubeflow", "--image=their/operator:1"]);
+    assert!(theirs.status.success(), "{}", text(&theirs));
+    // … and recreates its Service under the same name, labels and all: same name, new UID.
+    let service = sim.kubectl(&["get", "service", "training-operator", "-n", "kubeflow", "-o", "json"]);
+    let mut service: serde_json::Value = serde_json::from_slice(&service.stdout).expect("service JSON");
+    let old_uid = service["metadata"]["uid"].as_str().expect("uid").to_string();
+    for field in ["uid", "resourceVersion", "creationTimestamp", "managedFields"] {
+        service["metadata"].as_object_mut().expect("metadata").remove(field);
+    }
+    assert!(sim.kubectl(&["delete", "service", "training-operator", "-n", "kubeflow"]).status.success());
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(file.path(), service.to_string()).expect("write");
+    let recreated = sim.kubectl(&["create", "-f", &file.path().to_string_lossy()]);
+    assert!(recreated.status.success(), "{}", text(&recreated));
+
+    let out = sim.bosun(&["uninstall", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let printed = text(&out);
+    assert!(
+        printed.contains("kept: Deployment kubeflow/training-operator was replaced by someone else (it does not carry"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("kept: Service kubeflow/training-operator was replaced by someone else (UID"),
+        "{printed}"
+    );
+    assert!(printed.contains(&format!("Bosun made {old_uid})")), "{printed}");
+    for kept in ["deployment/training-operator", "service/training-operator"] {
+        let get = sim.kubectl(&["get", kept, "-n", "kubeflow"]);
+        assert!(get.status.success(), "{kept} is still there: {}", text(&get));
+    }
+    // Bosun's own objects went; the namespace holding the kept ones stayed.
+    assert!(!sim.kubectl(&["get", "serviceaccount", "training-operator", "-n", "kubeflow"]).status.success());
+    assert!(sim.kubectl(&["get", "namespace", "kubeflow"]).status.success());
+
+    // A folder install keeps its own record: shown by status, removed exactly by `uninstall -f`.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = dir.path().join("shop-app");
+    std::fs::create_dir_all(&folder).expect("dir");
+    std::fs::write(
+        folder.join("app.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: shop}\ndata: {mode: fast}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: shop}\n",
+    )
+    .expect("write");
+    let folder = folder.to_string_lossy().into_owned();
+    let out = sim.bosun(&["install", "--yes", "-f", &folder, "--timeout", "60s"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // Something of the user's own lives next to it in the same namespace? Not here: the folder owns `shop`.
+    let status = sim.bosun(&["status"]);
+    assert!(text(&status).contains("Folder install shop-app in namespace default"), "{}", text(&status));
+    assert!(text(&status).contains("3 objects"), "{}", text(&status));
+    let out = sim.bosun(&["uninstall", "--yes", "-f", &folder]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("Uninstalled: 3 objects deleted, 0 kept."), "{}", text(&out));
+    let left = sim.kubectl(&["get", "configmap,serviceaccount", "-n", "shop", "-o", "name"]);
+    assert!(!String::from_utf8_lossy(&left.stdout).contains("settings"), "{}", text(&left));
+    let status = sim.bosun(&["status"]);
+    assert!(!text(&status).contains("shop-app"), "{}", text(&status));
+}
