@@ -1,5 +1,6 @@
 //! The `bosun` binary: parse the command line, run the chosen mode, turn errors into an exit code.
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -7,22 +8,19 @@ use clap::Parser;
 use bosun::cli::{Args, Mode};
 
 fn main() -> ExitCode {
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| args.log_filter().into());
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,bosun=info".into()),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, never into a file or a pipe.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
-    match run(Args::parse()) {
+    match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bosun: {e:#}");
-            // Install commands tell scripts why they failed: 2 bad input, 3 not ready in time, 4 forbidden.
-            match e.downcast_ref::<bosun::cluster::install::InstallError>() {
-                Some(install) => ExitCode::from(install.exit_code() as u8),
-                None if e.downcast_ref::<bosun::stack::StackError>().is_some() => ExitCode::from(2),
-                None => ExitCode::FAILURE,
-            }
+            ExitCode::from(bosun::cli::exit_code(&e))
         }
     }
 }

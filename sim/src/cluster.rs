@@ -29,6 +29,8 @@ pub struct Cluster {
     pub hardware: std::sync::RwLock<std::collections::HashMap<String, Vec<(String, i64)>>>,
     /// The scheduler's memory of unschedulable pods (by UID): the last failure message and when it was reported.
     pub unschedulable: std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>,
+    /// What the server did, counted per resource (for tests).
+    pub stats: crate::stats::Stats,
 }
 
 impl Cluster {
@@ -43,6 +45,7 @@ impl Cluster {
             time_scale: if time_scale > 0.0 { time_scale } else { 1.0 },
             hardware: Default::default(),
             unschedulable: Default::default(),
+            stats: Default::default(),
         }
     }
 

@@ -32,6 +32,8 @@ pub mod meta;
 pub mod patch;
 pub mod registry;
 pub mod server;
+pub mod shape;
+pub mod stats;
 pub mod store;
 pub mod tls;
 pub mod workloads;

@@ -109,6 +109,11 @@ impl ServerHandle {
         self.cluster.store.compact();
     }
 
+    /// How often the server did `what` for a resource (its plural): lists, 410s, dropped watches.
+    pub fn served(&self, what: crate::stats::Served, resource: &str) -> u64 {
+        self.cluster.stats.get(what, resource)
+    }
+
     /// The simulated cluster itself (store, registry, logs), for tests that look inside.
     pub fn cluster(&self) -> &Arc<Cluster> {
         &self.cluster

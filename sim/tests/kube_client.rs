@@ -10,6 +10,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Node, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::{WatchStreamExt, reflector, watcher};
 use kube::{Client, Config};
+use kubesim::stats::Served;
 use kubesim::{FaultConfig, Fleet};
 
 async fn client(sim: &common::Sim) -> Client {
@@ -70,22 +71,54 @@ fn watcher_survives_dropped_watches_and_410_gone() {
             futures_util::pin_mut!(stream);
             while stream.next().await.is_some() {}
         });
-        reader.wait_until_ready().await.expect("initial list");
+        tokio::time::timeout(Duration::from_secs(30), reader.wait_until_ready())
+            .await
+            .expect("the watcher's initial list within 30 s")
+            .expect("initial list");
+        let lists_before = sim.server.served(Served::List, "configmaps");
 
         for i in 0..5 {
             cms.create(&PostParams::default(), &config_map(&format!("before-{i}"))).await.expect("create");
         }
-        // Watches now drop every second; meanwhile the history is compacted so resuming gets 410 Gone.
-        sim.server.set_faults(FaultConfig { drop_watch_after_secs: 1, ..Default::default() });
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        sim.server.compact();
-        for i in 0..5 {
-            cms.create(&PostParams::default(), &config_map(&format!("after-{i}"))).await.expect("create");
-            cms.delete(&format!("before-{i}"), &DeleteParams::default()).await.expect("delete");
+        // The watch is cut and the server refuses every request for a while; what changes meanwhile is compacted
+        // away, so the client's resume must be answered 410 Gone and it must re-list.
+        sim.server.set_faults(FaultConfig {
+            error_rate: 1.0,
+            error_code: 500,
+            drop_watch_after_secs: 1,
+            ..Default::default()
+        });
+        let cut_by = tokio::time::Instant::now() + Duration::from_secs(10);
+        while sim.server.served(Served::WatchDropped, "configmaps") == 0 {
+            assert!(tokio::time::Instant::now() < cut_by, "the configmap watch was not dropped within 10 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let cluster = sim.server.cluster();
+        let key = kubesim::registry::ResourceKey::new("", "configmaps");
+        for i in 0..5 {
+            let mut cm = serde_json::to_value(config_map(&format!("after-{i}"))).expect("json");
+            cm["apiVersion"] = "v1".into();
+            cm["kind"] = "ConfigMap".into();
+            cm["metadata"]["namespace"] = "default".into();
+            cluster.create(cm).expect("created behind the client's back");
+            cluster.delete_now(&key, "default", &format!("before-{i}")).expect("deleted behind the client's back");
+        }
         sim.server.compact();
+        sim.server.set_faults(FaultConfig::default());
         cms.create(&PostParams::default(), &config_map("last")).await.expect("create");
+        // What the test is named after must have happened: a resume refused with 410, and a re-list.
+        let happened_by = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !(sim.server.served(Served::WatchGone, "configmaps") > 0
+            && sim.server.served(Served::List, "configmaps") > lists_before)
+        {
+            assert!(
+                tokio::time::Instant::now() < happened_by,
+                "the watcher did not resume into 410 Gone and re-list within 30 s: {} answered 410, {} lists (first: {lists_before})",
+                sim.server.served(Served::WatchGone, "configmaps"),
+                sim.server.served(Served::List, "configmaps")
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
 
         let expected: BTreeSet<String> = cms
             .list(&ListParams::default().labels("suite=watch"))
@@ -249,9 +282,10 @@ fn events_are_served_by_both_event_apis() {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         let scheduled = loop {
             let list = new.list(&ListParams::default().fields("reason=Scheduled")).await.expect("new list");
-            if !list.items.is_empty() || tokio::time::Instant::now() > deadline {
+            if !list.items.is_empty() {
                 break list;
             }
+            assert!(tokio::time::Instant::now() < deadline, "no Scheduled event in the events.k8s.io API within 20 s");
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
         let first = scheduled.items.first().expect("the scheduler's events in the new API");

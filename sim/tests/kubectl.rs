@@ -377,3 +377,75 @@ fn kubectl_create_sends_protobuf_and_it_is_understood() {
     assert_eq!(get(&["cronjob", "nightly", "-o", "jsonpath={.spec.schedule}"]), "0 3 * * *");
     sim.ok(&["rollout", "status", "deployment/web", "-n", "shop", "--timeout=60s"]);
 }
+
+/// Objects of odd shapes: what the real decoder refuses is refused with its message, what it accepts is served,
+/// and a custom resource no controller expected is skipped with a Warning — while the controllers go on
+/// reconciling everything else.
+#[test]
+fn hostile_objects_neither_crash_the_server_nor_stop_its_controllers() {
+    let sim = demo();
+    let file = |name: &str, text: &str| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        (dir, path.display().to_string())
+    };
+
+    let (_d, cm) =
+        file("cm.json", r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "odd"}, "data": "x"}"#);
+    let err = sim.fails(&["create", "-f", &cm]);
+    assert!(
+        err.contains("cannot unmarshal string into Go struct field ConfigMap.data of type map[string]string"),
+        "{err}"
+    );
+
+    // null is "not set": a Job whose template has no metadata runs like any other.
+    let (_d, job) = file(
+        "job.json",
+        r#"{"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "nulls"},
+            "spec": {"template": {"metadata": null, "spec": {"restartPolicy": "Never",
+              "containers": [{"name": "c", "image": "busybox:1.37", "command": ["sh", "-c", "echo ok"]}]}}}}"#,
+    );
+    sim.ok(&["create", "-f", &job]);
+
+    let labels: serde_json::Map<String, serde_json::Value> =
+        (0..10_000).map(|i| (format!("l{i}"), serde_json::Value::from(format!("v{i}")))).collect();
+    let crowded = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "crowded", "labels": labels},
+        "spec": {"containers": [{"name": "c", "image": "busybox:1.37", "command": ["sleep", "infinity"]}]}});
+    let (_d, pod) = file("pod.json", &crowded.to_string());
+    sim.ok(&["create", "-f", &pod]);
+    sim.ok(&["wait", "--for=condition=Ready", "pod/crowded", "--timeout=60s"]);
+    let huge = r#"{"status": {"containerStatuses": [{"name": "c", "restartCount": 99999999999}]}}"#;
+    let err = sim.fails(&["patch", "pod", "crowded", "--subresource=status", "--type=merge", "-p", huge]);
+    assert!(err.contains("cannot unmarshal number 99999999999") && err.contains("of type int32"), "{err}");
+
+    // A TFJob whose replica template is a string: the training operator skips it, says so, and runs the next one.
+    sim.ok(&["apply", "-f", &fixture("training-operator.yaml")]);
+    sim.ok(&["wait", "--for=condition=Established", "crd/tfjobs.kubeflow.org", "--timeout=30s"]);
+    sim.ok(&["rollout", "status", "deployment/training-operator", "-n", "kubeflow", "--timeout=60s"]);
+    let (_d, bad) = file(
+        "bad.json",
+        r#"{"apiVersion": "kubeflow.org/v1", "kind": "TFJob", "metadata": {"name": "bad", "namespace": "default"},
+            "spec": {"tfReplicaSpecs": {"Worker": {"replicas": 1, "template": "x"}}}}"#,
+    );
+    sim.ok(&["create", "-f", &bad]);
+    sim.ok(&["apply", "-f", &fixture("tfjob.yaml")]);
+    sim.ok(&["wait", "--for=condition=Succeeded", "tfjob/mnist", "--timeout=90s"]);
+    sim.eventually(
+        &[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=bad,type=Warning",
+            "-o",
+            "jsonpath={.items[*].reason}",
+        ],
+        Duration::from_secs(30),
+        |t| t.contains("ReconcileError"),
+    );
+
+    sim.ok(&["wait", "--for=condition=Complete", "job/nulls", "--timeout=60s"]);
+    sim.apply_text(DEPLOYMENT, &[]);
+    sim.ok(&["rollout", "status", "deployment/web", "--timeout=60s"]);
+    assert!(sim.ok(&["get", "--raw", "/readyz"]).contains("ok"));
+}

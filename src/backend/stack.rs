@@ -67,7 +67,10 @@ async fn run(client: Option<kube::Client>, request: StackRequest, outbox: Outbox
     let namespace = client.default_namespace().to_string();
     match request {
         StackRequest::Status => {
-            send(&outbox, StackEvent::Status(install::status(&client).await.map_err(|e| e.to_string())));
+            send(
+                &outbox,
+                StackEvent::Status(install::status(&client).await.map(|s| s.map(Box::new)).map_err(|e| e.to_string())),
+            );
         }
         StackRequest::Preflight { id, source } => {
             let result = async {

@@ -19,14 +19,17 @@ use crate::state::LaunchOptions;
 #[command(name = "bosun", version, about, long_about)]
 pub struct Args {
     /// Path to a kubeconfig file (replaces KUBECONFIG and ~/.kube/config).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub kubeconfig: Option<PathBuf>,
     /// The kubeconfig context to use (default: the last one used, else the current context).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", global = true)]
     pub context: Option<String>,
     /// The namespace to show (default: the context's namespace).
-    #[arg(long, short = 'n', value_name = "NS")]
+    #[arg(long, short = 'n', value_name = "NS", global = true)]
     pub namespace: Option<String>,
+    /// Say more on stderr: -v warnings of the libraries, -vv their progress, -vvv everything (RUST_LOG overrides).
+    #[arg(long, short = 'v', action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
     /// Start with the built-in demo cluster (a simulated GPU lab) instead of a kubeconfig.
     #[arg(long, conflicts_with_all = ["kubeconfig", "context"])]
     pub demo: bool,
@@ -141,6 +144,17 @@ pub struct Config {
 }
 
 impl Args {
+    /// The log filter for `-v` counts; quiet by default, so library retries do not flood a command's output.
+    pub fn log_filter(&self) -> &'static str {
+        match self.verbose {
+            // The command's own error is printed once at the end; library chatter only on request.
+            0 => "off,bosun=warn",
+            1 => "warn,bosun=info",
+            2 => "info,bosun=debug",
+            _ => "debug",
+        }
+    }
+
     pub fn into_config(self) -> anyhow::Result<Config> {
         if let Some(ns) = &self.namespace {
             anyhow::ensure!(
@@ -172,6 +186,30 @@ impl Args {
         };
         Ok(Config { mode, config_dir: self.config_dir })
     }
+}
+
+/// The cluster refused a request for lack of permission: final (retrying will not help), exit code 4.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "could not {action}: {message}. Ask a cluster admin for this permission, or use a context whose account has it."
+)]
+pub struct Forbidden {
+    pub action: String,
+    pub message: String,
+}
+
+/// The exit code scripts read: 2 bad input, 3 not ready in time, 4 forbidden, 1 anything else.
+pub fn exit_code(error: &anyhow::Error) -> u8 {
+    if let Some(install) = error.downcast_ref::<crate::cluster::install::InstallError>() {
+        return u8::try_from(install.exit_code()).unwrap_or(1);
+    }
+    if error.downcast_ref::<Forbidden>().is_some() {
+        return 4;
+    }
+    if error.downcast_ref::<crate::stack::StackError>().is_some() {
+        return 2;
+    }
+    1
 }
 
 /// A Kubernetes DNS-1123 label: what namespace names must be.

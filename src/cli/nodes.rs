@@ -30,10 +30,23 @@ pub async fn ledger_for(launch: &LaunchOptions, timeout: Duration) -> anyhow::Re
     let (client, _) = connect::connect(kubeconfig, &context).await?;
     let cache = Arc::new(ClusterCache::default());
     let watchers = cache::spawn(client, cache.clone());
+    // A 403 is final (retrying will not grant the permission): stop at once, as kubectl does.
+    let forbidden = || {
+        [
+            ("nodes", &cache.nodes.is_forbidden(), cache.nodes.last_error()),
+            ("pods", &cache.pods.is_forbidden(), cache.pods.last_error()),
+        ]
+        .into_iter()
+        .find(|(_, forbidden, _)| **forbidden)
+        .map(|(kind, _, message)| super::Forbidden {
+            action: format!("list {kind}"),
+            message: message.unwrap_or_default(),
+        })
+    };
     let synced = tokio::time::timeout(timeout, async {
-        while !cache.is_synced() {
+        while !cache.is_synced() && forbidden().is_none() {
             let changed = cache.changed.notified();
-            if cache.is_synced() {
+            if cache.is_synced() || forbidden().is_some() {
                 break;
             }
             let _ = tokio::time::timeout(Duration::from_millis(200), changed).await;
@@ -42,6 +55,9 @@ pub async fn ledger_for(launch: &LaunchOptions, timeout: Duration) -> anyhow::Re
     .await;
     for w in &watchers {
         w.abort();
+    }
+    if let Some(refused) = forbidden() {
+        return Err(refused.into());
     }
     synced.map_err(|_| {
         let errors: Vec<String> = [("nodes", cache.nodes.last_error()), ("pods", cache.pods.last_error())]

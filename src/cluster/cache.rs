@@ -160,6 +160,8 @@ struct SyncState {
     /// The reconnect attempt (0: healthy; forbidden watches count as healthy).
     attempt: u32,
     error: Option<String>,
+    /// The user may not list this at all.
+    forbidden: bool,
 }
 
 impl<R: Clone> RowStore<R> {
@@ -168,6 +170,7 @@ impl<R: Clone> RowStore<R> {
             done: self.is_synced() || self.is_forbidden(),
             attempt: if self.is_retrying() { self.failures() } else { 0 },
             error: self.last_error(),
+            forbidden: self.is_forbidden(),
         }
     }
 }
@@ -182,6 +185,8 @@ pub struct SyncHealth {
     pub attempt: u32,
     /// Watches failing now that retrying may fix, with why.
     pub failing: Vec<(String, String)>,
+    /// Lists this user may not read (done, but empty for lack of permission).
+    pub forbidden: Vec<String>,
     /// When something last changed (Unix seconds, 0: never).
     pub last_change: i64,
 }
@@ -190,6 +195,11 @@ impl SyncHealth {
     /// Percent of lists complete.
     pub fn percent(&self) -> u32 {
         (self.lists_done * 100).checked_div(self.lists).unwrap_or(0) as u32
+    }
+
+    /// Whether this user may not list `name` (e.g. `nodes`).
+    pub fn is_forbidden(&self, name: &str) -> bool {
+        self.forbidden.iter().any(|f| f == name)
     }
 }
 
@@ -270,6 +280,7 @@ impl ClusterCache {
                     s.error.as_ref().filter(|_| s.attempt > 0).map(|e| (name.to_string(), e.clone()))
                 })
                 .collect(),
+            forbidden: stores.iter().filter(|(_, s)| s.forbidden).map(|(name, _)| name.to_string()).collect(),
             last_change: self.last_change.load(Ordering::Acquire),
         }
     }

@@ -174,6 +174,27 @@ pub async fn connect(kubeconfig: Kubeconfig, context: &str) -> Result<(kube::Cli
     connect_within(kubeconfig, context, CONNECT_TIMEOUT).await
 }
 
+/// A context that names a user the kubeconfig lacks would connect anonymously and meet nothing but 403s: say so
+/// before trying.
+fn check_user(kubeconfig: &Kubeconfig, context: &str) -> Result<(), ConnectError> {
+    let user = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .and_then(|c| c.user.as_deref())
+        .filter(|u| !u.is_empty());
+    let Some(user) = user else { return Ok(()) };
+    if kubeconfig.auth_infos.iter().any(|a| a.name == user) {
+        return Ok(());
+    }
+    let known: Vec<&str> = kubeconfig.auth_infos.iter().map(|a| a.name.as_str()).collect();
+    Err(ConnectError::Kubeconfig(format!(
+        "context {context} names user {user}, which the kubeconfig does not have (it has: {}). Fix the context's user, or add the user with kubectl config set-credentials.",
+        if known.is_empty() { "no users".to_string() } else { known.join(", ") }
+    )))
+}
+
 /// [`connect`] with its own time limit for the server to answer.
 pub async fn connect_within(
     mut kubeconfig: Kubeconfig,
@@ -187,6 +208,7 @@ pub async fn connect_within(
             if known.is_empty() { "no contexts".to_string() } else { known.join(", ") }
         )));
     }
+    check_user(&kubeconfig, context)?;
     let plugin = exec_plugin::prepare(&mut kubeconfig, context, &std::env::var_os("PATH").unwrap_or_default()).await;
     let warnings = warnings(&kubeconfig, context);
     let proxy_in_kubeconfig = kubeconfig

@@ -450,7 +450,7 @@ impl InstallWizard {
         match event {
             StackEvent::Status(result) => {
                 self.status = match result {
-                    Ok(s) => Loadable::Ready(s),
+                    Ok(s) => Loadable::Ready(s.map(|s| *s)),
                     Err(e) => Loadable::Failed(e),
                 };
             }

@@ -143,7 +143,7 @@ pub enum StackRequest {
 /// Answers to [`StackRequest`]s.
 #[derive(Debug, Clone)]
 pub enum StackEvent {
-    Status(Result<Option<StackStatus>, String>),
+    Status(Result<Option<Box<StackStatus>>, String>),
     Preflight {
         id: u64,
         result: Result<Vec<Check>, String>,

@@ -201,8 +201,17 @@ fn connection_chip(ui: &mut Ui, view: &ViewCtx<'_>) {
                     } else {
                         format!("last change {} ago", crate::resources::quantity::age(now - snap.health.last_change))
                     };
-                    status_chip(ui, view.theme, Tone::Ok, &format!("Synced · {}", info.version))
-                        .on_hover_text(format!("{identity}\nLive: {last}"));
+                    if snap.health.forbidden.is_empty() {
+                        status_chip(ui, view.theme, Tone::Ok, &format!("Synced · {}", info.version))
+                            .on_hover_text(format!("{identity}\nLive: {last}"));
+                    } else {
+                        // Synced, but with holes: say which lists this user may not read.
+                        let refused = snap.health.forbidden.join(", ");
+                        status_chip(ui, view.theme, Tone::Warn, &format!("Synced · not allowed: {refused}"))
+                            .on_hover_text(format!(
+                                "{identity}\nLive: {last}\nThis account may not list {refused}: those screens stay empty. Ask a cluster admin for list permission, or pick a context with more rights."
+                            ));
+                    }
                 }
                 Some(snap) => {
                     ui.spinner();

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use bosun::cluster::cache::{self, ClusterCache};
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use kube::api::{Api, ListParams, PostParams};
+use kubesim::stats::Served;
 
 fn pod(name: &str) -> Pod {
     serde_json::from_value(serde_json::json!({
@@ -27,26 +28,60 @@ fn the_cache_converges_under_dropped_watches_and_410_gone() {
         let client = kube::Client::try_from(config).expect("client");
         let cache = Arc::new(ClusterCache::default());
         let watchers = cache::spawn(client.clone(), cache.clone());
+        let synced_by = tokio::time::Instant::now() + Duration::from_secs(30);
         while !cache.is_synced() {
+            assert!(tokio::time::Instant::now() < synced_by, "the cache did not sync with an empty cluster in 30 s");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        let lists_before = server.served(Served::List, "pods");
         let pods: Api<Pod> = Api::namespaced(client, "default");
-        server.set_faults(kubesim::FaultConfig { drop_watch_after_secs: 1, ..Default::default() });
-        for round in 0..4 {
+        let key = kubesim::registry::ResourceKey::new("", "pods");
+        for round in 0..3 {
             for i in 0..5 {
                 pods.create(&PostParams::default(), &pod(&format!("p-{round}-{i}"))).await.expect("create");
             }
-            if round > 0 {
-                for i in 0..3 {
-                    pods.delete(&format!("p-{}-{i}", round - 1), &DeleteParams::default().grace_period(0))
-                        .await
-                        .expect("delete");
-                }
+            // A watch is open once the new pods arrive through it.
+            let live_by = tokio::time::Instant::now() + Duration::from_secs(30);
+            let last = format!("p-{round}-4");
+            while !cache.pods.rows_unsorted().iter().any(|p| p.name == last) {
+                assert!(
+                    tokio::time::Instant::now() < live_by,
+                    "round {round}: the watch did not deliver {last} in 30 s"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            // The watch is cut and the server refuses every request for a while; pods come and go meanwhile and
+            // the history is compacted, so the watcher's resume is answered 410 Gone and it must re-list.
+            let dropped = server.served(Served::WatchDropped, "pods");
+            let gone = server.served(Served::WatchGone, "pods");
+            server.set_faults(kubesim::FaultConfig {
+                error_rate: 1.0,
+                error_code: 500,
+                drop_watch_after_secs: 1,
+                ..Default::default()
+            });
+            let cut_by = tokio::time::Instant::now() + Duration::from_secs(10);
+            while server.served(Served::WatchDropped, "pods") == dropped {
+                assert!(tokio::time::Instant::now() < cut_by, "round {round}: the pod watch was not dropped in 10 s");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            for i in 0..3 {
+                let mut p = serde_json::to_value(pod(&format!("q-{round}-{i}"))).expect("json");
+                p["apiVersion"] = "v1".into();
+                p["kind"] = "Pod".into();
+                p["metadata"]["namespace"] = "default".into();
+                server.cluster().create(p).expect("created behind the watcher's back");
+                server.cluster().delete_now(&key, "default", &format!("p-{round}-{i}")).expect("deleted meanwhile");
             }
             server.compact();
-            tokio::time::sleep(Duration::from_millis(400)).await;
+            server.set_faults(kubesim::FaultConfig::default());
+            let resumed_by = tokio::time::Instant::now() + Duration::from_secs(30);
+            while server.served(Served::WatchGone, "pods") == gone {
+                assert!(tokio::time::Instant::now() < resumed_by, "round {round}: no resume was answered 410 in 30 s");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         }
-        server.set_faults(kubesim::FaultConfig::default());
+        assert!(server.served(Served::List, "pods") > lists_before, "the watcher never re-listed pods");
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
             let expected: BTreeSet<String> = pods

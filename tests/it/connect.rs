@@ -236,7 +236,10 @@ fn a_restricted_user_syncs_what_it_may_read_and_is_told_what_it_may_not() {
     std::fs::write(&kubeconfig, v.to_string()).expect("write");
     let mut harness = app(dir.path(), kubeconfig);
     wait_for(&mut harness, "sync", |s| s.cluster.as_ref().is_some_and(|c| c.is_synced()));
-    harness.get_by_label_contains("Synced · v1.");
+    // Synced, but the chip says which lists were refused, and the Overview does not pass the refusal off as zero.
+    harness.get_by_label_contains("Synced · not allowed: nodes");
+    assert!(harness.query_by_label("0/0").is_none(), "a refused node list is not 0/0 nodes");
+    harness.get_by_label("not allowed");
     harness.get_by_role_and_label(Role::Button, "Nodes").click();
     harness.run_steps(3);
     harness.get_by_label_contains("Nodes cannot be listed: nodes is forbidden: User \"kubesim-viewer\"");

@@ -51,22 +51,51 @@ fn bosun_nodes_prints_the_ledger_and_explains_failures() {
         "{text}"
     );
 
+    // As kubectl users type it: the global flags after the subcommand. A 403 is final: no waiting out --timeout.
+    let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_bosun"))
         .args([
+            "nodes",
             "--kubeconfig",
             &sim.server.kubeconfig_path().display().to_string(),
             "--context",
             "kubesim-viewer",
-            "nodes",
-            "--timeout",
-            "3",
         ])
         .output()
         .expect("bosun runs");
-    assert!(!out.status.success(), "the viewer may not list nodes");
+    assert!(started.elapsed() < Duration::from_secs(20), "a 403 took {:?} to report", started.elapsed());
+    assert_eq!(out.status.code(), Some(4), "forbidden exits 4");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("listing nodes: nodes is forbidden: User \"kubesim-viewer\" cannot list resource \"nodes\""),
+        err.contains(
+            "could not list nodes: nodes is forbidden: User \"kubesim-viewer\" cannot list resource \"nodes\""
+        ),
+        "{err}"
+    );
+    // Quiet by default: one clear line, no library retries, no colour codes into a pipe.
+    assert!(!err.contains("WARN") && !err.contains('\u{1b}'), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn a_context_whose_user_is_missing_is_named_at_once() {
+    let sim = demo();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = dir.path().join("kubeconfig");
+    let mut v: serde_json::Value = serde_json::from_str(sim.server.kubeconfig_yaml()).expect("JSON kubeconfig");
+    v["contexts"][0]["context"]["user"] = "nobody".into();
+    std::fs::write(&kubeconfig, v.to_string()).expect("write");
+    let context = v["contexts"][0]["name"].as_str().expect("context name").to_string();
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_bosun"))
+        .args(["nodes", "--kubeconfig", &kubeconfig.display().to_string(), "--context", &context])
+        .output()
+        .expect("bosun runs");
+    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("context {context} names user nobody, which the kubeconfig does not have (it has: ")),
         "{err}"
     );
 }

@@ -19,8 +19,17 @@ fn every_navigation_item_opens_its_screen() {
         harness.get_by_role_and_label(Role::Button, info.title).click();
         harness.run_steps(3);
         assert_eq!(harness.state().state().settings.screen, info.screen, "clicking {}", info.title);
-        // The page shows the screen's own summary, not another screen's.
+        // The page shows the screen's own summary and what it holds — and nothing of another screen.
         harness.get_by_label(info.summary);
+        harness.get_by_label(info.features[0]);
+        for other in SCREENS.iter().filter(|o| o.screen != info.screen) {
+            assert!(
+                harness.query_by_label(other.summary).is_none() && harness.query_by_label(other.features[0]).is_none(),
+                "{} shows {}'s content",
+                info.title,
+                other.title
+            );
+        }
     }
 }
 

@@ -147,6 +147,9 @@ fn list(cluster: &Cluster, ctx: &Ctx) -> Result<Response<Body>, ApiError> {
         None => None,
     };
     let after = token.as_ref().map(|t| (t.ns.as_str(), t.name.as_str()));
+    if token.is_none() {
+        cluster.stats.count(crate::stats::Served::List, &rt.plural);
+    }
     let unfiltered = labels.is_empty() && fields == FieldSelector::default();
     let (page, rest, current_rv) =
         cluster.store.list_page(&rt.key(), ctx.target.namespace.as_deref(), after, limit, unfiltered, |s| {
@@ -216,7 +219,7 @@ fn check_type(rt: &ResourceType, obj: &Value) -> Result<(), ApiError> {
     if !obj.is_object() {
         return Err(ApiError::bad_request("the body must be a JSON object"));
     }
-    Ok(())
+    crate::shape::check(rt, obj)
 }
 
 /// Puts namespace, apiVersion and kind in place, or explains why the namespace is wrong.
@@ -276,6 +279,8 @@ fn store_error(rt: &ResourceType, name: &str, e: StoreError) -> ApiError {
 /// Validates, defaults and stores a new object (or only pretends to, on dry run).
 fn create_object(cluster: &Cluster, ctx: &Ctx, mut obj: Value, track: bool) -> Result<Arc<Stored>, ApiError> {
     let rt = ctx.target.rt.clone();
+    crate::shape::check(&rt, &obj)?;
+    crate::shape::drop_nulls(&rt, &mut obj);
     settle_identity(&rt, ctx, &mut obj)?;
     if meta::name(&obj).is_empty()
         && let Some(prefix) = obj.pointer("/metadata/generateName").and_then(Value::as_str).map(str::to_string)
@@ -326,6 +331,8 @@ fn write_update(
 ) -> Result<Arc<Stored>, ApiError> {
     let rt = ctx.target.rt.clone();
     let sub = ctx.target.subresource.as_deref();
+    crate::shape::check(&rt, &next)?;
+    crate::shape::drop_nulls(&rt, &mut next);
     settle_identity(&rt, ctx, &mut next)?;
     let name = ctx.target.name().to_string();
     if meta::name(&next) != name {

@@ -158,6 +158,7 @@ pub async fn watch(cluster: Arc<Cluster>, ctx: Ctx) -> Result<Response<Body>, Ap
 
     let (tx, response) = channel_body("application/json");
     let Some((start, start_rv)) = start else {
+        cluster.stats.count(crate::stats::Served::WatchGone, &rt.plural);
         let gone = ApiError::gone(format!("too old resource version: {rv_param} ({})", cluster.store.current_rv()));
         let _ = tx.send(line(&json!({"type": "ERROR", "object": gone.to_status()}))).await;
         return Ok(response);
@@ -189,9 +190,15 @@ pub async fn watch(cluster: Arc<Cluster>, ctx: Ctx) -> Result<Response<Body>, Ap
         let mut fault_check = tokio::time::interval(Duration::from_millis(250));
         loop {
             tokio::select! {
-                _ = tokio::time::sleep_until(deadline) => return,
+                _ = tokio::time::sleep_until(deadline) => {
+                    if cluster.faults.watch_drop_after().is_some() {
+                        cluster.stats.count(crate::stats::Served::WatchDropped, &rt.plural);
+                    }
+                    return;
+                }
                 _ = fault_check.tick() => {
                     if cluster.faults.watch_drop_after().is_some_and(|d| started.elapsed() >= d) {
+                        cluster.stats.count(crate::stats::Served::WatchDropped, &rt.plural);
                         return;
                     }
                 }

@@ -35,117 +35,130 @@ fn revision(rs: &Value) -> i64 {
 pub fn reconcile(cluster: &Cluster) {
     let (deployments, _) = cluster.store.list(&key(), None);
     for d in deployments.iter().filter(|d| !is_deleting(&d.value)) {
-        let v = &d.value;
-        let ns = d.namespace();
-        let desired = v.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1).max(0);
-        let template = v.pointer("/spec/template").cloned().unwrap_or(json!({}));
-        let hash = template_hash(&template);
-        let sets = owned(cluster, &replicaset::key(), ns, meta::uid(v));
-        let paused = v.pointer("/spec/paused").and_then(Value::as_bool) == Some(true);
-        let current = sets.iter().find(|rs| meta::label(&rs.value, "pod-template-hash") == Some(hash.as_str()));
-        let max_revision = sets.iter().map(|rs| revision(&rs.value)).max().unwrap_or(0);
-        let new_rs = match current {
-            Some(rs) => Some(rs.clone()),
-            None if !paused => {
-                let mut rs_template = template.clone();
-                rs_template["metadata"]["labels"]["pod-template-hash"] = json!(hash);
-                let mut selector = v.pointer("/spec/selector").cloned().unwrap_or(json!({}));
-                selector["matchLabels"]["pod-template-hash"] = json!(hash);
-                let mut labels = template.pointer("/metadata/labels").cloned().unwrap_or(json!({}));
-                labels["pod-template-hash"] = json!(hash);
-                let start = if sets.is_empty() { desired } else { 0 };
-                let rs = json!({
-                    "apiVersion": "apps/v1",
-                    "kind": "ReplicaSet",
-                    "metadata": {
-                        "name": format!("{}-{hash}", meta::name(v)),
-                        "namespace": ns,
-                        "labels": labels,
-                        "annotations": {
-                            "deployment.kubernetes.io/revision": (max_revision + 1).to_string(),
-                            "deployment.kubernetes.io/desired-replicas": desired.to_string(),
-                            "deployment.kubernetes.io/max-replicas": desired.to_string()
+        super::isolated(cluster, "deployment", &d.value, || {
+            let v = &d.value;
+            let ns = d.namespace();
+            let desired = v.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1).max(0);
+            let template = v.pointer("/spec/template").cloned().unwrap_or(json!({}));
+            let hash = template_hash(&template);
+            let sets = owned(cluster, &replicaset::key(), ns, meta::uid(v));
+            let paused = v.pointer("/spec/paused").and_then(Value::as_bool) == Some(true);
+            let current = sets.iter().find(|rs| meta::label(&rs.value, "pod-template-hash") == Some(hash.as_str()));
+            let max_revision = sets.iter().map(|rs| revision(&rs.value)).max().unwrap_or(0);
+            let new_rs = match current {
+                Some(rs) => Some(rs.clone()),
+                None if !paused => {
+                    let mut rs_template = template.clone();
+                    rs_template["metadata"]["labels"]["pod-template-hash"] = json!(hash);
+                    let mut selector = v.pointer("/spec/selector").cloned().unwrap_or(json!({}));
+                    selector["matchLabels"]["pod-template-hash"] = json!(hash);
+                    let mut labels = template.pointer("/metadata/labels").cloned().unwrap_or(json!({}));
+                    labels["pod-template-hash"] = json!(hash);
+                    let start = if sets.is_empty() { desired } else { 0 };
+                    let rs = json!({
+                        "apiVersion": "apps/v1",
+                        "kind": "ReplicaSet",
+                        "metadata": {
+                            "name": format!("{}-{hash}", meta::name(v)),
+                            "namespace": ns,
+                            "labels": labels,
+                            "annotations": {
+                                "deployment.kubernetes.io/revision": (max_revision + 1).to_string(),
+                                "deployment.kubernetes.io/desired-replicas": desired.to_string(),
+                                "deployment.kubernetes.io/max-replicas": desired.to_string()
+                            },
+                            "ownerReferences": [controller_ref(v)]
                         },
-                        "ownerReferences": [controller_ref(v)]
-                    },
-                    "spec": {"replicas": start, "selector": selector, "template": rs_template}
-                });
-                cluster.create(rs).ok()
-            }
-            None => None,
-        };
-        let Some(new_rs) = new_rs else { continue };
-        let new_ready = meta::int_at(&new_rs.value, "/status/readyReplicas");
-        if !paused {
-            scale(cluster, ns, new_rs.name(), desired);
-            let old_allowed = (desired - new_ready).max(0);
-            let recreate = meta::str_at(v, "/spec/strategy/type") == "Recreate";
-            for old in sets.iter().filter(|rs| rs.name() != new_rs.name()) {
-                let target = if recreate { 0 } else { meta::int_at(&old.value, "/spec/replicas").min(old_allowed) };
-                scale(cluster, ns, old.name(), target);
-            }
-        }
-        let sets = owned(cluster, &replicaset::key(), ns, meta::uid(v));
-        let sum = |field: &str| sets.iter().map(|rs| meta::int_at(&rs.value, &format!("/status/{field}"))).sum::<i64>();
-        let new_now = sets.iter().find(|rs| rs.name() == new_rs.name());
-        let updated = new_now.map_or(0, |rs| meta::int_at(&rs.value, "/status/replicas"));
-        let available = sum("availableReplicas");
-        let replicas = sum("replicas");
-        let complete = updated == desired && replicas == desired && available == desired;
-        let now = meta::now();
-        let old_status = v.get("status").cloned().unwrap_or(json!({}));
-        let condition = |type_: &str, status: &str, reason: &str, message: String| {
-            let previous = old_status
-                .get("conditions")
-                .and_then(Value::as_array)
-                .and_then(|c| c.iter().find(|c| meta::str_at(c, "/type") == type_).cloned());
-            let transition = match &previous {
-                Some(p) if meta::str_at(p, "/status") == status => {
-                    p.get("lastTransitionTime").cloned().unwrap_or(json!(now))
+                        "spec": {"replicas": start, "selector": selector, "template": rs_template}
+                    });
+                    cluster.create(rs).ok()
                 }
-                _ => json!(now),
+                None => None,
             };
-            let update = match &previous {
-                Some(p) if meta::str_at(p, "/reason") == reason => {
-                    p.get("lastUpdateTime").cloned().unwrap_or(json!(now))
+            let Some(new_rs) = new_rs else { return };
+            let new_ready = meta::int_at(&new_rs.value, "/status/readyReplicas");
+            if !paused {
+                scale(cluster, ns, new_rs.name(), desired);
+                let old_allowed = (desired - new_ready).max(0);
+                let recreate = meta::str_at(v, "/spec/strategy/type") == "Recreate";
+                for old in sets.iter().filter(|rs| rs.name() != new_rs.name()) {
+                    let target = if recreate { 0 } else { meta::int_at(&old.value, "/spec/replicas").min(old_allowed) };
+                    scale(cluster, ns, old.name(), target);
                 }
-                _ => json!(now),
+            }
+            let sets = owned(cluster, &replicaset::key(), ns, meta::uid(v));
+            let sum =
+                |field: &str| sets.iter().map(|rs| meta::int_at(&rs.value, &format!("/status/{field}"))).sum::<i64>();
+            let new_now = sets.iter().find(|rs| rs.name() == new_rs.name());
+            let updated = new_now.map_or(0, |rs| meta::int_at(&rs.value, "/status/replicas"));
+            let available = sum("availableReplicas");
+            let replicas = sum("replicas");
+            let complete = updated == desired && replicas == desired && available == desired;
+            let now = meta::now();
+            let old_status = v.get("status").cloned().unwrap_or(json!({}));
+            let condition = |type_: &str, status: &str, reason: &str, message: String| {
+                let previous = old_status
+                    .get("conditions")
+                    .and_then(Value::as_array)
+                    .and_then(|c| c.iter().find(|c| meta::str_at(c, "/type") == type_).cloned());
+                let transition = match &previous {
+                    Some(p) if meta::str_at(p, "/status") == status => {
+                        p.get("lastTransitionTime").cloned().unwrap_or(json!(now))
+                    }
+                    _ => json!(now),
+                };
+                let update = match &previous {
+                    Some(p) if meta::str_at(p, "/reason") == reason => {
+                        p.get("lastUpdateTime").cloned().unwrap_or(json!(now))
+                    }
+                    _ => json!(now),
+                };
+                json!({"type": type_, "status": status, "reason": reason, "message": message, "lastTransitionTime": transition, "lastUpdateTime": update})
             };
-            json!({"type": type_, "status": status, "reason": reason, "message": message, "lastTransitionTime": transition, "lastUpdateTime": update})
-        };
-        let rs_name = new_rs.name();
-        let available_condition = if available >= desired {
-            condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.".into())
-        } else {
-            condition(
-                "Available",
-                "False",
-                "MinimumReplicasUnavailable",
-                "Deployment does not have minimum availability.".into(),
-            )
-        };
-        let progressing = if complete {
-            condition(
-                "Progressing",
-                "True",
-                "NewReplicaSetAvailable",
-                format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
-            )
-        } else {
-            condition("Progressing", "True", "ReplicaSetUpdated", format!("ReplicaSet \"{rs_name}\" is progressing."))
-        };
-        let mut status = json!({
-            "observedGeneration": meta::int_at(v, "/metadata/generation"),
-            "replicas": replicas,
-            "updatedReplicas": updated,
-            "readyReplicas": sum("readyReplicas"),
-            "availableReplicas": available,
-            "conditions": [available_condition, progressing],
+            let rs_name = new_rs.name();
+            let available_condition = if available >= desired {
+                condition(
+                    "Available",
+                    "True",
+                    "MinimumReplicasAvailable",
+                    "Deployment has minimum availability.".into(),
+                )
+            } else {
+                condition(
+                    "Available",
+                    "False",
+                    "MinimumReplicasUnavailable",
+                    "Deployment does not have minimum availability.".into(),
+                )
+            };
+            let progressing = if complete {
+                condition(
+                    "Progressing",
+                    "True",
+                    "NewReplicaSetAvailable",
+                    format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
+                )
+            } else {
+                condition(
+                    "Progressing",
+                    "True",
+                    "ReplicaSetUpdated",
+                    format!("ReplicaSet \"{rs_name}\" is progressing."),
+                )
+            };
+            let mut status = json!({
+                "observedGeneration": meta::int_at(v, "/metadata/generation"),
+                "replicas": replicas,
+                "updatedReplicas": updated,
+                "readyReplicas": sum("readyReplicas"),
+                "availableReplicas": available,
+                "conditions": [available_condition, progressing],
+            });
+            if desired - available > 0 {
+                status["unavailableReplicas"] = json!(desired - available);
+            }
+            write_status(cluster, &key(), d, status);
         });
-        if desired - available > 0 {
-            status["unavailableReplicas"] = json!(desired - available);
-        }
-        write_status(cluster, &key(), d, status);
     }
 }
 

@@ -48,27 +48,30 @@ pub fn reconcile(cluster: &Cluster) {
     }
     let (nodes, _) = cluster.store.list(&nodes_key(), None);
     for node in nodes {
-        let hardware = cluster.hardware_of(node.name());
-        if hardware.is_empty() {
-            continue;
-        }
-        let name = node.name().to_string();
-        cluster.modify(&nodes_key(), "", &name, |n| {
-            let before = n.get("status").cloned();
-            for (resource, count) in &hardware {
-                let advertised = running.contains(&(name.clone(), vendor_of_resource(resource)));
-                for field in ["capacity", "allocatable"] {
-                    let Some(map) = n.pointer_mut(&format!("/status/{field}")).and_then(Value::as_object_mut) else {
-                        continue;
-                    };
-                    if advertised {
-                        map.insert(resource.clone(), json!(count.to_string()));
-                    } else {
-                        map.remove(resource);
+        super::isolated(cluster, "devices", &node.value, || {
+            let hardware = cluster.hardware_of(node.name());
+            if hardware.is_empty() {
+                return;
+            }
+            let name = node.name().to_string();
+            cluster.modify(&nodes_key(), "", &name, |n| {
+                let before = n.get("status").cloned();
+                for (resource, count) in &hardware {
+                    let advertised = running.contains(&(name.clone(), vendor_of_resource(resource)));
+                    for field in ["capacity", "allocatable"] {
+                        let Some(map) = n.pointer_mut(&format!("/status/{field}")).and_then(Value::as_object_mut)
+                        else {
+                            continue;
+                        };
+                        if advertised {
+                            map.insert(resource.clone(), json!(count.to_string()));
+                        } else {
+                            map.remove(resource);
+                        }
                     }
                 }
-            }
-            before.as_ref() != n.get("status")
+                before.as_ref() != n.get("status")
+            });
         });
     }
 }

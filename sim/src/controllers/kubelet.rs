@@ -55,7 +55,7 @@ pub async fn run(cluster: Arc<Cluster>, mut shutdown: watch::Receiver<bool>) {
     // Pods that already exist (fleet workloads) are adopted from the store.
     let (pods, _) = cluster.store.list(&pods_key(), None);
     for p in pods {
-        adopt(&cluster, &p.value, &mut runs);
+        super::isolated(&cluster, "kubelet", &p.value, || adopt(&cluster, &p.value, &mut runs));
     }
     let mut tick = tokio::time::interval(Duration::from_millis(50));
     loop {
@@ -68,13 +68,13 @@ pub async fn run(cluster: Arc<Cluster>, mut shutdown: watch::Receiver<bool>) {
                         ChangeType::Deleted => {
                             runs.remove(meta::uid(&c.object.value));
                         }
-                        _ => adopt(&cluster, &c.object.value, &mut runs),
+                        _ => super::isolated(&cluster, "kubelet", &c.object.value, || adopt(&cluster, &c.object.value, &mut runs)),
                     },
                     Ok(_) => {}
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         let (pods, _) = cluster.store.list(&pods_key(), None);
                         for p in pods {
-                            adopt(&cluster, &p.value, &mut runs);
+                            super::isolated(&cluster, "kubelet", &p.value, || adopt(&cluster, &p.value, &mut runs));
                         }
                     }
                     Err(broadcast::error::RecvError::Closed) => return,

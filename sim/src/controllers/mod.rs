@@ -39,7 +39,8 @@ pub fn nodes_key() -> ResourceKey {
 /// Starts every controller.
 pub fn spawn_all(cluster: Arc<Cluster>, shutdown: watch::Receiver<bool>) {
     let spawn = |name: &'static str, interests: Vec<ResourceKey>, period: Duration, f: fn(&Cluster)| {
-        tokio::spawn(run_loop(cluster.clone(), shutdown.clone(), name, interests, period, f));
+        let (cluster, shutdown) = (cluster.clone(), shutdown.clone());
+        supervise(name, move || run_loop(cluster.clone(), shutdown.clone(), name, interests.clone(), period, f));
     };
     let apps = |plural: &str| ResourceKey::new("apps", plural);
     spawn("scheduler", vec![pods_key(), nodes_key()], Duration::from_secs(2), scheduler::reconcile);
@@ -66,7 +67,49 @@ pub fn spawn_all(cluster: Arc<Cluster>, shutdown: watch::Receiver<bool>) {
         Duration::from_secs(3),
         training::reconcile,
     );
-    tokio::spawn(kubelet::run(cluster.clone(), shutdown.clone()));
+    supervise("kubelet", move || kubelet::run(cluster.clone(), shutdown.clone()));
+}
+
+/// Runs a controller task, and starts it again if it ends by a panic (it ends normally only at shutdown), so one
+/// unexpected object cannot silently stop a controller for the whole cluster.
+fn supervise<F, Fut>(name: &'static str, mut start: F)
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        loop {
+            match tokio::spawn(start()).await {
+                Err(e) if e.is_panic() => {
+                    tracing::error!(
+                        controller = name,
+                        "controller stopped: {}; restarting it",
+                        panic_text(&e.into_panic())
+                    );
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                _ => return,
+            }
+        }
+    });
+}
+
+/// Reconciles one object. A panic — an object of a shape this controller did not expect — skips that object with
+/// a Warning event saying what went wrong, instead of ending the controller for every other object.
+pub fn isolated(cluster: &Cluster, controller: &str, obj: &Value, reconcile: impl FnOnce()) {
+    let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(reconcile)) else { return };
+    let why = panic_text(&panic);
+    tracing::warn!(controller, object = meta::name(obj), "skipped an object: {why}");
+    let message = format!("{controller} skipped this object: {why}");
+    cluster.record_event(obj, "Warning", "ReconcileError", &message, controller);
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "an unexpected value".to_string())
 }
 
 /// Runs `reconcile` when one of `interests` changes (at most every 25 ms) and every `period`.

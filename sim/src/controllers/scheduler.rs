@@ -227,35 +227,37 @@ pub fn reconcile(cluster: &Cluster) {
     });
     let mut rooms = room_by_node(cluster, &pods);
     for pod in pending {
-        let requests = pod_requests(&pod.value);
-        let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
-        let mut best: Option<(usize, f64)> = None;
-        for (i, room) in rooms.iter().enumerate() {
-            let why = filter(&pod.value, &requests, room);
-            if why.is_empty() {
-                let s = score(room, &requests);
-                if best.is_none_or(|(_, b)| s > b) {
-                    best = Some((i, s));
-                }
-            } else {
-                for r in why {
-                    *reasons.entry(r).or_default() += 1;
-                }
-            }
-        }
-        match best {
-            Some((i, _)) => {
-                let room = &mut rooms[i];
-                let node_name = room.node.name().to_string();
-                if bind(cluster, pod, &node_name) {
-                    for (k, v) in &requests {
-                        *room.free.entry(k.clone()).or_default() -= v;
+        super::isolated(cluster, "default-scheduler", &pod.value, || {
+            let requests = pod_requests(&pod.value);
+            let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+            let mut best: Option<(usize, f64)> = None;
+            for (i, room) in rooms.iter().enumerate() {
+                let why = filter(&pod.value, &requests, room);
+                if why.is_empty() {
+                    let s = score(room, &requests);
+                    if best.is_none_or(|(_, b)| s > b) {
+                        best = Some((i, s));
                     }
-                    *room.free.entry("pods".into()).or_default() -= 1.0;
+                } else {
+                    for r in why {
+                        *reasons.entry(r).or_default() += 1;
+                    }
                 }
             }
-            None => report_unschedulable(cluster, pod, &failure_message(rooms.len(), &reasons)),
-        }
+            match best {
+                Some((i, _)) => {
+                    let room = &mut rooms[i];
+                    let node_name = room.node.name().to_string();
+                    if bind(cluster, pod, &node_name) {
+                        for (k, v) in &requests {
+                            *room.free.entry(k.clone()).or_default() -= v;
+                        }
+                        *room.free.entry("pods".into()).or_default() -= 1.0;
+                    }
+                }
+                None => report_unschedulable(cluster, pod, &failure_message(rooms.len(), &reasons)),
+            }
+        });
     }
 }
 

@@ -196,9 +196,11 @@ pub fn reconcile(cluster: &Cluster) {
         }
         let (jobs, _) = cluster.store.list(&key, None);
         for job in jobs.iter().filter(|j| !is_deleting(&j.value)) {
-            if operator {
-                sync_job(cluster, k, &key, &job.value);
-            }
+            super::isolated(cluster, "training-operator", &job.value, || {
+                if operator {
+                    sync_job(cluster, k, &key, &job.value);
+                }
+            });
         }
     }
 }

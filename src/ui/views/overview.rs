@@ -125,8 +125,17 @@ fn cluster_card(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_vi
                 });
                 ui.add_space(28.0);
             };
-            metric(ui, format!("{}/{}", snap.nodes_ready, snap.ledger.len()), "nodes ready");
-            metric(ui, snap.pod_count.to_string(), "pods");
+            // A list this user may not read is "not allowed", never a count of zero.
+            if snap.health.is_forbidden("nodes") {
+                metric(ui, "not allowed".into(), "nodes");
+            } else {
+                metric(ui, format!("{}/{}", snap.nodes_ready, snap.ledger.len()), "nodes ready");
+            }
+            if snap.health.is_forbidden("pods") {
+                metric(ui, "not allowed".into(), "pods");
+            } else {
+                metric(ui, snap.pod_count.to_string(), "pods");
+            }
             for (phase, count) in &snap.pods_by_phase {
                 metric(ui, count.to_string(), &phase.to_lowercase());
             }
