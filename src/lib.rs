@@ -17,6 +17,7 @@ pub mod stack;
 pub mod state;
 pub mod tone;
 pub mod ui;
+pub mod workloads;
 
 use anyhow::Context as _;
 

@@ -114,6 +114,11 @@ impl ServerHandle {
         self.cluster.stats.get(what, resource)
     }
 
+    /// Watches of a resource (its plural) streaming now.
+    pub fn open_watches(&self, resource: &str) -> u64 {
+        self.cluster.stats.open_watches(resource)
+    }
+
     /// The simulated cluster itself (store, registry, logs), for tests that look inside.
     pub fn cluster(&self) -> &Arc<Cluster> {
         &self.cluster

@@ -80,8 +80,13 @@ fn watcher_survives_dropped_watches_and_410_gone() {
         for i in 0..5 {
             cms.create(&PostParams::default(), &config_map(&format!("before-{i}"))).await.expect("create");
         }
-        // The watch is cut and the server refuses every request for a while; what changes meanwhile is compacted
-        // away, so the client's resume must be answered 410 Gone and it must re-list.
+        // Once the watch is open it is cut, and the server refuses every request for a while; what changes
+        // meanwhile is compacted away, so the client's resume must be answered 410 Gone and it must re-list.
+        let open_by = tokio::time::Instant::now() + Duration::from_secs(30);
+        while sim.server.open_watches("configmaps") == 0 {
+            assert!(tokio::time::Instant::now() < open_by, "no configmap watch opened within 30 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         sim.server.set_faults(FaultConfig {
             error_rate: 1.0,
             error_code: 500,
@@ -89,7 +94,7 @@ fn watcher_survives_dropped_watches_and_410_gone() {
             ..Default::default()
         });
         let cut_by = tokio::time::Instant::now() + Duration::from_secs(10);
-        while sim.server.served(Served::WatchDropped, "configmaps") == 0 {
+        while sim.server.open_watches("configmaps") > 0 {
             assert!(tokio::time::Instant::now() < cut_by, "the configmap watch was not dropped within 10 s");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -212,14 +212,7 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     1
 }
 
-/// A Kubernetes DNS-1123 label: what namespace names must be.
-pub fn is_dns_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
+pub use kubefmt::names::is_dns_label;
 
 #[cfg(test)]
 mod tests {

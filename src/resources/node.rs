@@ -55,6 +55,8 @@ pub struct NodeRow {
     pub created: i64,
     /// Set when the labels show accelerators that no device plugin advertises.
     pub hint: Option<String>,
+    /// All of the node's labels (node selectors are matched against them).
+    pub labels: BTreeMap<String, String>,
 }
 
 fn label<'a>(labels: &'a BTreeMap<String, String>, key: &str) -> Option<&'a str> {
@@ -185,6 +187,7 @@ pub fn row(node: &Node) -> NodeRow {
         zone: label(&labels, "topology.kubernetes.io/zone").map(str::to_string),
         created: meta.creation_timestamp.as_ref().map_or(0, |t| t.0.as_second()),
         hint,
+        labels,
     }
 }
 

@@ -40,20 +40,16 @@ fn the_cache_converges_under_dropped_watches_and_410_gone() {
             for i in 0..5 {
                 pods.create(&PostParams::default(), &pod(&format!("p-{round}-{i}"))).await.expect("create");
             }
-            // A watch is open once the new pods arrive through it.
-            let live_by = tokio::time::Instant::now() + Duration::from_secs(30);
-            let last = format!("p-{round}-4");
-            while !cache.pods.rows_unsorted().iter().any(|p| p.name == last) {
-                assert!(
-                    tokio::time::Instant::now() < live_by,
-                    "round {round}: the watch did not deliver {last} in 30 s"
-                );
+            // Wait for the watcher's watch to be open (after a 410 it re-lists first), then cut it: the server
+            // refuses every request for a while; pods come and go meanwhile and the history is compacted, so the
+            // watcher's resume is answered 410 Gone and it must re-list.
+            let open_by = tokio::time::Instant::now() + Duration::from_secs(30);
+            while server.open_watches("pods") == 0 {
+                assert!(tokio::time::Instant::now() < open_by, "round {round}: no pod watch opened in 30 s");
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            // The watch is cut and the server refuses every request for a while; pods come and go meanwhile and
-            // the history is compacted, so the watcher's resume is answered 410 Gone and it must re-list.
-            let dropped = server.served(Served::WatchDropped, "pods");
             let gone = server.served(Served::WatchGone, "pods");
+            let dropped = server.served(Served::WatchDropped, "pods");
             server.set_faults(kubesim::FaultConfig {
                 error_rate: 1.0,
                 error_code: 500,
@@ -61,10 +57,14 @@ fn the_cache_converges_under_dropped_watches_and_410_gone() {
                 ..Default::default()
             });
             let cut_by = tokio::time::Instant::now() + Duration::from_secs(10);
-            while server.served(Served::WatchDropped, "pods") == dropped {
+            while server.open_watches("pods") > 0 {
                 assert!(tokio::time::Instant::now() < cut_by, "round {round}: the pod watch was not dropped in 10 s");
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
+            assert!(
+                server.served(Served::WatchDropped, "pods") > dropped,
+                "round {round}: closed, but not by the fault"
+            );
             for i in 0..3 {
                 let mut p = serde_json::to_value(pod(&format!("q-{round}-{i}"))).expect("json");
                 p["apiVersion"] = "v1".into();

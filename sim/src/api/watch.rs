@@ -164,6 +164,7 @@ pub async fn watch(cluster: Arc<Cluster>, ctx: Ctx) -> Result<Response<Body>, Ap
         return Ok(response);
     };
     tokio::spawn(async move {
+        let _open = cluster.stats.watch_opened(&rt.plural);
         let mut last_rv = start_rv;
         for obj in &initial {
             if tx.send(encoder.event("ADDED", &obj.value)).await.is_err() {
