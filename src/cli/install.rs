@@ -9,12 +9,10 @@ use std::time::Duration;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cluster::connect;
 use crate::cluster::install::apply::Outcome;
 use crate::cluster::install::preflight::{self, Verdict};
 use crate::cluster::install::source::Source;
 use crate::cluster::install::{self, InstallError, InstallOptions, Progress};
-use crate::cluster::kubeconfig::KubeconfigSources;
 use crate::stack::catalog::Catalog;
 use crate::stack::params::Selection;
 use crate::stack::plan::{self, Plan};
@@ -76,18 +74,6 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
 }
 
-async fn client_for(launch: &LaunchOptions) -> anyhow::Result<kube::Client> {
-    let sources = KubeconfigSources { explicit: launch.kubeconfig.clone(), extra: Vec::new() };
-    let kubeconfig = tokio::task::spawn_blocking(move || sources.merged()).await??;
-    let context = launch
-        .context
-        .clone()
-        .or_else(|| kubeconfig.current_context.clone())
-        .context("the kubeconfig has no current context: pass --context NAME")?;
-    let (client, _) = connect::connect(kubeconfig, &context).await?;
-    Ok(client)
-}
-
 /// Prints a line above the progress bar (or plainly when output is not a terminal).
 fn say(bar: &ProgressBar, line: String) {
     if bar.is_hidden() { println!("{line}") } else { bar.println(line) }
@@ -107,7 +93,7 @@ fn progress_bar(total: usize) -> ProgressBar {
 pub fn install(launch: LaunchOptions, args: InstallArgs) -> anyhow::Result<()> {
     let runtime = runtime()?;
     runtime.block_on(async {
-        let client = client_for(&launch).await?;
+        let client = super::client_for(&launch).await?;
         let catalog = Catalog::builtin()?;
         let (source, globals_given) = match &args.folder {
             Some(dir) => (Source::Folder(dir.clone()), false),
@@ -216,7 +202,7 @@ pub fn uninstall(launch: LaunchOptions, yes: bool, delete_data: bool, folder: Op
         None => install::Target::Stack,
     };
     runtime()?.block_on(async {
-        let client = client_for(&launch).await?;
+        let client = super::client_for(&launch).await?;
         let what = match &target {
             install::Target::Stack => "Bosun stack".to_string(),
             install::Target::Folder(name) => format!("folder install {name}"),
@@ -247,7 +233,7 @@ pub fn uninstall(launch: LaunchOptions, yes: bool, delete_data: bool, folder: Op
 
 pub fn status(launch: LaunchOptions) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let client = client_for(&launch).await?;
+        let client = super::client_for(&launch).await?;
         let all = install::status_all(&client).await?;
         if all.is_empty() {
             println!("No Bosun stack is installed on this cluster.");

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod install;
 pub mod nodes;
+pub mod training;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -99,6 +100,50 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Submit a training job (TFJob, PyTorchJob, XGBoostJob, MPIJob or Job) from YAML, or a sweep of runs of it.
+    Submit {
+        /// The job's YAML file.
+        file: PathBuf,
+        /// Have the server check everything and store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Wait until every run succeeded (exit 0) or one failed (exit 1, with its exit code and last log lines).
+        #[arg(long)]
+        wait: bool,
+        /// How long --wait waits (e.g. 90s, 10m); exit 3 when time runs out.
+        #[arg(long, default_value = "10m", value_parser = install::parse_duration)]
+        timeout: Duration,
+        /// A hyperparameter: lr=0.1,0.01 (a grid over every --param), or lr=1e-4..1e-1:log with --random.
+        #[arg(long = "param", value_name = "NAME=VALUES")]
+        params: Vec<String>,
+        /// Sample this many runs over the --param ranges instead of a grid.
+        #[arg(long, value_name = "N")]
+        random: Option<usize>,
+        /// The seed of --random (the same seed gives the same runs).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The experiment the runs belong to (label bosun.dev/experiment; default: the job's name).
+        #[arg(long)]
+        experiment: Option<String>,
+    },
+    /// Whether a job's pods fit on the cluster now, later, or never — and why, in the scheduler's words.
+    Fit {
+        /// The job's YAML file.
+        file: PathBuf,
+        #[arg(long, short = 'o', value_enum, default_value_t = training::Output::Table)]
+        output: training::Output,
+        /// Give up when the cluster has not listed nodes and pods after this many seconds.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
+    /// Every training job (TFJob, PyTorchJob, XGBoostJob, MPIJob, Job) in the namespace (all without --namespace).
+    Jobs {
+        #[arg(long, short = 'o', value_enum, default_value_t = training::Output::Table)]
+        output: training::Output,
+        /// Keep printing as jobs change.
+        #[arg(long, short = 'w')]
+        watch: bool,
+    },
     /// Benchmarks against a simulated cluster (needs the kubesim binary and kubectl).
     Bench {
         #[command(subcommand)]
@@ -131,6 +176,9 @@ pub enum Mode {
     Uninstall { launch: LaunchOptions, yes: bool, delete_data: bool, folder: Option<PathBuf> },
     Status { launch: LaunchOptions },
     Render { components: Vec<String>, sets: Vec<String>, out: PathBuf },
+    Submit { launch: LaunchOptions, args: training::SubmitArgs },
+    Fit { launch: LaunchOptions, file: PathBuf, output: training::Output, timeout: Duration },
+    Jobs { launch: LaunchOptions, output: training::Output, watch: bool },
     BenchSync { nodes: usize, pods: usize },
     BenchInstall,
     BenchSyncClient { launch: LaunchOptions },
@@ -180,12 +228,33 @@ impl Args {
             }
             Some(Command::Status) => Mode::Status { launch },
             Some(Command::Render { components, sets, out }) => Mode::Render { components, sets, out },
+            Some(Command::Submit { file, dry_run, wait, timeout, params, random, seed, experiment }) => Mode::Submit {
+                launch,
+                args: training::SubmitArgs { file, dry_run, wait, timeout, params, random, seed, experiment },
+            },
+            Some(Command::Fit { file, output, timeout }) => {
+                Mode::Fit { launch, file, output, timeout: Duration::from_secs(timeout) }
+            }
+            Some(Command::Jobs { output, watch }) => Mode::Jobs { launch, output, watch },
             Some(Command::Bench { bench: BenchCommand::Sync { nodes, pods } }) => Mode::BenchSync { nodes, pods },
             Some(Command::Bench { bench: BenchCommand::SyncClient }) => Mode::BenchSyncClient { launch },
             Some(Command::Bench { bench: BenchCommand::Install }) => Mode::BenchInstall,
         };
         Ok(Config { mode, config_dir: self.config_dir })
     }
+}
+
+/// A client for the chosen (or current) context, connected and checked.
+pub(crate) async fn client_for(launch: &LaunchOptions) -> anyhow::Result<kube::Client> {
+    let sources =
+        crate::cluster::kubeconfig::KubeconfigSources { explicit: launch.kubeconfig.clone(), extra: Vec::new() };
+    let kubeconfig = tokio::task::spawn_blocking(move || sources.merged()).await??;
+    let context = match launch.context.clone().or_else(|| kubeconfig.current_context.clone()) {
+        Some(c) => c,
+        None => anyhow::bail!("the kubeconfig has no current context: pass --context NAME"),
+    };
+    let (client, _) = crate::cluster::connect::connect(kubeconfig, &context).await?;
+    Ok(client)
 }
 
 /// The cluster refused a request for lack of permission: final (retrying will not help), exit code 4.
@@ -205,6 +274,9 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     }
     if error.downcast_ref::<Forbidden>().is_some() {
         return 4;
+    }
+    if let Some(job) = error.downcast_ref::<crate::cluster::training::JobError>() {
+        return job.exit_code();
     }
     if error.downcast_ref::<crate::stack::StackError>().is_some() {
         return 2;

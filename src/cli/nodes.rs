@@ -7,8 +7,6 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::cluster::cache::{self, ClusterCache};
-use crate::cluster::connect;
-use crate::cluster::kubeconfig::KubeconfigSources;
 use crate::resources::ledger::{self, LedgerRow};
 use crate::state::LaunchOptions;
 
@@ -21,13 +19,7 @@ pub enum Output {
 
 /// Connects, waits for the first complete list of nodes and pods, and returns the ledger.
 pub async fn ledger_for(launch: &LaunchOptions, timeout: Duration) -> anyhow::Result<Vec<LedgerRow>> {
-    let sources = KubeconfigSources { explicit: launch.kubeconfig.clone(), extra: Vec::new() };
-    let kubeconfig = tokio::task::spawn_blocking(move || sources.merged()).await??;
-    let context = match launch.context.clone().or_else(|| kubeconfig.current_context.clone()) {
-        Some(c) => c,
-        None => anyhow::bail!("the kubeconfig has no current context: pass --context NAME"),
-    };
-    let (client, _) = connect::connect(kubeconfig, &context).await?;
+    let client = super::client_for(launch).await?;
     let cache = Arc::new(ClusterCache::default());
     let watchers = cache::spawn(client, cache.clone());
     // A 403 is final (retrying will not grant the permission): stop at once, as kubectl does.

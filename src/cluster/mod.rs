@@ -6,3 +6,4 @@ pub mod connect;
 pub mod exec_plugin;
 pub mod install;
 pub mod kubeconfig;
+pub mod training;

@@ -9,4 +9,5 @@ pub mod ledger;
 pub mod node;
 pub mod pod;
 pub mod quantity;
+pub mod training;
 pub mod workload;

@@ -258,7 +258,9 @@ fn slots(room: &BTreeMap<String, f64>, d: &RoleDemand) -> (u32, Option<String>) 
 
 /// `0/11 nodes are available: 3 Insufficient nvidia.com/gpu, 8 node(s) didn't match Pod's node affinity/selector.`
 fn scheduler_message(nodes: usize, reasons: &BTreeMap<String, usize>) -> String {
-    let parts: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    // The real scheduler sorts the counted reasons as strings ("1 Too many pods, 4 Insufficient nvidia.com/gpu").
+    let mut parts: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    parts.sort();
     format!("0/{nodes} nodes are available: {}.", parts.join(", "))
 }
 
@@ -334,9 +336,10 @@ fn plain_reasons(d: &RoleDemand, nodes: &[NodeRoom], eligible: &[&NodeRoom], lat
     }
     let selected: Vec<&NodeRoom> =
         nodes.iter().filter(|n| d.node_selector.iter().all(|(k, v)| n.labels.get(k) == Some(v))).collect();
+    // Taints matter on the nodes that could hold the pod were it not for them.
     let mut taints: BTreeMap<String, usize> = BTreeMap::new();
-    for n in &selected {
-        for t in n.taints.iter().filter(|t| t.effect != "PreferNoSchedule") {
+    for n in selected.iter().filter(|n| !n.unschedulable && slots(&n.allocatable, d).0 > 0) {
+        for t in n.taints.iter().filter(|t| t.effect == "NoSchedule" || t.effect == "NoExecute") {
             if !d.tolerations.iter().any(|tol| t.tolerated_by(tol)) {
                 let text = if t.value.is_empty() {
                     format!("{}:{}", t.key, t.effect)
@@ -348,23 +351,26 @@ fn plain_reasons(d: &RoleDemand, nodes: &[NodeRoom], eligible: &[&NodeRoom], lat
         }
     }
     for (t, n) in taints {
-        out.push(format!("taint {t} not tolerated (on {n} node{})", if n == 1 { "" } else { "s" }));
+        out.push(format!("taint {t} not tolerated (on {n} node{} that could hold it)", if n == 1 { "" } else { "s" }));
     }
-    if !eligible.is_empty() {
+    if !selected.is_empty() {
         for (resource, amount) in d.requests.iter().filter(|(r, a)| **a > 0.0 && r.as_str() != "pods") {
-            let largest =
-                eligible.iter().map(|n| n.allocatable.get(resource).copied().unwrap_or(0.0)).fold(0.0, f64::max);
-            if largest < *amount {
+            let largest = selected
+                .iter()
+                .map(|n| (n.allocatable.get(resource).copied().unwrap_or(0.0), n.name.as_str()))
+                .fold((0.0, ""), |best, x| if x.0 > best.0 { x } else { best });
+            if largest.0 < *amount {
+                let at = if largest.1.is_empty() { String::new() } else { format!(" ({})", largest.1) };
                 out.push(format!(
-                    "needs {} per replica, largest node has {}",
+                    "needs {} per replica, largest node has {}{at}",
                     amount_text(resource, *amount),
-                    amount_text(resource, largest)
+                    amount_text(resource, largest.0)
                 ));
             }
         }
-        if later < u64::from(d.replicas) && out.is_empty() {
-            out.push(format!("the nodes it may use hold {later} of its {} replicas even when empty", d.replicas));
-        }
+    }
+    if !eligible.is_empty() && later < u64::from(d.replicas) && out.is_empty() {
+        out.push(format!("the nodes it may use hold {later} of its {} replicas even when empty", d.replicas));
     }
     out
 }
@@ -489,7 +495,7 @@ mod tests {
             report.roles[0].reasons,
             [
                 "0/1 nodes are available: 1 node(s) had untolerated taint {nvidia.com/gpu: present}.",
-                "taint nvidia.com/gpu=present:NoSchedule not tolerated (on 1 node)"
+                "taint nvidia.com/gpu=present:NoSchedule not tolerated (on 1 node that could hold it)"
             ]
         );
     }

@@ -229,6 +229,46 @@ pub fn substitute(text: &str, params: &[(String, String)]) -> String {
     out
 }
 
+/// Puts one run's hyperparameters into any job object: `${trialParameters.NAME}` placeholders in the containers'
+/// command and args are replaced; where there are none, `--name=value` args are added to the framework container
+/// (the first container when none has the framework's name).
+pub fn set_hyperparameters(obj: &mut Value, params: &[(String, String)]) {
+    if params.is_empty() {
+        return;
+    }
+    let kind = obj.get("kind").and_then(Value::as_str).and_then(JobKind::from_kind);
+    let mut placed = false;
+    for template in pod_templates_mut(obj) {
+        for c in template.pointer_mut("/spec/containers").and_then(Value::as_array_mut).into_iter().flatten() {
+            for field in ["command", "args"] {
+                for text in c.get_mut(field).and_then(Value::as_array_mut).into_iter().flatten() {
+                    if let Some(t) = text.as_str() {
+                        let replaced = substitute(t, params);
+                        placed |= replaced != t;
+                        *text = json!(replaced);
+                    }
+                }
+            }
+        }
+    }
+    if placed {
+        return;
+    }
+    let container = kind.map_or("", JobKind::container);
+    for template in pod_templates_mut(obj) {
+        let Some(containers) = template.pointer_mut("/spec/containers").and_then(Value::as_array_mut) else { continue };
+        let index =
+            containers.iter().position(|c| c.get("name").and_then(Value::as_str) == Some(container)).unwrap_or(0);
+        let Some(c) = containers.get_mut(index).filter(|c| c.is_object()) else { continue };
+        if !c.get("args").is_some_and(Value::is_array) {
+            c["args"] = json!([]);
+        }
+        if let Some(args) = c["args"].as_array_mut() {
+            args.extend(params.iter().map(|(k, v)| json!(format!("--{k}={v}"))));
+        }
+    }
+}
+
 /// Puts Bosun's labels on any job object (a TFJob… or Job from a file): on the job and on every pod template, so
 /// the runs of an experiment and their pods can be found by label.
 pub fn label_job(obj: &mut Value, experiment: &str, run: &str) {
@@ -379,6 +419,24 @@ mod tests {
             serde_json::json!(["--learning-rate=0.1"]),
             "placeholders, not extra args"
         );
+    }
+
+    #[test]
+    fn a_run_s_hyperparameters_go_into_any_job_object() {
+        let job = |args: Value| {
+            serde_json::json!({"kind": "PyTorchJob", "spec": {"pytorchReplicaSpecs": {
+                "Master": {"template": {"spec": {"containers": [{"name": "sidecar"}, {"name": "pytorch", "args": args}]}}}}}})
+        };
+        let params = vec![("lr".to_string(), "0.1".to_string())];
+        let mut plain = job(serde_json::json!(["--epochs=3"]));
+        set_hyperparameters(&mut plain, &params);
+        let containers = &plain["spec"]["pytorchReplicaSpecs"]["Master"]["template"]["spec"]["containers"];
+        assert_eq!(containers[1]["args"], serde_json::json!(["--epochs=3", "--lr=0.1"]));
+        assert!(containers[0].get("args").is_none(), "only the framework container");
+        let mut katib = job(serde_json::json!(["--learning-rate", "${trialParameters.lr}"]));
+        set_hyperparameters(&mut katib, &params);
+        let args = &katib["spec"]["pytorchReplicaSpecs"]["Master"]["template"]["spec"]["containers"][1]["args"];
+        assert_eq!(args, &serde_json::json!(["--learning-rate", "0.1"]));
     }
 
     #[test]

@@ -61,6 +61,8 @@ pub fn spawn_all(cluster: Arc<Cluster>, shutdown: watch::Receiver<bool>) {
         vec![
             ResourceKey::new("kubeflow.org", "tfjobs"),
             ResourceKey::new("kubeflow.org", "pytorchjobs"),
+            ResourceKey::new("kubeflow.org", "xgboostjobs"),
+            ResourceKey::new("kubeflow.org", "mpijobs"),
             pods_key(),
             apps("deployments"),
         ],

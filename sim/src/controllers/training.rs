@@ -1,7 +1,8 @@
-//! The Kubeflow training operator (v1) for TFJob and PyTorchJob: once an operator Deployment is available and the
-//! CRDs exist, jobs get one pod and one headless service per replica, the framework's environment (`TF_CONFIG`,
-//! `MASTER_ADDR`…), and status conditions Created → Running → Succeeded/Failed with `replicaStatuses`, honouring
-//! `runPolicy.cleanPodPolicy`, `backoffLimit` and `suspend`.
+//! The Kubeflow training operator (v1) for TFJob, PyTorchJob, XGBoostJob and MPIJob: once an operator Deployment is
+//! available and the CRDs exist, jobs get one pod (and, where the framework talks over a port, one headless service)
+//! per replica, the framework's environment (`TF_CONFIG`, `MASTER_ADDR`/`RANK`/`WORLD_SIZE`, `WORKER_ADDRS`, the MPI
+//! hostfile), and status conditions Created → Running → Succeeded/Failed with `replicaStatuses`, honouring
+//! `runPolicy.cleanPodPolicy`, `backoffLimit` and `suspend`. An MPIJob succeeds with its launcher.
 
 use serde_json::{Map, Value, json};
 
@@ -16,12 +17,13 @@ struct Kind {
     kind: &'static str,
     specs_field: &'static str,
     container: &'static str,
+    /// 0: the framework uses no port of its own (MPI talks over ssh), so no service either.
     port: i64,
     port_name: &'static str,
     default_restart: &'static str,
 }
 
-const KINDS: [Kind; 2] = [
+const KINDS: [Kind; 4] = [
     Kind {
         plural: "tfjobs",
         kind: "TFJob",
@@ -40,7 +42,31 @@ const KINDS: [Kind; 2] = [
         port_name: "pytorchjob-port",
         default_restart: "OnFailure",
     },
+    Kind {
+        plural: "xgboostjobs",
+        kind: "XGBoostJob",
+        specs_field: "xgbReplicaSpecs",
+        container: "xgboost",
+        port: 9999,
+        port_name: "xgboostjob-port",
+        default_restart: "OnFailure",
+    },
+    Kind {
+        plural: "mpijobs",
+        kind: "MPIJob",
+        specs_field: "mpiReplicaSpecs",
+        container: "mpi",
+        port: 0,
+        port_name: "",
+        default_restart: "Never",
+    },
 ];
+
+/// A replica's pod (and service) name: `<job>-<type>-<index>`, except an MPIJob's single `<job>-launcher`.
+fn replica_name(k: &Kind, job: &str, rtype: &str, index: i64) -> String {
+    let lower = rtype.to_lowercase();
+    if k.kind == "MPIJob" && lower == "launcher" { format!("{job}-launcher") } else { format!("{job}-{lower}-{index}") }
+}
 
 const OPERATOR: &str = "training-operator";
 
@@ -69,7 +95,7 @@ fn has_condition(v: &Value, type_: &str) -> bool {
 
 /// Replica types in the order the operator treats them, with their specs.
 fn replica_specs<'a>(job: &'a Value, field: &str) -> Vec<(&'a str, &'a Value)> {
-    let order = ["Chief", "Master", "PS", "Worker", "Evaluator"];
+    let order = ["Chief", "Master", "Launcher", "PS", "Worker", "Evaluator"];
     let Some(specs) = job.pointer(&format!("/spec/{field}")).and_then(Value::as_object) else { return Vec::new() };
     let mut out: Vec<(&str, &Value)> = specs.iter().map(|(k, v)| (k.as_str(), v)).collect();
     out.sort_by_key(|(k, _)| order.iter().position(|o| o.eq_ignore_ascii_case(k)).unwrap_or(order.len()));
@@ -101,6 +127,17 @@ fn framework_env(k: &Kind, job: &Value, specs: &[(&str, &Value)], rtype: &str, i
     if k.kind == "TFJob" {
         return vec![json!({"name": "TF_CONFIG", "value": tf_config(job, specs, rtype, index, k.port)})];
     }
+    if k.kind == "MPIJob" {
+        // The launcher reads the workers from the hostfile the operator mounts; `slotsPerWorker` each.
+        let slots = job.pointer("/spec/slotsPerWorker").and_then(Value::as_i64).unwrap_or(1);
+        let workers = specs.iter().find(|(t, _)| t.eq_ignore_ascii_case("worker")).map_or(0, |(_, s)| replicas(s));
+        let hosts: Vec<String> =
+            (0..workers).map(|i| format!("{} slots={slots}", replica_name(k, meta::name(job), "worker", i))).collect();
+        return vec![
+            json!({"name": "OMPI_MCA_orte_default_hostfile", "value": "/etc/mpi/hostfile"}),
+            json!({"name": "KUBESIM_MPI_HOSTS", "value": hosts.join(",")}),
+        ];
+    }
     let world: i64 = specs.iter().map(|(_, s)| replicas(s)).sum();
     let has_master = specs.iter().any(|(t, _)| t.eq_ignore_ascii_case("master"));
     let rank = if rtype.eq_ignore_ascii_case("master") { 0 } else { index + i64::from(has_master) };
@@ -112,6 +149,23 @@ fn framework_env(k: &Kind, job: &Value, specs: &[(&str, &Value)], rtype: &str, i
         json!({"name": "RANK", "value": rank.to_string()}),
         json!({"name": "PYTHONUNBUFFERED", "value": "1"}),
     ]
+    .into_iter()
+    .chain(
+        (k.kind == "XGBoostJob")
+            .then(|| {
+                // XGBoost's tracker also wants every worker's address.
+                let workers =
+                    specs.iter().find(|(t, _)| t.eq_ignore_ascii_case("worker")).map_or(0, |(_, s)| replicas(s));
+                let addrs: Vec<String> = (0..workers).map(|i| replica_name(k, meta::name(job), "worker", i)).collect();
+                vec![
+                    json!({"name": "WORKER_PORT", "value": k.port.to_string()}),
+                    json!({"name": "WORKER_ADDRS", "value": addrs.join(",")}),
+                ]
+            })
+            .into_iter()
+            .flatten(),
+    )
+    .collect()
 }
 
 fn replica_pod(k: &Kind, job: &Value, specs: &[(&str, &Value)], rtype: &str, spec: &Value, index: i64) -> Value {
@@ -132,7 +186,7 @@ fn replica_pod(k: &Kind, job: &Value, specs: &[(&str, &Value)], rtype: &str, spe
             merged.extend(existing.into_iter().filter(|e| !env.iter().any(|n| n["name"] == e["name"])));
             c["env"] = json!(merged);
             let ports = c.get("ports").and_then(Value::as_array).cloned().unwrap_or_default();
-            if !ports.iter().any(|p| meta::str_at(p, "/name") == k.port_name) {
+            if k.port > 0 && !ports.iter().any(|p| meta::str_at(p, "/name") == k.port_name) {
                 let mut ports = ports;
                 ports.push(json!({"name": k.port_name, "containerPort": k.port, "protocol": "TCP"}));
                 c["ports"] = json!(ports);
@@ -149,7 +203,7 @@ fn replica_pod(k: &Kind, job: &Value, specs: &[(&str, &Value)], rtype: &str, spe
     if is_leader {
         labels.push(("training.kubeflow.org/job-role", "master".to_string()));
     }
-    let pod_name = format!("{name}-{lower}-{index}");
+    let pod_name = replica_name(k, name, rtype, index);
     let mut pod = super::pod_from_template(job, &template, Some(&pod_name), &labels);
     pod["spec"]["hostname"] = json!(pod_name);
     pod["spec"]["subdomain"] = json!(pod_name);
@@ -266,12 +320,12 @@ fn sync_job(cluster: &Cluster, k: &Kind, key: &ResourceKey, job: &Value) {
         let (mut active, mut succeeded, mut failed) = (0, 0, 0);
         let exit_code_policy = spec.get("restartPolicy").and_then(Value::as_str) == Some("ExitCode");
         for i in 0..replicas(spec) {
-            let pod_name = format!("{name}-{}-{i}", rtype.to_lowercase());
+            let pod_name = replica_name(k, &name, rtype, i);
             let existing = pods.iter().find(|p| p.name() == pod_name && !is_deleting(&p.value));
             match existing {
                 None => {
                     let svc_key = ResourceKey::new("", "services");
-                    if cluster.store.get(&svc_key, &ns, &pod_name).is_none() {
+                    if k.port > 0 && cluster.store.get(&svc_key, &ns, &pod_name).is_none() {
                         let _ = cluster.create(replica_service(k, job, rtype, i));
                     }
                     if pods.iter().any(|p| p.name() == pod_name) {
@@ -285,6 +339,8 @@ fn sync_job(cluster: &Cluster, k: &Kind, key: &ResourceKey, job: &Value) {
                             &format!("Created pod: {pod_name}"),
                             &format!("{}-controller", label.to_lowercase()),
                         );
+                    }
+                    if k.port > 0 {
                         cluster.record_event(
                             job,
                             "Normal",
@@ -343,7 +399,7 @@ fn sync_job(cluster: &Cluster, k: &Kind, key: &ResourceKey, job: &Value) {
 
     let leader = specs
         .iter()
-        .find(|(t, _)| t.eq_ignore_ascii_case("chief") || t.eq_ignore_ascii_case("master"))
+        .find(|(t, _)| ["chief", "master", "launcher"].iter().any(|l| t.eq_ignore_ascii_case(l)))
         .map(|(t, _)| t.to_string());
     let succeeded = match &leader {
         Some(t) => statuses.get(t).and_then(|s| s.get("succeeded")).and_then(Value::as_i64).unwrap_or(0) >= 1,
