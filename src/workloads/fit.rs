@@ -476,7 +476,7 @@ mod tests {
             too_big.roles[0].reasons,
             [
                 "0/2 nodes are available: 2 Insufficient nvidia.com/gpu.",
-                "needs 8 nvidia.com/gpu per replica, largest node has 4 nvidia.com/gpu"
+                "needs 8 nvidia.com/gpu per replica, largest node has 4 nvidia.com/gpu (a)"
             ]
         );
         let nowhere = fit(&demands(&tfjob(1, 1, Some("L4"))).expect("demands"), &ledger);
