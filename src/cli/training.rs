@@ -110,7 +110,17 @@ pub fn submit(launch: LaunchOptions, args: SubmitArgs) -> anyhow::Result<()> {
             let row = jobs_api::wait(&client, *kind, ns, name, left, |row| {
                 eprintln!("{kind}/{ns}/{name}: {}", row.state);
             })
-            .await?;
+            .await
+            .map_err(|e| match e {
+                // Say the time the user gave, not what was left of it for this run.
+                JobError::Timeout { object, state, why, .. } => JobError::Timeout {
+                    object,
+                    waited: kubefmt::duration::human(args.timeout.as_secs() as i64),
+                    state,
+                    why,
+                },
+                other => other,
+            })?;
             if row.state == "Failed" {
                 failed.push(explain_failure(&client, *kind, ns, name, &row).await);
             }

@@ -13,6 +13,9 @@ mod install_wizard;
 mod nodes_cli;
 /// The Nodes screen (GPU ledger) against kubesim: list, filter, sort, detail.
 mod nodes_screen;
+/// Training jobs on kubesim with the stack's operator: every kind from the form, sweeps, failures explained, the
+/// fit preview and the jobs list.
+mod training;
 /// The app shell driven headlessly through its accessibility tree: navigation, shortcuts, palette, theme,
 /// settings persistence, kubeconfig contexts.
 mod ui_shell;

@@ -1,0 +1,273 @@
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use bosun::cluster::training;
+use bosun::workloads::JobKind;
+use bosun::workloads::render;
+use bosun::workloads::spec::{RoleSpec, RunPolicy, TrainingSpec};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, DeleteParams, ListParams};
+
+use crate::util::{Sim, start_sim};
+
+/// The demo cluster with the stack's training operator installed by `bosun install`.
+fn cluster_with_operator() -> (Sim, String) {
+    let sim = start_sim(kubesim::Fleet::Demo);
+    let kubeconfig = sim.server.kubeconfig_path().display().to_string();
+    let out = bosun(&[
+        "install",
+        "--components",
+        "training-operator",
+        "--yes",
+        "--timeout",
+        "2m",
+        "--kubeconfig",
+        &kubeconfig,
+    ]);
+    assert!(out.status.success(), "install: {}", String::from_utf8_lossy(&out.stderr));
+    (sim, kubeconfig)
+}
+
+fn bosun(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bosun")).args(args).output().expect("bosun runs")
+}
+
+fn client(sim: &Sim) -> kube::Client {
+    sim.runtime.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(sim.server.kubeconfig_path()).expect("kubeconfig");
+        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config");
+        kube::Client::try_from(config).expect("client")
+    })
+}
+
+/// A small job of `kind` as the form would fill it: quick simulated epochs, no GPUs.
+fn form_spec(kind: JobKind) -> TrainingSpec {
+    let role = |role: &str, replicas| RoleSpec {
+        role: role.into(),
+        replicas,
+        cpu: "500m".into(),
+        memory: "1Gi".into(),
+        ..Default::default()
+    };
+    let roles = match kind {
+        JobKind::TFJob => vec![role("Chief", 1), role("Worker", 2), role("PS", 1)],
+        JobKind::PyTorchJob | JobKind::XGBoostJob => vec![role("Master", 1), role("Worker", 2)],
+        JobKind::MPIJob => vec![role("Launcher", 1), role("Worker", 2)],
+        JobKind::Job => vec![role("Pod", 2)],
+    };
+    TrainingSpec {
+        kind,
+        name: format!("form-{}", kind.name().to_lowercase()),
+        namespace: "default".into(),
+        image: "registry.example/train:1.0".into(),
+        args: vec!["--epochs=2".into()],
+        env: vec![("KUBESIM_EPOCH_SECONDS".into(), "0.5".into())],
+        roles,
+        run_policy: RunPolicy { backoff_limit: Some(1), ..Default::default() },
+        hyperparameters: vec![("lr".into(), "0.01".into())],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn jobs_of_every_kind_made_by_the_form_pass_a_dry_run_and_run_to_success() {
+    let (sim, _) = cluster_with_operator();
+    let client = client(&sim);
+    sim.runtime.block_on(async {
+        for kind in JobKind::ALL {
+            let spec = form_spec(kind);
+            assert_eq!(spec.validate(), [], "{kind}");
+            let job = render::job(&spec);
+            training::submit(&client, &job, true).await.unwrap_or_else(|e| panic!("{kind} dry run: {e}"));
+            assert!(training::get(&client, kind, "default", &spec.name).await.is_err(), "a dry run stores nothing");
+            training::submit(&client, &job, false).await.unwrap_or_else(|e| panic!("{kind}: {e}"));
+        }
+        for kind in JobKind::ALL {
+            let name = form_spec(kind).name;
+            let row = training::wait(&client, kind, "default", &name, Duration::from_secs(90), |_| {})
+                .await
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            let expected = if kind == JobKind::Job { "Complete" } else { "Succeeded" };
+            assert_eq!(row.state, expected, "{kind}: {}", row.message);
+            assert_eq!((row.experiment.as_str(), row.run.as_str()), (name.as_str(), name.as_str()));
+        }
+        // The framework's wiring reached the pods.
+        let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+        let env = |pod: &str| {
+            let pods = pods.clone();
+            let pod = pod.to_string();
+            async move {
+                let p = pods.get(&pod).await.unwrap_or_else(|e| panic!("{pod}: {e}"));
+                p.spec.map(|s| s.containers[0].env.clone().unwrap_or_default()).unwrap_or_default()
+            }
+        };
+        assert!(env("form-tfjob-worker-1").await.iter().any(|e| e.name == "TF_CONFIG"));
+        assert!(env("form-xgboostjob-worker-0").await.iter().any(|e| e.name == "WORKER_ADDRS"));
+        let launcher = env("form-mpijob-launcher").await;
+        assert!(launcher.iter().any(|e| e.name == "OMPI_MCA_orte_default_hostfile"), "{launcher:?}");
+        let args =
+            pods.get("form-pytorchjob-master-0").await.expect("master").spec.expect("spec").containers[0].args.clone();
+        assert_eq!(args, Some(vec!["--epochs=2".to_string(), "--lr=0.01".to_string()]));
+    });
+}
+
+const SWEEP_JOB: &str = r#"apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata:
+  name: sweep
+spec:
+  pytorchReplicaSpecs:
+    Master:
+      replicas: 1
+      template:
+        spec:
+          containers:
+          - name: pytorch
+            image: pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime
+            args: ["--epochs=2"]
+            env:
+            - {name: KUBESIM_EPOCH_SECONDS, value: "0.5"}
+"#;
+
+#[test]
+fn a_sweep_submits_labelled_runs_and_a_failing_job_says_why() {
+    let (sim, kubeconfig) = cluster_with_operator();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("sweep.yaml");
+    std::fs::write(&file, SWEEP_JOB).expect("write");
+    let file = file.display().to_string();
+    let out = bosun(&[
+        "submit",
+        &file,
+        "--param",
+        "lr=0.1,0.01,0.001",
+        "--param",
+        "batch=32,64",
+        "--wait",
+        "--kubeconfig",
+        &kubeconfig,
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(text.lines().count(), 6, "{text}");
+    assert!(text.starts_with("PyTorchJob/default/sweep-01  lr=0.1 batch=32\n"), "{text}");
+    let client = client(&sim);
+    sim.runtime.block_on(async {
+        let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+        let masters = pods.list(&ListParams::default().labels("bosun.dev/experiment=sweep")).await.expect("pods");
+        let mut runs: Vec<String> =
+            masters.items.iter().filter_map(|p| p.metadata.labels.as_ref()?.get("bosun.dev/run").cloned()).collect();
+        runs.sort();
+        assert_eq!(runs, ["sweep-01", "sweep-02", "sweep-03", "sweep-04", "sweep-05", "sweep-06"]);
+        let args = masters
+            .items
+            .iter()
+            .find(|p| p.metadata.name.as_deref() == Some("sweep-06-master-0"))
+            .and_then(|p| p.spec.clone())
+            .map(|s| s.containers[0].args.clone());
+        assert_eq!(args, Some(Some(vec!["--epochs=2".into(), "--lr=0.001".into(), "--batch=64".into()])));
+    });
+
+    // A run that fails: --wait exits 1 with the failing replica, its exit code and its last lines.
+    // (PyTorch replicas restart on failure by default, and would crash-loop: this one does not restart.)
+    let doomed = SWEEP_JOB
+        .replace("name: sweep", "name: doomed")
+        .replace("replicas: 1", "replicas: 1\n      restartPolicy: Never");
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        doomed.replace("value: \"0.5\"}", "value: \"0.5\"}\n            - {name: KUBESIM_FAIL_AT_EPOCH, value: \"2\"}"),
+    )
+    .expect("write");
+    let bad = dir.path().join("bad.yaml").display().to_string();
+    let out = bosun(&["submit", &bad, "--wait", "--timeout", "90s", "--kubeconfig", &kubeconfig]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("PyTorchJob/default/doomed failed"), "{err}");
+    assert!(err.contains("pod doomed-master-0 container pytorch exited with code 1"), "{err}");
+    assert!(err.contains("epoch=1 loss=") && err.contains("RuntimeError: training failed at epoch 2"), "{err}");
+
+    // Bad input: a parameter without values, a file that is not a job.
+    let out = bosun(&["submit", &file, "--param", "lr", "--kubeconfig", &kubeconfig]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected NAME=VALUES"));
+    std::fs::write(dir.path().join("cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+        .expect("write");
+    let out = bosun(&["submit", &dir.path().join("cm.yaml").display().to_string(), "--kubeconfig", &kubeconfig]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a ConfigMap is not a training job"));
+}
+
+const TOO_BIG: &str = r#"apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata:
+  name: too-big
+spec:
+  pytorchReplicaSpecs:
+    Master:
+      replicas: 1
+      template:
+        spec:
+          tolerations: [{key: amd.com/gpu, operator: Exists, effect: NoSchedule}]
+          containers:
+          - name: pytorch
+            image: rocm/pytorch:latest
+            resources:
+              limits: {amd.com/gpu: 16}
+"#;
+
+#[test]
+fn a_job_that_cannot_fit_is_predicted_so_and_then_waits_for_the_scheduler_s_reason() {
+    let (sim, kubeconfig) = cluster_with_operator();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("big.yaml");
+    std::fs::write(&file, TOO_BIG).expect("write");
+    let file = file.display().to_string();
+    let out = bosun(&["fit", &file, "-o", "json", "--kubeconfig", &kubeconfig]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let role = &report["roles"][0];
+    assert_eq!(
+        (role["role"].as_str(), role["replicas"].as_u64(), role["verdict"].as_str()),
+        (Some("Master"), Some(1), Some("never"))
+    );
+    let reasons: Vec<&str> = role["reasons"].as_array().expect("reasons").iter().filter_map(|r| r.as_str()).collect();
+    assert!(
+        reasons.iter().any(|r| r.starts_with("0/11 nodes are available: ") && r.contains("Insufficient amd.com/gpu")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.contains(&"needs 16 amd.com/gpu per replica, largest node has 8 amd.com/gpu (gpu-mi300x-1)"),
+        "{reasons:?}"
+    );
+
+    // Submitted anyway, it waits; --wait runs out with the scheduler's own message.
+    let out = bosun(&["submit", &file, "--wait", "--timeout", "6s", "--kubeconfig", &kubeconfig]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("PyTorchJob/default/too-big did not finish within 6s"), "{err}");
+    assert!(err.contains("Insufficient amd.com/gpu"), "{err}");
+
+    // Jobs made by someone else (kubectl, here the API) are listed too, with Bosun's own.
+    let client = client(&sim);
+    sim.runtime.block_on(async {
+        let job: serde_json::Value = serde_json::json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "by-hand", "namespace": "default"},
+            "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox:1.37", "command": ["sh", "-c", "echo hi"]}]}}}});
+        let jobs: Api<kube::api::DynamicObject> = training::api(&client, JobKind::Job, Some("default"));
+        let obj: kube::api::DynamicObject = serde_json::from_value(job).expect("job");
+        jobs.create(&Default::default(), &obj).await.expect("create");
+    });
+    let out = bosun(&["jobs", "-o", "json", "-n", "default", "--kubeconfig", &kubeconfig]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON rows");
+    let names: Vec<&str> = rows.as_array().expect("rows").iter().filter_map(|r| r["name"].as_str()).collect();
+    assert!(names.contains(&"by-hand") && names.contains(&"too-big"), "{names:?}");
+    let big = rows.as_array().and_then(|r| r.iter().find(|r| r["name"] == "too-big")).expect("too-big");
+    assert_eq!((big["kind"].as_str(), big["gpus"].as_f64()), (Some("PyTorchJob"), Some(16.0)));
+    let table = bosun(&["jobs", "-n", "default", "--kubeconfig", &kubeconfig]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.starts_with("KIND") && text.contains("too-big") && text.contains("Master 1/0/0"), "{text}");
+    sim.runtime.block_on(async {
+        let _ = training::api(&client, JobKind::PyTorchJob, Some("default"))
+            .delete("too-big", &DeleteParams::default())
+            .await;
+    });
+}
