@@ -31,6 +31,7 @@ pub mod logs;
 pub mod meta;
 pub mod patch;
 pub mod registry;
+pub mod schema;
 pub mod server;
 pub mod shape;
 pub mod stats;

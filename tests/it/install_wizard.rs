@@ -66,6 +66,8 @@ fn the_wizard_installs_the_stack_end_to_end() {
     harness.get_by_label("The stack is installed and ready");
     harness.get_by_label("Open Jupyter");
 
+    // The Done page reloads the stack's status; click once it has, so the button is where the click lands.
+    wait_for(&mut harness, "the status after the install", |s| s.install.status.ready().is_some());
     harness.get_by_label("Back to the start").click();
     harness.run_steps(1);
     wait_for(&mut harness, "the installed stack", |s| {

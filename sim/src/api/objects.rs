@@ -287,7 +287,10 @@ fn create_object(cluster: &Cluster, ctx: &Ctx, mut obj: Value, track: bool) -> R
     {
         obj["metadata"]["name"] = json!(format!("{prefix}{}", meta::random_suffix(5)));
     }
-    let causes = admission::validate(&rt, &obj);
+    let mut causes = admission::validate(&rt, &obj);
+    if let Some(schema) = &rt.schema {
+        causes.extend(crate::schema::check(schema, &mut obj));
+    }
     if !causes.is_empty() {
         return Err(ApiError::invalid(&rt, meta::name(&obj), causes));
     }
@@ -349,7 +352,10 @@ fn write_update(
         ));
     }
     admission::prepare_update(&rt, &existing.value, &mut next, sub);
-    let causes = admission::validate(&rt, &next);
+    let mut causes = admission::validate(&rt, &next);
+    if let Some(schema) = &rt.schema {
+        causes.extend(crate::schema::check(schema, &mut next));
+    }
     if !causes.is_empty() {
         return Err(ApiError::invalid(&rt, &name, causes));
     }
