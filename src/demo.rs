@@ -1,9 +1,19 @@
 //! The built-in demo cluster: kubesim started in-process, reached through its generated kubeconfig over real HTTPS
-//! by the same code as any other cluster.
+//! by the same code as any other cluster. At start-up it is given what a newcomer should see alive: the stack's
+//! training operator (installed by the installer, as `bosun install` would) and training jobs in every state.
 
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use serde_json::Value;
+
+use crate::cluster::install::{self, InstallOptions};
+use crate::cluster::training;
+use crate::stack::catalog::Catalog;
+use crate::stack::params::Selection;
+use crate::workloads::JobKind;
+use crate::workloads::render;
+use crate::workloads::spec::{RoleSpec, RunPolicy, TrainingSpec};
 
 /// A running demo cluster; dropping it stops the cluster.
 pub struct DemoCluster {
@@ -13,7 +23,7 @@ pub struct DemoCluster {
 }
 
 impl DemoCluster {
-    /// Starts the `demo` fleet on its own small runtime.
+    /// Starts the `demo` fleet on its own small runtime, and seeds it in the background.
     pub fn start() -> anyhow::Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -23,6 +33,12 @@ impl DemoCluster {
             .context("could not start the demo cluster's runtime")?;
         let server =
             runtime.block_on(kubesim::start(kubesim::Config::default())).context("could not start the demo cluster")?;
+        let kubeconfig = server.kubeconfig_path().to_path_buf();
+        runtime.spawn(async move {
+            if let Err(e) = seed(&kubeconfig).await {
+                tracing::warn!("the demo cluster could not be given its training jobs: {e:#}");
+            }
+        });
         Ok(Self { server, _runtime: runtime })
     }
 
@@ -34,4 +50,96 @@ impl DemoCluster {
     pub fn context(&self) -> &'static str {
         kubesim::kubeconfig::ADMIN_CONTEXT
     }
+}
+
+/// Installs the training operator and submits the demo's jobs, through the API like any client.
+pub async fn seed(kubeconfig: &std::path::Path) -> anyhow::Result<()> {
+    let kc = kube::config::Kubeconfig::read_from(kubeconfig)?;
+    let options = kube::config::KubeConfigOptions {
+        context: Some(kubesim::kubeconfig::ADMIN_CONTEXT.into()),
+        ..Default::default()
+    };
+    let client = kube::Client::try_from(kube::Config::from_custom_kubeconfig(kc, &options).await?)?;
+    let catalog = Catalog::builtin()?;
+    let selection = Selection { components: vec!["training-operator".into()], ..Default::default() };
+    let (plan, previous) = install::plan_for(&client, &catalog, &selection, false).await?;
+    install::install(&client, &plan, previous.as_ref(), &InstallOptions::default(), &|_| {}).await?;
+    for job in demo_jobs() {
+        training::submit(&client, &job, false).await?;
+    }
+    Ok(())
+}
+
+fn role(role: &str, replicas: u32, cpu: &str, memory: &str) -> RoleSpec {
+    RoleSpec { role: role.into(), replicas, cpu: cpu.into(), memory: memory.into(), ..Default::default() }
+}
+
+fn gpus(mut r: RoleSpec, resource: &str, count: u32) -> RoleSpec {
+    r.accelerator = Some(resource.into());
+    r.accelerators = count;
+    r
+}
+
+/// Jobs in every state: a sweep still running (with metrics to watch), one that succeeded, one that failed with an
+/// exit code, and one that waits for GPUs the cluster does not have free — each as the launch form makes them.
+fn demo_jobs() -> Vec<Value> {
+    let base = |kind: JobKind, name: &str, image: &str, roles: Vec<RoleSpec>| TrainingSpec {
+        kind,
+        name: name.into(),
+        namespace: "ml-research".into(),
+        image: image.into(),
+        roles,
+        run_policy: RunPolicy { clean_pod_policy: "None".into(), ..Default::default() },
+        ..Default::default()
+    };
+    let mut jobs = Vec::new();
+    for (i, lr) in ["0.1", "0.03", "0.01", "0.003"].iter().enumerate() {
+        let mut spec = base(
+            JobKind::TFJob,
+            &format!("mnist-sweep-{:02}", i + 1),
+            "tensorflow/tensorflow:2.16.1",
+            vec![role("Chief", 1, "2", "4Gi"), role("Worker", 2, "2", "4Gi")],
+        );
+        spec.args = vec!["--epochs=200".into()];
+        spec.env = vec![("KUBESIM_EPOCH_SECONDS".into(), "6".into())];
+        spec.hyperparameters = vec![("lr".into(), lr.to_string()), ("batch-size".into(), "128".into())];
+        spec.experiment = "mnist-sweep".into();
+        jobs.push(render::job(&spec));
+    }
+    let mut done = base(
+        JobKind::PyTorchJob,
+        "resnet50-finetune",
+        "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime",
+        vec![role("Master", 1, "4", "8Gi"), role("Worker", 1, "4", "8Gi")],
+    );
+    done.args = vec!["--epochs=4".into()];
+    done.env = vec![("KUBESIM_EPOCH_SECONDS".into(), "2".into())];
+    jobs.push(render::job(&done));
+    let mut failed = base(
+        JobKind::PyTorchJob,
+        "bert-pretrain",
+        "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime",
+        vec![role("Master", 1, "4", "8Gi")],
+    );
+    failed.args = vec!["--epochs=10".into()];
+    failed.env = vec![("KUBESIM_EPOCH_SECONDS".into(), "2".into()), ("KUBESIM_FAIL_AT_EPOCH".into(), "3".into())];
+    failed.run_policy.restart_policy = "Never".into();
+    jobs.push(render::job(&failed));
+    let waiting = base(
+        JobKind::TFJob,
+        "llm-70b",
+        "tensorflow/tensorflow:2.16.1-gpu",
+        vec![gpus(role("Worker", 2, "16", "64Gi"), "nvidia.com/gpu", 8)],
+    );
+    jobs.push(render::job(&waiting));
+    let mut xgb = base(
+        JobKind::XGBoostJob,
+        "churn-xgboost",
+        "docker.io/kubeflow/xgboost-dist-iris:latest",
+        vec![role("Master", 1, "1", "2Gi"), role("Worker", 2, "1", "2Gi")],
+    );
+    xgb.args = vec!["--epochs=3".into()];
+    xgb.env = vec![("KUBESIM_EPOCH_SECONDS".into(), "2".into())];
+    jobs.push(render::job(&xgb));
+    jobs
 }

@@ -271,3 +271,43 @@ fn a_job_that_cannot_fit_is_predicted_so_and_then_waits_for_the_scheduler_s_reas
             .await;
     });
 }
+
+#[test]
+fn the_demo_cluster_comes_with_the_operator_and_jobs_in_every_state() {
+    let demo = bosun::demo::DemoCluster::start().expect("demo starts");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(demo.kubeconfig_path()).expect("kubeconfig");
+        let client = kube::Client::try_from(
+            kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config"),
+        )
+        .expect("client");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+        loop {
+            let rows = training::list(&client, Some("ml-research")).await.map(|(rows, _)| rows).unwrap_or_default();
+            let state = |name: &str| rows.iter().find(|r| r.name == name).map(|r| r.state.clone()).unwrap_or_default();
+            let running = rows.iter().filter(|r| r.experiment == "mnist-sweep" && r.state == "Running").count();
+            let done = (running == 4, state("resnet50-finetune"), state("bert-pretrain"), state("churn-xgboost"));
+            if done == (true, "Succeeded".into(), "Failed".into(), "Succeeded".into()) {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the demo's jobs did not reach their states: {done:?}");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        // The job that waits says why, in the scheduler's words.
+        let pods: Api<Pod> = Api::namespaced(client.clone(), "ml-research");
+        let waiting = pods.get("llm-70b-worker-0").await.expect("the waiting job's pod");
+        let condition = waiting
+            .status
+            .and_then(|s| s.conditions)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|c| c.type_ == "PodScheduled");
+        let message = condition.and_then(|c| c.message).unwrap_or_default();
+        assert!(message.contains("Insufficient nvidia.com/gpu"), "{message}");
+        let failure = training::failure(&client, JobKind::PyTorchJob, "ml-research", "bert-pretrain", 5)
+            .await
+            .expect("a failed replica");
+        assert_eq!(failure.exit_code, 1);
+    });
+}
