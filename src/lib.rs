@@ -15,6 +15,7 @@ pub mod resources;
 pub mod settings;
 pub mod stack;
 pub mod state;
+pub mod store;
 pub mod tone;
 pub mod ui;
 pub mod workloads;

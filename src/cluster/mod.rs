@@ -5,5 +5,6 @@ pub mod cache;
 pub mod connect;
 pub mod exec_plugin;
 pub mod install;
+pub mod keeper;
 pub mod kubeconfig;
 pub mod training;

@@ -311,3 +311,60 @@ fn the_demo_cluster_comes_with_the_operator_and_jobs_in_every_state() {
         assert_eq!(failure.exit_code, 1);
     });
 }
+
+#[test]
+fn logs_and_events_stay_readable_after_the_pods_are_deleted() {
+    let (sim, _) = cluster_with_operator();
+    let client = client(&sim);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("bosun.db");
+    let (writer, writer_thread) = bosun::store::writer::Writer::start(&db).expect("store");
+    let keeper = {
+        let _guard = sim.runtime.enter();
+        bosun::cluster::keeper::spawn(client.clone(), "lab".into(), writer, db.clone())
+    };
+    let mut spec = form_spec(JobKind::TFJob);
+    spec.name = "kept".into();
+    spec.roles.retain(|r| r.role != "PS");
+    spec.args = vec!["--epochs=3".into()];
+    spec.run_policy.clean_pod_policy = "All".into();
+    sim.runtime.block_on(async {
+        training::submit(&client, &render::job(&spec), false).await.expect("submit");
+        let row = training::wait(&client, JobKind::TFJob, "default", "kept", Duration::from_secs(60), |_| {})
+            .await
+            .expect("done");
+        assert_eq!(row.state, "Succeeded");
+        let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+        let gone_by = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !pods
+            .list(&ListParams::default().labels("training.kubeflow.org/job-name=kept"))
+            .await
+            .expect("pods")
+            .items
+            .is_empty()
+        {
+            assert!(tokio::time::Instant::now() < gone_by, "cleanPodPolicy All did not delete the pods");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(600)).await; // the writer's next batch
+    });
+    keeper.abort();
+    let store = bosun::store::Store::open(&db).expect("reopen");
+    let job = store.job("lab", "default", "kept").expect("read").expect("the job is kept");
+    let pods = store.pods(&job.uid).expect("pods");
+    let names: Vec<&str> = pods.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["kept-chief-0", "kept-worker-0", "kept-worker-1"]);
+    let chief = &pods[0];
+    let lines: Vec<String> =
+        store.log_lines(&chief.uid, "tensorflow", None).expect("lines").into_iter().map(|l| l.line).collect();
+    assert!(lines.iter().any(|l| l.starts_with("epoch=3 loss=")), "{lines:?}");
+    assert_eq!(lines.iter().filter(|l| l.starts_with("epoch=1 ")).count(), 1, "no line twice: {lines:?}");
+    let reasons: Vec<String> = store.events(&job.uid).expect("events").into_iter().map(|e| e.reason).collect();
+    assert!(
+        reasons.iter().any(|r| r == "Scheduled") && reasons.iter().any(|r| r == "SuccessfulCreatePod"),
+        "{reasons:?}"
+    );
+    drop(store);
+    drop(sim);
+    let _ = writer_thread;
+}
