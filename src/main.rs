@@ -41,6 +41,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         Mode::Jobs { launch, output, watch } => bosun::cli::training::jobs(launch, output, watch),
         Mode::BenchSync { nodes, pods } => bosun::cli::bench::sync(nodes, pods),
         Mode::BenchInstall => bosun::cli::bench::install(),
+        Mode::BenchStore { pods, rate, seconds } => bosun::cli::bench::store(pods, rate, seconds),
+        Mode::BenchStoreWriter { db, batch } => bosun::cli::bench::store_writer(&db, batch),
         Mode::BenchSyncClient { launch } => bosun::cli::bench::sync_client(launch.kubeconfig),
     }
 }

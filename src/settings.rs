@@ -125,6 +125,8 @@ pub enum SettingsError {
 #[derive(Debug, Clone)]
 pub struct SettingsStore {
     dir: PathBuf,
+    /// Where data that is not a setting goes (the local store of job history).
+    data_dir: PathBuf,
 }
 
 /// The outcome of loading: settings to use, plus a problem to show the user if the file was bad.
@@ -137,7 +139,8 @@ pub struct Loaded {
 impl SettingsStore {
     /// A store in the given directory.
     pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        let dir = dir.into();
+        Self { data_dir: dir.clone(), dir }
     }
 
     /// The store in `BOSUN_CONFIG_DIR`, else the platform's config directory (e.g. `~/.config/bosun`).
@@ -146,8 +149,14 @@ impl SettingsStore {
             return Ok(Self::in_dir(dir));
         }
         directories::ProjectDirs::from("dev", "bosun", "bosun")
-            .map(|dirs| Self::in_dir(dirs.config_dir()))
+            .map(|dirs| Self { dir: dirs.config_dir().to_path_buf(), data_dir: dirs.data_dir().to_path_buf() })
             .ok_or(SettingsError::NoConfigDir)
+    }
+
+    /// The local store's file: the platform's data folder (`~/.local/share/bosun/bosun.db`), or the settings
+    /// folder when one was given.
+    pub fn store_path(&self) -> PathBuf {
+        self.data_dir.join("bosun.db")
     }
 
     pub fn dir(&self) -> &Path {

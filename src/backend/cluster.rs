@@ -1,6 +1,7 @@
 //! Kubeconfig, connections and the live view: reading contexts, connecting, the watchers of the current connection
 //! and the snapshots derived from them, the demo cluster, and pod details fetched on demand.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,11 +11,13 @@ use tokio::task::JoinHandle;
 use super::{CurrentClient, Outbox};
 use crate::cluster::cache::{self, ClusterCache};
 use crate::cluster::connect::{self, ClusterInfo};
+use crate::cluster::keeper;
 use crate::cluster::kubeconfig::KubeconfigSources;
 use crate::resources::event::EventRow;
 use crate::resources::pod::PodDetail;
 use crate::state::cluster_view::{PodQuery, snapshot};
 use crate::state::protocol::{ClusterEvent, ClusterRequest};
+use crate::store::writer::Writer;
 
 /// The cluster snapshot is derived at most this often while changes stream in.
 const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
@@ -30,11 +33,13 @@ pub(super) struct ClusterArea {
     query: watch::Sender<PodQuery>,
     /// The demo cluster, once started, lives as long as the app.
     demo: Option<kubesim::ServerHandle>,
+    /// The local store's writer and file, for the keeper of each connection.
+    keeper: Option<(Writer, PathBuf)>,
 }
 
 impl ClusterArea {
-    pub fn new(client: CurrentClient, outbox: Outbox) -> Self {
-        Self { client, outbox, live: None, query: watch::channel(PodQuery::default()).0, demo: None }
+    pub fn new(client: CurrentClient, outbox: Outbox, keeper: Option<(Writer, PathBuf)>) -> Self {
+        Self { client, outbox, live: None, query: watch::channel(PodQuery::default()).0, demo: None, keeper }
     }
 
     pub async fn handle(&mut self, request: ClusterRequest) {
@@ -65,11 +70,16 @@ impl ClusterArea {
                 let outbox = self.outbox.clone();
                 let query = self.query.subscribe();
                 let slot = self.client.clone();
+                let keeper = self.keeper.clone();
                 self.live = Some(tokio::spawn(async move {
                     match connect_to(sources, &context).await {
                         Ok((client, info)) => {
                             slot.set(Some(client.clone()));
                             outbox.send(ClusterEvent::Connected { attempt, result: Ok(info) });
+                            // Ends with this task: aborting a connection drops its keeper too.
+                            let _keeper = keeper.map(|(writer, path)| {
+                                AbortOnDrop(keeper::spawn(client.clone(), context.clone(), writer, path))
+                            });
                             watch_cluster(client, attempt, query, outbox).await;
                         }
                         Err(message) => outbox.send(ClusterEvent::Connected { attempt, result: Err(message) }),
@@ -79,7 +89,15 @@ impl ClusterArea {
             ClusterRequest::StartDemo => {
                 if self.demo.is_none() {
                     match kubesim::start(kubesim::Config::default()).await {
-                        Ok(server) => self.demo = Some(server),
+                        Ok(server) => {
+                            let kubeconfig = server.kubeconfig_path().to_path_buf();
+                            tokio::spawn(async move {
+                                if let Err(e) = crate::demo::seed(&kubeconfig).await {
+                                    tracing::warn!("the demo cluster could not be given its training jobs: {e:#}");
+                                }
+                            });
+                            self.demo = Some(server);
+                        }
                         Err(e) => self.outbox.send(ClusterEvent::DemoStarted(Err(e.to_string()))),
                     }
                 }
@@ -107,6 +125,15 @@ impl ClusterArea {
             task.abort();
         }
         self.client.set(None);
+    }
+}
+
+/// Aborts a task when dropped, so a task's helpers end with it.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

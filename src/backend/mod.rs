@@ -104,8 +104,17 @@ impl Drop for Backend {
 /// Routes each request to its area, in order.
 async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: SettingsStore, outbox: Outbox) {
     let client = CurrentClient::default();
+    // The job history; without it the app works, it just cannot keep logs past their pods.
+    let store_path = store.store_path();
+    let keeper = match crate::store::writer::Writer::start(&store_path) {
+        Ok((writer, _thread)) => Some((writer, store_path)),
+        Err(e) => {
+            tracing::warn!("{e}; logs of training jobs will not be kept");
+            None
+        }
+    };
     let settings = settings::SettingsArea::start(store, outbox.clone());
-    let mut cluster = cluster::ClusterArea::new(client.clone(), outbox.clone());
+    let mut cluster = cluster::ClusterArea::new(client.clone(), outbox.clone(), keeper);
     let mut logs = logs::LogsArea::new(client.clone(), outbox.clone());
     let mut stack = stack::StackArea::new(client, outbox.clone());
     while let Some(request) = requests.recv().await {

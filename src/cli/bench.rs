@@ -353,3 +353,83 @@ pub fn install() -> anyhow::Result<()> {
     println!("install: bosun {bosun_s:.2} s; kubectl {kubectl_s:.2} s; time ratio {:.3}", bosun_s / kubectl_s);
     Ok(())
 }
+
+/// CPU time this process has used, in seconds (user + system, from /proc).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+fn log_record(pod: usize, seq: i64) -> crate::store::Record {
+    crate::store::Record::Log(crate::store::LogLine {
+        pod_uid: format!("pod-{pod:03}"),
+        container: "tensorflow".into(),
+        seq,
+        time: jiff::Timestamp::now().to_string(),
+        line: format!(
+            "epoch={} step={seq} loss={:.4} accuracy={:.4} lr=0.001",
+            seq / 100,
+            1.0 / (seq as f64 + 1.0),
+            0.5
+        ),
+    })
+}
+
+/// `bosun bench store`: keeping the logs of `pods` running pods that print `rate` lines a second each, for
+/// `seconds`: the share of one core it costs (goal: at most 10 %), and the store's size per line.
+pub fn store(pods: usize, rate: u32, seconds: u64) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("bosun.db");
+    let (writer, thread) = crate::store::writer::Writer::start(&path)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let cpu_before = cpu_seconds().context("reading /proc/self/stat")?;
+    let started = Instant::now();
+    runtime.block_on(async {
+        let tasks: Vec<_> = (0..pods)
+            .map(|pod| {
+                let writer = writer.clone();
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate.max(1))));
+                    for seq in 0..(i64::from(rate) * seconds as i64) {
+                        tick.tick().await;
+                        writer.send(log_record(pod, seq));
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            let _ = t.await;
+        }
+    });
+    drop(writer);
+    let _ = thread.join();
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().context("reading /proc/self/stat")? - cpu_before;
+    let store = crate::store::Store::open(&path)?;
+    let lines = store.count_lines()?;
+    drop(store);
+    let bytes: u64 = std::fs::read_dir(dir.path())?.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum();
+    let share = 100.0 * cpu / wall;
+    println!(
+        "store: {pods} pods x {rate} lines/s for {seconds} s: {lines} lines kept, {:.1} MiB ({:.0} bytes/line); CPU {share:.1} % of one core (goal at most 10 %)",
+        bytes as f64 / 1_048_576.0,
+        bytes as f64 / lines.max(1) as f64
+    );
+    anyhow::ensure!(lines == (pods as i64) * i64::from(rate) * seconds as i64, "only {lines} lines were kept");
+    Ok(())
+}
+
+/// The writer a crash test kills: batches of `batch` lines, each its own transaction, until killed.
+pub fn store_writer(path: &Path, batch: usize) -> anyhow::Result<()> {
+    let mut store = crate::store::Store::open(path)?;
+    let mut seq = 0i64;
+    loop {
+        let records: Vec<crate::store::Record> = (0..batch).map(|i| log_record(0, seq + i as i64)).collect();
+        store.write(&records)?;
+        seq += batch as i64;
+        println!("{seq}");
+    }
+}

@@ -165,6 +165,23 @@ pub enum BenchCommand {
     /// The measured client of `bench sync` (run by it).
     #[command(hide = true)]
     SyncClient,
+    /// Keeping training logs in the local store: CPU share for N pods printing M lines a second each.
+    Store {
+        #[arg(long, default_value_t = 100)]
+        pods: usize,
+        #[arg(long, default_value_t = 100)]
+        rate: u32,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// Writes batches into a store until killed (the crash test's victim).
+    #[command(hide = true)]
+    StoreWriter {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+    },
 }
 
 /// What to run.
@@ -182,6 +199,8 @@ pub enum Mode {
     BenchSync { nodes: usize, pods: usize },
     BenchInstall,
     BenchSyncClient { launch: LaunchOptions },
+    BenchStore { pods: usize, rate: u32, seconds: u64 },
+    BenchStoreWriter { db: PathBuf, batch: usize },
 }
 
 /// Validated command line.
@@ -239,6 +258,12 @@ impl Args {
             Some(Command::Bench { bench: BenchCommand::Sync { nodes, pods } }) => Mode::BenchSync { nodes, pods },
             Some(Command::Bench { bench: BenchCommand::SyncClient }) => Mode::BenchSyncClient { launch },
             Some(Command::Bench { bench: BenchCommand::Install }) => Mode::BenchInstall,
+            Some(Command::Bench { bench: BenchCommand::Store { pods, rate, seconds } }) => {
+                Mode::BenchStore { pods, rate, seconds }
+            }
+            Some(Command::Bench { bench: BenchCommand::StoreWriter { db, batch } }) => {
+                Mode::BenchStoreWriter { db, batch }
+            }
         };
         Ok(Config { mode, config_dir: self.config_dir })
     }
