@@ -23,13 +23,19 @@ pub struct AppInit {
     /// A problem found while loading the settings, shown once the window is up.
     pub settings_problem: Option<SettingsError>,
     pub launch: LaunchOptions,
+    /// The launch form's draft, if one was saved.
+    pub draft: Option<crate::workloads::TrainingSpec>,
 }
 
 impl AppInit {
     /// Loads the settings from `store` (disk I/O: call before the window opens).
     pub fn load(store: SettingsStore, launch: LaunchOptions) -> Self {
         let loaded = store.load();
-        Self { store, settings: loaded.settings, settings_problem: loaded.problem, launch }
+        // The launch form as it was left (a crash or a restart loses nothing typed); unreadable: a fresh form.
+        let draft = std::fs::read_to_string(store.dir().join(crate::workloads::spec::DRAFT_FILE))
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok());
+        Self { store, settings: loaded.settings, settings_problem: loaded.problem, launch, draft }
     }
 }
 
@@ -52,6 +58,9 @@ impl BosunApp {
         let (backend, events) = Backend::start(init.store.clone(), Arc::new(move || repaint.request_repaint()))?;
         let (sender, commands) = command_channel();
         let mut state = AppState::new(init.settings, init.launch);
+        if let Some(draft) = init.draft {
+            state.training = crate::state::training::TrainingState::new(draft);
+        }
         if let Some(problem) = init.settings_problem {
             state.toasts.push(Tone::Warn, problem.to_string());
         }

@@ -74,7 +74,7 @@ impl ClusterArea {
                 self.live = Some(tokio::spawn(async move {
                     match connect_to(sources, &context).await {
                         Ok((client, info)) => {
-                            slot.set(Some(client.clone()));
+                            slot.set(Some((client.clone(), context.clone())));
                             outbox.send(ClusterEvent::Connected { attempt, result: Ok(info) });
                             // Ends with this task: aborting a connection drops its keeper too.
                             let _keeper = keeper.map(|(writer, path)| {

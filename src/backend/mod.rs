@@ -13,6 +13,7 @@ mod export;
 mod logs;
 mod settings;
 mod stack;
+mod training;
 
 use std::sync::{Arc, Mutex};
 
@@ -57,14 +58,19 @@ impl Outbox {
 /// The client of the current connection, shared by the areas that talk to the cluster outside the watchers (logs,
 /// pod detail, the installer). `None` while not connected.
 #[derive(Clone, Default)]
-struct CurrentClient(Arc<Mutex<Option<kube::Client>>>);
+struct CurrentClient(Arc<Mutex<Option<(kube::Client, String)>>>);
 
 impl CurrentClient {
     fn get(&self) -> Option<kube::Client> {
+        self.0.lock().ok().and_then(|c| c.as_ref().map(|(client, _)| client.clone()))
+    }
+
+    /// The client with its context's name (which keys the local store).
+    fn with_context(&self) -> Option<(kube::Client, String)> {
         self.0.lock().ok().and_then(|c| c.clone())
     }
 
-    fn set(&self, client: Option<kube::Client>) {
+    fn set(&self, client: Option<(kube::Client, String)>) {
         if let Ok(mut slot) = self.0.lock() {
             *slot = client;
         }
@@ -113,6 +119,9 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
             None
         }
     };
+    let draft = store.dir().join(crate::workloads::spec::DRAFT_FILE);
+    let mut training =
+        training::TrainingArea::new(client.clone(), outbox.clone(), draft, keeper.as_ref().map(|(_, p)| p.clone()));
     let settings = settings::SettingsArea::start(store, outbox.clone());
     let mut cluster = cluster::ClusterArea::new(client.clone(), outbox.clone(), keeper);
     let mut logs = logs::LogsArea::new(client.clone(), outbox.clone());
@@ -124,6 +133,7 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
             Request::Logs(r) => logs.handle(r),
             Request::Stack(r) => stack.handle(r),
             Request::Export(r) => export::handle(r, outbox.clone()),
+            Request::Training(r) => training.handle(r),
         }
     }
 }

@@ -172,6 +172,97 @@ impl TrainingJobRow {
     }
 }
 
+/// One replica pod in the flight recorder: when it was made, started and ended, how, and where.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PodTrack {
+    pub name: String,
+    /// `chief`, `worker` … (`pod` for a plain Job).
+    pub role: String,
+    pub node: String,
+    pub phase: String,
+    /// Unix seconds (0: not yet).
+    pub created: i64,
+    pub started: i64,
+    pub finished: i64,
+    pub restarts: i32,
+    /// How the main container last ended, when it did.
+    pub exit_code: Option<i32>,
+    pub reason: String,
+    /// Why it waits (the scheduler's message, or a container's waiting reason).
+    pub waiting: String,
+    pub gpus: f64,
+    /// Still on the cluster (false: known only from the local store).
+    pub live: bool,
+}
+
+/// A state change of the job (its conditions), for the timeline.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConditionMark {
+    pub type_: String,
+    pub status: String,
+    pub time: i64,
+    pub reason: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EventLine {
+    pub time: i64,
+    pub type_: String,
+    pub reason: String,
+    /// `Pod/mnist-worker-0`, `TFJob/mnist`.
+    pub object: String,
+    pub message: String,
+    pub count: i64,
+}
+
+impl EventLine {
+    /// Events that explain a stuck or failed job, shown first and marked.
+    pub fn is_prominent(&self) -> bool {
+        self.type_ == "Warning"
+            || matches!(
+                self.reason.as_str(),
+                "FailedScheduling" | "Preempted" | "BackOff" | "Failed" | "Evicted" | "OOMKilling"
+            )
+    }
+}
+
+/// The flight recorder of one job: its row, conditions, pods, events and the last log lines of each replica —
+/// from the cluster while there, from the local store once the pods (or the job) are gone.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Recorder {
+    pub job: Option<TrainingJobRow>,
+    pub conditions: Vec<ConditionMark>,
+    pub pods: Vec<PodTrack>,
+    pub events: Vec<EventLine>,
+    /// (pod, container, last lines).
+    pub logs: Vec<(String, String, Vec<String>)>,
+    /// Some of it came from the local store (pods already deleted).
+    pub from_store: bool,
+}
+
+/// The job's conditions, oldest first, for the timeline.
+pub fn conditions(v: &Value) -> Vec<ConditionMark> {
+    let mut marks: Vec<ConditionMark> = v
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let text = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+            ConditionMark {
+                type_: text("type"),
+                status: text("status"),
+                time: time(c, "/lastTransitionTime"),
+                reason: text("reason"),
+                message: text("message"),
+            }
+        })
+        .collect();
+    marks.sort_by_key(|m| m.time);
+    marks
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -29,6 +29,8 @@ pub enum WorkloadKind {
     Job,
     TFJob,
     PyTorchJob,
+    XGBoostJob,
+    MPIJob,
     Notebook,
     InferenceService,
     Service,
@@ -45,7 +47,7 @@ pub struct CustomKind {
 }
 
 impl WorkloadKind {
-    pub const ALL: [WorkloadKind; 12] = [
+    pub const ALL: [WorkloadKind; 14] = [
         WorkloadKind::Deployment,
         WorkloadKind::StatefulSet,
         WorkloadKind::DaemonSet,
@@ -53,6 +55,8 @@ impl WorkloadKind {
         WorkloadKind::Job,
         WorkloadKind::TFJob,
         WorkloadKind::PyTorchJob,
+        WorkloadKind::XGBoostJob,
+        WorkloadKind::MPIJob,
         WorkloadKind::Notebook,
         WorkloadKind::InferenceService,
         WorkloadKind::Service,
@@ -61,9 +65,11 @@ impl WorkloadKind {
     ];
 
     /// The custom kinds and where their CRDs put them.
-    pub const CUSTOM: [CustomKind; 4] = [
+    pub const CUSTOM: [CustomKind; 6] = [
         CustomKind { kind: WorkloadKind::TFJob, group: "kubeflow.org", plural: "tfjobs" },
         CustomKind { kind: WorkloadKind::PyTorchJob, group: "kubeflow.org", plural: "pytorchjobs" },
+        CustomKind { kind: WorkloadKind::XGBoostJob, group: "kubeflow.org", plural: "xgboostjobs" },
+        CustomKind { kind: WorkloadKind::MPIJob, group: "kubeflow.org", plural: "mpijobs" },
         CustomKind { kind: WorkloadKind::Notebook, group: "kubeflow.org", plural: "notebooks" },
         CustomKind { kind: WorkloadKind::InferenceService, group: "serving.kserve.io", plural: "inferenceservices" },
     ];
@@ -82,6 +88,8 @@ impl WorkloadKind {
             WorkloadKind::Job => "Job",
             WorkloadKind::TFJob => "TFJob",
             WorkloadKind::PyTorchJob => "PyTorchJob",
+            WorkloadKind::XGBoostJob => "XGBoostJob",
+            WorkloadKind::MPIJob => "MPIJob",
             WorkloadKind::Notebook => "Notebook",
             WorkloadKind::InferenceService => "InferenceService",
             WorkloadKind::Service => "Service",
@@ -94,7 +102,9 @@ impl WorkloadKind {
     pub fn progress_label(self) -> &'static str {
         match self {
             WorkloadKind::Job => "Completions",
-            WorkloadKind::TFJob | WorkloadKind::PyTorchJob => "Active replicas",
+            WorkloadKind::TFJob | WorkloadKind::PyTorchJob | WorkloadKind::XGBoostJob | WorkloadKind::MPIJob => {
+                "Active replicas"
+            }
             WorkloadKind::HorizontalPodAutoscaler => "Replicas (current/desired)",
             _ => "Ready",
         }
@@ -102,7 +112,14 @@ impl WorkloadKind {
 
     /// Whether the kind runs to completion (counted under "jobs by state").
     pub fn is_job(self) -> bool {
-        matches!(self, WorkloadKind::Job | WorkloadKind::TFJob | WorkloadKind::PyTorchJob)
+        matches!(
+            self,
+            WorkloadKind::Job
+                | WorkloadKind::TFJob
+                | WorkloadKind::PyTorchJob
+                | WorkloadKind::XGBoostJob
+                | WorkloadKind::MPIJob
+        )
     }
 
     /// Whether the kind is a custom resource that needs its CRD.
@@ -133,6 +150,9 @@ pub struct WorkloadRow {
     pub message: Option<String>,
     /// `Kind/name` of the controller that owns it (a Deployment's ReplicaSets), if any.
     pub owner: Option<String>,
+    /// For the job kinds: the Training list's row (replicas per role, times, experiment).
+    #[serde(skip)]
+    pub training: Option<std::sync::Arc<super::training::TrainingJobRow>>,
 }
 
 fn base(kind: WorkloadKind, meta: &ObjectMeta) -> WorkloadRow {
@@ -153,6 +173,7 @@ fn base(kind: WorkloadKind, meta: &ObjectMeta) -> WorkloadRow {
             .flatten()
             .find(|o| o.controller == Some(true))
             .map(|o| format!("{}/{}", o.kind, o.name)),
+        training: None,
     }
 }
 
@@ -277,6 +298,11 @@ pub fn job(j: &Job) -> WorkloadRow {
     };
     let running = if matches!(row.state.as_str(), "Running" | "Pending") { parallelism as f64 } else { 0.0 };
     describe_pods(&mut row, pod_spec, running);
+    let mut value = serde_json::to_value(j).unwrap_or(Value::Null);
+    if value.is_object() {
+        value["kind"] = Value::from("Job");
+    }
+    row.training = Some(std::sync::Arc::new(super::training::row(&value)));
     row
 }
 
@@ -370,6 +396,8 @@ pub fn custom(kind: WorkloadKind, object: &kube::core::DynamicObject) -> Workloa
     match kind {
         WorkloadKind::TFJob => training_job(&mut row, data, "tfReplicaSpecs"),
         WorkloadKind::PyTorchJob => training_job(&mut row, data, "pytorchReplicaSpecs"),
+        WorkloadKind::XGBoostJob => training_job(&mut row, data, "xgbReplicaSpecs"),
+        WorkloadKind::MPIJob => training_job(&mut row, data, "mpiReplicaSpecs"),
         WorkloadKind::Notebook => {
             // Kubeflow's notebook controller scales a notebook to zero while this annotation is set.
             let stopped =
@@ -378,6 +406,13 @@ pub fn custom(kind: WorkloadKind, object: &kube::core::DynamicObject) -> Workloa
         }
         WorkloadKind::InferenceService => inference_service(&mut row, data),
         _ => {}
+    }
+    if kind.is_job() {
+        let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
+        if value.is_object() {
+            value["kind"] = Value::from(kind.name());
+        }
+        row.training = Some(std::sync::Arc::new(super::training::row(&value)));
     }
     row
 }

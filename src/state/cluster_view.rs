@@ -149,6 +149,8 @@ pub struct ClusterSnapshot {
     pub workload_errors: Vec<(WorkloadKind, String)>,
     /// How the watches are doing.
     pub health: SyncHealth,
+    /// Every training job (TFJob, PyTorchJob, XGBoostJob, MPIJob, Job), newest first.
+    pub training_jobs: Arc<Vec<Arc<crate::resources::training::TrainingJobRow>>>,
     /// The latest warning events, newest first.
     pub recent_warnings: Vec<Arc<crate::resources::event::EventRow>>,
 }
@@ -245,6 +247,13 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
         accelerators_by_namespace: by_namespace,
         namespace_allocation: allocation,
         jobs_by_state: workload::jobs_by_state(workloads.iter().map(|w| w.as_ref())),
+        training_jobs: {
+            let mut jobs: Vec<_> = workloads.iter().filter_map(|w| w.training.clone()).collect();
+            jobs.sort_by(|a, b| {
+                b.created.cmp(&a.created).then_with(|| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)))
+            });
+            Arc::new(jobs)
+        },
         workloads: Arc::new(workloads),
         workload_counts,
         custom_kinds: cache.custom_kinds.read().map(|k| k.clone()).unwrap_or_default(),

@@ -52,6 +52,8 @@ pub enum Command {
     WindowResized([f32; 2]),
     /// Something for the Install screen's wizard.
     Wizard(crate::state::install::WizardCommand),
+    /// Something for the Training screen.
+    Training(crate::state::training::TrainingCommand),
 }
 
 /// A cloneable handle that widgets use to send [`Command`]s.

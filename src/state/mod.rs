@@ -11,6 +11,7 @@ pub mod install;
 pub mod loadable;
 pub mod protocol;
 pub mod toasts;
+pub mod training;
 
 use std::path::PathBuf;
 
@@ -108,6 +109,8 @@ pub struct AppState {
     pub phase_history: std::collections::VecDeque<(i64, std::collections::BTreeMap<String, usize>)>,
     /// The Install screen's wizard.
     pub install: install::InstallWizard,
+    /// The Training screen: launch form, submit, flight recorder.
+    pub training: training::TrainingState,
     /// Numbers connection attempts, so a late answer for an earlier context is ignored.
     connect_attempt: u64,
     extra_kubeconfigs: Vec<PathBuf>,
@@ -134,6 +137,7 @@ impl AppState {
             pod_detail: None,
             phase_history: Default::default(),
             install: install::InstallWizard::default(),
+            training: training::TrainingState::new(crate::workloads::TrainingSpec::default()),
             connect_attempt: 0,
             extra_kubeconfigs: Vec::new(),
         }
@@ -185,6 +189,9 @@ impl AppState {
             Command::ClosePod => self.pod_detail = None,
             Command::Wizard(command) => {
                 requests.extend(self.install.handle(command).into_iter().map(Request::Stack));
+            }
+            Command::Training(command) => {
+                requests.extend(self.training.handle(command).into_iter().map(Request::Training));
             }
             Command::ToggleTheme => self.settings.theme = self.settings.theme.toggled(),
             Command::SetTheme(theme) => self.settings.theme = theme,
@@ -315,6 +322,7 @@ impl AppState {
             Event::Cluster(ClusterEvent::Connected { .. }) => {} // an answer for a context no longer selected
             Event::Cluster(ClusterEvent::Snapshot { attempt, snapshot }) if attempt == self.connect_attempt => {
                 self.record_phases(&snapshot);
+                requests.extend(self.training.on_snapshot(&snapshot).into_iter().map(Request::Training));
                 self.cluster = Some(snapshot);
                 // The open pod changed (a restart, a new status): its containers and events did too.
                 if let Some((namespace, name)) = self.pod_detail.as_ref().map(|v| (v.namespace.clone(), v.name.clone()))
@@ -365,6 +373,11 @@ impl AppState {
             }
             Event::Cluster(ClusterEvent::Snapshot { .. }) => {}
             Event::Stack(event) => requests.extend(self.install.apply(event).into_iter().map(Request::Stack)),
+            Event::Training(event) => {
+                if let Some((tone, message)) = self.training.apply(event) {
+                    self.toasts.push(tone, message);
+                }
+            }
         }
         requests.extend(self.refresh_install_if_stale());
         requests

@@ -18,6 +18,8 @@ use crate::resources::context::KubeconfigSummary;
 use crate::resources::pod::PodDetail;
 use crate::settings::Settings;
 use crate::stack::report::{Check, ObjectDiff};
+use crate::workloads::JobKind;
+use crate::workloads::spec::TrainingSpec;
 
 /// Work the model asks the background to do.
 #[derive(Debug)]
@@ -29,6 +31,8 @@ pub enum Request {
     /// Work for the Install screen.
     Stack(StackRequest),
     Export(ExportRequest),
+    /// Work for the Training screen.
+    Training(TrainingRequest),
 }
 
 /// Results of background work, applied to the model in order.
@@ -41,6 +45,7 @@ pub enum Event {
     /// Answers for the Install screen.
     Stack(StackEvent),
     Export(ExportEvent),
+    Training(TrainingEvent),
 }
 
 /// Kubeconfig, connection and the live view of the cluster.
@@ -165,6 +170,52 @@ pub enum StackEvent {
     FolderPicked(Option<PathBuf>),
 }
 
+/// A training job by kind, namespace and name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct JobKey {
+    pub kind: JobKind,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl JobKey {
+    pub fn display(&self) -> String {
+        format!("{}/{}/{}", self.kind, self.namespace, self.name)
+    }
+}
+
+pub use crate::resources::training::Recorder;
+
+/// Work for the Training screen.
+#[derive(Debug, Clone)]
+pub enum TrainingRequest {
+    /// Apply these objects (server-side apply), claims before the job.
+    Submit(Vec<serde_json::Value>),
+    /// Keep the form as the draft (atomically, debounced by the caller's pace).
+    SaveDraft(Box<TrainingSpec>),
+    /// Gather a job's flight recorder: live pods and events, and what the local store kept.
+    Recorder(JobKey),
+    Delete(JobKey),
+    /// Read a job's object (to clone it into the form).
+    Fetch(JobKey),
+    /// Save this YAML to a file the user picks.
+    ExportYaml(String),
+}
+
+/// Answers to [`TrainingRequest`]s.
+#[derive(Debug, Clone)]
+pub enum TrainingEvent {
+    /// What was created, or the refusal with the server's field causes (field path, message).
+    Submitted(Result<Vec<String>, (String, Vec<(String, String)>)>),
+    Recorder {
+        key: JobKey,
+        result: Result<Recorder, String>,
+    },
+    Deleted(Result<JobKey, String>),
+    Fetched(Result<serde_json::Value, String>),
+    Exported(Result<PathBuf, String>),
+}
+
 macro_rules! area {
     ($outer:ident :: $variant:ident ($inner:ty)) => {
         impl From<$inner> for $outer {
@@ -178,6 +229,8 @@ area!(Request::Cluster(ClusterRequest));
 area!(Request::Logs(LogRequest));
 area!(Request::Stack(StackRequest));
 area!(Request::Export(ExportRequest));
+area!(Request::Training(TrainingRequest));
+area!(Event::Training(TrainingEvent));
 area!(Event::Cluster(ClusterEvent));
 area!(Event::Logs(LogEvent));
 area!(Event::Stack(StackEvent));

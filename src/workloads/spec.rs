@@ -117,6 +117,9 @@ impl Default for TrainingSpec {
     }
 }
 
+/// The launch form's draft, in the settings folder: kept as the form changes, read back at start.
+pub const DRAFT_FILE: &str = "training-draft.json";
+
 /// Images people start from, by what they are.
 pub const IMAGE_PRESETS: &[(&str, &str)] = &[
     ("TensorFlow 2.16 (GPU)", "tensorflow/tensorflow:2.16.1-gpu"),

@@ -1,0 +1,296 @@
+//! The Training screen's model: the launch form (a [`TrainingSpec`] with its YAML, validation and fit preview),
+//! the submit in flight, and the job whose flight recorder is open. The form autosaves as a draft.
+
+use serde_json::Value;
+
+use super::loadable::Loadable;
+use super::protocol::{JobKey, Recorder, TrainingEvent, TrainingRequest};
+use crate::resources::ledger::LedgerRow;
+use crate::workloads::fit::{self, FitReport};
+use crate::workloads::render;
+use crate::workloads::spec::{FieldError, TrainingSpec};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    #[default]
+    Jobs,
+    Launch,
+}
+
+/// What the user does on the Training screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainingCommand {
+    Tab(Tab),
+    /// The form changed (the view edits a copy and sends it whole).
+    Form(Box<TrainingSpec>),
+    /// The YAML preview was edited by hand.
+    Yaml(String),
+    /// Go back from hand-edited YAML to what the form renders.
+    ResetYaml,
+    Submit,
+    /// Open a job's flight recorder (or refresh it).
+    Open(JobKey),
+    Close,
+    Delete(JobKey),
+    /// Put a job's spec into the form (its name suffixed), to run it again changed.
+    Clone(JobKey),
+    /// Export the YAML to a file the user picks.
+    ExportYaml,
+}
+
+/// Where a submit stands.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Submit {
+    #[default]
+    Idle,
+    Submitting,
+    /// `kind/namespace/name` of what was created.
+    Done(Vec<String>),
+    /// The server's refusal; field causes are mapped onto the form where they name one of its fields.
+    Failed {
+        message: String,
+        fields: Vec<FieldError>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrainingState {
+    pub tab: Tab,
+    pub form: TrainingSpec,
+    /// The YAML shown: rendered from the form, or as the user edited it.
+    pub yaml: String,
+    /// The YAML was edited by hand and no longer follows the form.
+    pub yaml_edited: bool,
+    /// Why the edited YAML cannot be used.
+    pub yaml_error: Option<String>,
+    pub errors: Vec<FieldError>,
+    /// The fit of what would be submitted, against the ledger it was computed on.
+    pub fit: Option<FitReport>,
+    fit_generation: u64,
+    pub submit: Submit,
+    pub open: Option<JobKey>,
+    pub recorder: Loadable<Recorder>,
+}
+
+impl TrainingState {
+    pub fn new(form: TrainingSpec) -> Self {
+        let mut state = Self { form, ..Default::default() };
+        state.rerender();
+        state
+    }
+
+    /// The objects a submit would send: the edited YAML's, else the form's.
+    pub fn objects(&self) -> Result<Vec<Value>, String> {
+        if !self.yaml_edited {
+            return Ok(render::objects(&self.form));
+        }
+        let objects = crate::stack::objects::parse("form", "YAML", &self.yaml).map_err(|e| e.to_string())?;
+        if objects.is_empty() {
+            return Err("the YAML holds no objects".into());
+        }
+        Ok(objects.into_iter().map(|o| o.value).collect())
+    }
+
+    fn rerender(&mut self) {
+        self.errors = self.form.validate();
+        if !self.yaml_edited {
+            self.yaml = render::objects(&self.form)
+                .iter()
+                .map(|o| serde_saphyr::to_string(o).unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join("---\n");
+        }
+        self.fit_generation = u64::MAX; // recompute on the next snapshot
+    }
+
+    /// Recomputes the fit preview when the form or the cluster changed (not every frame).
+    pub fn refresh_fit(&mut self, generation: u64, ledger: &[LedgerRow]) {
+        if self.fit_generation == generation {
+            return;
+        }
+        self.fit_generation = generation;
+        self.fit = self.objects().ok().and_then(|objects| {
+            let job = objects.iter().find(|o| {
+                o.get("kind").and_then(Value::as_str).and_then(crate::workloads::JobKind::from_kind).is_some()
+            })?;
+            fit::demands(job).ok().map(|d| fit::fit(&d, ledger))
+        });
+    }
+
+    /// Follows the cluster: the fit preview is recomputed, and the open flight recorder fetched again when its job
+    /// changed (a replica started, ended, restarted).
+    pub fn on_snapshot(&mut self, snap: &crate::state::cluster_view::ClusterSnapshot) -> Vec<TrainingRequest> {
+        self.refresh_fit(snap.generation, &snap.ledger);
+        let Some(key) = self.open.clone() else { return Vec::new() };
+        let live = snap
+            .training_jobs
+            .iter()
+            .find(|j| j.kind == key.kind.name() && j.namespace == key.namespace && j.name == key.name);
+        let shown = self.recorder.ready().and_then(|r| r.job.as_ref());
+        let changed = match (live, shown) {
+            (Some(live), Some(shown)) => (&live.state, &live.replicas) != (&shown.state, &shown.replicas),
+            (Some(_), None) | (None, Some(_)) => !matches!(self.recorder, Loadable::Loading),
+            (None, None) => false,
+        };
+        if changed {
+            return vec![TrainingRequest::Recorder(key)];
+        }
+        Vec::new()
+    }
+
+    pub fn handle(&mut self, command: TrainingCommand) -> Vec<TrainingRequest> {
+        match command {
+            TrainingCommand::Tab(tab) => self.tab = tab,
+            TrainingCommand::Form(spec) => {
+                self.form = *spec;
+                self.rerender();
+                return vec![TrainingRequest::SaveDraft(Box::new(self.form.clone()))];
+            }
+            TrainingCommand::Yaml(text) => {
+                self.yaml = text;
+                self.yaml_edited = true;
+                self.yaml_error = self.objects().err();
+                self.fit_generation = u64::MAX;
+            }
+            TrainingCommand::ResetYaml => {
+                self.yaml_edited = false;
+                self.yaml_error = None;
+                self.rerender();
+            }
+            TrainingCommand::Submit => {
+                if self.yaml_edited {
+                    if let Some(e) = &self.yaml_error {
+                        self.submit = Submit::Failed { message: e.clone(), fields: Vec::new() };
+                        return Vec::new();
+                    }
+                } else if !self.errors.is_empty() {
+                    self.submit = Submit::Failed {
+                        message: "the form has problems (marked in red)".into(),
+                        fields: self.errors.clone(),
+                    };
+                    return Vec::new();
+                }
+                match self.objects() {
+                    Ok(objects) => {
+                        self.submit = Submit::Submitting;
+                        return vec![TrainingRequest::Submit(objects)];
+                    }
+                    Err(e) => self.submit = Submit::Failed { message: e, fields: Vec::new() },
+                }
+            }
+            TrainingCommand::Open(key) => {
+                self.open = Some(key.clone());
+                self.recorder = Loadable::Loading;
+                return vec![TrainingRequest::Recorder(key)];
+            }
+            TrainingCommand::Close => {
+                self.open = None;
+                self.recorder = Loadable::Idle;
+            }
+            TrainingCommand::Delete(key) => return vec![TrainingRequest::Delete(key)],
+            TrainingCommand::Clone(key) => return vec![TrainingRequest::Fetch(key)],
+            TrainingCommand::ExportYaml => return vec![TrainingRequest::ExportYaml(self.yaml.clone())],
+        }
+        Vec::new()
+    }
+
+    /// Applies an answer; returns a message for a toast when there is one to show.
+    pub fn apply(&mut self, event: TrainingEvent) -> Option<(crate::tone::Tone, String)> {
+        use crate::tone::Tone;
+        match event {
+            TrainingEvent::Submitted(Ok(created)) => {
+                let note = format!("Submitted {}", created.join(", "));
+                self.submit = Submit::Done(created);
+                self.tab = Tab::Jobs;
+                return Some((Tone::Ok, note));
+            }
+            TrainingEvent::Submitted(Err((message, causes))) => {
+                let fields =
+                    causes.iter().map(|(f, m)| FieldError { field: form_field(f), message: m.clone() }).collect();
+                self.submit = Submit::Failed { message, fields };
+            }
+            TrainingEvent::Recorder { key, result } if self.open.as_ref() == Some(&key) => {
+                self.recorder = match result {
+                    Ok(r) => Loadable::Ready(r),
+                    Err(e) => Loadable::Failed(e),
+                };
+            }
+            TrainingEvent::Recorder { .. } => {}
+            TrainingEvent::Deleted(Ok(key)) => {
+                if self.open.as_ref() == Some(&key) {
+                    self.open = None;
+                }
+                return Some((Tone::Ok, format!("Deleted {}", key.display())));
+            }
+            TrainingEvent::Deleted(Err(e)) => return Some((Tone::Err, e)),
+            TrainingEvent::Fetched(Ok(object)) => {
+                self.yaml = serde_saphyr::to_string(&object).unwrap_or_default();
+                self.yaml_edited = true;
+                self.yaml_error = self.objects().err();
+                self.tab = Tab::Launch;
+                self.fit_generation = u64::MAX;
+            }
+            TrainingEvent::Fetched(Err(e)) | TrainingEvent::Exported(Err(e)) => return Some((Tone::Err, e)),
+            TrainingEvent::Exported(Ok(path)) => return Some((Tone::Ok, format!("Saved {}", path.display()))),
+        }
+        None
+    }
+}
+
+/// The form field a server's field path is about (`spec.tfReplicaSpecs.Worker.replicas` → the Worker's replicas).
+fn form_field(path: &str) -> String {
+    match path {
+        "metadata.name" => "name".into(),
+        "metadata.namespace" => "namespace".into(),
+        p if p.contains("image") => "image".into(),
+        p if p.contains("resources") => "roles".into(),
+        p if p.contains("runPolicy") => "run_policy".into(),
+        p => p.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_renders_validates_and_submits_only_when_valid() {
+        let mut state = TrainingState::new(TrainingSpec::default());
+        assert!(state.errors.iter().any(|e| e.field == "name"), "a new form has no name yet");
+        assert!(state.handle(TrainingCommand::Submit).is_empty());
+        assert!(matches!(state.submit, Submit::Failed { .. }));
+        let spec = TrainingSpec { name: "mnist".into(), ..Default::default() };
+        let saved = state.handle(TrainingCommand::Form(Box::new(spec)));
+        assert!(matches!(saved.as_slice(), [TrainingRequest::SaveDraft(_)]), "drafts autosave");
+        assert!(state.yaml.contains("kind: TFJob") && state.yaml.contains("name: mnist"));
+        let sent = state.handle(TrainingCommand::Submit);
+        assert!(matches!(sent.as_slice(), [TrainingRequest::Submit(o)] if o.len() == 1));
+    }
+
+    #[test]
+    fn hand_edited_yaml_is_checked_and_followed_until_reset() {
+        let mut state = TrainingState::new(TrainingSpec { name: "mnist".into(), ..Default::default() });
+        state.handle(TrainingCommand::Yaml("kind: [".into()));
+        assert!(state.yaml_edited && state.yaml_error.is_some());
+        assert!(state.handle(TrainingCommand::Submit).is_empty());
+        state.handle(TrainingCommand::Yaml(state.yaml.clone().replace("kind: [", "")));
+        let yaml = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: by-hand}\nspec: {template: {spec: {containers: [{name: c, image: x}]}}}\n";
+        state.handle(TrainingCommand::Yaml(yaml.into()));
+        assert_eq!(state.yaml_error, None);
+        let sent = state.handle(TrainingCommand::Submit);
+        assert!(matches!(sent.as_slice(), [TrainingRequest::Submit(o)] if o[0]["metadata"]["name"] == "by-hand"));
+        state.handle(TrainingCommand::ResetYaml);
+        assert!(!state.yaml_edited && state.yaml.contains("name: mnist"));
+    }
+
+    #[test]
+    fn server_refusals_land_on_the_form_s_fields() {
+        let mut state = TrainingState::new(TrainingSpec::default());
+        state.apply(TrainingEvent::Submitted(Err((
+            "invalid".into(),
+            vec![("metadata.name".into(), "Invalid value".into())],
+        ))));
+        let Submit::Failed { fields, .. } = &state.submit else { panic!("failed") };
+        assert_eq!(fields[0].field, "name");
+    }
+}
