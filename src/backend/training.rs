@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::{CurrentClient, Outbox};
 use crate::cluster::training::{self as jobs, JobError};
 use crate::resources::training::{self, EventLine, PodTrack, Recorder};
-use crate::state::protocol::{JobKey, TrainingEvent, TrainingRequest};
+use crate::state::protocol::{JobKey, Refusal, TrainingEvent, TrainingRequest};
 use crate::store::Store;
 use crate::workloads::spec::TrainingSpec;
 
@@ -44,7 +44,7 @@ impl TrainingArea {
                 tokio::spawn(async move {
                     let result = match current {
                         Some((client, _)) => submit(&client, &objects).await,
-                        None => Err((not_connected(), Vec::new())),
+                        None => Err(Refusal { message: not_connected(), causes: Vec::new() }),
                     };
                     outbox.send(TrainingEvent::Submitted(result));
                 });
@@ -53,7 +53,7 @@ impl TrainingArea {
                 let store = self.store.clone();
                 tokio::spawn(async move {
                     let result = match current {
-                        Some((client, context)) => recorder(&client, &context, store, &key).await,
+                        Some((client, context)) => recorder(&client, &context, store, &key).await.map(Box::new),
                         None => Err(not_connected()),
                     };
                     outbox.send(TrainingEvent::Recorder { key, result });
@@ -125,13 +125,13 @@ impl TrainingArea {
     }
 }
 
-async fn submit(client: &kube::Client, objects: &[Value]) -> Result<Vec<String>, (String, Vec<(String, String)>)> {
+async fn submit(client: &kube::Client, objects: &[Value]) -> Result<Vec<String>, Refusal> {
     let refused = |e: JobError| {
         let causes = match &e {
             JobError::Invalid { causes, .. } => causes.clone(),
             _ => Vec::new(),
         };
-        (e.to_string(), causes)
+        Refusal { message: e.to_string(), causes }
     };
     let mut created = Vec::new();
     for obj in objects {
@@ -140,10 +140,12 @@ async fn submit(client: &kube::Client, objects: &[Value]) -> Result<Vec<String>,
             let ns = obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");
             let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
             let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), ns);
-            claims
-                .patch(name, &PatchParams::apply("bosun").force(), &Patch::Apply(obj))
-                .await
-                .map_err(|e| (format!("could not create PersistentVolumeClaim {ns}/{name}: {e}"), Vec::new()))?;
+            claims.patch(name, &PatchParams::apply("bosun").force(), &Patch::Apply(obj)).await.map_err(|e| {
+                Refusal {
+                    message: format!("could not create PersistentVolumeClaim {ns}/{name}: {e}"),
+                    causes: Vec::new(),
+                }
+            })?;
             created.push(format!("PersistentVolumeClaim/{ns}/{name}"));
             continue;
         }
@@ -225,6 +227,9 @@ fn track(pod: &Pod) -> PodTrack {
     }
 }
 
+/// What the local store kept of a job: pods gone from the cluster, events, and (pod, container, lines) logs.
+type Kept = (Vec<PodTrack>, Vec<EventLine>, Vec<(String, String, Vec<String>)>);
+
 /// Gathers the flight recorder: the job and its pods and events from the cluster, and what the local store kept of
 /// pods already gone and of every replica's log.
 async fn recorder(
@@ -279,52 +284,45 @@ async fn recorder(
     // What the store kept: pods gone from the cluster, their events, and the logs of every replica.
     let context = context.to_string();
     let key_owned = key.clone();
-    let kept = tokio::task::spawn_blocking(
-        move || -> Option<(Vec<PodTrack>, Vec<EventLine>, Vec<(String, String, String, Vec<String>)>)> {
-            let store = Store::open(&store?).ok()?;
-            let job = store.job(&context, &key_owned.namespace, &key_owned.name).ok()??;
-            let pods = store.pods(&job.uid).ok()?;
-            let events = store
-                .events(&job.uid)
-                .ok()?
-                .into_iter()
-                .map(|e| EventLine {
-                    time: e.last_time,
-                    type_: e.type_,
-                    reason: e.reason,
-                    object: e.object,
-                    message: e.message,
-                    count: e.count,
-                })
-                .collect();
-            let container = key_owned.kind.container().to_string();
-            let logs = pods
-                .iter()
-                .map(|p| {
-                    let lines = store.log_lines(&p.uid, &container, None).unwrap_or_default();
-                    let start = lines.len().saturating_sub(LOG_LINES);
-                    (
-                        p.uid.clone(),
-                        p.name.clone(),
-                        container.clone(),
-                        lines[start..].iter().map(|l| l.line.clone()).collect(),
-                    )
-                })
-                .collect();
-            let tracks = pods
-                .into_iter()
-                .map(|p| PodTrack {
-                    name: p.name,
-                    role: p.role,
-                    node: p.node,
-                    phase: "Deleted".into(),
-                    live: false,
-                    ..Default::default()
-                })
-                .collect();
-            Some((tracks, events, logs))
-        },
-    )
+    let kept = tokio::task::spawn_blocking(move || -> Option<Kept> {
+        let store = Store::open(&store?).ok()?;
+        let job = store.job(&context, &key_owned.namespace, &key_owned.name).ok()??;
+        let pods = store.pods(&job.uid).ok()?;
+        let events = store
+            .events(&job.uid)
+            .ok()?
+            .into_iter()
+            .map(|e| EventLine {
+                time: e.last_time,
+                type_: e.type_,
+                reason: e.reason,
+                object: e.object,
+                message: e.message,
+                count: e.count,
+            })
+            .collect();
+        let container = key_owned.kind.container().to_string();
+        let logs = pods
+            .iter()
+            .map(|p| {
+                let lines = store.log_lines(&p.uid, &container, None).unwrap_or_default();
+                let start = lines.len().saturating_sub(LOG_LINES);
+                (p.name.clone(), container.clone(), lines[start..].iter().map(|l| l.line.clone()).collect())
+            })
+            .collect();
+        let tracks = pods
+            .into_iter()
+            .map(|p| PodTrack {
+                name: p.name,
+                role: p.role,
+                node: p.node,
+                phase: "Deleted".into(),
+                live: false,
+                ..Default::default()
+            })
+            .collect();
+        Some((tracks, events, logs))
+    })
     .await
     .ok()
     .flatten();
@@ -340,13 +338,11 @@ async fn recorder(
                 out.events.push(e);
             }
         }
-        out.logs = logs.into_iter().filter(|(_, _, _, l)| !l.is_empty()).map(|(_, pod, c, l)| (pod, c, l)).collect();
+        // The store speaks for the pods that are gone; the cluster, which is current, for the others.
+        let gone: HashSet<String> = out.pods.iter().filter(|p| !p.live).map(|p| p.name.clone()).collect();
+        out.logs = logs.into_iter().filter(|(pod, _, l)| !l.is_empty() && gone.contains(pod)).collect();
     }
-    // Live replicas the store has nothing of yet (the keeper just started): their log tails from the cluster.
     for p in out.pods.clone().iter().filter(|p| p.live && p.started > 0) {
-        if out.logs.iter().any(|(pod, _, _)| *pod == p.name) {
-            continue;
-        }
         let params = LogParams { tail_lines: Some(LOG_LINES as i64), ..Default::default() };
         if let Ok(text) = pods.logs(&p.name, &params).await {
             out.logs.push((

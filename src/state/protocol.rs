@@ -202,14 +202,21 @@ pub enum TrainingRequest {
     ExportYaml(String),
 }
 
+/// The server's refusal of a submit: its message, and its field causes (field path, message).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Refusal {
+    pub message: String,
+    pub causes: Vec<(String, String)>,
+}
+
 /// Answers to [`TrainingRequest`]s.
 #[derive(Debug, Clone)]
 pub enum TrainingEvent {
-    /// What was created, or the refusal with the server's field causes (field path, message).
-    Submitted(Result<Vec<String>, (String, Vec<(String, String)>)>),
+    /// What was created (`kind/namespace/name`), or why not.
+    Submitted(Result<Vec<String>, Refusal>),
     Recorder {
         key: JobKey,
-        result: Result<Recorder, String>,
+        result: Result<Box<Recorder>, String>,
     },
     Deleted(Result<JobKey, String>),
     Fetched(Result<serde_json::Value, String>),

@@ -204,14 +204,14 @@ impl TrainingState {
                 self.tab = Tab::Jobs;
                 return Some((Tone::Ok, note));
             }
-            TrainingEvent::Submitted(Err((message, causes))) => {
-                let fields =
-                    causes.iter().map(|(f, m)| FieldError { field: form_field(f), message: m.clone() }).collect();
-                self.submit = Submit::Failed { message, fields };
+            TrainingEvent::Submitted(Err(refusal)) => {
+                let causes = refusal.causes.iter();
+                let fields = causes.map(|(f, m)| FieldError { field: form_field(f), message: m.clone() }).collect();
+                self.submit = Submit::Failed { message: refusal.message, fields };
             }
             TrainingEvent::Recorder { key, result } if self.open.as_ref() == Some(&key) => {
                 self.recorder = match result {
-                    Ok(r) => Loadable::Ready(r),
+                    Ok(r) => Loadable::Ready(*r),
                     Err(e) => Loadable::Failed(e),
                 };
             }
@@ -286,10 +286,10 @@ mod tests {
     #[test]
     fn server_refusals_land_on_the_form_s_fields() {
         let mut state = TrainingState::new(TrainingSpec::default());
-        state.apply(TrainingEvent::Submitted(Err((
-            "invalid".into(),
-            vec![("metadata.name".into(), "Invalid value".into())],
-        ))));
+        state.apply(TrainingEvent::Submitted(Err(super::super::protocol::Refusal {
+            message: "invalid".into(),
+            causes: vec![("metadata.name".into(), "Invalid value".into())],
+        })));
         let Submit::Failed { fields, .. } = &state.submit else { panic!("failed") };
         assert_eq!(fields[0].field, "name");
     }

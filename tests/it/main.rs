@@ -16,6 +16,8 @@ mod nodes_screen;
 /// Training jobs on kubesim with the stack's operator: every kind from the form, sweeps, failures explained, the
 /// fit preview and the jobs list.
 mod training;
+/// The Training screen: the launch form to a succeeded job and its flight recorder.
+mod training_screen;
 /// The app shell driven headlessly through its accessibility tree: navigation, shortcuts, palette, theme,
 /// settings persistence, kubeconfig contexts.
 mod ui_shell;

@@ -6,6 +6,7 @@ pub mod nodes;
 pub mod overview;
 pub mod pods;
 pub mod registry;
+pub mod training;
 pub mod workloads;
 
 use egui::{RichText, Ui};
@@ -19,6 +20,7 @@ pub struct ScreenStates {
     pub nodes: nodes::NodesView,
     pub pods: pods::PodsView,
     pub install: install::InstallView,
+    pub training: training::TrainingView,
 }
 
 /// Draws the page of `screen`: its heading, then its content.
@@ -36,6 +38,7 @@ pub fn show(ui: &mut Ui, screen: Screen, view: &ViewCtx<'_>, states: &mut Screen
         Screen::Nodes => nodes::ui(ui, view, &mut states.nodes),
         Screen::Pods => pods::ui(ui, view, &mut states.pods),
         Screen::Install => install::ui(ui, view, &mut states.install),
+        Screen::Training => training::ui(ui, view, &mut states.training),
         _ => empty_state::ui(ui, info, view),
     }
 }
