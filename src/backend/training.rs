@@ -72,6 +72,19 @@ impl TrainingArea {
                     outbox.send(TrainingEvent::Deleted(result));
                 });
             }
+            TrainingRequest::Suspend(key, suspend) => {
+                tokio::spawn(async move {
+                    let result = match current {
+                        Some((client, _)) => {
+                            jobs::set_suspended(&client, &key.kind, &key.namespace, &key.name, suspend)
+                                .await
+                                .map_err(|e| e.to_string())
+                        }
+                        None => Err(not_connected()),
+                    };
+                    outbox.send(TrainingEvent::Suspended(result.map(|()| (key, suspend))));
+                });
+            }
             TrainingRequest::Fetch(key) => {
                 tokio::spawn(async move {
                     let result = match current {

@@ -115,6 +115,27 @@ pub async fn submit(client: &kube::Client, obj: &Value, dry_run: bool) -> Result
     }
 }
 
+/// Suspends or resumes a job (`spec.runPolicy.suspend` of the operator's kinds, `spec.suspend` of a Job).
+pub async fn set_suspended(
+    client: &kube::Client,
+    kind: &JobKind,
+    namespace: &str,
+    name: &str,
+    suspend: bool,
+) -> Result<(), JobError> {
+    let patch = if *kind == JobKind::Job {
+        serde_json::json!({"spec": {"suspend": suspend}})
+    } else {
+        serde_json::json!({"spec": {"runPolicy": {"suspend": suspend}}})
+    };
+    let shown = format!("{kind}/{namespace}/{name}");
+    api(client, *kind, Some(namespace))
+        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map(|_| ())
+        .map_err(|e| JobError::from_kube(&format!("suspend {shown}"), &shown, e))
+}
+
 /// Reads a job's row now.
 pub async fn get(
     client: &kube::Client,

@@ -196,6 +196,7 @@ pub enum TrainingRequest {
     /// Gather a job's flight recorder: live pods and events, and what the local store kept.
     Recorder(JobKey),
     Delete(JobKey),
+    Suspend(JobKey, bool),
     /// Read a job's object (to clone it into the form).
     Fetch(JobKey),
     /// Save this YAML to a file the user picks.
@@ -219,6 +220,7 @@ pub enum TrainingEvent {
         result: Result<Box<Recorder>, String>,
     },
     Deleted(Result<JobKey, String>),
+    Suspended(Result<(JobKey, bool), String>),
     Fetched(Result<serde_json::Value, String>),
     Exported(Result<PathBuf, String>),
 }

@@ -32,6 +32,8 @@ pub enum TrainingCommand {
     Open(JobKey),
     Close,
     Delete(JobKey),
+    /// Suspend (true) or resume (false) a job: its pods go, and come back on resume.
+    Suspend(JobKey, bool),
     /// Put a job's spec into the form (its name suffixed), to run it again changed.
     Clone(JobKey),
     /// Export the YAML to a file the user picks.
@@ -188,6 +190,7 @@ impl TrainingState {
                 self.recorder = Loadable::Idle;
             }
             TrainingCommand::Delete(key) => return vec![TrainingRequest::Delete(key)],
+            TrainingCommand::Suspend(key, suspend) => return vec![TrainingRequest::Suspend(key, suspend)],
             TrainingCommand::Clone(key) => return vec![TrainingRequest::Fetch(key)],
             TrainingCommand::ExportYaml => return vec![TrainingRequest::ExportYaml(self.yaml.clone())],
         }
@@ -222,7 +225,11 @@ impl TrainingState {
                 }
                 return Some((Tone::Ok, format!("Deleted {}", key.display())));
             }
-            TrainingEvent::Deleted(Err(e)) => return Some((Tone::Err, e)),
+            TrainingEvent::Deleted(Err(e)) | TrainingEvent::Suspended(Err(e)) => return Some((Tone::Err, e)),
+            TrainingEvent::Suspended(Ok((key, suspended))) => {
+                let what = if suspended { "Suspended" } else { "Resumed" };
+                return Some((Tone::Ok, format!("{what} {}", key.display())));
+            }
             TrainingEvent::Fetched(Ok(object)) => {
                 self.yaml = serde_saphyr::to_string(&object).unwrap_or_default();
                 self.yaml_edited = true;

@@ -21,6 +21,10 @@ impl Writer {
     /// Opens the store and starts its writer thread. Write errors are logged, never fatal to the app.
     pub fn start(path: &Path) -> Result<(Writer, std::thread::JoinHandle<()>), StoreError> {
         let mut store = Store::open(path)?;
+        // Bounded: what is past the retention goes when the app starts.
+        if let Err(e) = store.apply_retention(super::Retention::default()) {
+            tracing::warn!("the local store could not apply its retention: {e}");
+        }
         let (tx, rx) = mpsc::channel::<Record>();
         let handle = std::thread::Builder::new()
             .name("bosun-store".into())

@@ -20,13 +20,100 @@ use crate::workloads::JobKind;
 use crate::workloads::fit::Verdict;
 use crate::workloads::spec::{IMAGE_PRESETS, ParamsAs, RoleSpec, TrainingSpec, VolumeSpec};
 
+/// Columns the jobs table sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JobSort {
+    Kind,
+    Namespace,
+    Name,
+    State,
+    Gpus,
+    #[default]
+    Age,
+    Experiment,
+}
+
+const COLUMNS: [(&str, Option<JobSort>); 9] = [
+    ("Kind", Some(JobSort::Kind)),
+    ("Namespace", Some(JobSort::Namespace)),
+    ("Name", Some(JobSort::Name)),
+    ("State", Some(JobSort::State)),
+    ("Replicas (act/ok/fail)", None),
+    ("GPUs", Some(JobSort::Gpus)),
+    ("Age", Some(JobSort::Age)),
+    ("Duration", None),
+    ("Experiment", Some(JobSort::Experiment)),
+];
+
+type OrderKey = (u64, String, JobSort, bool, Vec<String>);
+
 /// The screen's own UI state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TrainingView {
     pub filter: String,
+    pub sort: JobSort,
+    pub ascending: bool,
     pub log_pod: Option<String>,
     pub log_search: String,
     pub confirm_delete: Option<JobKey>,
+    /// The row order for the current data, filter and sort (computed when one of them changes, not per frame).
+    order: Option<(OrderKey, Vec<usize>)>,
+}
+
+impl Default for TrainingView {
+    fn default() -> Self {
+        Self {
+            filter: String::new(),
+            sort: JobSort::Age,
+            ascending: true,
+            log_pod: None,
+            log_search: String::new(),
+            confirm_delete: None,
+            order: None,
+        }
+    }
+}
+
+impl TrainingView {
+    fn order(&mut self, snap: &ClusterSnapshot, namespaces: &[String]) -> Vec<usize> {
+        let key: OrderKey = (snap.generation, self.filter.clone(), self.sort, self.ascending, namespaces.to_vec());
+        if let Some((k, order)) = &self.order
+            && *k == key
+        {
+            return order.clone();
+        }
+        let words: Vec<String> = self.filter.to_lowercase().split_whitespace().map(str::to_string).collect();
+        let rows = &snap.training_jobs;
+        let mut idx: Vec<usize> = (0..rows.len())
+            .filter(|&i| {
+                let r = &rows[i];
+                (namespaces.is_empty() || namespaces.contains(&r.namespace))
+                    && words.iter().all(|w| {
+                        r.name.contains(w.as_str())
+                            || r.namespace.contains(w.as_str())
+                            || r.state.to_lowercase().contains(w.as_str())
+                            || r.kind.to_lowercase().contains(w.as_str())
+                            || r.experiment.contains(w.as_str())
+                    })
+            })
+            .collect();
+        idx.sort_by(|&a, &b| {
+            let (x, y) = (&rows[a], &rows[b]);
+            let ord = match self.sort {
+                JobSort::Kind => x.kind.cmp(&y.kind),
+                JobSort::Namespace => x.namespace.cmp(&y.namespace),
+                JobSort::Name => x.name.cmp(&y.name),
+                JobSort::State => x.state.cmp(&y.state),
+                JobSort::Gpus => x.gpus.total_cmp(&y.gpus),
+                JobSort::Age => y.created.cmp(&x.created),
+                JobSort::Experiment => x.experiment.cmp(&y.experiment),
+            }
+            .then_with(|| (&x.namespace, &x.name, &x.kind).cmp(&(&y.namespace, &y.name, &y.kind)));
+            if self.ascending { ord } else { ord.reverse() }
+        });
+        self.order = Some((key, idx.clone()));
+        idx
+    }
 }
 
 fn send(view: &ViewCtx<'_>, command: TrainingCommand) {
@@ -75,23 +162,10 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut TrainingView) {
 
 fn jobs(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, state: &mut TrainingView) {
     let p = view.theme.palette;
-    let namespaces = &view.state.pod_query.namespaces;
-    let words: Vec<String> = state.filter.to_lowercase().split_whitespace().map(str::to_string).collect();
-    let rows: Vec<&TrainingJobRow> = snap
-        .training_jobs
-        .iter()
-        .map(|r| r.as_ref())
-        .filter(|r| namespaces.is_empty() || namespaces.contains(&r.namespace))
-        .filter(|r| {
-            words.iter().all(|w| {
-                r.name.contains(w.as_str())
-                    || r.namespace.contains(w.as_str())
-                    || r.state.to_lowercase().contains(w.as_str())
-                    || r.kind.to_lowercase().contains(w.as_str())
-                    || r.experiment.contains(w.as_str())
-            })
-        })
-        .collect();
+    let namespaces = view.state.pod_query.namespaces.clone();
+    let order = state.order(snap, &namespaces);
+    let rows: Vec<&TrainingJobRow> =
+        order.iter().filter_map(|&i| snap.training_jobs.get(i)).map(|r| r.as_ref()).collect();
     ui.horizontal(|ui| {
         let edit = ui.add(
             egui::TextEdit::singleline(&mut state.filter)
@@ -115,6 +189,7 @@ fn jobs(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, state: &mut Tra
     }
     let now = jiff::Timestamp::now().as_second();
     let mut clicked = None;
+    let mut clicked_header = None;
     ui.style_mut().interaction.selectable_labels = false;
     egui::ScrollArea::horizontal().id_salt("training_table_scroll").show(ui, |ui| {
         TableBuilder::new(ui)
@@ -131,18 +206,16 @@ fn jobs(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, state: &mut Tra
             .column(Column::initial(70.0))
             .column(Column::remainder().at_least(100.0).clip(true))
             .header(24.0, |mut header| {
-                for title in [
-                    "Kind",
-                    "Namespace",
-                    "Name",
-                    "State",
-                    "Replicas (act/ok/fail)",
-                    "GPUs",
-                    "Age",
-                    "Duration",
-                    "Experiment",
-                ] {
-                    header.col(|ui| crate::ui::widgets::sort_header::plain_header(ui, view.theme, title));
+                for (title, sort) in COLUMNS {
+                    header.col(|ui| match sort {
+                        Some(sort) => {
+                            let ascending = (state.sort == sort).then_some(state.ascending);
+                            if crate::ui::widgets::sort_header::sort_header(ui, view.theme, title, ascending) {
+                                clicked_header = Some(sort);
+                            }
+                        }
+                        None => crate::ui::widgets::sort_header::plain_header(ui, view.theme, title),
+                    });
                 }
             })
             .body(|body| {
@@ -191,6 +264,9 @@ fn jobs(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, state: &mut Tra
                 });
             });
     });
+    if let Some(sort) = clicked_header {
+        crate::ui::widgets::sort_header::toggle_sort(&mut state.sort, &mut state.ascending, sort, true);
+    }
     if let Some(key) = clicked {
         if view.state.training.open.as_ref() == Some(&key) {
             send(view, TrainingCommand::Close);
@@ -238,6 +314,19 @@ fn recorder(ui: &mut Ui, view: &ViewCtx<'_>, key: &JobKey, state: &mut TrainingV
         if ui.button("Clone into the form").on_hover_text("Open this job's YAML in the launch form, renamed").clicked()
         {
             send(view, TrainingCommand::Clone(key.clone()));
+        }
+        if let Some(job) = &recorder.job
+            && !job.is_finished()
+        {
+            let suspended = job.state == "Suspended";
+            let (label, hint) = if suspended {
+                ("Resume", "Let the job run again: its pods are created anew")
+            } else {
+                ("Suspend", "Stop the job's pods, keeping the job to resume later")
+            };
+            if ui.button(label).on_hover_text(hint).clicked() {
+                send(view, TrainingCommand::Suspend(key.clone(), !suspended));
+            }
         }
         if recorder.job.is_some() {
             if state.confirm_delete.as_ref() == Some(key) {
