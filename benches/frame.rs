@@ -1,4 +1,5 @@
-//! CPU time per frame of the Pods, Nodes and Overview screens on a big cluster (150,000 pods on 5,000 nodes), drawn headless
+//! CPU time per frame of the Pods, Nodes, Training and Overview screens on a big cluster (150,000 pods on 5,000 nodes,
+//! 5,000 training jobs), drawn headless
 //! with egui_kittest, plus the background work a sort or filter change costs. The rows are generated in-process,
 //! so the figures are the UI's alone.
 //!
@@ -10,6 +11,7 @@ use std::time::Instant;
 use bosun::resources::ledger;
 use bosun::resources::node::{Amount, NodeRow};
 use bosun::resources::pod::{PodRow, Requests};
+use bosun::resources::training::{RoleCounts, TrainingJobRow};
 use bosun::settings::Settings;
 use bosun::settings::ThemeChoice;
 use bosun::state::cluster_view::{ClusterSnapshot, PodQuery, PodSort, query_pods};
@@ -69,6 +71,31 @@ fn pods(n: usize, nodes: usize) -> Vec<Arc<PodRow>> {
                 },
                 created: 1_700_000_000 + i as i64,
                 containers: vec!["app".into()],
+            })
+        })
+        .collect()
+}
+
+/// `n` training jobs of every kind and state, with replicas per role, as the Training list shows them.
+fn training_jobs(n: usize) -> Vec<Arc<TrainingJobRow>> {
+    let kinds = ["TFJob", "PyTorchJob", "XGBoostJob", "MPIJob", "Job"];
+    let states = ["Running", "Succeeded", "Failed", "Created", "Restarting"];
+    (0..n)
+        .map(|i| {
+            Arc::new(TrainingJobRow {
+                kind: kinds[i % kinds.len()].into(),
+                namespace: format!("team-{:02}", i % 50),
+                name: format!("run-{i:05}"),
+                state: states[(i / 5) % states.len()].into(),
+                replicas: vec![
+                    RoleCounts { role: "Chief".into(), desired: 1, active: 1, ..Default::default() },
+                    RoleCounts { role: "Worker".into(), desired: 8, active: 6, succeeded: 2, ..Default::default() },
+                ],
+                gpus: (i % 9) as f64,
+                created: 1_700_000_000 + i as i64,
+                started: 1_700_000_010 + i as i64,
+                experiment: format!("sweep-{:03}", i / 20),
+                ..Default::default()
             })
         })
         .collect()
@@ -144,12 +171,16 @@ fn main() {
         pod_count,
         pods: Arc::new(page),
         pods_by_phase,
+        training_jobs: Arc::new(training_jobs(env_usize("BOSUN_BENCH_JOBS", 5000))),
         ..Default::default()
     });
     let (median, p95) = frames(Screen::Pods, snapshot.clone());
     println!("pods screen, {pod_count} rows: median {median:.2} ms per frame, p95 {p95:.2} ms (goal: median <= 4 ms)");
     let (median, p95) = frames(Screen::Nodes, snapshot.clone());
     println!("nodes screen, {node_count} rows: median {median:.2} ms per frame, p95 {p95:.2} ms");
+    let (median, p95) = frames(Screen::Training, snapshot.clone());
+    let jobs = snapshot.training_jobs.len();
+    println!("training screen, {jobs} jobs: median {median:.2} ms per frame, p95 {p95:.2} ms (goal: median <= 4 ms)");
     let (median, p95) = frames(Screen::Overview, snapshot);
     println!("overview, an hour of phase history: median {median:.2} ms per frame, p95 {p95:.2} ms");
 }

@@ -110,6 +110,11 @@ pub enum Record {
     Event(EventRecord),
 }
 
+/// A `log_lines` row (pod_uid, container, seq, time, line) as a [`LogLine`].
+fn log_line(r: &rusqlite::Row<'_>) -> rusqlite::Result<LogLine> {
+    Ok(LogLine { pod_uid: r.get(0)?, container: r.get(1)?, seq: r.get(2)?, time: r.get(3)?, line: r.get(4)? })
+}
+
 /// How long things are kept.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Retention {
@@ -274,9 +279,7 @@ impl Store {
             "SELECT pod_uid, container, seq, time, line FROM log_lines
              WHERE pod_uid = ?1 AND container = ?2 AND seq > ?3 ORDER BY seq",
         )?;
-        let rows = q.query_map(params![pod_uid, container, after.unwrap_or(-1)], |r| {
-            Ok(LogLine { pod_uid: r.get(0)?, container: r.get(1)?, seq: r.get(2)?, time: r.get(3)?, line: r.get(4)? })
-        })?;
+        let rows = q.query_map(params![pod_uid, container, after.unwrap_or(-1)], log_line)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -288,15 +291,7 @@ impl Store {
                 "SELECT pod_uid, container, seq, time, line FROM log_lines WHERE pod_uid = ?1 AND container = ?2
                  ORDER BY seq DESC LIMIT 1",
                 params![pod_uid, container],
-                |r| {
-                    Ok(LogLine {
-                        pod_uid: r.get(0)?,
-                        container: r.get(1)?,
-                        seq: r.get(2)?,
-                        time: r.get(3)?,
-                        line: r.get(4)?,
-                    })
-                },
+                log_line,
             )
             .optional()?)
     }
