@@ -94,24 +94,36 @@ impl TrainingArea {
                     outbox.send(TrainingEvent::Fetched(result));
                 });
             }
-            TrainingRequest::ExportYaml(yaml) => {
+            TrainingRequest::SaveText { title, file_name, text } => {
                 tokio::spawn(async move {
-                    let picked = rfd::AsyncFileDialog::new()
-                        .set_title("Export the job's YAML")
-                        .set_file_name("job.yaml")
-                        .add_filter("YAML", &["yaml", "yml"])
-                        .save_file()
-                        .await;
+                    let picked =
+                        rfd::AsyncFileDialog::new().set_title(&title).set_file_name(&file_name).save_file().await;
                     let Some(file) = picked else { return };
                     let path = file.path().to_path_buf();
                     let written = tokio::task::spawn_blocking(move || {
-                        crate::atomic_file::write_atomically(&path, yaml.as_bytes()).map(|()| path)
+                        crate::atomic_file::write_atomically(&path, text.as_bytes()).map(|()| path)
                     })
                     .await;
                     outbox.send(TrainingEvent::Exported(match written {
                         Ok(Ok(path)) => Ok(path),
-                        Ok(Err(e)) => Err(format!("could not save the YAML: {e}")),
+                        Ok(Err(e)) => Err(format!("could not save {file_name}: {e}")),
                         Err(e) => Err(e.to_string()),
+                    }));
+                });
+            }
+            TrainingRequest::ImportYaml => {
+                tokio::spawn(async move {
+                    let picked = rfd::AsyncFileDialog::new()
+                        .set_title("Open a job's YAML")
+                        .add_filter("YAML", &["yaml", "yml", "json"])
+                        .pick_file()
+                        .await;
+                    let Some(file) = picked else { return };
+                    let path = file.path().to_path_buf();
+                    let read = tokio::fs::read_to_string(&path).await;
+                    outbox.send(TrainingEvent::Imported(match read {
+                        Ok(text) => Ok((path, text)),
+                        Err(e) => Err(format!("could not read {}: {e}", path.display())),
                     }));
                 });
             }

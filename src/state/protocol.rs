@@ -199,8 +199,14 @@ pub enum TrainingRequest {
     Suspend(JobKey, bool),
     /// Read a job's object (to clone it into the form).
     Fetch(JobKey),
-    /// Save this YAML to a file the user picks.
-    ExportYaml(String),
+    /// Save text (the job's YAML, a replica's log) to a file the user picks.
+    SaveText {
+        title: String,
+        file_name: String,
+        text: String,
+    },
+    /// Let the user pick a YAML file and read it into the form.
+    ImportYaml,
 }
 
 /// The server's refusal of a submit: its message, and its field causes (field path, message).
@@ -223,6 +229,8 @@ pub enum TrainingEvent {
     Suspended(Result<(JobKey, bool), String>),
     Fetched(Result<serde_json::Value, String>),
     Exported(Result<PathBuf, String>),
+    /// The text of the YAML file the user picked, and its name.
+    Imported(Result<(PathBuf, String), String>),
 }
 
 macro_rules! area {

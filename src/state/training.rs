@@ -38,6 +38,13 @@ pub enum TrainingCommand {
     Clone(JobKey),
     /// Export the YAML to a file the user picks.
     ExportYaml,
+    /// Read a YAML job from a file into the form.
+    ImportYaml,
+    /// Save a replica's log lines to a file the user picks.
+    SaveLog {
+        pod: String,
+        lines: Vec<String>,
+    },
 }
 
 /// Where a submit stands.
@@ -192,7 +199,24 @@ impl TrainingState {
             TrainingCommand::Delete(key) => return vec![TrainingRequest::Delete(key)],
             TrainingCommand::Suspend(key, suspend) => return vec![TrainingRequest::Suspend(key, suspend)],
             TrainingCommand::Clone(key) => return vec![TrainingRequest::Fetch(key)],
-            TrainingCommand::ExportYaml => return vec![TrainingRequest::ExportYaml(self.yaml.clone())],
+            TrainingCommand::ExportYaml => {
+                let file_name = format!("{}.yaml", if self.form.name.is_empty() { "job" } else { &self.form.name });
+                return vec![TrainingRequest::SaveText {
+                    title: "Export the job's YAML".into(),
+                    file_name,
+                    text: self.yaml.clone(),
+                }];
+            }
+            TrainingCommand::ImportYaml => return vec![TrainingRequest::ImportYaml],
+            TrainingCommand::SaveLog { pod, lines } => {
+                let mut text = lines.join("\n");
+                text.push('\n');
+                return vec![TrainingRequest::SaveText {
+                    title: format!("Save the log of {pod}"),
+                    file_name: format!("{pod}.log"),
+                    text,
+                }];
+            }
         }
         Vec::new()
     }
@@ -239,6 +263,15 @@ impl TrainingState {
             }
             TrainingEvent::Fetched(Err(e)) | TrainingEvent::Exported(Err(e)) => return Some((Tone::Err, e)),
             TrainingEvent::Exported(Ok(path)) => return Some((Tone::Ok, format!("Saved {}", path.display()))),
+            TrainingEvent::Imported(Ok((path, text))) => {
+                self.yaml = text;
+                self.yaml_edited = true;
+                self.yaml_error = self.objects().err();
+                self.tab = Tab::Launch;
+                self.fit_generation = u64::MAX;
+                return Some((Tone::Ok, format!("Read {}", path.display())));
+            }
+            TrainingEvent::Imported(Err(e)) => return Some((Tone::Err, e)),
         }
         None
     }

@@ -23,7 +23,40 @@ pub fn toleration_for(resource: &str) -> Option<Value> {
     Some(json!({"key": key, "operator": "Exists", "effect": "NoSchedule"}))
 }
 
-/// Everything the spec asks to create, job last (claims first, so the pods find them).
+/// The runs a spec stands for: itself, or one per point of its sweep — named `name-01` …, all of one experiment
+/// (the spec's name unless it names one), each with the sweep's values over its own hyperparameters.
+pub fn runs(spec: &TrainingSpec) -> Result<Vec<TrainingSpec>, super::sweep::SweepError> {
+    use super::sweep::{self, Param};
+    if spec.sweep.is_empty() {
+        return Ok(vec![spec.clone()]);
+    }
+    let params: Vec<Param> = spec.sweep.iter().map(|p| Param::parse(p)).collect::<Result<_, _>>()?;
+    let points = match spec.sweep_random {
+        0 => sweep::grid(&params)?,
+        n => sweep::random(&params, n as usize, 1)?,
+    };
+    let experiment = if spec.experiment.is_empty() { spec.name.clone() } else { spec.experiment.clone() };
+    Ok(points
+        .iter()
+        .enumerate()
+        .map(|(i, point)| {
+            let mut run = spec.clone();
+            run.name = sweep::run_name(&spec.name, i + 1, points.len());
+            run.experiment = experiment.clone();
+            run.sweep = Vec::new();
+            for (k, v) in &point.0 {
+                match run.hyperparameters.iter_mut().find(|(name, _)| name == k) {
+                    Some(existing) => existing.1 = v.clone(),
+                    None => run.hyperparameters.push((k.clone(), v.clone())),
+                }
+            }
+            run
+        })
+        .collect())
+}
+
+/// Everything the spec asks to create: claims first (so the pods find them), then its job — or, for a sweep, a job
+/// per run.
 pub fn objects(spec: &TrainingSpec) -> Vec<Value> {
     let mut out: Vec<Value> = spec
         .volumes
@@ -37,7 +70,10 @@ pub fn objects(spec: &TrainingSpec) -> Vec<Value> {
             })
         })
         .collect();
-    out.push(job(spec));
+    match runs(spec) {
+        Ok(runs) => out.extend(runs.iter().map(job)),
+        Err(_) => out.push(job(spec)), // validation reports the sweep; the preview still shows the job
+    }
     out
 }
 
@@ -419,6 +455,27 @@ mod tests {
             serde_json::json!(["--learning-rate=0.1"]),
             "placeholders, not extra args"
         );
+    }
+
+    #[test]
+    fn a_sweep_renders_one_labelled_job_per_run_of_one_experiment() {
+        let mut spec = spec_for(JobKind::PyTorchJob);
+        spec.sweep = vec!["lr=0.1,0.01".into(), "batch=32,64,128".into()];
+        let jobs: Vec<Value> = objects(&spec).into_iter().filter(|o| o["kind"] == "PyTorchJob").collect();
+        assert_eq!(jobs.len(), 6);
+        assert_eq!(jobs[5]["metadata"]["name"], "pytorchjob-demo-06");
+        assert_eq!(jobs[5]["metadata"]["labels"][EXPERIMENT_LABEL], "demo");
+        let args = &jobs[5]["spec"]["pytorchReplicaSpecs"]["Worker"]["template"]["spec"]["containers"][0]["args"];
+        assert_eq!(
+            args,
+            &serde_json::json!(["--epochs=5", "--lr=0.01", "--batch=128"]),
+            "the sweep's lr over the form's"
+        );
+        spec.sweep = vec!["lr=1e-4..1e-1:log".into()];
+        assert!(spec.validate().iter().any(|e| e.field == "sweep"), "a range needs random sampling");
+        spec.sweep_random = 5;
+        assert_eq!(spec.validate(), []);
+        assert_eq!(runs(&spec).expect("runs").len(), 5);
     }
 
     #[test]

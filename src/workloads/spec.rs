@@ -91,6 +91,11 @@ pub struct TrainingSpec {
     pub params_as: ParamsAs,
     /// The experiment this run belongs to (`bosun.dev/experiment`); empty: the job's own name.
     pub experiment: String,
+    /// A sweep: `name=a,b` lists (a grid over all of them) or `name=low..high[:log|:int]` ranges (with
+    /// `sweep_random`); empty: one run.
+    pub sweep: Vec<String>,
+    /// Sample this many runs over the sweep's parameters instead of a grid (0: grid).
+    pub sweep_random: u32,
     /// Extra labels for the job and its pods.
     pub labels: BTreeMap<String, String>,
 }
@@ -112,6 +117,8 @@ impl Default for TrainingSpec {
             hyperparameters: Vec::new(),
             params_as: ParamsAs::Args,
             experiment: String::new(),
+            sweep: Vec::new(),
+            sweep_random: 0,
             labels: BTreeMap::new(),
         }
     }
@@ -244,6 +251,11 @@ impl TrainingSpec {
             if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
                 push(format!("hyperparameters[{i}]"), format!("\"{k}\" is not a parameter name"));
             }
+        }
+        if !self.sweep.is_empty()
+            && let Err(e) = super::render::runs(self)
+        {
+            push("sweep".into(), e.to_string());
         }
         errors
     }

@@ -581,6 +581,10 @@ fn logs(ui: &mut Ui, view: &ViewCtx<'_>, r: &Recorder, state: &mut TrainingView)
         if ui.button("Copy").on_hover_text("Copy the lines shown").clicked() {
             ui.ctx().copy_text(shown.iter().map(|l| l.as_str()).collect::<Vec<_>>().join("\n"));
         }
+        if ui.button("Save…").on_hover_text("Save the lines shown to a file").clicked() {
+            let lines = shown.iter().map(|l| l.to_string()).collect();
+            send(view, TrainingCommand::SaveLog { pod: pod.clone(), lines });
+        }
         let live = r.pods.iter().any(|p| p.name == *pod && p.live);
         if live && ui.button("Follow live").on_hover_text("Stream this replica's log on the Pods screen").clicked() {
             view.commands.send(Command::OpenLogs {
@@ -905,6 +909,28 @@ fn form(
         ui.radio_value(&mut spec.params_as, ParamsAs::Args, "as --name=value args");
         ui.radio_value(&mut spec.params_as, ParamsAs::Env, "as environment variables");
     });
+    ui.add_space(4.0);
+    ui.label(RichText::new("Sweep: one run per combination of lists, or N samples over ranges").color(p.text_weak));
+    let mut sweep = spec.sweep.join(" ");
+    text_field(ui, "Sweep", &mut sweep, "lr=0.1,0.01 batch-size=32,64  or  lr=1e-4..1e-1:log", 300.0);
+    spec.sweep = sweep.split_whitespace().map(str::to_string).collect();
+    ui.horizontal(|ui| {
+        let mut random = spec.sweep_random > 0;
+        ui.checkbox(&mut random, "Sample at random");
+        if random {
+            let mut n = spec.sweep_random.max(1);
+            ui.add(egui::DragValue::new(&mut n).range(1..=200).suffix(" runs"));
+            spec.sweep_random = n;
+        } else {
+            spec.sweep_random = 0;
+        }
+        if !spec.sweep.is_empty()
+            && let Ok(runs) = crate::workloads::render::runs(spec)
+        {
+            ui.label(RichText::new(format!("{} runs", runs.len())).color(p.text_weak));
+        }
+    });
+    field_error(ui, theme, errors, "sweep");
     ui.add_space(8.0);
     section(ui, theme, "Volume");
     let mut volume = spec.volumes.first().cloned().unwrap_or_default();
@@ -976,6 +1002,9 @@ fn preview(ui: &mut Ui, view: &ViewCtx<'_>) {
         }
         if ui.button("Export YAML…").clicked() {
             send(view, TrainingCommand::ExportYaml);
+        }
+        if ui.button("Open YAML…").on_hover_text("Read a job from a YAML file into the form").clicked() {
+            send(view, TrainingCommand::ImportYaml);
         }
     });
     match &training.submit {
