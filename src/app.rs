@@ -25,6 +25,8 @@ pub struct AppInit {
     pub launch: LaunchOptions,
     /// The launch form's draft, if one was saved.
     pub draft: Option<crate::workloads::TrainingSpec>,
+    /// The launch form's saved templates, by name.
+    pub templates: Vec<(String, crate::workloads::TrainingSpec)>,
 }
 
 impl AppInit {
@@ -35,7 +37,8 @@ impl AppInit {
         let draft = std::fs::read_to_string(store.dir().join(crate::workloads::spec::DRAFT_FILE))
             .ok()
             .and_then(|text| serde_json::from_str(&text).ok());
-        Self { store, settings: loaded.settings, settings_problem: loaded.problem, launch, draft }
+        let templates = crate::workloads::spec::read_templates(store.dir());
+        Self { store, settings: loaded.settings, settings_problem: loaded.problem, launch, draft, templates }
     }
 }
 
@@ -61,6 +64,7 @@ impl BosunApp {
         if let Some(draft) = init.draft {
             state.training = crate::state::training::TrainingState::new(draft);
         }
+        state.training.templates = init.templates;
         if let Some(problem) = init.settings_problem {
             state.toasts.push(Tone::Warn, problem.to_string());
         }

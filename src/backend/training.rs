@@ -111,6 +111,24 @@ impl TrainingArea {
                     }));
                 });
             }
+            TrainingRequest::SaveTemplate { name, spec } => {
+                let dir = self.draft.parent().map(|d| d.join(crate::workloads::spec::TEMPLATES_DIR));
+                tokio::spawn(async move {
+                    let Some(dir) = dir else { return };
+                    let path = dir.join(format!("{name}.json"));
+                    let written = tokio::task::spawn_blocking(move || {
+                        std::fs::create_dir_all(&dir)?;
+                        let json = serde_json::to_vec_pretty(&spec).unwrap_or_default();
+                        crate::atomic_file::write_atomically(&path, &json).map(|()| path)
+                    })
+                    .await;
+                    outbox.send(TrainingEvent::Exported(match written {
+                        Ok(Ok(path)) => Ok(path),
+                        Ok(Err(e)) => Err(format!("could not save the template {name}: {e}")),
+                        Err(e) => Err(e.to_string()),
+                    }));
+                });
+            }
             TrainingRequest::ImportYaml => {
                 tokio::spawn(async move {
                     let picked = rfd::AsyncFileDialog::new()

@@ -36,9 +36,30 @@ pub struct SubmitArgs {
     pub experiment: Option<String>,
 }
 
-/// The training jobs of a YAML file, each with the file:line it came from.
+/// The training jobs of a YAML file — or, when no such file exists, of the saved template of that name (the
+/// Training screen's "Save the form as a template") — each with where it came from.
 fn read_jobs(file: &Path) -> anyhow::Result<Vec<(String, Value)>> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("could not read {}", file.display()))?;
+    if !file.exists()
+        && let Some(name) = file.to_str()
+        && let Ok(store) = crate::settings::SettingsStore::from_env()
+        && let Some((_, spec)) =
+            crate::workloads::spec::read_templates(store.dir()).into_iter().find(|(n, _)| n == name)
+    {
+        let problems = spec.validate();
+        anyhow::ensure!(
+            problems.is_empty(),
+            JobError::BadInput(format!(
+                "the template {name} has problems: {}",
+                problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+            ))
+        );
+        let jobs =
+            crate::workloads::render::objects(&spec).into_iter().filter(|o| o["kind"] != "PersistentVolumeClaim");
+        return Ok(jobs.map(|o| (format!("template {name}"), o)).collect());
+    }
+    let text = std::fs::read_to_string(file).with_context(|| {
+        format!("could not read {} (neither a file nor a saved template of that name)", file.display())
+    })?;
     let objects = crate::stack::objects::parse("submit", &file.display().to_string(), &text)?;
     anyhow::ensure!(!objects.is_empty(), JobError::BadInput(format!("{} holds no objects", file.display())));
     objects

@@ -207,6 +207,11 @@ pub enum TrainingRequest {
     },
     /// Let the user pick a YAML file and read it into the form.
     ImportYaml,
+    /// Keep the form as a named template.
+    SaveTemplate {
+        name: String,
+        spec: Box<TrainingSpec>,
+    },
 }
 
 /// The server's refusal of a submit: its message, and its field causes (field path, message).

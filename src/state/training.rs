@@ -45,6 +45,10 @@ pub enum TrainingCommand {
         pod: String,
         lines: Vec<String>,
     },
+    /// Keep the form as a template under this name.
+    SaveTemplate(String),
+    /// Fill the form from the template of this name.
+    UseTemplate(String),
 }
 
 /// Where a submit stands.
@@ -79,6 +83,8 @@ pub struct TrainingState {
     pub submit: Submit,
     pub open: Option<JobKey>,
     pub recorder: Loadable<Recorder>,
+    /// Saved templates, by name.
+    pub templates: Vec<(String, TrainingSpec)>,
 }
 
 impl TrainingState {
@@ -208,6 +214,30 @@ impl TrainingState {
                 }];
             }
             TrainingCommand::ImportYaml => return vec![TrainingRequest::ImportYaml],
+            TrainingCommand::SaveTemplate(name) => {
+                if !kubefmt::names::is_dns_label(&name) {
+                    self.submit = Submit::Failed {
+                        message: format!("\"{name}\" cannot name a template: lower-case letters, digits and '-'"),
+                        fields: Vec::new(),
+                    };
+                    return Vec::new();
+                }
+                match self.templates.iter_mut().find(|(n, _)| *n == name) {
+                    Some(t) => t.1 = self.form.clone(),
+                    None => self.templates.push((name.clone(), self.form.clone())),
+                }
+                self.templates.sort_by(|a, b| a.0.cmp(&b.0));
+                return vec![TrainingRequest::SaveTemplate { name, spec: Box::new(self.form.clone()) }];
+            }
+            TrainingCommand::UseTemplate(name) => {
+                if let Some((_, spec)) = self.templates.iter().find(|(n, _)| *n == name) {
+                    self.form = spec.clone();
+                    self.yaml_edited = false;
+                    self.yaml_error = None;
+                    self.rerender();
+                    return vec![TrainingRequest::SaveDraft(Box::new(self.form.clone()))];
+                }
+            }
             TrainingCommand::SaveLog { pod, lines } => {
                 let mut text = lines.join("\n");
                 text.push('\n');

@@ -127,6 +127,26 @@ impl Default for TrainingSpec {
 /// The launch form's draft, in the settings folder: kept as the form changes, read back at start.
 pub const DRAFT_FILE: &str = "training-draft.json";
 
+/// The folder, in the settings folder, of saved templates: one `<name>.json` each (a [`TrainingSpec`]).
+pub const TEMPLATES_DIR: &str = "training-templates";
+
+/// Reads every saved template in `dir` (its settings folder), by name; unreadable files are left out.
+pub fn read_templates(dir: &std::path::Path) -> Vec<(String, TrainingSpec)> {
+    let mut out: Vec<(String, TrainingSpec)> = std::fs::read_dir(dir.join(TEMPLATES_DIR))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let path = entry.path();
+            let name = path.file_name()?.to_str()?.strip_suffix(".json")?.to_string();
+            let spec = serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
+            Some((name, spec))
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 /// Images people start from, by what they are.
 pub const IMAGE_PRESETS: &[(&str, &str)] = &[
     ("TensorFlow 2.16 (GPU)", "tensorflow/tensorflow:2.16.1-gpu"),

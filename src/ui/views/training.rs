@@ -1006,6 +1006,26 @@ fn preview(ui: &mut Ui, view: &ViewCtx<'_>) {
         if ui.button("Open YAML…").on_hover_text("Read a job from a YAML file into the form").clicked() {
             send(view, TrainingCommand::ImportYaml);
         }
+        ui.menu_button("Templates", |ui| {
+            if training.templates.is_empty() {
+                ui.label(RichText::new("No templates yet").color(p.text_weak));
+            }
+            for (name, _) in &training.templates {
+                if ui.button(name).on_hover_text("Fill the form from this template").clicked() {
+                    send(view, TrainingCommand::UseTemplate(name.clone()));
+                    ui.close();
+                }
+            }
+            ui.separator();
+            let id = egui::Id::unique("template_name");
+            let mut name: String = ui.data_mut(|d| d.get_temp(id)).unwrap_or_else(|| training.form.name.clone());
+            text_field(ui, "Template name", &mut name, "name", 160.0);
+            if ui.button("Save the form as a template").clicked() {
+                send(view, TrainingCommand::SaveTemplate(name.clone()));
+                ui.close();
+            }
+            ui.data_mut(|d| d.insert_temp(id, name));
+        });
     });
     match &training.submit {
         Submit::Failed { message, .. } => {
