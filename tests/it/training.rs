@@ -11,7 +11,7 @@ use kube::api::{Api, DeleteParams, ListParams};
 use crate::util::{Sim, start_sim};
 
 /// The demo cluster with the stack's training operator installed by `bosun install`.
-fn cluster_with_operator() -> (Sim, String) {
+pub fn cluster_with_operator() -> (Sim, String) {
     let sim = start_sim(kubesim::Fleet::Demo);
     let kubeconfig = sim.server.kubeconfig_path().display().to_string();
     let out = bosun(&[
@@ -26,6 +26,13 @@ fn cluster_with_operator() -> (Sim, String) {
     ]);
     assert!(out.status.success(), "install: {}", String::from_utf8_lossy(&out.stderr));
     (sim, kubeconfig)
+}
+
+/// Writes a job's YAML into `dir` and returns its path, as the CLI takes it.
+fn job_file(dir: &tempfile::TempDir, name: &str, yaml: &str) -> String {
+    let file = dir.path().join(name);
+    std::fs::write(&file, yaml).expect("write the job's YAML");
+    file.display().to_string()
 }
 
 fn bosun(args: &[&str]) -> Output {
@@ -133,9 +140,7 @@ spec:
 fn a_sweep_submits_labelled_runs_and_a_failing_job_says_why() {
     let (sim, kubeconfig) = cluster_with_operator();
     let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("sweep.yaml");
-    std::fs::write(&file, SWEEP_JOB).expect("write");
-    let file = file.display().to_string();
+    let file = job_file(&dir, "sweep.yaml", SWEEP_JOB);
     let out = bosun(&[
         "submit",
         &file,
@@ -219,9 +224,7 @@ spec:
 fn a_job_that_cannot_fit_is_predicted_so_and_then_waits_for_the_scheduler_s_reason() {
     let (sim, kubeconfig) = cluster_with_operator();
     let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("big.yaml");
-    std::fs::write(&file, TOO_BIG).expect("write");
-    let file = file.display().to_string();
+    let file = job_file(&dir, "big.yaml", TOO_BIG);
     let out = bosun(&["fit", &file, "-o", "json", "--kubeconfig", &kubeconfig]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");

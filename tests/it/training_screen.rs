@@ -1,21 +1,13 @@
-use std::process::Command;
-
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 
-use crate::util::{app, start_sim, wait_for};
+use crate::util::{app, wait_for};
 
 /// The Training screen walked as a person would: fill the launch form, read the YAML and the fit preview,
 /// submit, watch the job succeed in the list, and open its flight recorder.
 #[test]
 fn a_job_launched_from_the_form_succeeds_and_its_flight_recorder_opens() {
-    let sim = start_sim(kubesim::Fleet::Demo);
-    let kubeconfig = sim.server.kubeconfig_path().display().to_string();
-    let out = Command::new(env!("CARGO_BIN_EXE_bosun"))
-        .args(["install", "--components", "training-operator", "--yes", "--kubeconfig", &kubeconfig])
-        .output()
-        .expect("bosun install");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (sim, _) = crate::training::cluster_with_operator();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut harness = app(dir.path(), sim.server.kubeconfig_path().to_path_buf());
     wait_for(&mut harness, "the operator's kinds", |s| {
