@@ -5,7 +5,7 @@
 //! (`job-name`) put on them. Each container's log is followed with timestamps; a stream that breaks resumes from
 //! the last kept line's time (`sinceTime`), and lines already kept are skipped, so reconnects add no duplicates.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,6 +25,42 @@ struct Tracked {
     jobs: HashSet<String>,
     /// (pod UID, container) with a running follower.
     following: HashSet<(String, String)>,
+    /// Events about objects not known yet, newest last: the event and pod watches are two streams, and a
+    /// `SuccessfulCreatePod` or `Scheduled` event often arrives before the pod it is about.
+    unclaimed: VecDeque<(String, EventRecord)>,
+}
+
+/// How many unattributed events are held for a pod that may still appear (most are about other workloads).
+const UNCLAIMED_EVENTS: usize = 2000;
+
+impl Tracked {
+    /// Records that `pod_uid` belongs to `job_uid`, and hands back the held events about either.
+    fn claim(&mut self, pod_uid: &str, job_uid: &str) -> Vec<EventRecord> {
+        self.pods.insert(pod_uid.to_string(), job_uid.to_string());
+        self.jobs.insert(job_uid.to_string());
+        let (mine, rest): (VecDeque<_>, VecDeque<_>) = std::mem::take(&mut self.unclaimed)
+            .into_iter()
+            .partition(|(about, _)| about == pod_uid || about == job_uid);
+        self.unclaimed = rest;
+        mine.into_iter()
+            .map(|(_, mut e)| {
+                e.job_uid = job_uid.to_string();
+                e
+            })
+            .collect()
+    }
+
+    /// The job an event is about, or `None` after holding it until its pod shows up.
+    fn attribute(&mut self, about: &str, event: &EventRecord) -> Option<String> {
+        let job = self.pods.get(about).cloned().or_else(|| self.jobs.contains(about).then(|| about.to_string()));
+        if job.is_none() && !about.is_empty() {
+            if self.unclaimed.len() >= UNCLAIMED_EVENTS {
+                self.unclaimed.pop_front();
+            }
+            self.unclaimed.push_back((about.to_string(), event.clone()));
+        }
+        job
+    }
 }
 
 /// Keeps the training pods' logs and events of `cluster` (the context's name, which keys the store) until the
@@ -67,17 +103,20 @@ async fn watch_pods(
     while let Some(event) = stream.next().await {
         let Ok(pod) = event else { continue };
         let Some((job, pod_record)) = records_of(&cluster, &pod) else { continue };
-        let starts: Vec<String> = {
+        let (starts, held): (Vec<String>, Vec<EventRecord>) = {
             let Ok(mut t) = tracked.lock() else { return };
-            t.pods.insert(pod_record.uid.clone(), job.uid.clone());
-            t.jobs.insert(job.uid.clone());
-            loggable_containers(&pod)
+            let held = t.claim(&pod_record.uid, &job.uid);
+            let starts = loggable_containers(&pod)
                 .into_iter()
                 .filter(|c| t.following.insert((pod_record.uid.clone(), c.clone())))
-                .collect()
+                .collect();
+            (starts, held)
         };
         writer.send(Record::Job(job));
         writer.send(Record::Pod(pod_record.clone()));
+        for event in held {
+            writer.send(Record::Event(event));
+        }
         for container in starts {
             let follower = follow(
                 Api::namespaced(client.clone(), &pod_record.namespace),
@@ -246,16 +285,11 @@ async fn watch_events(client: kube::Client, writer: Writer, tracked: Arc<Mutex<T
     while let Some(event) = stream.next().await {
         let Ok(e) = event else { continue };
         let about = e.involved_object.uid.clone().unwrap_or_default();
-        let job_uid = {
-            let Ok(t) = tracked.lock() else { return };
-            t.pods.get(&about).cloned().or_else(|| t.jobs.contains(&about).then(|| about.clone()))
-        };
-        let Some(job_uid) = job_uid else { continue };
         let time = |t: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>| t.map_or(0, |t| t.0.as_second());
         let first = time(e.first_timestamp.as_ref()).max(e.event_time.as_ref().map_or(0, |t| t.0.as_second()));
-        writer.send(Record::Event(EventRecord {
+        let mut record = EventRecord {
             uid: e.metadata.uid.clone().unwrap_or_default(),
-            job_uid,
+            job_uid: String::new(),
             object: format!(
                 "{}/{}",
                 e.involved_object.kind.clone().unwrap_or_default(),
@@ -267,7 +301,14 @@ async fn watch_events(client: kube::Client, writer: Writer, tracked: Arc<Mutex<T
             count: i64::from(e.count.unwrap_or(1)),
             first_time: first,
             last_time: time(e.last_timestamp.as_ref()).max(first),
-        }));
+        };
+        let job_uid = {
+            let Ok(mut t) = tracked.lock() else { return };
+            t.attribute(&about, &record)
+        };
+        let Some(job_uid) = job_uid else { continue };
+        record.job_uid = job_uid;
+        writer.send(Record::Event(record));
     }
 }
 
@@ -282,5 +323,27 @@ mod tests {
             ("2026-01-01T00:00:01.5Z", "epoch=1 loss=0.3")
         );
         assert_eq!(split_timestamp("no time here"), ("", "no time here"));
+    }
+
+    fn event(uid: &str) -> EventRecord {
+        EventRecord { uid: uid.into(), reason: "Scheduled".into(), ..Default::default() }
+    }
+
+    #[test]
+    fn events_that_arrive_before_their_pod_are_kept_for_it() {
+        let mut t = Tracked::default();
+        assert_eq!(t.attribute("pod-1", &event("e1")), None);
+        assert_eq!(t.attribute("job-1", &event("e2")), None);
+        assert_eq!(t.attribute("other", &event("e3")), None);
+        let held = t.claim("pod-1", "job-1");
+        let uids: Vec<&str> = held.iter().map(|e| e.uid.as_str()).collect();
+        assert_eq!(uids, ["e1", "e2"]);
+        assert!(held.iter().all(|e| e.job_uid == "job-1"));
+        assert_eq!(t.attribute("pod-1", &event("e4")).as_deref(), Some("job-1"));
+        assert_eq!(t.unclaimed.len(), 1, "only the stranger's event is still held");
+        for i in 0..UNCLAIMED_EVENTS + 10 {
+            t.attribute(&format!("x{i}"), &event("e"));
+        }
+        assert_eq!(t.unclaimed.len(), UNCLAIMED_EVENTS, "bounded");
     }
 }

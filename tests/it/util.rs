@@ -21,10 +21,20 @@ pub fn app(config_dir: &Path, kubeconfig: PathBuf) -> Harness<'static, BosunApp>
 
 /// Steps the harness until `done` holds for the app state, or panics after a few seconds with `what`.
 pub fn wait_for(harness: &mut Harness<'static, BosunApp>, what: &str, done: impl Fn(&AppState) -> bool) {
+    wait_for_explained(harness, what, done, |_| String::new());
+}
+
+/// As [`wait_for`], and on a timeout the panic also says what `explain` finds in the state.
+pub fn wait_for_explained(
+    harness: &mut Harness<'static, BosunApp>,
+    what: &str,
+    done: impl Fn(&AppState) -> bool,
+    explain: impl Fn(&AppState) -> String,
+) {
     // Generous: CI runs many simulated clusters in parallel on two cores.
     let deadline = Instant::now() + Duration::from_secs(45);
     while !done(harness.state().state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(Instant::now() < deadline, "timed out waiting for {what} {}", explain(harness.state().state()));
         harness.step();
         std::thread::sleep(Duration::from_millis(10));
     }
