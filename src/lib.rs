@@ -33,10 +33,7 @@ pub fn run_gui(
         launch.kubeconfig = Some(cluster.kubeconfig_path());
         launch.context = Some(cluster.context().to_string());
     }
-    let store = match config_dir {
-        Some(dir) => settings::SettingsStore::in_dir(dir),
-        None => settings::SettingsStore::from_env()?,
-    };
+    let store = settings::SettingsStore::chosen(config_dir)?;
     let init = app::AppInit::load(store, launch);
     let [w, h] = init.settings.window_size;
     let options = eframe::NativeOptions {

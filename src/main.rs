@@ -36,13 +36,16 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         Mode::Status { launch } => bosun::cli::install::status(launch),
         Mode::Render { components, sets, out } => bosun::cli::install::render(&components, &sets, &out),
-        Mode::Submit { launch, args } => bosun::cli::training::submit(launch, args),
-        Mode::Fit { launch, file, output, timeout } => bosun::cli::training::fit(launch, file, output, timeout),
+        Mode::Submit { launch, args } => bosun::cli::training::submit(launch, args, config.config_dir),
+        Mode::Fit { launch, file, output, timeout } => {
+            bosun::cli::training::fit(launch, file, output, timeout, config.config_dir)
+        }
         Mode::Jobs { launch, output, watch } => bosun::cli::training::jobs(launch, output, watch),
         Mode::BenchSync { nodes, pods } => bosun::cli::bench::sync(nodes, pods),
         Mode::BenchInstall => bosun::cli::bench::install(),
         Mode::BenchStore { pods, rate, seconds } => bosun::cli::bench::store(pods, rate, seconds),
         Mode::BenchStoreWriter { db, batch } => bosun::cli::bench::store_writer(&db, batch),
+        Mode::BenchRecorder { replicas } => bosun::cli::bench_recorder::recorder(replicas),
         Mode::BenchSyncClient { launch } => bosun::cli::bench::sync_client(launch.kubeconfig),
     }
 }

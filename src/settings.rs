@@ -144,6 +144,14 @@ impl SettingsStore {
     }
 
     /// The store in `BOSUN_CONFIG_DIR`, else the platform's config directory (e.g. `~/.config/bosun`).
+    /// The folder given with `--config-dir`, or else as [`SettingsStore::from_env`] finds it.
+    pub fn chosen(config_dir: Option<PathBuf>) -> Result<Self, SettingsError> {
+        match config_dir {
+            Some(dir) => Ok(Self::in_dir(dir)),
+            None => Self::from_env(),
+        }
+    }
+
     pub fn from_env() -> Result<Self, SettingsError> {
         if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV).filter(|d| !d.is_empty()) {
             return Ok(Self::in_dir(dir));

@@ -56,7 +56,7 @@ fn kubesim_binary() -> anyhow::Result<PathBuf> {
     )
 }
 
-struct KillOnDrop(Child);
+pub(super) struct KillOnDrop(Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
@@ -119,7 +119,7 @@ struct Sample {
 }
 
 /// The smallest and the middle value of a figure over the runs.
-fn min_and_median(values: &[f64]) -> (f64, f64) {
+pub(super) fn min_and_median(values: &[f64]) -> (f64, f64) {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     (sorted.first().copied().unwrap_or(f64::NAN), sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN))
@@ -278,7 +278,7 @@ pub fn sync_client(kubeconfig: Option<PathBuf>) -> anyhow::Result<()> {
 }
 
 /// Starts a fresh demo fleet and waits until its API answers.
-fn start_demo(dir: &Path) -> anyhow::Result<(KillOnDrop, PathBuf)> {
+pub(super) fn start_demo(dir: &Path) -> anyhow::Result<(KillOnDrop, PathBuf)> {
     let (guard, kubeconfig) = spawn_kubesim(&["--fleet", "demo"], dir)?;
     let deadline = Instant::now() + Duration::from_secs(60);
     let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "kubectl".into());
@@ -298,7 +298,7 @@ fn start_demo(dir: &Path) -> anyhow::Result<(KillOnDrop, PathBuf)> {
     }
 }
 
-fn timed(mut cmd: Command) -> anyhow::Result<f64> {
+pub(super) fn timed(mut cmd: Command) -> anyhow::Result<f64> {
     let started = Instant::now();
     let out = cmd.output().context("running a benchmark command")?;
     anyhow::ensure!(

@@ -1,6 +1,7 @@
 //! The command line: raw arguments (clap) turned into a validated [`Config`] with the [`Mode`] to run.
 
 pub mod bench;
+pub mod bench_recorder;
 pub mod install;
 pub mod nodes;
 pub mod training;
@@ -174,6 +175,11 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// The flight recorder of a running N-replica TFJob: gathered by Bosun vs kubectl describe + logs.
+    Recorder {
+        #[arg(long, default_value_t = 64)]
+        replicas: u32,
+    },
     /// Writes batches into a store until killed (the crash test's victim).
     #[command(hide = true)]
     StoreWriter {
@@ -201,6 +207,7 @@ pub enum Mode {
     BenchSyncClient { launch: LaunchOptions },
     BenchStore { pods: usize, rate: u32, seconds: u64 },
     BenchStoreWriter { db: PathBuf, batch: usize },
+    BenchRecorder { replicas: u32 },
 }
 
 /// Validated command line.
@@ -261,6 +268,7 @@ impl Args {
             Some(Command::Bench { bench: BenchCommand::Store { pods, rate, seconds } }) => {
                 Mode::BenchStore { pods, rate, seconds }
             }
+            Some(Command::Bench { bench: BenchCommand::Recorder { replicas } }) => Mode::BenchRecorder { replicas },
             Some(Command::Bench { bench: BenchCommand::StoreWriter { db, batch } }) => {
                 Mode::BenchStoreWriter { db, batch }
             }

@@ -37,11 +37,12 @@ pub struct SubmitArgs {
 }
 
 /// The training jobs of a YAML file — or, when no such file exists, of the saved template of that name (the
-/// Training screen's "Save the form as a template") — each with where it came from.
-fn read_jobs(file: &Path) -> anyhow::Result<Vec<(String, Value)>> {
+/// Training screen's "Save the form as a template", in the settings folder `config_dir` or the default one) — each
+/// with where it came from.
+fn read_jobs(file: &Path, config_dir: Option<PathBuf>) -> anyhow::Result<Vec<(String, Value)>> {
     if !file.exists()
         && let Some(name) = file.to_str()
-        && let Ok(store) = crate::settings::SettingsStore::from_env()
+        && let Ok(store) = crate::settings::SettingsStore::chosen(config_dir)
         && let Some((_, spec)) =
             crate::workloads::spec::read_templates(store.dir()).into_iter().find(|(n, _)| n == name)
     {
@@ -92,8 +93,8 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?)
 }
 
-pub fn submit(launch: LaunchOptions, args: SubmitArgs) -> anyhow::Result<()> {
-    let jobs = read_jobs(&args.file)?;
+pub fn submit(launch: LaunchOptions, args: SubmitArgs, config_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    let jobs = read_jobs(&args.file, config_dir)?;
     let runs = assignments(&args)?;
     runtime()?.block_on(async {
         let client = super::client_for(&launch).await?;
@@ -175,8 +176,14 @@ async fn explain_failure(client: &kube::Client, kind: JobKind, ns: &str, name: &
     text
 }
 
-pub fn fit(launch: LaunchOptions, file: PathBuf, output: Output, timeout: Duration) -> anyhow::Result<()> {
-    let mut jobs = read_jobs(&file)?;
+pub fn fit(
+    launch: LaunchOptions,
+    file: PathBuf,
+    output: Output,
+    timeout: Duration,
+    config_dir: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let mut jobs = read_jobs(&file, config_dir)?;
     for (_, job) in &mut jobs {
         if job.pointer("/metadata/namespace").and_then(Value::as_str).is_none_or(str::is_empty) {
             job["metadata"]["namespace"] = Value::from(launch.namespace.clone().unwrap_or_else(|| "default".into()));

@@ -7,4 +7,5 @@ pub mod exec_plugin;
 pub mod install;
 pub mod keeper;
 pub mod kubeconfig;
+pub mod recorder;
 pub mod training;

@@ -315,6 +315,42 @@ fn the_demo_cluster_comes_with_the_operator_and_jobs_in_every_state() {
     });
 }
 
+/// `bosun submit NAME` and `bosun fit NAME` take a template saved from the form (a JSON spec in the settings
+/// folder's `training-templates/`) when no file of that name exists; a broken template is bad input, named.
+#[test]
+fn saved_templates_are_submitted_by_name() {
+    let (_sim, kubeconfig) = cluster_with_operator();
+    let config = tempfile::tempdir().expect("config dir");
+    let templates = config.path().join(bosun::workloads::spec::TEMPLATES_DIR);
+    std::fs::create_dir_all(&templates).expect("templates dir");
+    let mut spec = form_spec(JobKind::PyTorchJob);
+    spec.name = "from-template".into();
+    std::fs::write(templates.join("quick-torch.json"), serde_json::to_string(&spec).expect("json")).expect("write");
+    let mut broken = spec.clone();
+    broken.name = "Not_A_Name".into();
+    std::fs::write(templates.join("broken.json"), serde_json::to_string(&broken).expect("json")).expect("write");
+    let dir = config.path().display().to_string();
+
+    let out = bosun(&["--config-dir", &dir, "submit", "quick-torch", "--dry-run", "--kubeconfig", &kubeconfig]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("PyTorchJob/default/from-template"), "{stdout}");
+    let out = bosun(&["--config-dir", &dir, "fit", "quick-torch", "-o", "json", "--kubeconfig", &kubeconfig]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("fit JSON");
+    let verdicts: Vec<&str> =
+        report["roles"].as_array().expect("roles").iter().map(|r| r["verdict"].as_str().unwrap_or_default()).collect();
+    assert_eq!(verdicts, ["fits-now", "fits-now"], "{report}");
+
+    let out = bosun(&["--config-dir", &dir, "submit", "broken", "--dry-run", "--kubeconfig", &kubeconfig]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("the template broken has problems") && err.contains("name"), "{err}");
+    let out = bosun(&["--config-dir", &dir, "submit", "no-such-template", "--kubeconfig", &kubeconfig]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("neither a file nor a saved template"), "{err}");
+}
+
 #[test]
 fn logs_and_events_stay_readable_after_the_pods_are_deleted() {
     let (sim, _) = cluster_with_operator();
