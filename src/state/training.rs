@@ -6,7 +6,9 @@ use serde_json::Value;
 use super::loadable::Loadable;
 use super::protocol::{JobKey, Recorder, TrainingEvent, TrainingRequest};
 use crate::resources::ledger::LedgerRow;
+use crate::tone::Tone;
 use crate::workloads::fit::{self, FitReport};
+use crate::workloads::import::{self, Imported};
 use crate::workloads::render;
 use crate::workloads::spec::{FieldError, TrainingSpec};
 
@@ -116,6 +118,60 @@ impl TrainingState {
                 .join("---\n");
         }
         self.fit_generation = u64::MAX; // recompute on the next snapshot
+    }
+
+    /// Fills the form from a job's YAML (a file read, a job cloned). The form takes what it can show; when the job
+    /// has more, the YAML stays as written (it is what a submit sends) and the message names what the form leaves
+    /// out. YAML that is not one job goes to the YAML editor alone.
+    fn take_job(&mut self, yaml: String, what: &str) -> (Tone, String) {
+        self.tab = Tab::Launch;
+        let objects: Vec<Value> = crate::stack::objects::parse("form", "YAML", &yaml)
+            .map(|objects| objects.into_iter().map(|o| o.value).collect())
+            .unwrap_or_default();
+        let is_claim = |o: &Value| o.get("kind").and_then(Value::as_str) == Some("PersistentVolumeClaim");
+        let jobs: Vec<&Value> = objects.iter().filter(|o| !is_claim(o)).collect();
+        let imported = match jobs.as_slice() {
+            [job] => import::spec_of(job),
+            [] => Err("it holds no job".into()),
+            _ => Err(format!("it holds {} objects besides claims, and the form shows one job", jobs.len())),
+        };
+        let (mut spec, mut left_out) = match imported {
+            Ok(Imported { spec, left_out }) => (spec, left_out),
+            Err(why) => {
+                self.yaml = yaml;
+                self.yaml_edited = true;
+                self.yaml_error = self.objects().err();
+                self.fit_generation = u64::MAX;
+                let why = self.yaml_error.clone().unwrap_or(why);
+                return (Tone::Warn, format!("{what}: in the YAML editor only ({why})"));
+            }
+        };
+        // Claims in the file are the ones the form creates with the job.
+        for claim in objects.iter().filter(|o| is_claim(o)) {
+            let name = claim.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+            let size = claim.pointer("/spec/resources/requests/storage").and_then(Value::as_str).unwrap_or_default();
+            match spec.volumes.iter_mut().find(|v| v.claim == name) {
+                Some(v) if !size.is_empty() => v.create_size = size.to_string(),
+                _ => left_out.push(format!("the PersistentVolumeClaim {name}")),
+            }
+        }
+        self.form = spec;
+        if left_out.is_empty() {
+            self.yaml_edited = false;
+            self.yaml_error = None;
+            self.rerender();
+            return (Tone::Ok, format!("{what}: the form shows all of it"));
+        }
+        self.yaml = yaml;
+        self.yaml_edited = true;
+        self.rerender();
+        self.yaml_error = self.objects().err();
+        let message = format!(
+            "{what}: the form shows what it can; the YAML, which a submit sends, also has {}. Reset the YAML to submit \
+             the form alone.",
+            left_out.join(", ")
+        );
+        (Tone::Warn, message)
     }
 
     /// Recomputes the fit preview when the form or the cluster changed (not every frame).
@@ -252,8 +308,7 @@ impl TrainingState {
     }
 
     /// Applies an answer; returns a message for a toast when there is one to show.
-    pub fn apply(&mut self, event: TrainingEvent) -> Option<(crate::tone::Tone, String)> {
-        use crate::tone::Tone;
+    pub fn apply(&mut self, event: TrainingEvent) -> Option<(Tone, String)> {
         match event {
             TrainingEvent::Submitted(Ok(created)) => {
                 let note = format!("Submitted {}", created.join(", "));
@@ -285,21 +340,13 @@ impl TrainingState {
                 return Some((Tone::Ok, format!("{what} {}", key.display())));
             }
             TrainingEvent::Fetched(Ok(object)) => {
-                self.yaml = serde_saphyr::to_string(&object).unwrap_or_default();
-                self.yaml_edited = true;
-                self.yaml_error = self.objects().err();
-                self.tab = Tab::Launch;
-                self.fit_generation = u64::MAX;
+                let name = object.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("the copy").to_string();
+                return Some(self.take_job(serde_saphyr::to_string(&object).unwrap_or_default(), &name));
             }
             TrainingEvent::Fetched(Err(e)) | TrainingEvent::Exported(Err(e)) => return Some((Tone::Err, e)),
             TrainingEvent::Exported(Ok(path)) => return Some((Tone::Ok, format!("Saved {}", path.display()))),
             TrainingEvent::Imported(Ok((path, text))) => {
-                self.yaml = text;
-                self.yaml_edited = true;
-                self.yaml_error = self.objects().err();
-                self.tab = Tab::Launch;
-                self.fit_generation = u64::MAX;
-                return Some((Tone::Ok, format!("Read {}", path.display())));
+                return Some(self.take_job(text, &format!("Read {}", path.display())));
             }
             TrainingEvent::Imported(Err(e)) => return Some((Tone::Err, e)),
         }
@@ -335,6 +382,45 @@ mod tests {
         assert!(state.yaml.contains("kind: TFJob") && state.yaml.contains("name: mnist"));
         let sent = state.handle(TrainingCommand::Submit);
         assert!(matches!(sent.as_slice(), [TrainingRequest::Submit(o)] if o.len() == 1));
+    }
+
+    #[test]
+    fn a_job_read_from_yaml_fills_the_form_and_keeps_what_the_form_cannot_show() {
+        let mut state = TrainingState::new(TrainingSpec::default());
+        let made = TrainingSpec {
+            name: "from-file".into(),
+            volumes: vec![crate::workloads::spec::VolumeSpec {
+                claim: "ckpt".into(),
+                mount_path: "/out".into(),
+                create_size: "10Gi".into(),
+            }],
+            ..Default::default()
+        };
+        let yaml =
+            render::objects(&made).iter().map(|o| serde_saphyr::to_string(o).unwrap_or_default()).collect::<Vec<_>>();
+        let toast = state.apply(TrainingEvent::Imported(Ok(("job.yaml".into(), yaml.join("---\n")))));
+        assert_eq!(toast.map(|t| t.0), Some(Tone::Ok));
+        assert_eq!(state.form, made, "the form, claim size and all");
+        assert!(!state.yaml_edited && state.tab == Tab::Launch);
+
+        let extra = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: by-hand}\nspec: {template: {spec: {\
+                     serviceAccountName: trainer, containers: [{name: c, image: x:1}]}}}\n";
+        let (tone, message) =
+            state.apply(TrainingEvent::Imported(Ok(("job.yaml".into(), extra.into())))).expect("toast");
+        assert_eq!(tone, Tone::Warn);
+        assert!(message.contains("serviceAccountName of the Pod's pods"), "{message}");
+        assert_eq!((state.form.name.as_str(), state.form.image.as_str()), ("by-hand", "x:1"));
+        assert!(state.yaml_edited, "the YAML, which has more, is what a submit sends");
+        let sent = state.handle(TrainingCommand::Submit);
+        assert!(
+            matches!(sent.as_slice(), [TrainingRequest::Submit(o)] if o[0].pointer("/spec/template/spec/serviceAccountName").is_some())
+        );
+
+        let (tone, message) = state
+            .apply(TrainingEvent::Imported(Ok(("cm.yaml".into(), "kind: ConfigMap\nmetadata: {name: x}\n".into()))))
+            .expect("toast");
+        assert_eq!(tone, Tone::Warn);
+        assert!(message.contains("YAML editor only"), "{message}");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Training workloads, pure: what the launch form describes ([`spec`]), the objects it becomes ([`render`]), the
-//! job kinds ([`kind`]), hyperparameter sweeps ([`sweep`]) and the fit preview against the GPU ledger ([`fit`]).
+//! job kinds ([`kind`]), hyperparameter sweeps ([`sweep`]), the fit preview against the GPU ledger ([`fit`]) and a job
+//! object read back into the form ([`import`]).
 //! No I/O: the CLI and the Training screen submit what these return.
 
 pub mod fit;
+pub mod import;
 pub mod kind;
 pub mod render;
 pub mod spec;
