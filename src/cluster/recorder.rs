@@ -66,6 +66,10 @@ fn track(pod: &Pod) -> PodTrack {
         started: secs(status.start_time.as_ref()),
         finished: ended.as_ref().map_or(0, |e| secs(e.finished_at.as_ref())),
         restarts: main.as_ref().map_or(0, |c| c.restart_count),
+        last_restart: main
+            .as_ref()
+            .and_then(|c| c.last_state.as_ref()?.terminated.as_ref())
+            .map_or(0, |t| secs(t.finished_at.as_ref())),
         exit_code: ended.as_ref().map(|e| e.exit_code),
         reason: ended.and_then(|e| e.reason).unwrap_or_default(),
         waiting,

@@ -185,6 +185,8 @@ pub struct PodTrack {
     pub started: i64,
     pub finished: i64,
     pub restarts: i32,
+    /// When the main container's previous run ended (its last restart; 0: never restarted).
+    pub last_restart: i64,
     /// How the main container last ended, when it did.
     pub exit_code: Option<i32>,
     pub reason: String,

@@ -453,6 +453,14 @@ fn timeline(ui: &mut Ui, theme: &Theme, r: &Recorder) {
             };
             bar(running_from, stop.max(running_from + 1), theme.tone(tone));
         }
+        if pod.last_restart > 0 && pod.last_restart >= start {
+            // The last restart, as a tick across the bar (earlier ones are counted, their times are not kept).
+            let x = x_of(pod.last_restart);
+            painter.line_segment(
+                [egui::pos2(x, y + 2.0), egui::pos2(x, y + row_h - 2.0)],
+                egui::Stroke::new(2.0, theme.tone(Tone::Warn)),
+            );
+        }
         if pod.restarts > 0 {
             painter.text(
                 egui::pos2(x_of(stop) + 4.0, y + 2.0),
