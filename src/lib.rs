@@ -11,6 +11,7 @@ pub mod charts;
 pub mod cli;
 pub mod cluster;
 pub mod demo;
+pub mod metrics;
 pub mod resources;
 pub mod settings;
 pub mod stack;
