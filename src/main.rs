@@ -41,6 +41,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             bosun::cli::training::fit(launch, file, output, timeout, config.config_dir)
         }
         Mode::Jobs { launch, output, watch } => bosun::cli::training::jobs(launch, output, watch),
+        Mode::Tfevents { path, output } => bosun::cli::metrics::tfevents(&path, output),
         Mode::BenchSync { nodes, pods } => bosun::cli::bench::sync(nodes, pods),
         Mode::BenchInstall => bosun::cli::bench::install(),
         Mode::BenchStore { pods, rate, seconds } => bosun::cli::bench::store(pods, rate, seconds),

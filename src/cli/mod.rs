@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod bench_recorder;
 pub mod install;
+pub mod metrics;
 pub mod nodes;
 pub mod training;
 
@@ -145,6 +146,12 @@ pub enum Command {
         #[arg(long, short = 'w')]
         watch: bool,
     },
+    /// The scalars of a TensorBoard event file, or of a folder of runs (one per folder), as CSV or JSON.
+    Tfevents {
+        path: PathBuf,
+        #[arg(long, short = 'o', value_enum, default_value_t = metrics::Format::Csv)]
+        output: metrics::Format,
+    },
     /// Benchmarks against a simulated cluster (needs the kubesim binary and kubectl).
     Bench {
         #[command(subcommand)]
@@ -202,6 +209,7 @@ pub enum Mode {
     Submit { launch: LaunchOptions, args: training::SubmitArgs },
     Fit { launch: LaunchOptions, file: PathBuf, output: training::Output, timeout: Duration },
     Jobs { launch: LaunchOptions, output: training::Output, watch: bool },
+    Tfevents { path: PathBuf, output: metrics::Format },
     BenchSync { nodes: usize, pods: usize },
     BenchInstall,
     BenchSyncClient { launch: LaunchOptions },
@@ -262,6 +270,7 @@ impl Args {
                 Mode::Fit { launch, file, output, timeout: Duration::from_secs(timeout) }
             }
             Some(Command::Jobs { output, watch }) => Mode::Jobs { launch, output, watch },
+            Some(Command::Tfevents { path, output }) => Mode::Tfevents { path, output },
             Some(Command::Bench { bench: BenchCommand::Sync { nodes, pods } }) => Mode::BenchSync { nodes, pods },
             Some(Command::Bench { bench: BenchCommand::SyncClient }) => Mode::BenchSyncClient { launch },
             Some(Command::Bench { bench: BenchCommand::Install }) => Mode::BenchInstall,
@@ -311,7 +320,8 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     if let Some(job) = error.downcast_ref::<crate::cluster::training::JobError>() {
         return job.exit_code();
     }
-    if error.downcast_ref::<crate::stack::StackError>().is_some() {
+    if error.downcast_ref::<crate::stack::StackError>().is_some() || error.downcast_ref::<metrics::BadPath>().is_some()
+    {
         return 2;
     }
     1

@@ -13,6 +13,9 @@ mod install_wizard;
 mod nodes_cli;
 /// The Nodes screen (GPU ledger) against kubesim: list, filter, sort, detail.
 mod nodes_screen;
+/// TensorBoard event files written by TensorBoard's own writer, read back exactly by `bosun tfevents`, also
+/// corrupted, cut and still growing.
+mod tfevents;
 /// Training jobs on kubesim with the stack's operator: every kind from the form, sweeps, failures explained, the
 /// fit preview and the jobs list.
 mod training;

@@ -1,0 +1,90 @@
+//! `bosun tfevents PATH`: the scalars of a TensorBoard event file or of a folder of runs, as CSV
+//! (`run,tag,step,wall_time,value`, one row per scalar in file order, numbers as Python prints them, so the output
+//! can be compared with TensorBoard's own loader) or JSON. What could not be read is reported on stderr with the
+//! file and offset; the rest is still printed.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use crate::metrics::pyfmt;
+use crate::metrics::tfevents::{self, EventFile};
+
+/// How to print scalars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+/// An input that is not there, or not event files: bad input (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadPath(pub String);
+
+pub fn tfevents(path: &Path, format: Format) -> anyhow::Result<()> {
+    if !path.exists() {
+        return Err(BadPath(format!("{} does not exist", path.display())).into());
+    }
+    let runs = tfevents::find_runs(path)?;
+    if runs.is_empty() {
+        return Err(BadPath(format!("no event files (events.out.tfevents.*) under {}", path.display())).into());
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if format == Format::Csv {
+        writeln!(out, "run,tag,step,wall_time,value")?;
+    } else {
+        write!(out, "[")?;
+    }
+    let mut first = true;
+    let mut problems = 0;
+    for (run, file) in runs {
+        let mut reader = EventFile::new(file.clone());
+        let chunk = match reader.poll() {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                eprintln!("warning: {}: {e}", file.display());
+                problems += 1;
+                continue;
+            }
+        };
+        for p in &chunk.problems {
+            eprintln!("warning: {}: {p}", file.display());
+        }
+        problems += chunk.problems.len();
+        for s in &chunk.scalars {
+            match format {
+                Format::Csv => writeln!(
+                    out,
+                    "{},{},{},{},{}",
+                    csv_field(&run),
+                    csv_field(&s.tag),
+                    s.step,
+                    pyfmt::float(s.wall_time),
+                    pyfmt::float(s.value)
+                )?,
+                Format::Json => {
+                    let row = serde_json::json!({
+                        "run": run, "tag": s.tag, "step": s.step, "wall_time": s.wall_time,
+                        "value": if s.value.is_finite() { serde_json::json!(s.value) } else { serde_json::json!(pyfmt::float(s.value)) },
+                    });
+                    write!(out, "{}\n{row}", if first { "" } else { "," })?;
+                }
+            }
+            first = false;
+        }
+    }
+    if format == Format::Json {
+        writeln!(out, "{}]", if first { "" } else { "\n" })?;
+    }
+    out.flush()?;
+    if problems > 0 {
+        eprintln!("{problems} problem(s) while reading; every intact record was read");
+    }
+    Ok(())
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+}
