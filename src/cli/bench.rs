@@ -41,6 +41,21 @@ fn measure(mut child: Child) -> anyhow::Result<(f64, f64, bool)> {
     }
 }
 
+/// Runs `cmd` with its output captured, sampling its peak memory; (seconds, peak MiB, stdout), or its error output
+/// when it fails.
+pub(super) fn measure_output(mut cmd: Command) -> anyhow::Result<(f64, f64, String)> {
+    let mut child =
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().with_context(|| format!("starting {cmd:?}"))?;
+    let stdout = child.stdout.take().context("the child's output")?;
+    let stderr = child.stderr.take().context("the child's error output")?;
+    let out = std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
+    let err = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+    let (seconds, mib, ok) = measure(child)?;
+    let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+    anyhow::ensure!(ok, "{cmd:?} failed: {err}");
+    Ok((seconds, mib, out))
+}
+
 fn kubesim_binary() -> anyhow::Result<PathBuf> {
     if let Some(path) = std::env::var_os("KUBESIM_BIN") {
         return Ok(PathBuf::from(path));

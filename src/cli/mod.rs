@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bench_recorder;
+pub mod bench_tfevents;
 pub mod install;
 pub mod metrics;
 pub mod nodes;
@@ -187,6 +188,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         replicas: u32,
     },
+    /// Reading every scalar of an event file of N points: Bosun's reader vs TensorBoard's EventAccumulator.
+    Tfevents {
+        #[arg(long, default_value_t = 1_000_000)]
+        points: usize,
+    },
+    /// Reads an event file and prints its number of scalars (the measured side of `bench tfevents`).
+    #[command(hide = true)]
+    TfeventsRead { file: PathBuf },
     /// Writes batches into a store until killed (the crash test's victim).
     #[command(hide = true)]
     StoreWriter {
@@ -216,6 +225,8 @@ pub enum Mode {
     BenchStore { pods: usize, rate: u32, seconds: u64 },
     BenchStoreWriter { db: PathBuf, batch: usize },
     BenchRecorder { replicas: u32 },
+    BenchTfevents { points: usize },
+    BenchTfeventsRead { file: PathBuf },
 }
 
 /// Validated command line.
@@ -278,6 +289,8 @@ impl Args {
                 Mode::BenchStore { pods, rate, seconds }
             }
             Some(Command::Bench { bench: BenchCommand::Recorder { replicas } }) => Mode::BenchRecorder { replicas },
+            Some(Command::Bench { bench: BenchCommand::Tfevents { points } }) => Mode::BenchTfevents { points },
+            Some(Command::Bench { bench: BenchCommand::TfeventsRead { file } }) => Mode::BenchTfeventsRead { file },
             Some(Command::Bench { bench: BenchCommand::StoreWriter { db, batch } }) => {
                 Mode::BenchStoreWriter { db, batch }
             }

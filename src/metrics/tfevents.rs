@@ -127,6 +127,29 @@ pub fn read_records(data: &[u8], base: u64, scalar_tags: &mut HashSet<String>) -
     chunk
 }
 
+/// One framed record around `data`, as TFRecord writers write it.
+pub fn frame(data: &[u8]) -> Vec<u8> {
+    let len = (data.len() as u64).to_le_bytes();
+    let mut out = Vec::with_capacity(data.len() + HEADER + FOOTER);
+    out.extend(len);
+    out.extend(masked_crc(&len).to_le_bytes());
+    out.extend(data);
+    out.extend(masked_crc(data).to_le_bytes());
+    out
+}
+
+/// The first record of an event file (its `file_version`).
+pub fn version_record() -> Vec<u8> {
+    frame(&proto::Event { file_version: Some("brain.Event:2".into()), ..Default::default() }.encode_to_vec())
+}
+
+/// A TF1-style scalar event (`simple_value`), framed.
+pub fn scalar_record(tag: &str, step: i64, wall_time: f64, value: f32) -> Vec<u8> {
+    let value = proto::SummaryValue { tag: tag.into(), simple_value: Some(value), ..Default::default() };
+    let summary = Some(proto::Summary { value: vec![value] });
+    frame(&proto::Event { wall_time, step, summary, ..Default::default() }.encode_to_vec())
+}
+
 /// The first offset from `from` where a header's length passes its CRC.
 fn next_intact_header(data: &[u8], from: usize) -> Option<usize> {
     (from..data.len().saturating_sub(HEADER - 1)).find(|&i| {
@@ -330,14 +353,8 @@ mod proto {
 pub(crate) mod tests {
     use super::*;
 
-    /// One framed record around `data`.
     pub fn record(data: &[u8]) -> Vec<u8> {
-        let len = (data.len() as u64).to_le_bytes();
-        let mut out = len.to_vec();
-        out.extend(masked_crc(&len).to_le_bytes());
-        out.extend(data);
-        out.extend(masked_crc(data).to_le_bytes());
-        out
+        frame(data)
     }
 
     fn scalar_event(tag: &str, step: i64, value: f32) -> Vec<u8> {
