@@ -3,10 +3,9 @@ use egui_kittest::kittest::Queryable;
 
 use crate::util::{app, wait_for};
 
-/// The Training screen walked as a person would: fill the launch form, read the YAML and the fit preview,
-/// submit, watch the job succeed in the list, and open its flight recorder.
-#[test]
-fn a_job_launched_from_the_form_succeeds_and_its_flight_recorder_opens() {
+/// The app on the demo cluster with the training operator, on the Training screen's launch form once the
+/// operator's kinds are known (the cluster and the settings folder live as long as the harness needs them).
+fn launch_form() -> (crate::util::Sim, tempfile::TempDir, egui_kittest::Harness<'static, bosun::app::BosunApp>) {
     let (sim, _) = crate::training::cluster_with_operator();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut harness = app(dir.path(), sim.server.kubeconfig_path().to_path_buf());
@@ -17,6 +16,14 @@ fn a_job_launched_from_the_form_succeeds_and_its_flight_recorder_opens() {
     harness.run_steps(2);
     harness.get_by_label("Launch a job").click();
     harness.run_steps(2);
+    (sim, dir, harness)
+}
+
+/// The Training screen walked as a person would: fill the launch form, read the YAML and the fit preview,
+/// submit, watch the job succeed in the list, and open its flight recorder.
+#[test]
+fn a_job_launched_from_the_form_succeeds_and_its_flight_recorder_opens() {
+    let (_sim, _dir, mut harness) = launch_form();
     // A new form says what it lacks.
     harness.get_by_label("a name is required");
     for (field, text) in
@@ -53,16 +60,7 @@ fn a_job_launched_from_the_form_succeeds_and_its_flight_recorder_opens() {
 /// from the Templates menu after the form was changed.
 #[test]
 fn a_sweep_from_the_form_submits_one_run_per_combination_and_templates_round_trip() {
-    let (sim, _) = crate::training::cluster_with_operator();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut harness = app(dir.path(), sim.server.kubeconfig_path().to_path_buf());
-    wait_for(&mut harness, "the operator's kinds", |s| {
-        s.cluster.as_ref().is_some_and(|c| c.is_synced() && c.custom_kinds.len() >= 4)
-    });
-    harness.get_by_role_and_label(Role::Button, "Training").click();
-    harness.run_steps(2);
-    harness.get_by_label("Launch a job").click();
-    harness.run_steps(2);
+    let (_sim, dir, mut harness) = launch_form();
     for (field, text) in [
         ("Job name", "ui-sweep"),
         ("Container args", "--epochs=1"),
