@@ -22,6 +22,16 @@ pub enum Format {
 pub struct BadPath(pub String);
 
 pub fn tfevents(path: &Path, format: Format) -> anyhow::Result<()> {
+    match print_scalars(path, format) {
+        // The reader of the output went away (`| head`): done, as with any Unix filter.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+fn print_scalars(path: &Path, format: Format) -> anyhow::Result<()> {
     if !path.exists() {
         return Err(BadPath(format!("{} does not exist", path.display())).into());
     }
@@ -38,6 +48,7 @@ pub fn tfevents(path: &Path, format: Format) -> anyhow::Result<()> {
     }
     let mut first = true;
     let mut problems = 0;
+    let mut scalars = 0;
     for (run, file) in runs {
         let mut reader = EventFile::new(file.clone());
         let chunk = match reader.poll() {
@@ -52,6 +63,7 @@ pub fn tfevents(path: &Path, format: Format) -> anyhow::Result<()> {
             eprintln!("warning: {}: {p}", file.display());
         }
         problems += chunk.problems.len();
+        scalars += chunk.scalars.len();
         for s in &chunk.scalars {
             match format {
                 Format::Csv => writeln!(
@@ -78,6 +90,9 @@ pub fn tfevents(path: &Path, format: Format) -> anyhow::Result<()> {
         writeln!(out, "{}]", if first { "" } else { "\n" })?;
     }
     out.flush()?;
+    if problems > 0 && scalars == 0 {
+        return Err(BadPath(format!("no readable event records in {} ({problems} problem(s))", path.display())).into());
+    }
     if problems > 0 {
         eprintln!("{problems} problem(s) while reading; every intact record was read");
     }

@@ -38,7 +38,7 @@ pub struct Args {
     #[arg(long, conflicts_with_all = ["kubeconfig", "context"])]
     pub demo: bool,
     /// Folder for Bosun's settings (default: the platform's config folder, e.g. ~/.config/bosun).
-    #[arg(long, value_name = "DIR", env = crate::settings::CONFIG_DIR_ENV)]
+    #[arg(long, global = true, value_name = "DIR", env = crate::settings::CONFIG_DIR_ENV)]
     pub config_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use serde_json::Value;
 
 use crate::cluster::training::{self as jobs_api, JobError};
@@ -58,8 +57,11 @@ fn read_jobs(file: &Path, config_dir: Option<PathBuf>) -> anyhow::Result<Vec<(St
             crate::workloads::render::objects(&spec).into_iter().filter(|o| o["kind"] != "PersistentVolumeClaim");
         return Ok(jobs.map(|o| (format!("template {name}"), o)).collect());
     }
-    let text = std::fs::read_to_string(file).with_context(|| {
-        format!("could not read {} (neither a file nor a saved template of that name)", file.display())
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        JobError::BadInput(format!(
+            "could not read {} (neither a file nor a saved template of that name): {e}",
+            file.display()
+        ))
     })?;
     let objects = crate::stack::objects::parse("submit", &file.display().to_string(), &text)?;
     anyhow::ensure!(!objects.is_empty(), JobError::BadInput(format!("{} holds no objects", file.display())));

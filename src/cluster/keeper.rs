@@ -38,6 +38,9 @@ impl Tracked {
     fn claim(&mut self, pod_uid: &str, job_uid: &str) -> Vec<EventRecord> {
         self.pods.insert(pod_uid.to_string(), job_uid.to_string());
         self.jobs.insert(job_uid.to_string());
+        if !self.unclaimed.iter().any(|(about, _)| about == pod_uid || about == job_uid) {
+            return Vec::new();
+        }
         let (mine, rest): (VecDeque<_>, VecDeque<_>) = std::mem::take(&mut self.unclaimed)
             .into_iter()
             .partition(|(about, _)| about == pod_uid || about == job_uid);

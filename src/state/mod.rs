@@ -374,8 +374,14 @@ impl AppState {
             Event::Cluster(ClusterEvent::Snapshot { .. }) => {}
             Event::Stack(event) => requests.extend(self.install.apply(event).into_iter().map(Request::Stack)),
             Event::Training(event) => {
+                let form_before = self.training.form.clone();
                 if let Some((tone, message)) = self.training.apply(event) {
                     self.toasts.push(tone, message);
+                }
+                // A job read from a file or cloned filled the form: it is the draft now, as if typed.
+                if self.training.form != form_before {
+                    let draft = Box::new(self.training.form.clone());
+                    requests.push(Request::Training(crate::state::protocol::TrainingRequest::SaveDraft(draft)));
                 }
             }
         }

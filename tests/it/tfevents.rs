@@ -62,6 +62,9 @@ fn damaged_files_lose_only_the_damaged_records() {
     let out = tfevents(&["/no/such/folder"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    let out = tfevents(&[&Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md").display().to_string()]);
+    assert_eq!(out.status.code(), Some(2), "a file that is not an event file is bad input");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no readable event records"));
     let empty = tempfile::tempdir().expect("temp dir");
     std::fs::write(empty.path().join("notes.txt"), "no events here").expect("write");
     let out = tfevents(&[&empty.path().display().to_string()]);
