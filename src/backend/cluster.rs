@@ -77,10 +77,12 @@ impl ClusterArea {
                             slot.set(Some((client.clone(), context.clone())));
                             outbox.send(ClusterEvent::Connected { attempt, result: Ok(info) });
                             // Ends with this task: aborting a connection drops its keeper too.
+                            let cache = Arc::new(ClusterCache::default());
                             let _keeper = keeper.map(|(writer, path)| {
-                                AbortOnDrop(keeper::spawn(client.clone(), context.clone(), writer, path))
+                                let task = keeper::spawn(client.clone(), context.clone(), writer, path, cache.clone());
+                                AbortOnDrop(task)
                             });
-                            watch_cluster(client, attempt, query, outbox).await;
+                            watch_cluster(client, cache, attempt, query, outbox).await;
                         }
                         Err(message) => outbox.send(ClusterEvent::Connected { attempt, result: Err(message) }),
                     }
@@ -147,8 +149,13 @@ async fn connect_to(sources: KubeconfigSources, context: &str) -> Result<(kube::
 
 /// Runs the watchers of a connection and sends a snapshot whenever the cache or the pod query changed (at most
 /// every [`SNAPSHOT_EVERY`] for cache changes), until the connection is replaced (the task is aborted).
-async fn watch_cluster(client: kube::Client, attempt: u64, mut query: watch::Receiver<PodQuery>, outbox: Outbox) {
-    let cache = Arc::new(ClusterCache::default());
+async fn watch_cluster(
+    client: kube::Client,
+    cache: Arc<ClusterCache>,
+    attempt: u64,
+    mut query: watch::Receiver<PodQuery>,
+    outbox: Outbox,
+) {
     let watchers = cache::spawn(client, cache.clone());
     // Abort the watchers together with this task.
     struct AbortOnDrop(Vec<JoinHandle<()>>);

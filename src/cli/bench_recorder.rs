@@ -61,7 +61,7 @@ pub fn recorder(replicas: u32) -> anyhow::Result<()> {
     })?;
     let _keeper = {
         let _guard = runtime.enter();
-        crate::cluster::keeper::spawn(client.clone(), context.clone(), writer, db.clone())
+        crate::cluster::keeper::spawn_with_cache(client.clone(), context.clone(), writer, db.clone())
     };
     let gathered = runtime.block_on(async {
         training::submit(&client, &render::job(&big_job(replicas)), false).await?;

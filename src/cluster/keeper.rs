@@ -4,6 +4,11 @@
 //! Pods are found by the labels the training operator (`training.kubeflow.org/job-name`) and the Job controller
 //! (`job-name`) put on them. Each container's log is followed with timestamps; a stream that breaks resumes from
 //! the last kept line's time (`sinceTime`), and lines already kept are skipped, so reconnects add no duplicates.
+//!
+//! The log of each run's primary pod (the chief, master or launcher; else worker 0; else a Job's first pod) is also
+//! read for metric lines (Katib `name=value` pairs, JSON lines) as it is kept, each point stamped with the
+//! kubelet's time of its line; the store keeps a point once per (run, metric, step, time). The runs themselves —
+//! state, hyperparameters, start and end — are kept from the watch cache's training rows as they change.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -14,8 +19,12 @@ use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, LogParams};
 use kube::runtime::{WatchStreamExt as _, watcher};
 
+use crate::cluster::cache::ClusterCache;
+use crate::metrics::lines::LineParser;
+use crate::resources::training::TrainingJobRow;
+use crate::resources::workload::WorkloadKind;
 use crate::store::writer::Writer;
-use crate::store::{EventRecord, JobRecord, LogLine, PodRecord, Record, Store};
+use crate::store::{EventRecord, JobRecord, LogLine, PodRecord, PointRecord, Record, Store};
 
 /// Who owns which pod, and which log streams run: shared by the pod and event watchers.
 #[derive(Default)]
@@ -28,6 +37,23 @@ struct Tracked {
     /// Events about objects not known yet, newest last: the event and pod watches are two streams, and a
     /// `SuccessfulCreatePod` or `Scheduled` event often arrives before the pod it is about.
     unclaimed: VecDeque<(String, EventRecord)>,
+    /// Job UID → (its primary pod's UID, how sure: see [`rank`]).
+    primary: HashMap<String, (String, u8)>,
+}
+
+/// How much a pod looks like its run's primary: 3 the leader (job-role master, chief, master, launcher), 2 worker 0,
+/// 1 a plain Job's pod of completion index 0 (or without one), 0 any other replica.
+fn rank(labels: &std::collections::BTreeMap<String, String>) -> u8 {
+    let label = |k: &str| labels.get(k).map(String::as_str);
+    if label("training.kubeflow.org/job-role") == Some("master") {
+        return 3;
+    }
+    match (label("training.kubeflow.org/replica-type"), label("training.kubeflow.org/replica-index")) {
+        (Some("chief" | "master" | "launcher"), _) => 3,
+        (Some("worker"), Some("0")) => 2,
+        (Some(_), _) => 0,
+        (None, _) => u8::from(label("batch.kubernetes.io/job-completion-index").is_none_or(|i| i == "0")),
+    }
 }
 
 /// How many unattributed events are held for a pod that may still appear (most are about other workloads).
@@ -53,6 +79,19 @@ impl Tracked {
             .collect()
     }
 
+    /// Whether `pod_uid` (of `rank`) is its job's primary pod: the first of the highest rank seen.
+    fn elect(&mut self, job_uid: &str, pod_uid: &str, rank: u8) -> bool {
+        if rank == 0 {
+            return false;
+        }
+        let current = self.primary.get(job_uid);
+        if current.is_none_or(|(uid, r)| uid == pod_uid || rank > *r) {
+            self.primary.insert(job_uid.to_string(), (pod_uid.to_string(), rank));
+            return true;
+        }
+        false
+    }
+
     /// The job an event is about, or `None` after holding it until its pod shows up.
     fn attribute(&mut self, about: &str, event: &EventRecord) -> Option<String> {
         let job = self.pods.get(about).cloned().or_else(|| self.jobs.contains(about).then(|| about.to_string()));
@@ -66,28 +105,53 @@ impl Tracked {
     }
 }
 
-/// Keeps the training pods' logs and events of `cluster` (the context's name, which keys the store) until the
-/// returned task is aborted. `store_path` is read to resume streams where the store left off.
+/// Keeps the training pods' logs and events of `cluster` (the context's name, which keys the store), their
+/// metrics, and the runs of `cache` until the returned task is aborted. `store_path` is read to resume streams
+/// where the store left off.
 pub fn spawn(
+    client: kube::Client,
+    cluster: String,
+    writer: Writer,
+    store_path: std::path::PathBuf,
+    cache: Arc<ClusterCache>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let tracked = Arc::new(Mutex::new(Tracked::default()));
+        let selectors = ["training.kubeflow.org/job-name", "job-name"];
+        // A JoinSet aborts its tasks when dropped: aborting the keeper ends all of them.
+        let mut tasks = tokio::task::JoinSet::new();
+        for selector in selectors {
+            let (client, cluster, writer, tracked, store_path) =
+                (client.clone(), cluster.clone(), writer.clone(), tracked.clone(), store_path.clone());
+            tasks.spawn(watch_pods(client, cluster, selector, writer, tracked, store_path));
+        }
+        tasks.spawn(keep_runs(cache, cluster, writer.clone()));
+        tasks.spawn(watch_events(client, writer, tracked));
+        while tasks.join_next().await.is_some() {}
+    })
+}
+
+/// [`spawn`] with a watch cache of its own (for a keeper without a window: benches, tests), whose watchers end
+/// with the returned task.
+pub fn spawn_with_cache(
     client: kube::Client,
     cluster: String,
     writer: Writer,
     store_path: std::path::PathBuf,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let tracked = Arc::new(Mutex::new(Tracked::default()));
-        let selectors = ["training.kubeflow.org/job-name", "job-name"];
-        let mut tasks: Vec<tokio::task::JoinHandle<()>> = selectors
-            .into_iter()
-            .map(|selector| {
-                let (client, cluster, writer, tracked, store_path) =
-                    (client.clone(), cluster.clone(), writer.clone(), tracked.clone(), store_path.clone());
-                tokio::spawn(watch_pods(client, cluster, selector, writer, tracked, store_path))
-            })
-            .collect();
-        tasks.push(tokio::spawn(watch_events(client, writer, tracked)));
-        for t in tasks {
-            let _ = t.await;
+        let cache = Arc::new(ClusterCache::default());
+        /// Aborts the tasks when this task ends or is aborted (a dropped JoinHandle would let them run on).
+        struct AbortAll(Vec<tokio::task::JoinHandle<()>>);
+        impl Drop for AbortAll {
+            fn drop(&mut self) {
+                self.0.iter().for_each(tokio::task::JoinHandle::abort);
+            }
+        }
+        let mut tasks = AbortAll(crate::cluster::cache::spawn(client.clone(), cache.clone()));
+        tasks.0.push(spawn(client, cluster, writer, store_path, cache));
+        if let Some(keeper) = tasks.0.last_mut() {
+            let _ = keeper.await;
         }
     })
 }
@@ -103,17 +167,22 @@ async fn watch_pods(
     let pods: Api<Pod> = Api::all(client.clone());
     let stream = watcher(pods, watcher::Config::default().labels(selector)).default_backoff().applied_objects();
     futures_util::pin_mut!(stream);
+    // The log followers end with this watcher (dropping the set aborts them).
+    let mut followers = tokio::task::JoinSet::new();
     while let Some(event) = stream.next().await {
+        while followers.try_join_next().is_some() {}
         let Ok(pod) = event else { continue };
         let Some((job, pod_record)) = records_of(&cluster, &pod) else { continue };
-        let (starts, held): (Vec<String>, Vec<EventRecord>) = {
+        let labels = pod.metadata.labels.clone().unwrap_or_default();
+        let (starts, held, primary): (Vec<String>, Vec<EventRecord>, bool) = {
             let Ok(mut t) = tracked.lock() else { return };
             let held = t.claim(&pod_record.uid, &job.uid);
+            let primary = t.elect(&job.uid, &pod_record.uid, rank(&labels));
             let starts = loggable_containers(&pod)
                 .into_iter()
                 .filter(|c| t.following.insert((pod_record.uid.clone(), c.clone())))
                 .collect();
-            (starts, held)
+            (starts, held, primary)
         };
         writer.send(Record::Job(job));
         writer.send(Record::Pod(pod_record.clone()));
@@ -125,11 +194,12 @@ async fn watch_pods(
                 Api::namespaced(client.clone(), &pod_record.namespace),
                 pod_record.clone(),
                 container,
+                primary,
                 writer.clone(),
                 tracked.clone(),
                 store_path.clone(),
             );
-            tokio::spawn(follower);
+            followers.spawn(follower);
         }
     }
 }
@@ -147,7 +217,7 @@ fn records_of(cluster: &str, pod: &Pod) -> Option<(JobRecord, PodRecord)> {
         kind: owner.kind.clone(),
         name: owner.name.clone(),
         experiment: labels.get("bosun.dev/experiment").cloned().unwrap_or_default(),
-        state: String::new(),
+        ..Default::default()
     };
     let role = labels.get("training.kubeflow.org/replica-type").cloned().unwrap_or_else(|| "pod".into());
     let pod = PodRecord {
@@ -183,45 +253,108 @@ fn split_timestamp(line: &str) -> (&str, &str) {
     }
 }
 
+/// Where a container's kept log ends: the next sequence number, the last line's time (for `sinceTime`) and the
+/// lines kept at that time (the API resumes at whole seconds, so those come again and are skipped once).
+struct Resume {
+    seq: i64,
+    since: Option<String>,
+    seen_at_since: HashSet<(String, String)>,
+}
+
+fn resume_from(store: Option<&Store>, pod_uid: &str, container: &str) -> Resume {
+    let empty = Resume { seq: 0, since: None, seen_at_since: HashSet::new() };
+    let Some(store) = store else { return empty };
+    match store.last_line(pod_uid, container) {
+        Ok(Some(last)) => {
+            let seen_at_since = store
+                .log_lines(pod_uid, container, Some(last.seq - 1000))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|l| l.time == last.time)
+                .map(|l| (l.time, l.line))
+                .collect();
+            Resume { seq: last.seq + 1, since: Some(last.time), seen_at_since }
+        }
+        _ => empty,
+    }
+}
+
+/// Unix seconds (with the fraction) of a kubelet timestamp.
+fn wall_time(time: &str) -> Option<f64> {
+    let t = time.parse::<jiff::Timestamp>().ok()?;
+    Some(t.as_second() as f64 + f64::from(t.subsec_nanosecond()) * 1e-9)
+}
+
+/// One container's raw log lines → the store's records: each line, and, for a primary pod, its metric points.
+struct LineSink {
+    pod: PodRecord,
+    container: String,
+    parser: Option<LineParser>,
+    resume: Resume,
+}
+
+impl LineSink {
+    fn new(pod: PodRecord, container: String, primary: bool, resume: Resume) -> Self {
+        Self { pod, container, parser: primary.then(LineParser::default), resume }
+    }
+
+    /// The records of one `timestamp text` line (none when it was kept already).
+    fn take(&mut self, raw: &str) -> Vec<Record> {
+        let (time, text) = split_timestamp(raw);
+        if self.resume.seen_at_since.remove(&(time.to_string(), text.to_string())) {
+            return Vec::new();
+        }
+        let mut out = vec![Record::Log(LogLine {
+            pod_uid: self.pod.uid.clone(),
+            container: self.container.clone(),
+            seq: self.resume.seq,
+            time: time.to_string(),
+            line: text.to_string(),
+        })];
+        self.resume.seq += 1;
+        self.resume.since = Some(time.to_string());
+        if let Some(parser) = &self.parser {
+            let points: Vec<PointRecord> = parser
+                .parse(text, wall_time(time))
+                .into_iter()
+                .map(|p| PointRecord { metric: p.metric, step: p.step, wall_time: p.wall_time, value: p.value })
+                .collect();
+            if !points.is_empty() {
+                out.push(Record::Points { job_uid: self.pod.job_uid.clone(), points });
+            }
+        }
+        out
+    }
+
+    fn log_params(&self, follow: bool) -> LogParams {
+        let since_time = self.resume.since.as_deref().and_then(|t| t.parse::<jiff::Timestamp>().ok());
+        LogParams {
+            container: Some(self.container.clone()),
+            follow,
+            timestamps: true,
+            since_time: since_time
+                .map(|t| k8s_openapi::jiff::Timestamp::from_second(t.as_second()).unwrap_or_default()),
+            ..Default::default()
+        }
+    }
+}
+
 /// Follows one container's log into the store until the container has ended, resuming after breaks.
 async fn follow(
     pods: Api<Pod>,
     pod: PodRecord,
     container: String,
+    primary: bool,
     writer: Writer,
     tracked: Arc<Mutex<Tracked>>,
     store_path: std::path::PathBuf,
 ) {
     // Where the store left off (an earlier session, or an earlier stream of this one).
-    let resume = || -> (i64, Option<String>, HashSet<(String, String)>) {
-        let Ok(store) = Store::open(&store_path) else { return (0, None, HashSet::new()) };
-        match store.last_line(&pod.uid, &container) {
-            Ok(Some(last)) => {
-                let same_time: HashSet<(String, String)> = store
-                    .log_lines(&pod.uid, &container, Some(last.seq - 1000))
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|l| l.time == last.time)
-                    .map(|l| (l.time, l.line))
-                    .collect();
-                (last.seq + 1, Some(last.time), same_time)
-            }
-            _ => (0, None, HashSet::new()),
-        }
-    };
-    let (mut seq, mut since, mut seen_at_since) = resume();
+    let resume = resume_from(Store::open(&store_path).ok().as_ref(), &pod.uid, &container);
+    let mut sink = LineSink::new(pod.clone(), container.clone(), primary, resume);
     let mut attempts = 0u32;
     loop {
-        let since_time = since.as_deref().and_then(|t| t.parse::<jiff::Timestamp>().ok());
-        let params = LogParams {
-            container: Some(container.clone()),
-            follow: true,
-            timestamps: true,
-            since_time: since_time
-                .map(|t| k8s_openapi::jiff::Timestamp::from_second(t.as_second()).unwrap_or_default()),
-            ..Default::default()
-        };
-        let ended_cleanly = match pods.log_stream(&pod.name, &params).await {
+        let ended_cleanly = match pods.log_stream(&pod.name, &sink.log_params(true)).await {
             Ok(stream) => {
                 attempts = 0;
                 let mut lines = stream.lines();
@@ -229,20 +362,9 @@ async fn follow(
                 loop {
                     match lines.try_next().await {
                         Ok(Some(raw)) => {
-                            let (time, text) = split_timestamp(&raw);
-                            // On resume, lines of the resume second that were kept already are skipped once.
-                            if seen_at_since.remove(&(time.to_string(), text.to_string())) {
-                                continue;
+                            for record in sink.take(&raw) {
+                                writer.send(record);
                             }
-                            writer.send(Record::Log(LogLine {
-                                pod_uid: pod.uid.clone(),
-                                container: container.clone(),
-                                seq,
-                                time: time.to_string(),
-                                line: text.to_string(),
-                            }));
-                            seq += 1;
-                            since = Some(time.to_string());
                         }
                         Ok(None) => break,
                         Err(_) => {
@@ -273,12 +395,104 @@ async fn follow(
         }
         attempts += 1;
         tokio::time::sleep(Duration::from_millis(500 * u64::from(attempts.min(10)))).await;
-        // Lines written since the last resume are already counted in `seq`; resume from the last line's time.
-        seen_at_since = HashSet::new();
+        // Lines written since the last resume are already counted; resume from the last line's time, where the
+        // lines of that second are what the store has (an earlier stream of this follower wrote them).
+        sink.resume.seen_at_since = HashSet::new();
     }
     if let Ok(mut t) = tracked.lock() {
         t.following.remove(&(pod.uid.clone(), container.clone()));
     }
+}
+
+/// The store's record of a training row, as far as the row knows it.
+pub fn run_record(cluster: &str, row: &TrainingJobRow) -> JobRecord {
+    JobRecord {
+        uid: row.uid.clone(),
+        cluster: cluster.to_string(),
+        namespace: row.namespace.clone(),
+        kind: row.kind.clone(),
+        name: row.name.clone(),
+        experiment: row.experiment.clone(),
+        state: row.state.clone(),
+        hyperparameters: row.hyperparameters.clone(),
+        started: row.started,
+        finished: row.finished,
+    }
+}
+
+/// Keeps each training job of the cache as a run whenever what the store knows of it changes.
+async fn keep_runs(cache: Arc<ClusterCache>, cluster: String, writer: Writer) {
+    let mut sent: HashMap<String, JobRecord> = HashMap::new();
+    loop {
+        let changed = cache.changed.notified();
+        for kind in WorkloadKind::ALL.into_iter().filter(|k| k.is_job()) {
+            for row in cache.workloads_of(kind).rows_unsorted() {
+                let Some(training) = &row.training else { continue };
+                if training.uid.is_empty() {
+                    continue;
+                }
+                let record = run_record(&cluster, training);
+                if sent.get(&record.uid) != Some(&record) {
+                    sent.insert(record.uid.clone(), record.clone());
+                    if !writer.send(Record::Job(record)) {
+                        return;
+                    }
+                }
+            }
+        }
+        // At most every second: a run's state changes slowly, the cache often.
+        changed.await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Reads (once, without following) the logs of a job's pods that the store does not have yet, with the metrics
+/// of its primary pod, straight into `store`: what `bosun metrics` does before it reads the store, so it works
+/// without the window having kept them. Returns how many lines were new.
+pub async fn catch_up(
+    client: &kube::Client,
+    cluster: &str,
+    namespace: &str,
+    job_name: &str,
+    store: &mut Store,
+) -> Result<usize, kube::Error> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let mut found = Vec::new();
+    for selector in ["training.kubeflow.org/job-name", "job-name"] {
+        let list = pods.list(&kube::api::ListParams::default().labels(&format!("{selector}={job_name}"))).await?;
+        found.extend(list.items);
+        if !found.is_empty() {
+            break;
+        }
+    }
+    let mut tracked = Tracked::default();
+    found.sort_by_key(|p| std::cmp::Reverse(rank(p.metadata.labels.as_ref().unwrap_or(&Default::default()))));
+    let mut new_lines = 0;
+    for pod in &found {
+        let Some((job, pod_record)) = records_of(cluster, pod) else { continue };
+        let labels = pod.metadata.labels.clone().unwrap_or_default();
+        let primary = tracked.elect(&job.uid, &pod_record.uid, rank(&labels));
+        let mut records = vec![Record::Job(job), Record::Pod(pod_record.clone())];
+        for container in loggable_containers(pod) {
+            let resume = resume_from(Some(store), &pod_record.uid, &container);
+            let mut sink = LineSink::new(pod_record.clone(), container, primary, resume);
+            let text = match pods.logs(&pod_record.name, &sink.log_params(false)).await {
+                Ok(text) => text,
+                // A container that has not started, or a pod that went away meanwhile: nothing to read.
+                Err(kube::Error::Api(e)) if e.code == 400 || e.code == 404 => continue,
+                Err(e) => return Err(e),
+            };
+            for raw in text.lines() {
+                let taken = sink.take(raw);
+                new_lines += usize::from(!taken.is_empty());
+                records.extend(taken);
+            }
+        }
+        if let Err(e) = store.write(&records) {
+            tracing::warn!("the local store could not keep the logs of {}: {e}", pod_record.name);
+        }
+    }
+    Ok(new_lines)
 }
 
 async fn watch_events(client: kube::Client, writer: Writer, tracked: Arc<Mutex<Tracked>>) {
@@ -326,6 +540,46 @@ mod tests {
             ("2026-01-01T00:00:01.5Z", "epoch=1 loss=0.3")
         );
         assert_eq!(split_timestamp("no time here"), ("", "no time here"));
+        assert_eq!(wall_time("2026-01-01T00:00:01.5Z"), Some(1_767_225_601.5));
+    }
+
+    fn labels(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn the_primary_pod_is_the_leader_else_worker_zero() {
+        let t = "training.kubeflow.org/replica-type";
+        let i = "training.kubeflow.org/replica-index";
+        let chief = rank(&labels(&[(t, "chief"), (i, "0")]));
+        let worker0 = rank(&labels(&[(t, "worker"), (i, "0")]));
+        let worker1 = rank(&labels(&[(t, "worker"), (i, "1")]));
+        let ps = rank(&labels(&[(t, "ps"), (i, "0")]));
+        assert!(chief > worker0 && worker0 > 0 && worker1 == 0 && ps == 0);
+        assert_eq!(rank(&labels(&[("training.kubeflow.org/job-role", "master"), (t, "worker"), (i, "0")])), 3);
+        assert_eq!(rank(&labels(&[("batch.kubernetes.io/job-completion-index", "2")])), 0);
+        let mut tracked = Tracked::default();
+        assert!(tracked.elect("job", "w0", worker0), "worker 0 first");
+        assert!(!tracked.elect("job", "w1", worker1));
+        assert!(tracked.elect("job", "chief", chief), "the chief takes over");
+        assert!(!tracked.elect("job", "w0", worker0), "and keeps it");
+        assert!(tracked.elect("job", "chief", chief), "a pod seen again is still primary");
+    }
+
+    #[test]
+    fn a_primary_pod_s_lines_become_points_stamped_with_their_time() {
+        let pod = PodRecord { uid: "p".into(), job_uid: "j".into(), ..Default::default() };
+        let resume = Resume { seq: 5, since: None, seen_at_since: HashSet::new() };
+        let mut sink = LineSink::new(pod.clone(), "c".into(), true, resume);
+        let records = sink.take("2026-01-01T00:00:01Z epoch=3 loss=0.5 accuracy=0.8");
+        let [Record::Log(line), Record::Points { job_uid, points }] = records.as_slice() else {
+            panic!("a line and its points: {records:?}")
+        };
+        assert_eq!((line.seq, job_uid.as_str(), points.len()), (5, "j", 2));
+        assert_eq!((points[0].step, points[0].wall_time), (Some(3), Some(1_767_225_601.0)));
+        let mut other =
+            LineSink::new(pod, "c".into(), false, Resume { seq: 0, since: None, seen_at_since: HashSet::new() });
+        assert_eq!(other.take("2026-01-01T00:00:01Z epoch=3 loss=0.5").len(), 1, "only the line");
     }
 
     fn event(uid: &str) -> EventRecord {

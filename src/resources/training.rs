@@ -37,6 +37,46 @@ pub struct TrainingJobRow {
     pub finished: i64,
     pub experiment: String,
     pub run: String,
+    /// The run's hyperparameters, in order: Bosun's annotation, else the main container's `--name=value` args.
+    pub hyperparameters: Vec<(String, String)>,
+}
+
+/// Where Bosun writes a run's hyperparameters on its job: a JSON list of `[name, value]` pairs.
+pub const HYPERPARAMETERS_ANNOTATION: &str = "bosun.dev/hyperparameters";
+
+/// The hyperparameters of a job object (see [`TrainingJobRow::hyperparameters`]).
+fn hyperparameters(v: &Value) -> Vec<(String, String)> {
+    let annotation = v.pointer("/metadata/annotations").and_then(|a| a.get(HYPERPARAMETERS_ANNOTATION));
+    if let Some(pairs) = annotation.and_then(Value::as_str).and_then(|a| serde_json::from_str(a).ok()) {
+        return pairs;
+    }
+    // Someone else's job: the first container's `--name=value` args (how Katib trials usually get theirs).
+    let first_template = v.pointer("/spec/template").or_else(|| {
+        v.get("spec")?
+            .as_object()?
+            .iter()
+            .find(|(k, _)| k.ends_with("ReplicaSpecs"))?
+            .1
+            .as_object()?
+            .values()
+            .next()?
+            .get("template")
+    });
+    let args = first_template
+        .and_then(|t| t.pointer("/spec/containers/0"))
+        .map(|c| {
+            ["command", "args"]
+                .iter()
+                .flat_map(|f| c.get(*f).and_then(Value::as_array).cloned().unwrap_or_default())
+                .filter_map(|a| a.as_str().map(str::to_string))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    args.iter()
+        .filter_map(|a| a.strip_prefix("--")?.split_once('='))
+        .filter(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn time(v: &Value, pointer: &str) -> i64 {
@@ -141,6 +181,7 @@ pub fn row(v: &Value) -> TrainingJobRow {
         finished,
         experiment: label(v, "bosun.dev/experiment"),
         run: label(v, "bosun.dev/run"),
+        hyperparameters: hyperparameters(v),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Bosun's local store: one SQLite file under the user's data folder that keeps what the cluster forgets — the
-//! logs and events of training jobs' pods, readable after `cleanPodPolicy` or a TTL deleted the pods (and, next,
-//! training metrics).
+//! logs and events of training jobs' pods, readable after `cleanPodPolicy` or a TTL deleted the pods, and the
+//! training metrics of each run (a run is a job: its hyperparameters, times and final state, and its points).
 //!
 //! - Schema-versioned: `PRAGMA user_version` counts the [`MIGRATIONS`] applied; a newer file than this build knows
 //!   is refused rather than misread.
@@ -9,7 +9,10 @@
 //! - Written off the UI thread: [`writer::Writer`] batches records on its own thread.
 //! - Bounded: [`Store::apply_retention`] drops what is older than the retention setting and caps lines per pod.
 
+pub mod runs;
 pub mod writer;
+
+pub use runs::{PointRecord, RunFilter, RunRecord, SeriesSummary};
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +49,22 @@ pub const MIGRATIONS: &[&str] = &[
         uid TEXT PRIMARY KEY, job_uid TEXT NOT NULL, object TEXT NOT NULL, type TEXT NOT NULL, reason TEXT NOT NULL,
         message TEXT NOT NULL, count INTEGER NOT NULL, first_time INTEGER NOT NULL, last_time INTEGER NOT NULL);
      CREATE INDEX events_by_job ON events (job_uid);",
+    // 2: runs (a job's hyperparameters, start and end) and their metric points. A series is one metric of one run,
+    // so a point costs a small integer key instead of two strings; (series, step, wall_time) is unique, so a
+    // stream read twice keeps each point once. `step` is NO_STEP for lines without one, `wall_time` 0 for points
+    // without a time; a NULL value is NaN (SQLite keeps no NaN).
+    "ALTER TABLE jobs ADD COLUMN hyperparameters TEXT NOT NULL DEFAULT '[]';
+     ALTER TABLE jobs ADD COLUMN started INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE jobs ADD COLUMN finished INTEGER NOT NULL DEFAULT 0;
+     CREATE INDEX jobs_by_experiment ON jobs (cluster, experiment);
+     CREATE TABLE series (
+        id INTEGER PRIMARY KEY, job_uid TEXT NOT NULL, metric TEXT NOT NULL, UNIQUE (job_uid, metric));
+     CREATE INDEX series_by_metric ON series (metric, job_uid);
+     CREATE TABLE points (
+        series INTEGER NOT NULL, step INTEGER NOT NULL, wall_time REAL NOT NULL, value REAL,
+        PRIMARY KEY (series, step, wall_time)) WITHOUT ROWID;
+     CREATE VIEW runs AS SELECT uid, cluster, namespace, kind, name, experiment, hyperparameters, started, finished,
+        state FROM jobs;",
 ];
 
 /// Where the store lives by default: the platform's data folder (`~/.local/share/bosun/bosun.db` on Linux).
@@ -62,7 +81,13 @@ pub struct JobRecord {
     pub kind: String,
     pub name: String,
     pub experiment: String,
+    /// The final (or last seen) state; empty: not known yet, and an empty state never overwrites a known one.
     pub state: String,
+    /// The run's hyperparameters in their order (empty: not known; never overwrites known ones).
+    pub hyperparameters: Vec<(String, String)>,
+    /// Unix seconds; 0: not known.
+    pub started: i64,
+    pub finished: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -108,6 +133,11 @@ pub enum Record {
     Pod(PodRecord),
     Log(LogLine),
     Event(EventRecord),
+    /// Metric points of one run (job UID).
+    Points {
+        job_uid: String,
+        points: Vec<PointRecord>,
+    },
 }
 
 /// A `log_lines` row (pod_uid, container, seq, time, line) as a [`LogLine`].
@@ -133,6 +163,8 @@ impl Default for Retention {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// (job UID, metric) → series id, so a batch of points does not look its series up per point.
+    series: std::collections::HashMap<(String, String), i64>,
 }
 
 fn now() -> i64 {
@@ -162,7 +194,7 @@ impl Store {
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
         }
-        Ok(Store { conn, path: path.to_path_buf() })
+        Ok(Store { conn, path: path.to_path_buf(), series: Default::default() })
     }
 
     pub fn path(&self) -> &Path {
@@ -171,13 +203,29 @@ impl Store {
 
     /// Writes a batch in one transaction: all of it, or (after a crash) none of it.
     pub fn write(&mut self, batch: &[Record]) -> Result<(), StoreError> {
+        let series_cache = &mut self.series;
         let tx = self.conn.transaction()?;
+        let mut new_series = Vec::new();
         {
+            // What a record does not know (empty, 0) never overwrites what an earlier one said.
             let mut job = tx.prepare_cached(
-                "INSERT INTO jobs (uid, cluster, namespace, kind, name, experiment, first_seen, last_seen, state)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)
-                 ON CONFLICT (uid) DO UPDATE SET last_seen = excluded.last_seen, state = excluded.state,
-                   experiment = excluded.experiment",
+                "INSERT INTO jobs (uid, cluster, namespace, kind, name, experiment, first_seen, last_seen, state,
+                   hyperparameters, started, finished)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (uid) DO UPDATE SET last_seen = excluded.last_seen,
+                   state = CASE WHEN excluded.state = '' THEN state ELSE excluded.state END,
+                   experiment = CASE WHEN excluded.experiment = '' THEN experiment ELSE excluded.experiment END,
+                   hyperparameters = CASE WHEN excluded.hyperparameters = '[]' THEN hyperparameters
+                                     ELSE excluded.hyperparameters END,
+                   started = CASE WHEN excluded.started = 0 THEN started ELSE excluded.started END,
+                   finished = CASE WHEN excluded.finished = 0 THEN finished ELSE excluded.finished END",
+            )?;
+            let mut series_id = tx.prepare_cached(
+                "INSERT INTO series (job_uid, metric) VALUES (?1, ?2)
+                 ON CONFLICT (job_uid, metric) DO UPDATE SET metric = excluded.metric RETURNING id",
+            )?;
+            let mut point = tx.prepare_cached(
+                "INSERT OR IGNORE INTO points (series, step, wall_time, value) VALUES (?1, ?2, ?3, ?4)",
             )?;
             let mut pod = tx.prepare_cached(
                 "INSERT INTO pods (uid, job_uid, namespace, name, role, node, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -204,8 +252,32 @@ impl Store {
                             j.name,
                             j.experiment,
                             seen,
-                            j.state
+                            j.state,
+                            runs::hyperparameters_json(&j.hyperparameters),
+                            j.started,
+                            j.finished
                         ])?;
+                    }
+                    Record::Points { job_uid, points } => {
+                        for p in points {
+                            let key = (job_uid.clone(), p.metric.clone());
+                            let id = match series_cache.get(&key) {
+                                Some(id) => *id,
+                                None => {
+                                    let id: i64 = series_id.query_row(params![job_uid, p.metric], |r| r.get(0))?;
+                                    new_series.push((key, id));
+                                    series_cache.insert((job_uid.clone(), p.metric.clone()), id);
+                                    id
+                                }
+                            };
+                            let value = if p.value.is_nan() { None } else { Some(p.value) };
+                            point.execute(params![
+                                id,
+                                p.step.unwrap_or(runs::NO_STEP),
+                                p.wall_time.unwrap_or(0.0),
+                                value
+                            ])?;
+                        }
                     }
                     Record::Pod(p) => {
                         pod.execute(params![p.uid, p.job_uid, p.namespace, p.name, p.role, p.node, seen])?;
@@ -229,7 +301,13 @@ impl Store {
                 }
             }
         }
-        tx.commit()?;
+        if let Err(e) = tx.commit() {
+            // The ids handed out in this transaction were rolled back with it.
+            for (key, _) in new_series {
+                series_cache.remove(&key);
+            }
+            return Err(e.into());
+        }
         Ok(())
     }
 
@@ -238,20 +316,13 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT uid, cluster, namespace, kind, name, experiment, state FROM jobs
-                 WHERE cluster = ?1 AND namespace = ?2 AND name = ?3 ORDER BY first_seen DESC LIMIT 1",
+                &format!(
+                    "SELECT {} FROM jobs WHERE cluster = ?1 AND namespace = ?2 AND name = ?3
+                     ORDER BY first_seen DESC LIMIT 1",
+                    runs::JOB_COLUMNS
+                ),
                 params![cluster, namespace, name],
-                |r| {
-                    Ok(JobRecord {
-                        uid: r.get(0)?,
-                        cluster: r.get(1)?,
-                        namespace: r.get(2)?,
-                        kind: r.get(3)?,
-                        name: r.get(4)?,
-                        experiment: r.get(5)?,
-                        state: r.get(6)?,
-                    })
-                },
+                runs::job_record,
             )
             .optional()?)
     }
@@ -326,8 +397,15 @@ impl Store {
             params![cutoff],
         )?;
         tx.execute("DELETE FROM events WHERE job_uid IN (SELECT uid FROM jobs WHERE last_seen < ?1)", params![cutoff])?;
+        tx.execute(
+            "DELETE FROM points WHERE series IN (SELECT s.id FROM series s JOIN jobs j ON s.job_uid = j.uid
+             WHERE j.last_seen < ?1)",
+            params![cutoff],
+        )?;
+        tx.execute("DELETE FROM series WHERE job_uid IN (SELECT uid FROM jobs WHERE last_seen < ?1)", params![cutoff])?;
         tx.execute("DELETE FROM pods WHERE job_uid IN (SELECT uid FROM jobs WHERE last_seen < ?1)", params![cutoff])?;
         tx.execute("DELETE FROM jobs WHERE last_seen < ?1", params![cutoff])?;
+        self.series.clear();
         tx.execute(
             "DELETE FROM log_lines WHERE id IN (
                SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY pod_uid, container ORDER BY seq DESC) AS n

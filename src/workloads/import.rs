@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::kind::JobKind;
 use super::render::{EXPERIMENT_LABEL, GPU_PRODUCT_LABEL, MANAGED_BY, QUEUE_LABEL, RUN_LABEL, toleration_for};
-use super::spec::{RoleSpec, RunPolicy, TrainingSpec, VolumeSpec};
+use super::spec::{ParamsAs, RoleSpec, RunPolicy, TrainingSpec, VolumeSpec};
 use crate::resources::accelerators::AcceleratorKind;
 
 /// A spec read from a job, and what of the job it does not hold.
@@ -134,6 +134,9 @@ pub fn spec_of(obj: &Value) -> Result<Imported, String> {
     let gpu_product = text(&first_pod, &format!("/nodeSelector/{}", GPU_PRODUCT_LABEL.replace('/', "~1")));
 
     let run_policy = run_policy_of(kind, &spec, &replica_specs, &first_pod, queue_label);
+    let mut args = strings(first.get("args"));
+    let mut env: Vec<(String, String)> = env;
+    let (hyperparameters, params_as) = hyperparameters_of(obj, &mut args, &mut env);
     Ok(Imported {
         spec: TrainingSpec {
             kind,
@@ -141,8 +144,10 @@ pub fn spec_of(obj: &Value) -> Result<Imported, String> {
             namespace,
             image: text(&first, "/image"),
             command: strings(first.get("command")),
-            args: strings(first.get("args")),
+            args,
             env,
+            hyperparameters,
+            params_as,
             roles,
             gpu_product,
             volumes,
@@ -153,6 +158,35 @@ pub fn spec_of(obj: &Value) -> Result<Imported, String> {
         },
         left_out: left_out.into_iter().collect(),
     })
+}
+
+/// The hyperparameters Bosun noted on the job, taken back out of the args or env it rendered them into (so a
+/// re-render puts them in once).
+fn hyperparameters_of(
+    obj: &Value,
+    args: &mut Vec<String>,
+    env: &mut Vec<(String, String)>,
+) -> (Vec<(String, String)>, ParamsAs) {
+    let annotation = obj
+        .pointer("/metadata/annotations")
+        .and_then(|a| a.get(crate::resources::training::HYPERPARAMETERS_ANNOTATION))
+        .and_then(Value::as_str);
+    let Some(pairs) = annotation.and_then(|a| serde_json::from_str::<Vec<(String, String)>>(a).ok()) else {
+        return (Vec::new(), ParamsAs::Args);
+    };
+    let as_arg = |(k, v): &(String, String)| format!("--{k}={v}");
+    let as_env = |(k, v): &(String, String)| (k.to_uppercase().replace('-', "_"), v.clone());
+    if pairs.iter().all(|p| args.contains(&as_arg(p))) {
+        args.retain(|a| !pairs.iter().any(|p| *a == as_arg(p)));
+        (pairs, ParamsAs::Args)
+    } else if pairs.iter().all(|p| env.contains(&as_env(p))) {
+        env.retain(|e| !pairs.iter().any(|p| *e == as_env(p)));
+        (pairs, ParamsAs::Env)
+    } else {
+        // Placed into `${trialParameters.…}` placeholders, which are gone now: the values stay where they are,
+        // and the form does not add them a second time.
+        (Vec::new(), ParamsAs::Args)
+    }
 }
 
 fn or_nothing(s: &str) -> &str {

@@ -87,7 +87,12 @@ pub fn job(spec: &TrainingSpec) -> Value {
     if !spec.run_policy.queue.is_empty() {
         labels.insert(QUEUE_LABEL.into(), json!(spec.run_policy.queue));
     }
-    let metadata = json!({"name": spec.name, "namespace": spec.namespace, "labels": labels});
+    let mut metadata = json!({"name": spec.name, "namespace": spec.namespace, "labels": labels});
+    if !spec.hyperparameters.is_empty() {
+        // Kept with the job, so the runs table can show them for as long as the job exists.
+        let pairs = serde_json::to_string(&spec.hyperparameters).unwrap_or_default();
+        metadata["annotations"] = json!({crate::resources::training::HYPERPARAMETERS_ANNOTATION: pairs});
+    }
     let pod_labels: Map<String, Value> =
         labels.iter().filter(|(k, _)| k.as_str() != QUEUE_LABEL).map(|(k, v)| (k.clone(), v.clone())).collect();
     let restart = if spec.run_policy.restart_policy.is_empty() {

@@ -360,12 +360,13 @@ fn logs_and_events_stay_readable_after_the_pods_are_deleted() {
     let (writer, writer_thread) = bosun::store::writer::Writer::start(&db).expect("store");
     let keeper = {
         let _guard = sim.runtime.enter();
-        bosun::cluster::keeper::spawn(client.clone(), "lab".into(), writer, db.clone())
+        bosun::cluster::keeper::spawn_with_cache(client.clone(), "lab".into(), writer, db.clone())
     };
     let mut spec = form_spec(JobKind::TFJob);
     spec.name = "kept".into();
     spec.roles.retain(|r| r.role != "PS");
     spec.args = vec!["--epochs=3".into()];
+    spec.hyperparameters = vec![("lr".into(), "0.05".into())];
     spec.run_policy.clean_pod_policy = "All".into();
     sim.runtime.block_on(async {
         training::submit(&client, &render::job(&spec), false).await.expect("submit");
@@ -385,7 +386,13 @@ fn logs_and_events_stay_readable_after_the_pods_are_deleted() {
             assert!(tokio::time::Instant::now() < gone_by, "cleanPodPolicy All did not delete the pods");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        tokio::time::sleep(Duration::from_millis(600)).await; // the writer's next batch
+        // The run's outcome is kept within a second or two of the cache seeing it.
+        let kept_by = tokio::time::Instant::now() + Duration::from_secs(15);
+        let kept = || bosun::store::Store::open(&db).ok()?.job("lab", "default", "kept").ok()?;
+        while kept().is_none_or(|j| j.state != "Succeeded") {
+            assert!(tokio::time::Instant::now() < kept_by, "the run's state was not kept: {:?}", kept());
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     });
     keeper.abort();
     let store = bosun::store::Store::open(&db).expect("reopen");
@@ -403,6 +410,16 @@ fn logs_and_events_stay_readable_after_the_pods_are_deleted() {
         reasons.iter().any(|r| r == "Scheduled") && reasons.iter().any(|r| r == "SuccessfulCreatePod"),
         "{reasons:?}"
     );
+    // The chief's metric lines were kept as points, once each, and the run with its outcome.
+    let loss: Vec<Option<i64>> =
+        store.points(&job.uid, Some("loss")).expect("points").into_iter().map(|p| p.step).collect();
+    assert_eq!(loss, [Some(1), Some(2), Some(3)], "one loss per epoch, from the chief only");
+    let runs = store.runs(bosun::store::RunFilter { run: Some(("default", "kept")), ..Default::default() });
+    let run = runs.expect("runs").pop().expect("the run is kept");
+    assert_eq!(run.job.state, "Succeeded");
+    assert_eq!(run.job.hyperparameters, [("lr".to_string(), "0.05".to_string())]);
+    assert!(run.job.started > 0 && run.job.finished >= run.job.started, "{:?}", run.job);
+    assert!(run.metrics.iter().any(|m| m.metric == "val_accuracy" && m.points == 3), "{:?}", run.metrics);
     drop(store);
     drop(sim);
     let _ = writer_thread;
