@@ -42,6 +42,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         Mode::Jobs { launch, output, watch } => bosun::cli::training::jobs(launch, output, watch),
         Mode::Tfevents { path, output } => bosun::cli::metrics::tfevents(&path, output),
+        Mode::Metrics { launch, selection, output } => {
+            bosun::cli::runs::metrics(launch, config.config_dir, selection, output)
+        }
+        Mode::Runs { launch, selection, output } => {
+            bosun::cli::runs::runs(launch, config.config_dir, selection, output)
+        }
         Mode::BenchSync { nodes, pods } => bosun::cli::bench::sync(nodes, pods),
         Mode::BenchInstall => bosun::cli::bench::install(),
         Mode::BenchStore { pods, rate, seconds } => bosun::cli::bench::store(pods, rate, seconds),

@@ -22,8 +22,12 @@ pub enum Format {
 pub struct BadPath(pub String);
 
 pub fn tfevents(path: &Path, format: Format) -> anyhow::Result<()> {
-    match print_scalars(path, format) {
-        // The reader of the output went away (`| head`): done, as with any Unix filter.
+    quiet_broken_pipe(print_scalars(path, format))
+}
+
+/// The reader of the output went away (`| head`): done, as with any Unix filter.
+pub(super) fn quiet_broken_pipe(result: anyhow::Result<()>) -> anyhow::Result<()> {
+    match result {
         Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {
             Ok(())
         }
@@ -100,6 +104,6 @@ fn print_scalars(path: &Path, format: Format) -> anyhow::Result<()> {
 }
 
 /// A CSV field, quoted when it holds a comma, quote or line break.
-fn csv_field(text: &str) -> String {
+pub(super) fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
 }

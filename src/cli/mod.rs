@@ -6,6 +6,7 @@ pub mod bench_tfevents;
 pub mod install;
 pub mod metrics;
 pub mod nodes;
+pub mod runs;
 pub mod training;
 
 use std::path::PathBuf;
@@ -153,6 +154,32 @@ pub enum Command {
         #[arg(long, short = 'o', value_enum, default_value_t = metrics::Format::Csv)]
         output: metrics::Format,
     },
+    /// The metric points the local store keeps (run,tag,step,wall_time,value; run is namespace/name), after reading
+    /// the logs of the runs' pods that still exist.
+    Metrics {
+        /// Only the runs of this experiment (label bosun.dev/experiment).
+        #[arg(long, conflicts_with = "run")]
+        experiment: Option<String>,
+        /// Only this run: NAMESPACE/NAME, or NAME.
+        #[arg(long)]
+        run: Option<String>,
+        /// Read only the local store, not the cluster.
+        #[arg(long)]
+        offline: bool,
+        #[arg(long, short = 'o', value_enum, default_value_t = metrics::Format::Csv)]
+        output: metrics::Format,
+    },
+    /// Training runs with their hyperparameters, state and best value of each metric (from the cluster and the
+    /// local store).
+    Runs {
+        #[arg(long)]
+        experiment: Option<String>,
+        /// Read only the local store, not the cluster.
+        #[arg(long)]
+        offline: bool,
+        #[arg(long, short = 'o', value_enum, default_value_t = training::Output::Table)]
+        output: training::Output,
+    },
     /// Benchmarks against a simulated cluster (needs the kubesim binary and kubectl).
     Bench {
         #[command(subcommand)]
@@ -219,6 +246,8 @@ pub enum Mode {
     Fit { launch: LaunchOptions, file: PathBuf, output: training::Output, timeout: Duration },
     Jobs { launch: LaunchOptions, output: training::Output, watch: bool },
     Tfevents { path: PathBuf, output: metrics::Format },
+    Metrics { launch: LaunchOptions, selection: runs::Selection, output: metrics::Format },
+    Runs { launch: LaunchOptions, selection: runs::Selection, output: training::Output },
     BenchSync { nodes: usize, pods: usize },
     BenchInstall,
     BenchSyncClient { launch: LaunchOptions },
@@ -282,6 +311,12 @@ impl Args {
             }
             Some(Command::Jobs { output, watch }) => Mode::Jobs { launch, output, watch },
             Some(Command::Tfevents { path, output }) => Mode::Tfevents { path, output },
+            Some(Command::Metrics { experiment, run, offline, output }) => {
+                Mode::Metrics { launch, selection: runs::Selection { experiment, run, offline }, output }
+            }
+            Some(Command::Runs { experiment, offline, output }) => {
+                Mode::Runs { launch, selection: runs::Selection { experiment, run: None, offline }, output }
+            }
             Some(Command::Bench { bench: BenchCommand::Sync { nodes, pods } }) => Mode::BenchSync { nodes, pods },
             Some(Command::Bench { bench: BenchCommand::SyncClient }) => Mode::BenchSyncClient { launch },
             Some(Command::Bench { bench: BenchCommand::Install }) => Mode::BenchInstall,
@@ -333,7 +368,9 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     if let Some(job) = error.downcast_ref::<crate::cluster::training::JobError>() {
         return job.exit_code();
     }
-    if error.downcast_ref::<crate::stack::StackError>().is_some() || error.downcast_ref::<metrics::BadPath>().is_some()
+    if error.downcast_ref::<crate::stack::StackError>().is_some()
+        || error.downcast_ref::<metrics::BadPath>().is_some()
+        || error.downcast_ref::<runs::NothingFound>().is_some()
     {
         return 2;
     }

@@ -19,16 +19,27 @@ const STEP_KEYS: [&str; 2] = ["step", "epoch"];
 
 /// How a run's log lines are read: Katib's pattern (or a custom one with the same two groups), optionally only
 /// some metric names.
+///
+/// Without a list of metrics, a `name=value` line counts only when it has an `epoch` or `step`: training scripts
+/// also print their settings that way (`Using batch_size=64 epochs=3`), and those are no metrics. With a list (as
+/// Katib's objective names them) or a custom pattern, every matching line counts, stepped by its wall time when it
+/// has no step. JSON lines always count.
 #[derive(Debug, Clone)]
 pub struct LineParser {
     pattern: Regex,
     /// Only these metrics (empty: every name found).
     only: Vec<String>,
+    /// Pairs only from lines with a step key.
+    stepped_only: bool,
 }
 
 impl Default for LineParser {
     fn default() -> Self {
-        Self { pattern: Regex::new(KATIB_PATTERN).expect("Katib's pattern is a valid regex"), only: Vec::new() }
+        Self {
+            pattern: Regex::new(KATIB_PATTERN).expect("Katib's pattern is a valid regex"),
+            only: Vec::new(),
+            stepped_only: true,
+        }
     }
 }
 
@@ -39,7 +50,12 @@ impl LineParser {
         if pattern.captures_len() < 3 {
             return Err("the metric pattern needs two groups: the name, then the value".into());
         }
-        Ok(Self { pattern, only })
+        Ok(Self { pattern, only, stepped_only: false })
+    }
+
+    /// Katib's pattern, for these metrics only.
+    pub fn only(metrics: Vec<String>) -> Self {
+        Self { stepped_only: metrics.is_empty(), only: metrics, ..Self::default() }
     }
 
     fn wanted(&self, name: &str) -> bool {
@@ -73,6 +89,9 @@ impl LineParser {
             } else if self.wanted(name) {
                 values.push((name, value));
             }
+        }
+        if step.is_none() && self.stepped_only {
+            return Vec::new();
         }
         let step = step.and_then(|(_, v)| whole(v));
         values.into_iter().map(|(m, value)| Point { metric: m.to_string(), step, wall_time, value }).collect()
@@ -139,8 +158,13 @@ mod tests {
         );
         assert_eq!(parse("step = 120, val-loss=-1.5e-3"), [("val-loss".into(), Some(120), -1.5e-3)]);
         assert_eq!(parse("epoch=2 step=200 loss=.5"), [("loss".into(), Some(200), 0.5)], "step wins over epoch");
-        assert_eq!(parse("lr=1E+2"), [("lr".into(), None, 100.0)]);
-        assert_eq!(parse("a|b=7"), [("a|b".into(), None, 7.0)], "Katib's names may hold |");
+        assert_eq!(parse("Using lr=1E+2 batch_size=64"), [], "settings printed without a step are no metrics");
+        let named = LineParser::only(vec!["lr".into(), "a|b".into()]);
+        let got = |line: &str| -> Vec<_> {
+            named.parse(line, None).into_iter().map(|p| (p.metric, p.step, p.value)).collect()
+        };
+        assert_eq!(got("lr=1E+2 batch_size=64"), [("lr".into(), None, 100.0)], "named metrics need no step");
+        assert_eq!(got("a|b=7"), [("a|b".into(), None, 7.0)], "Katib's names may hold |");
     }
 
     #[test]
@@ -160,7 +184,7 @@ mod tests {
         let got: Vec<_> = points.iter().map(|p| (p.metric.as_str(), p.step, p.wall_time, p.value)).collect();
         assert_eq!(got, [("acc", Some(100), Some(1767225601.0), 0.9), ("loss", Some(100), Some(1767225601.0), 0.31)]);
         assert_eq!(parse(r#"{"epoch": 2, "loss": 1e400}"#), [], "out-of-range numbers are dropped");
-        assert_eq!(parse("{not json} loss=1"), [("loss".into(), None, 1.0)], "a brace alone is a text line");
+        assert_eq!(parse("{not json} step=4 loss=1"), [("loss".into(), Some(4), 1.0)], "a brace alone is a text line");
     }
 
     #[test]
@@ -175,7 +199,7 @@ mod tests {
     #[test]
     fn a_huge_line_is_bounded() {
         let line = "m=1 ".repeat(2_500_000); // 10 MB
-        assert_eq!(LineParser::default().parse(&line, None).len(), MAX_PAIRS);
+        assert_eq!(LineParser::only(vec!["m".into()]).parse(&line, None).len(), MAX_PAIRS);
     }
 
     proptest::proptest! {

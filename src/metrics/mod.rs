@@ -16,3 +16,55 @@ pub struct Point {
     pub wall_time: Option<f64>,
     pub value: f64,
 }
+
+/// Which way a metric is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Goal {
+    #[default]
+    Minimize,
+    Maximize,
+}
+
+impl Goal {
+    /// The usual goal of a metric by its name: losses, errors and perplexities go down, the rest (accuracy, AUC,
+    /// F1, reward …) up.
+    pub fn guess(metric: &str) -> Goal {
+        let m = metric.to_ascii_lowercase();
+        let down = ["loss", "error", "err", "perplexity", "mse", "mae", "rmse", "wer", "cer", "latency"];
+        if down.iter().any(|d| m == *d || m.contains(d)) { Goal::Minimize } else { Goal::Maximize }
+    }
+
+    /// The better of two values (NaN never wins).
+    pub fn better(self, a: f64, b: f64) -> f64 {
+        match (a.is_nan(), b.is_nan()) {
+            (true, _) => b,
+            (_, true) => a,
+            _ => match self {
+                Goal::Minimize => a.min(b),
+                Goal::Maximize => a.max(b),
+            },
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Goal::Minimize => "minimize",
+            Goal::Maximize => "maximize",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goals_are_guessed_from_the_metric_name() {
+        assert_eq!(Goal::guess("val_loss"), Goal::Minimize);
+        assert_eq!(Goal::guess("accuracy"), Goal::Maximize);
+        assert_eq!(Goal::guess("top1_error"), Goal::Minimize);
+        assert_eq!(Goal::guess("auc"), Goal::Maximize);
+        assert_eq!(Goal::Minimize.better(f64::NAN, 2.0), 2.0);
+        assert_eq!(Goal::Maximize.better(1.0, 2.0), 2.0);
+    }
+}

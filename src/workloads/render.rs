@@ -274,9 +274,17 @@ pub fn substitute(text: &str, params: &[(String, String)]) -> String {
 /// command and args are replaced; where there are none, `--name=value` args are added to the framework container
 /// (the first container when none has the framework's name).
 pub fn set_hyperparameters(obj: &mut Value, params: &[(String, String)]) {
-    if params.is_empty() {
+    if params.is_empty() || !obj.is_object() {
         return;
     }
+    if !obj.pointer("/metadata/annotations").is_some_and(Value::is_object) {
+        if !obj.get("metadata").is_some_and(Value::is_object) {
+            obj["metadata"] = json!({});
+        }
+        obj["metadata"]["annotations"] = json!({});
+    }
+    let pairs = serde_json::to_string(params).unwrap_or_default();
+    obj["metadata"]["annotations"][crate::resources::training::HYPERPARAMETERS_ANNOTATION] = json!(pairs);
     let kind = obj.get("kind").and_then(Value::as_str).and_then(JobKind::from_kind);
     let mut placed = false;
     for template in pod_templates_mut(obj) {

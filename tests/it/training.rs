@@ -448,3 +448,78 @@ fn a_store_killed_mid_write_reopens_whole_with_every_committed_batch() {
     assert!(kept >= committed, "{kept} lines kept, {committed} were committed");
     assert_eq!(kept % 500, 0, "a batch is kept whole or not at all: {kept}");
 }
+
+#[test]
+fn a_sweep_s_metrics_are_read_from_the_logs_kept_once_and_outlive_the_jobs() {
+    let (sim, kubeconfig) = cluster_with_operator();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().display().to_string();
+    let mut spec = form_spec(JobKind::TFJob);
+    spec.name = "lrs".into();
+    spec.roles.retain(|r| r.role == "Chief");
+    spec.args = vec!["--epochs=3".into()];
+    spec.hyperparameters.clear();
+    let file = job_file(&dir, "lrs.json", &render::job(&spec).to_string());
+    let out = bosun(&[
+        "submit",
+        &file,
+        "--param",
+        "lr=0.0001,0.01,0.2,0.9",
+        "--wait",
+        "--timeout",
+        "2m",
+        "--kubeconfig",
+        &kubeconfig,
+    ]);
+    assert!(out.status.success(), "submit: {}", String::from_utf8_lossy(&out.stderr));
+
+    let metrics = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["--config-dir", &config, "metrics", "--experiment", "lrs", "--kubeconfig", &kubeconfig];
+        args.extend_from_slice(extra);
+        let out = bosun(&args);
+        assert!(out.status.success(), "metrics: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+    };
+    let rows = metrics(&[]);
+    assert_eq!(rows[0], "run,tag,step,wall_time,value");
+    // 4 runs × 3 epochs × 4 metrics (loss, accuracy, val_loss, val_accuracy), from the chiefs' logs.
+    assert_eq!(rows.len() - 1, 48, "{rows:#?}");
+    assert!(rows.iter().any(|r| r.starts_with("default/lrs-02,val_loss,3,")), "{rows:#?}");
+    assert_eq!(metrics(&[]), rows, "read again: the same points, none twice");
+
+    let out =
+        bosun(&["--config-dir", &config, "runs", "--experiment", "lrs", "-o", "json", "--kubeconfig", &kubeconfig]);
+    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).expect("runs JSON");
+    let runs = runs.as_array().expect("a list");
+    assert_eq!(runs.len(), 4, "{runs:?}");
+    let best = runs
+        .iter()
+        .min_by(|a, b| {
+            let v = |r: &serde_json::Value| r["metrics"]["val_loss"]["best"].as_f64().unwrap_or(f64::MAX);
+            v(a).total_cmp(&v(b))
+        })
+        .expect("a best run");
+    assert_eq!(best["hyperparameters"]["lr"], "0.01", "the learning rate that suits the model wins: {runs:?}");
+    assert_eq!(best["metrics"]["val_loss"]["goal"], "minimize");
+    assert!(runs.iter().all(|r| r["state"] == "Succeeded"), "{runs:?}");
+
+    // The jobs and their pods go; the store still has every point.
+    let client = client(&sim);
+    sim.runtime.block_on(async {
+        let api: Api<kube::core::DynamicObject> = Api::namespaced_with(
+            client.clone(),
+            "default",
+            &kube::core::ApiResource::from_gvk_with_plural(
+                &kube::core::GroupVersionKind::gvk("kubeflow.org", "v1", "TFJob"),
+                "tfjobs",
+            ),
+        );
+        api.delete_collection(&DeleteParams::default(), &ListParams::default().labels("bosun.dev/experiment=lrs"))
+            .await
+            .expect("delete the runs");
+    });
+    assert_eq!(metrics(&["--offline"]), rows);
+    let out =
+        bosun(&["--config-dir", &config, "metrics", "--run", "default/nope", "--offline", "--kubeconfig", &kubeconfig]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+}
