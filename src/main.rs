@@ -54,6 +54,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         Mode::BenchStoreWriter { db, batch } => bosun::cli::bench::store_writer(&db, batch),
         Mode::BenchRecorder { replicas } => bosun::cli::bench_recorder::recorder(replicas),
         Mode::BenchTfevents { points } => bosun::cli::bench_tfevents::run(points),
+        Mode::BenchMetrics { lines } => bosun::cli::bench_metrics::run(lines),
         Mode::BenchTfeventsRead { file } => bosun::cli::bench_tfevents::read(&file),
         Mode::BenchSyncClient { launch } => bosun::cli::bench::sync_client(launch.kubeconfig),
     }

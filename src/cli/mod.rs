@@ -1,6 +1,7 @@
 //! The command line: raw arguments (clap) turned into a validated [`Config`] with the [`Mode`] to run.
 
 pub mod bench;
+pub mod bench_metrics;
 pub mod bench_recorder;
 pub mod bench_tfevents;
 pub mod install;
@@ -220,6 +221,11 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         points: usize,
     },
+    /// Katib-format log lines parsed and their points stored in a fresh local store: lines/s, points/s, bytes/point.
+    Metrics {
+        #[arg(long, default_value_t = 1_000_000)]
+        lines: usize,
+    },
     /// Reads an event file and prints its number of scalars (the measured side of `bench tfevents`).
     #[command(hide = true)]
     TfeventsRead { file: PathBuf },
@@ -255,6 +261,7 @@ pub enum Mode {
     BenchStoreWriter { db: PathBuf, batch: usize },
     BenchRecorder { replicas: u32 },
     BenchTfevents { points: usize },
+    BenchMetrics { lines: usize },
     BenchTfeventsRead { file: PathBuf },
 }
 
@@ -325,6 +332,7 @@ impl Args {
             }
             Some(Command::Bench { bench: BenchCommand::Recorder { replicas } }) => Mode::BenchRecorder { replicas },
             Some(Command::Bench { bench: BenchCommand::Tfevents { points } }) => Mode::BenchTfevents { points },
+            Some(Command::Bench { bench: BenchCommand::Metrics { lines } }) => Mode::BenchMetrics { lines },
             Some(Command::Bench { bench: BenchCommand::TfeventsRead { file } }) => Mode::BenchTfeventsRead { file },
             Some(Command::Bench { bench: BenchCommand::StoreWriter { db, batch } }) => {
                 Mode::BenchStoreWriter { db, batch }
