@@ -100,8 +100,9 @@ fn demo_jobs() -> Vec<Value> {
             "tensorflow/tensorflow:2.16.1",
             vec![role("Chief", 1, "2", "4Gi"), role("Worker", 2, "2", "4Gi")],
         );
-        spec.args = vec!["--epochs=200".into()];
-        spec.env = vec![("KUBESIM_EPOCH_SECONDS".into(), "6".into())];
+        // Long enough to watch for a quarter of an hour, quick enough for curves within seconds.
+        spec.args = vec!["--epochs=900".into()];
+        spec.env = vec![("KUBESIM_EPOCH_SECONDS".into(), "1".into())];
         spec.hyperparameters = vec![("lr".into(), lr.to_string()), ("batch-size".into(), "128".into())];
         spec.experiment = "mnist-sweep".into();
         jobs.push(render::job(&spec));

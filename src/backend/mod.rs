@@ -9,6 +9,7 @@
 //! the protocol; [`dispatch`] only routes.
 
 mod cluster;
+mod experiments;
 mod export;
 mod logs;
 mod settings;
@@ -112,6 +113,7 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
     let client = CurrentClient::default();
     // The job history; without it the app works, it just cannot keep logs past their pods.
     let store_path = store.store_path();
+    let store_path_for_reads = store_path.clone();
     let keeper = match crate::store::writer::Writer::start(&store_path) {
         Ok((writer, _thread)) => Some((writer, store_path)),
         Err(e) => {
@@ -126,6 +128,7 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
     let mut cluster = cluster::ClusterArea::new(client.clone(), outbox.clone(), keeper);
     let mut logs = logs::LogsArea::new(client.clone(), outbox.clone());
     let mut stack = stack::StackArea::new(client, outbox.clone());
+    let experiments = experiments::ExperimentsArea::new(store_path_for_reads, outbox.clone());
     while let Some(request) = requests.recv().await {
         match request {
             Request::SaveSettings(s) => settings.save(s),
@@ -134,6 +137,7 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
             Request::Stack(r) => stack.handle(r),
             Request::Export(r) => export::handle(r, outbox.clone()),
             Request::Training(r) => training.handle(r),
+            Request::Experiments(r) => experiments.handle(r),
         }
     }
 }

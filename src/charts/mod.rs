@@ -5,6 +5,7 @@
 //! egui: colours arrive as a [`ChartStyle`] built from the theme's tokens.
 
 pub mod export;
+pub mod parallel;
 
 use std::sync::Once;
 
@@ -52,6 +53,10 @@ pub struct LineChart {
     pub series: Vec<Series>,
     /// Shade the area below the first series.
     pub fill_first: bool,
+    /// The y axis spans the data (curves of accuracy near 1) instead of starting at zero.
+    pub fit_y: bool,
+    /// The y values are log10 of the data (see `metrics::curves::log10`): ticks read as the data.
+    pub log_y: bool,
 }
 
 /// Where the plot landed in backend pixels and which data range it shows, so a caller can map the pointer back to
@@ -118,6 +123,27 @@ pub fn data_ranges(series: &[Series]) -> ((f64, f64), (f64, f64)) {
     ((x0, x1), (0.0, y_top))
 }
 
+/// The y range of the data with a margin of 5% each side (any sign).
+pub fn fitted_y(series: &[Series]) -> (f64, f64) {
+    let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|y| y.is_finite());
+    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| (lo.min(y), hi.max(y)));
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = if hi > lo { (hi - lo) * 0.05 } else { lo.abs().max(1.0) * 0.05 };
+    (lo - pad, hi + pad)
+}
+
+/// A tick of a log10 axis, as the value it stands for.
+fn tick_log(v: f64) -> String {
+    let value = 10f64.powf(v);
+    if (0.01..10_000.0).contains(&value) {
+        format!("{:.3}", value).trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{value:.0e}")
+    }
+}
+
 /// An axis tick as people write it: `10`, not `10.0`; `0.25`, not `0.250000`.
 pub fn tick(v: &f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
@@ -136,7 +162,10 @@ pub fn draw_line_chart<DB: DrawingBackend>(
 ) -> Result<PlotLayout, ChartError> {
     ensure_fonts();
     area.fill(&style.background)?;
-    let (x_range, y_range) = data_ranges(&chart.series);
+    let (x_range, mut y_range) = data_ranges(&chart.series);
+    if chart.fit_y || chart.log_y {
+        y_range = fitted_y(&chart.series);
+    }
     let mut builder = ChartBuilder::on(area);
     builder.margin(8).x_label_area_size(38).y_label_area_size(44);
     if !chart.title.is_empty() {
@@ -153,7 +182,7 @@ pub fn draw_line_chart<DB: DrawingBackend>(
         .x_desc(chart.x_label.as_str())
         .y_desc(chart.y_label.as_str())
         .x_label_formatter(&tick)
-        .y_label_formatter(&tick)
+        .y_label_formatter(&|v: &f64| if chart.log_y { tick_log(*v) } else { tick(v) })
         .label_style(label_font.clone())
         .axis_desc_style(label_font)
         .draw()?;
@@ -273,6 +302,8 @@ pub(crate) mod tests {
             y_label: "ms".into(),
             series: vec![Series { name: "cpu".into(), points: vec![(0.0, 1.0), (1.0, 3.0), (2.0, 2.0)] }],
             fill_first: true,
+            fit_y: false,
+            log_y: false,
         }
     }
 

@@ -3,6 +3,7 @@
 //! what it could not read (with the line, or the file and offset) instead of failing: bad input never panics and
 //! never allocates more than the input's size.
 
+pub mod curves;
 pub mod lines;
 pub mod pyfmt;
 pub mod tfevents;

@@ -54,6 +54,10 @@ pub enum Command {
     Wizard(crate::state::install::WizardCommand),
     /// Something for the Training screen.
     Training(crate::state::training::TrainingCommand),
+    /// Save the Experiments screen's curves as SVG or PNG (asks where).
+    ExportExperimentChart { format: crate::charts::ExportFormat, style: crate::charts::ChartStyle },
+    /// Something for the Experiments screen.
+    Experiments(crate::state::experiments::ExperimentsCommand),
 }
 
 /// A cloneable handle that widgets use to send [`Command`]s.

@@ -48,6 +48,8 @@ impl FrameTimes {
             y_label: "CPU ms per frame".into(),
             series: vec![Series { name: "frame".into(), points }],
             fill_first: true,
+            fit_y: false,
+            log_y: false,
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod cluster_view;
 pub mod command;
+pub mod experiments;
 pub mod frame_times;
 pub mod install;
 pub mod loadable;
@@ -111,6 +112,8 @@ pub struct AppState {
     pub install: install::InstallWizard,
     /// The Training screen: launch form, submit, flight recorder.
     pub training: training::TrainingState,
+    /// The Experiments screen: runs, objective, curves.
+    pub experiments: experiments::ExperimentsState,
     /// Numbers connection attempts, so a late answer for an earlier context is ignored.
     connect_attempt: u64,
     extra_kubeconfigs: Vec<PathBuf>,
@@ -138,6 +141,7 @@ impl AppState {
             phase_history: Default::default(),
             install: install::InstallWizard::default(),
             training: training::TrainingState::new(crate::workloads::TrainingSpec::default()),
+            experiments: experiments::ExperimentsState::default(),
             connect_attempt: 0,
             extra_kubeconfigs: Vec::new(),
         }
@@ -193,6 +197,7 @@ impl AppState {
             Command::Training(command) => {
                 requests.extend(self.training.handle(command).into_iter().map(Request::Training));
             }
+            Command::Experiments(command) => self.experiments.handle(command),
             Command::ToggleTheme => self.settings.theme = self.settings.theme.toggled(),
             Command::SetTheme(theme) => self.settings.theme = theme,
             Command::OpenPalette => self.palette_open = true,
@@ -261,6 +266,11 @@ impl AppState {
                 format,
                 path: None,
             })),
+            Command::ExportExperimentChart { format, style } => {
+                if let Some(chart) = self.experiments.chart.clone() {
+                    requests.push(Request::Export(ExportRequest::Chart { chart, style, format, path: None }));
+                }
+            }
             Command::DismissToast(id) => self.toasts.dismiss(id),
             Command::WindowResized(size) => self.settings.window_size = size,
         }
@@ -373,6 +383,7 @@ impl AppState {
             }
             Event::Cluster(ClusterEvent::Snapshot { .. }) => {}
             Event::Stack(event) => requests.extend(self.install.apply(event).into_iter().map(Request::Stack)),
+            Event::Experiments(protocol::ExperimentsEvent::Loaded(result)) => self.experiments.loaded(result),
             Event::Training(event) => {
                 let form_before = self.training.form.clone();
                 if let Some((tone, message)) = self.training.apply(event) {
@@ -386,6 +397,7 @@ impl AppState {
             }
         }
         requests.extend(self.refresh_install_if_stale());
+        requests.extend(self.refresh_experiments_if_due());
         requests
     }
 
@@ -395,6 +407,15 @@ impl AppState {
     }
 
     /// Asks what is installed when the Install screen is open on a connected cluster and does not know yet.
+    /// A read of the store for the open Experiments screen, every few seconds while connected.
+    fn refresh_experiments_if_due(&mut self) -> Option<Request> {
+        let Connection::Connected(info) = &self.connection else { return None };
+        let cluster = info.context.clone();
+        let open = self.settings.screen == Screen::Experiments;
+        let (experiment, metric) = self.experiments.due(open, &cluster)?;
+        Some(Request::Experiments(protocol::ExperimentsRequest::Load { cluster, experiment, metric }))
+    }
+
     fn refresh_install_if_stale(&mut self) -> Vec<Request> {
         let open = self.settings.screen == Screen::Install;
         let connected = matches!(self.connection, Connection::Connected(_));

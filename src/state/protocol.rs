@@ -33,6 +33,8 @@ pub enum Request {
     Export(ExportRequest),
     /// Work for the Training screen.
     Training(TrainingRequest),
+    /// Reads of the local store for the Experiments screen.
+    Experiments(ExperimentsRequest),
 }
 
 /// Results of background work, applied to the model in order.
@@ -46,6 +48,7 @@ pub enum Event {
     Stack(StackEvent),
     Export(ExportEvent),
     Training(TrainingEvent),
+    Experiments(ExperimentsEvent),
 }
 
 /// Kubeconfig, connection and the live view of the cluster.
@@ -238,6 +241,18 @@ pub enum TrainingEvent {
     Imported(Result<(PathBuf, String), String>),
 }
 
+/// Reads of the local store for the Experiments screen.
+#[derive(Debug, Clone)]
+pub enum ExperimentsRequest {
+    /// Every run kept for `cluster` (its context's name), and the points of `metric` of `experiment`'s runs.
+    Load { cluster: String, experiment: Option<String>, metric: Option<String> },
+}
+
+#[derive(Debug, Clone)]
+pub enum ExperimentsEvent {
+    Loaded(Result<Box<super::experiments::ExperimentsData>, String>),
+}
+
 macro_rules! area {
     ($outer:ident :: $variant:ident ($inner:ty)) => {
         impl From<$inner> for $outer {
@@ -253,6 +268,8 @@ area!(Request::Stack(StackRequest));
 area!(Request::Export(ExportRequest));
 area!(Request::Training(TrainingRequest));
 area!(Event::Training(TrainingEvent));
+area!(Request::Experiments(ExperimentsRequest));
+area!(Event::Experiments(ExperimentsEvent));
 area!(Event::Cluster(ClusterEvent));
 area!(Event::Logs(LogEvent));
 area!(Event::Stack(StackEvent));

@@ -1,6 +1,7 @@
 //! The screens. Each screen is registered once in [`registry`]; [`show`] draws the open one.
 
 pub mod empty_state;
+pub mod experiments;
 pub mod install;
 pub mod nodes;
 pub mod overview;
@@ -21,6 +22,7 @@ pub struct ScreenStates {
     pub pods: pods::PodsView,
     pub install: install::InstallView,
     pub training: training::TrainingView,
+    pub experiments: experiments::ExperimentsView,
 }
 
 /// Draws the page of `screen`: its heading, then its content.
@@ -39,6 +41,7 @@ pub fn show(ui: &mut Ui, screen: Screen, view: &ViewCtx<'_>, states: &mut Screen
         Screen::Pods => pods::ui(ui, view, &mut states.pods),
         Screen::Install => install::ui(ui, view, &mut states.install),
         Screen::Training => training::ui(ui, view, &mut states.training),
+        Screen::Experiments => experiments::ui(ui, view, &mut states.experiments),
         _ => empty_state::ui(ui, info, view),
     }
 }

@@ -270,6 +270,8 @@ fn charts(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::Cl
             y_label: "pods".into(),
             series,
             fill_first: false,
+            fit_y: false,
+            log_y: false,
         };
         chart::line_chart(&mut cols[1], &line, view.theme, 220.0, |v| format!("{v:.0} pods"));
     });

@@ -237,6 +237,30 @@ pub fn bar_chart(ui: &mut Ui, chart: &crate::charts::BarChart, theme: &Theme, he
     response
 }
 
+/// Shows a parallel-coordinates chart filling the available width, `height` points tall.
+pub fn parallel_chart(
+    ui: &mut Ui,
+    chart: &crate::charts::parallel::ParallelChart,
+    theme: &Theme,
+    height: f32,
+) -> Response {
+    let size = vec2(ui.available_width(), height);
+    let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, "Hyperparameters vs. objective"));
+    if !ui.is_rect_visible(rect) {
+        return response;
+    }
+    let painter = ui.painter_at(rect);
+    let mut shapes = Vec::new();
+    let area = EguiBackend::new(painter.clone(), rect, &mut shapes).into_drawing_area();
+    if let Err(e) = crate::charts::parallel::draw_parallel_chart(&area, chart, &chart_style(theme)) {
+        tracing::debug!("parallel chart not drawn: {e}");
+    }
+    drop(area);
+    painter.extend(shapes);
+    response
+}
+
 /// Shows a line chart filling the available width, `height` points tall, with a hover read-out of the values
 /// nearest to the pointer. `format_y` formats values for the read-out.
 pub fn line_chart(ui: &mut Ui, chart: &LineChart, theme: &Theme, height: f32, format_y: fn(f64) -> String) -> Response {

@@ -1,0 +1,274 @@
+//! Experiments: the runs of one experiment side by side — hyperparameters, state, duration, GPUs and the last and
+//! best value of the objective, with the best run marked — their curves of the objective's metric overlaid
+//! (smoothing, log scale, x by step or time, hover read-out, export), and a parallel-coordinates chart of
+//! hyperparameters → objective. Runs come from the local store, which the keeper fills while connected, so
+//! finished and deleted runs stay comparable.
+
+use egui::{RichText, Ui};
+use egui_extras::{Column, TableBuilder};
+
+use crate::charts::ExportFormat;
+use crate::metrics::Goal;
+use crate::state::command::Command;
+use crate::state::experiments::{ExperimentsCommand, XAxis};
+use crate::state::protocol::JobKey;
+use crate::state::training::TrainingCommand;
+use crate::ui::ViewCtx;
+use crate::ui::views::training::tone_of;
+use crate::ui::widgets::chart::{chart_style, line_chart, parallel_chart};
+use crate::ui::widgets::status_chip::status_chip;
+use crate::workloads::JobKind;
+
+/// The screen's own UI state.
+#[derive(Debug, Default)]
+pub struct ExperimentsView {
+    /// The run (job UID) whose Delete was clicked once: the second click deletes.
+    confirm_delete: Option<String>,
+}
+
+fn send(view: &ViewCtx<'_>, command: ExperimentsCommand) {
+    view.commands.send(Command::Experiments(command));
+}
+
+/// A value in at most four significant decimals.
+fn number(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e5) { format!("{v:.2e}") } else { format!("{v:.4}") }
+}
+
+pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
+    let p = view.theme.palette;
+    let state = &view.state.experiments;
+    if let Some(e) = &state.error {
+        ui.colored_label(p.err, format!("The local store could not be read: {e}"));
+    }
+    let experiments = state.experiments();
+    if experiments.is_empty() {
+        let text = if state.data.is_some() {
+            "No runs kept for this cluster yet. Launch a job or a sweep from Training: its metric lines appear here as it trains."
+        } else {
+            "Reading the runs kept for this cluster…"
+        };
+        ui.label(RichText::new(text).color(p.text_weak));
+        return;
+    }
+    let current = state.current_experiment();
+    egui::Panel::left("experiments_list").default_size(210.0).resizable(true).show(ui, |ui| {
+        ui.label(RichText::new("Experiments").strong().color(p.text_strong));
+        ui.add_space(4.0);
+        egui::ScrollArea::vertical().id_salt("experiments_scroll").show(ui, |ui| {
+            for e in &experiments {
+                let running = if e.running > 0 { format!(" · {} running", e.running) } else { String::new() };
+                let text = format!("{}\n{} run{}{running}", e.name, e.runs, if e.runs == 1 { "" } else { "s" });
+                if ui.selectable_label(current.as_deref() == Some(e.name.as_str()), text).clicked() {
+                    send(view, ExperimentsCommand::Select(e.name.clone()));
+                }
+            }
+        });
+    });
+    egui::CentralPanel::default()
+        .frame(egui::Frame::new().inner_margin(egui::Margin { left: 12, ..Default::default() }))
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical().id_salt("experiment_scroll").show(ui, |ui| experiment(ui, view, own));
+        });
+}
+
+fn experiment(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
+    let p = view.theme.palette;
+    let state = &view.state.experiments;
+    let metric = state.current_metric();
+    let goal = state.current_goal();
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Objective");
+        let metrics = state.metrics();
+        egui::ComboBox::from_id_salt("objective_metric")
+            .selected_text(metric.clone().unwrap_or_else(|| "no metrics yet".into()))
+            .show_ui(ui, |ui| {
+                for m in metrics {
+                    if ui.selectable_label(metric.as_deref() == Some(m.as_str()), &m).clicked() {
+                        send(view, ExperimentsCommand::Metric(m));
+                    }
+                }
+            });
+        for g in [Goal::Minimize, Goal::Maximize] {
+            if ui.selectable_label(goal == g, g.word()).clicked() {
+                send(view, ExperimentsCommand::Goal(g));
+            }
+        }
+        ui.separator();
+        ui.label("Smoothing");
+        let mut smoothing = state.smoothing;
+        let slider = ui.add(egui::Slider::new(&mut smoothing, 0.0..=0.99).fixed_decimals(2));
+        slider.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Slider, true, "Smoothing"));
+        if slider.changed() {
+            send(view, ExperimentsCommand::Smoothing(smoothing));
+        }
+        let mut log_y = state.log_y;
+        if ui.checkbox(&mut log_y, "Log scale").changed() {
+            send(view, ExperimentsCommand::LogY(log_y));
+        }
+        egui::ComboBox::from_id_salt("x_axis").selected_text(format!("x: {}", state.x_axis.label())).show_ui(
+            ui,
+            |ui| {
+                for x in XAxis::ALL {
+                    if ui.selectable_label(state.x_axis == x, x.label()).clicked() {
+                        send(view, ExperimentsCommand::XAxis(x));
+                    }
+                }
+            },
+        );
+        for format in [ExportFormat::Svg, ExportFormat::Png] {
+            if ui.button(format!("Export {}…", format.extension().to_uppercase())).clicked() {
+                view.commands.send(Command::ExportExperimentChart { format, style: chart_style(view.theme) });
+            }
+        }
+    });
+    ui.add_space(8.0);
+    runs_table(ui, view, own);
+    ui.add_space(10.0);
+    match &state.chart {
+        Some(chart) if !chart.series.is_empty() => {
+            line_chart(ui, chart, view.theme, 320.0, number);
+        }
+        _ => {
+            let why = if metric.is_none() {
+                "These runs have no metrics yet: the keeper reads name=value and JSON lines with a step or epoch from each run's chief (or worker 0) as they are printed. `bosun metrics --run NS/NAME` says what a run printed instead."
+            } else {
+                "Every run is taken off the chart: tick some in the table."
+            };
+            ui.label(RichText::new(why).color(p.text_weak));
+        }
+    }
+    if let Some(parallel) = &state.parallel {
+        ui.add_space(10.0);
+        ui.label(RichText::new("Hyperparameters vs. objective").strong().color(p.text_strong));
+        parallel_chart(ui, parallel, view.theme, 220.0);
+    }
+}
+
+fn runs_table(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
+    let p = view.theme.palette;
+    let state = &view.state.experiments;
+    let runs = state.runs();
+    let best = state.best_run();
+    let metric = state.current_metric().unwrap_or_default();
+    let params: Vec<String> = {
+        let mut names: Vec<String> = Vec::new();
+        for r in &runs {
+            for (k, _) in &r.job.hyperparameters {
+                if !names.contains(k) {
+                    names.push(k.clone());
+                }
+            }
+        }
+        names
+    };
+    let gpus_of = |uid: &str| -> String {
+        let snap = view.state.cluster.as_ref();
+        snap.and_then(|s| s.training_jobs.iter().find(|j| j.uid == uid)).map_or("—".into(), |j| j.gpus_text())
+    };
+    let now = jiff::Timestamp::now().as_second();
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(format!("{} runs", runs.len())).color(p.text_weak));
+        if !state.hidden.is_empty() && ui.button("Show all on the chart").clicked() {
+            send(view, ExperimentsCommand::ShowAll);
+        }
+    });
+    let mut table = TableBuilder::new(ui)
+        .id_salt("runs_table")
+        .striped(true)
+        .column(Column::exact(24.0))
+        .column(Column::initial(190.0).clip(true).resizable(true))
+        .column(Column::initial(92.0))
+        .column(Column::initial(70.0));
+    for _ in &params {
+        table = table.column(Column::initial(70.0).clip(true));
+    }
+    table
+        .column(Column::initial(40.0))
+        .column(Column::initial(90.0))
+        .column(Column::initial(90.0))
+        .column(Column::remainder().at_least(60.0))
+        .header(22.0, |mut h| {
+            let mut titles: Vec<String> = vec!["".into(), "Run".into(), "State".into(), "Duration".into()];
+            titles.extend(params.iter().cloned());
+            titles.extend(["GPUs".into(), format!("last {metric}"), format!("best {metric}"), "".into()]);
+            for t in titles {
+                h.col(|ui| crate::ui::widgets::sort_header::plain_header(ui, view.theme, &t));
+            }
+        })
+        .body(|mut body| {
+            for r in &runs {
+                body.row(24.0, |mut row| {
+                    let j = &r.job;
+                    row.col(|ui| {
+                        let mut shown = !state.hidden.contains(&j.uid);
+                        let check = ui.checkbox(&mut shown, "");
+                        check.widget_info(|| {
+                            egui::WidgetInfo::selected(egui::Role::CheckBox, true, shown, format!("Chart {}", j.name))
+                        });
+                        if check.changed() {
+                            send(view, ExperimentsCommand::ToggleRun(j.uid.clone()));
+                        }
+                    });
+                    row.col(|ui| {
+                        let star = if best.as_deref() == Some(j.uid.as_str()) { "★ " } else { "" };
+                        let name = RichText::new(format!("{star}{}", j.name)).color(p.text_strong);
+                        ui.add(egui::Label::new(name).truncate()).on_hover_text(format!("{}/{}", j.namespace, j.name));
+                    });
+                    row.col(|ui| {
+                        let s = if j.state.is_empty() { "—" } else { &j.state };
+                        status_chip(ui, view.theme, tone_of(s), s);
+                    });
+                    row.col(|ui| {
+                        let text = match (j.started, j.finished) {
+                            (0, _) => "—".into(),
+                            (s, 0) => kubefmt::duration::human(now - s),
+                            (s, f) => kubefmt::duration::human(f - s),
+                        };
+                        ui.label(text);
+                    });
+                    for name in &params {
+                        row.col(|ui| {
+                            let v =
+                                j.hyperparameters.iter().find(|(k, _)| k == name).map_or("—", |(_, v)| v.as_str());
+                            ui.label(v);
+                        });
+                    }
+                    row.col(|ui| {
+                        ui.label(gpus_of(&j.uid));
+                    });
+                    let summary = r.metrics.iter().find(|m| m.metric == metric);
+                    row.col(|ui| {
+                        ui.label(summary.map_or("—".into(), |m| number(m.last)));
+                    });
+                    row.col(|ui| {
+                        ui.label(RichText::new(state.best_of(r).map_or("—".into(), number)).color(p.text_strong));
+                    });
+                    row.col(|ui| {
+                        let Some(kind) = JobKind::from_kind(&j.kind) else { return };
+                        let key = JobKey { kind, namespace: j.namespace.clone(), name: j.name.clone() };
+                        let live =
+                            view.state.cluster.as_ref().is_some_and(|s| s.training_jobs.iter().any(|t| t.uid == j.uid));
+                        if !live {
+                            return;
+                        }
+                        if own.confirm_delete.as_deref() == Some(j.uid.as_str()) {
+                            if ui.small_button(RichText::new("Really delete?").color(p.err)).clicked() {
+                                view.commands.send(Command::Training(TrainingCommand::Delete(key)));
+                                own.confirm_delete = None;
+                            }
+                        } else if ui
+                            .small_button("Delete")
+                            .on_hover_text("Delete the job and its pods from the cluster (its metrics stay here)")
+                            .clicked()
+                        {
+                            own.confirm_delete = Some(j.uid.clone());
+                        }
+                    });
+                });
+            }
+        });
+}
