@@ -4,6 +4,8 @@
 mod cache;
 /// Connecting to clusters (kubesim over real HTTPS): identity, permissions, and failures explained.
 mod connect;
+/// The Experiments screen on a sweep run while the window is open: runs, best run, curves, selection.
+mod experiments_screen;
 /// The ML stack installer on kubesim: install to ready, reinstall without changes, resume after faults,
 /// uninstall, the CLI's errors and exit codes, folders of YAML, and rendered YAML applied by kubectl.
 mod install;

@@ -29,13 +29,13 @@ pub fn cluster_with_operator() -> (Sim, String) {
 }
 
 /// Writes a job's YAML into `dir` and returns its path, as the CLI takes it.
-fn job_file(dir: &tempfile::TempDir, name: &str, yaml: &str) -> String {
+pub fn job_file(dir: &tempfile::TempDir, name: &str, yaml: &str) -> String {
     let file = dir.path().join(name);
     std::fs::write(&file, yaml).expect("write the job's YAML");
     file.display().to_string()
 }
 
-fn bosun(args: &[&str]) -> Output {
+pub fn bosun(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bosun")).args(args).output().expect("bosun runs")
 }
 
@@ -48,7 +48,7 @@ fn client(sim: &Sim) -> kube::Client {
 }
 
 /// A small job of `kind` as the form would fill it: quick simulated epochs, no GPUs.
-fn form_spec(kind: JobKind) -> TrainingSpec {
+pub fn form_spec(kind: JobKind) -> TrainingSpec {
     let role = |role: &str, replicas| RoleSpec {
         role: role.into(),
         replicas,
