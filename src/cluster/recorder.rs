@@ -79,7 +79,21 @@ fn track(pod: &Pod) -> PodTrack {
 }
 
 /// What the local store kept of a job: pods gone from the cluster, events, and (pod, container, lines) logs.
-type Kept = (Vec<PodTrack>, Vec<EventLine>, Vec<(String, String, Vec<String>)>);
+type Kept = (Vec<PodTrack>, Vec<EventLine>, Vec<(String, String, Vec<String>)>, Vec<(String, Vec<(f64, f64)>)>);
+
+/// A run's kept points as curves per metric.
+fn curves(points: Vec<crate::store::PointRecord>) -> Vec<(String, Vec<(f64, f64)>)> {
+    let start = points.iter().filter_map(|p| p.wall_time).fold(f64::INFINITY, f64::min);
+    let mut out: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    for p in points {
+        let Some(x) = p.step.map(|s| s as f64).or(p.wall_time.map(|t| t - start)) else { continue };
+        match out.last_mut().filter(|(m, _)| *m == p.metric) {
+            Some((_, xy)) => xy.push((x, p.value)),
+            None => out.push((p.metric, vec![(x, p.value)])),
+        }
+    }
+    out
+}
 
 /// Gathers the flight recorder of the `kind` job `namespace/name` on the cluster the store knows as `context`.
 pub async fn gather(
@@ -170,12 +184,14 @@ pub async fn gather(
                 ..Default::default()
             })
             .collect();
-        Some((tracks, events, logs))
+        let metrics = curves(store.points(&job.uid, None).unwrap_or_default());
+        Some((tracks, events, logs, metrics))
     })
     .await
     .ok()
     .flatten();
-    if let Some((tracks, events, logs)) = kept {
+    if let Some((tracks, events, logs, metrics)) = kept {
+        out.metrics = metrics;
         for t in tracks {
             if !out.pods.iter().any(|p| p.name == t.name) {
                 out.from_store = true;

@@ -282,6 +282,9 @@ pub struct Recorder {
     pub logs: Vec<(String, String, Vec<String>)>,
     /// Some of it came from the local store (pods already deleted).
     pub from_store: bool,
+    /// The run's metrics as the local store keeps them: name → (step, value), by step (x is seconds since the
+    /// first point for lines without a step).
+    pub metrics: Vec<(String, Vec<(f64, f64)>)>,
 }
 
 /// The job's conditions, oldest first, for the timeline.

@@ -85,8 +85,45 @@ pub struct TrainingState {
     pub submit: Submit,
     pub open: Option<JobKey>,
     pub recorder: Loadable<Recorder>,
+    /// The open recorder's metrics as charts (losses together, accuracies together …), built when it arrives.
+    pub recorder_charts: Vec<crate::charts::LineChart>,
+    /// When the open recorder arrived: a running job's is read again every [`RECORDER_REFRESH`] for live curves.
+    recorder_at: Option<std::time::Instant>,
     /// Saved templates, by name.
     pub templates: Vec<(String, TrainingSpec)>,
+}
+
+/// How often the open flight recorder of a running job is read again.
+pub const RECORDER_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A run's metrics as charts: one per family (`loss` with `val_loss`, `accuracy` with `val_accuracy` …), each
+/// decimated to the pixels.
+pub fn metric_charts(metrics: &[(String, Vec<(f64, f64)>)]) -> Vec<crate::charts::LineChart> {
+    let family = |m: &str| {
+        let m = m.strip_prefix("val_").or_else(|| m.strip_prefix("eval_")).unwrap_or(m);
+        m.strip_prefix("train_").unwrap_or(m).to_string()
+    };
+    let mut charts: Vec<crate::charts::LineChart> = Vec::new();
+    for (metric, points) in metrics {
+        let series = crate::charts::Series {
+            name: metric.clone(),
+            points: crate::metrics::curves::decimate(points, 800),
+        };
+        let name = family(metric);
+        match charts.iter_mut().find(|c| c.title == name) {
+            Some(c) => c.series.push(series),
+            None => charts.push(crate::charts::LineChart {
+                title: name.clone(),
+                x_label: "step".into(),
+                y_label: name,
+                series: vec![series],
+                fill_first: false,
+                fit_y: true,
+                log_y: false,
+            }),
+        }
+    }
+    charts
 }
 
 impl TrainingState {
@@ -198,8 +235,12 @@ impl TrainingState {
             .iter()
             .find(|j| j.kind == key.kind.name() && j.namespace == key.namespace && j.name == key.name);
         let shown = self.recorder.ready().and_then(|r| r.job.as_ref());
+        let stale = self.recorder_at.is_some_and(|t| t.elapsed() >= RECORDER_REFRESH);
         let changed = match (live, shown) {
-            (Some(live), Some(shown)) => (&live.state, &live.replicas) != (&shown.state, &shown.replicas),
+            (Some(live), Some(shown)) => {
+                (&live.state, &live.replicas) != (&shown.state, &shown.replicas)
+                    || (live.state == "Running" && stale && !matches!(self.recorder, Loadable::Loading))
+            }
             (Some(_), None) | (None, Some(_)) => !matches!(self.recorder, Loadable::Loading),
             (None, None) => false,
         };
@@ -322,8 +363,12 @@ impl TrainingState {
                 self.submit = Submit::Failed { message: refusal.message, fields };
             }
             TrainingEvent::Recorder { key, result } if self.open.as_ref() == Some(&key) => {
+                self.recorder_at = Some(std::time::Instant::now());
                 self.recorder = match result {
-                    Ok(r) => Loadable::Ready(*r),
+                    Ok(r) => {
+                        self.recorder_charts = metric_charts(&r.metrics);
+                        Loadable::Ready(*r)
+                    }
                     Err(e) => Loadable::Failed(e),
                 };
             }

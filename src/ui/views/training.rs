@@ -358,6 +358,7 @@ fn recorder(ui: &mut Ui, view: &ViewCtx<'_>, key: &JobKey, state: &mut TrainingV
         section(ui, view.theme, "Timeline");
         timeline(ui, view.theme, recorder);
         ui.add_space(8.0);
+        metrics(ui, view, recorder);
         section(ui, view.theme, "Replicas");
         replicas(ui, view, recorder);
         ui.add_space(8.0);
@@ -367,6 +368,28 @@ fn recorder(ui: &mut Ui, view: &ViewCtx<'_>, key: &JobKey, state: &mut TrainingV
         section(ui, view.theme, "Logs");
         logs(ui, view, recorder, state);
     });
+}
+
+/// The run's live curves (kept by the keeper from its primary pod's metric lines), and the way to its experiment.
+fn metrics(ui: &mut Ui, view: &ViewCtx<'_>, r: &Recorder) {
+    let charts = &view.state.training.recorder_charts;
+    if charts.is_empty() {
+        return;
+    }
+    ui.horizontal(|ui| {
+        section(ui, view.theme, "Metrics");
+        let experiment = r.job.as_ref().map(|j| if j.experiment.is_empty() { j.name.clone() } else { j.experiment.clone() });
+        if let Some(experiment) = experiment
+            && ui.small_button("Compare in Experiments").clicked()
+        {
+            view.commands.send(Command::Experiments(crate::state::experiments::ExperimentsCommand::Select(experiment)));
+            view.commands.send(Command::Navigate(Screen::Experiments));
+        }
+    });
+    for chart in charts {
+        crate::ui::widgets::chart::line_chart(ui, chart, view.theme, 170.0, |v| format!("{v:.4}"));
+    }
+    ui.add_space(8.0);
 }
 
 fn section(ui: &mut Ui, theme: &Theme, title: &str) {
