@@ -182,7 +182,54 @@ fn big_recorder(replicas: usize) -> Recorder {
             ..Default::default()
         })
         .collect();
-    Recorder { job: Some(job), conditions, pods, events, logs, from_store: false }
+    Recorder { job: Some(job), conditions, pods, events, logs, from_store: false, metrics: Vec::new() }
+}
+
+/// An experiment of `runs` runs with three metrics each, and `steps` points of the objective's metric per run.
+fn big_experiment(runs: usize, steps: i64) -> bosun::state::experiments::ExperimentsData {
+    use bosun::store::{JobRecord, PointRecord, RunRecord, SeriesSummary};
+    let records = (0..runs)
+        .map(|i| RunRecord {
+            job: JobRecord {
+                uid: format!("uid-{i}"),
+                name: format!("sweep-{i:02}"),
+                experiment: "sweep".into(),
+                state: "Running".into(),
+                hyperparameters: vec![
+                    ("lr".into(), format!("{}", 1e-4 * (i + 1) as f64)),
+                    ("batch".into(), format!("{}", 32 << (i % 3))),
+                ],
+                started: 1_767_225_600,
+                ..Default::default()
+            },
+            metrics: ["loss", "accuracy", "val_loss"]
+                .iter()
+                .map(|m| SeriesSummary {
+                    metric: m.to_string(),
+                    points: steps,
+                    last: 0.1,
+                    min: 0.05 + i as f64 * 0.001,
+                    max: 2.3,
+                })
+                .collect(),
+        })
+        .collect();
+    let curves = (0..runs)
+        .map(|i| {
+            let points = (0..steps)
+                .map(|s| PointRecord {
+                    metric: "val_loss".into(),
+                    step: Some(s),
+                    wall_time: Some(1_767_225_600.0 + s as f64),
+                    value: 2.3 * (-(s as f64) / (500.0 + i as f64 * 40.0)).exp()
+                        + 0.05
+                        + ((s * 7919) % 13) as f64 * 0.002,
+                })
+                .collect();
+            (format!("uid-{i}"), points)
+        })
+        .collect();
+    bosun::state::experiments::ExperimentsData { runs: records, metric: "val_loss".into(), curves }
 }
 
 fn frames(screen: Screen, snapshot: Arc<ClusterSnapshot>) -> (f64, f64) {
@@ -277,6 +324,17 @@ fn main() {
     });
     println!(
         "flight recorder, {replicas} replicas: first frame {first:.1} ms (goal, with bench recorder's gathering: <= 100 ms), then median {median:.2} ms, p95 {p95:.2} ms"
+    );
+    let (runs, steps) = (50, 10_000);
+    let mut rebuild_ms = 0.0;
+    let (first, median, p95) = frames_with(Screen::Experiments, snapshot.clone(), |state| {
+        state.experiments.loaded(Ok(Box::new(big_experiment(runs, steps))));
+        let started = Instant::now();
+        state.experiments.handle(bosun::state::experiments::ExperimentsCommand::Smoothing(0.6));
+        rebuild_ms = started.elapsed().as_secs_f64() * 1000.0;
+    });
+    println!(
+        "experiments, {runs} runs x 3 metrics x {steps} steps, smoothed: curves rebuilt in {rebuild_ms:.1} ms per change, first frame {first:.1} ms, then median {median:.2} ms per frame, p95 {p95:.2} ms (goal: <= 8 ms)"
     );
     let (median, p95) = frames(Screen::Overview, snapshot);
     println!("overview, an hour of phase history: median {median:.2} ms per frame, p95 {p95:.2} ms");

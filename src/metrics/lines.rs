@@ -27,6 +27,9 @@ const STEP_KEYS: [&str; 2] = ["step", "epoch"];
 #[derive(Debug, Clone)]
 pub struct LineParser {
     pattern: Regex,
+    /// The pattern is Katib's own: ASCII lines take the hand-written matcher ([`katib_pairs`]), which finds the
+    /// same pairs several times faster.
+    katib: bool,
     /// Only these metrics (empty: every name found).
     only: Vec<String>,
     /// Pairs only from lines with a step key.
@@ -37,6 +40,7 @@ impl Default for LineParser {
     fn default() -> Self {
         Self {
             pattern: Regex::new(KATIB_PATTERN).expect("Katib's pattern is a valid regex"),
+            katib: true,
             only: Vec::new(),
             stepped_only: true,
         }
@@ -50,7 +54,7 @@ impl LineParser {
         if pattern.captures_len() < 3 {
             return Err("the metric pattern needs two groups: the name, then the value".into());
         }
-        Ok(Self { pattern, only, stepped_only: false })
+        Ok(Self { pattern, katib: false, only, stepped_only: false })
     }
 
     /// Katib's pattern, for these metrics only.
@@ -77,10 +81,17 @@ impl LineParser {
     fn parse_pairs(&self, line: &str, wall_time: Option<f64>) -> Vec<Point> {
         let mut step = None;
         let mut values: Vec<(&str, f64)> = Vec::new();
-        for caps in self.pattern.captures_iter(line).take(MAX_PAIRS) {
-            let (Some(name), Some(value)) = (caps.get(1), caps.get(2)) else { continue };
-            let Some(value) = number(value.as_str()) else { continue };
-            let name = name.as_str();
+        let pairs: Box<dyn Iterator<Item = (&str, &str)>> = if self.katib && line.is_ascii() {
+            Box::new(katib_pairs(line))
+        } else {
+            Box::new(
+                self.pattern
+                    .captures_iter(line)
+                    .filter_map(|caps| Some((caps.get(1)?.as_str(), caps.get(2)?.as_str()))),
+            )
+        };
+        for (name, value) in pairs.take(MAX_PAIRS) {
+            let Some(value) = number(value) else { continue };
             if let Some(rank) = STEP_KEYS.iter().position(|k| *k == name) {
                 // `step` (rank 0) wins over `epoch`.
                 if step.is_none_or(|(r, _)| rank <= r) {
@@ -110,6 +121,69 @@ impl LineParser {
                 .collect(),
         )
     }
+}
+
+/// What `\s` matches in ASCII.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')
+}
+
+/// What `[\w|-]` matches in ASCII.
+fn is_name(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'|' | b'-')
+}
+
+/// The (name, value) pairs [`KATIB_PATTERN`] finds in an ASCII line, found by hand: the leftmost match after the
+/// last one, its name the whole run of name characters before `\s*=`, its value `[+-]?\d*(\.\d+)?([Ee][+-]?\d+)?`.
+fn katib_pairs(line: &str) -> impl Iterator<Item = (&str, &str)> {
+    let bytes = line.as_bytes();
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let eq = from + bytes.get(from..)?.iter().position(|b| *b == b'=')?;
+            let mut name_end = eq;
+            while name_end > from && is_space(bytes[name_end - 1]) {
+                name_end -= 1;
+            }
+            let mut name_start = name_end;
+            while name_start > from && is_name(bytes[name_start - 1]) {
+                name_start -= 1;
+            }
+            if name_start == name_end {
+                from = eq + 1;
+                continue;
+            }
+            let digits = |mut i: usize| {
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                i
+            };
+            let mut v = eq + 1;
+            while v < bytes.len() && is_space(bytes[v]) {
+                v += 1;
+            }
+            let value_start = v;
+            if v < bytes.len() && matches!(bytes[v], b'+' | b'-') {
+                v += 1;
+            }
+            v = digits(v);
+            if v + 1 < bytes.len() && bytes[v] == b'.' && bytes[v + 1].is_ascii_digit() {
+                v = digits(v + 1);
+            }
+            if v < bytes.len() && matches!(bytes[v], b'e' | b'E') {
+                let mut e = v + 1;
+                if e < bytes.len() && matches!(bytes[e], b'+' | b'-') {
+                    e += 1;
+                }
+                if e < bytes.len() && bytes[e].is_ascii_digit() {
+                    v = digits(e);
+                }
+            }
+            from = v;
+            return Some((&line[name_start..name_end], &line[value_start..v]));
+        }
+    })
 }
 
 /// A value as Katib's pattern captures it (`.5`, `-3`, `1e-4`); empty or a lone sign is no value.
@@ -206,6 +280,15 @@ mod tests {
         #[test]
         fn any_text_parses_without_panic(line in ".{0,400}") {
             let _ = LineParser::default().parse(&line, Some(1.0));
+        }
+
+        #[test]
+        fn the_hand_matcher_finds_what_katib_s_regex_finds(line in "[a-z_|=. eE+0-9\t-]{0,60}") {
+            let regex = Regex::new(KATIB_PATTERN).expect("pattern");
+            let by_regex: Vec<(&str, &str)> =
+                regex.captures_iter(&line).filter_map(|c| Some((c.get(1)?.as_str(), c.get(2)?.as_str()))).collect();
+            let by_hand: Vec<(&str, &str)> = katib_pairs(&line).collect();
+            proptest::prop_assert_eq!(by_hand, by_regex);
         }
     }
 }

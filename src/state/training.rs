@@ -105,10 +105,8 @@ pub fn metric_charts(metrics: &[(String, Vec<(f64, f64)>)]) -> Vec<crate::charts
     };
     let mut charts: Vec<crate::charts::LineChart> = Vec::new();
     for (metric, points) in metrics {
-        let series = crate::charts::Series {
-            name: metric.clone(),
-            points: crate::metrics::curves::decimate(points, 800),
-        };
+        let series =
+            crate::charts::Series { name: metric.clone(), points: crate::metrics::curves::decimate(points, 800) };
         let name = family(metric);
         match charts.iter_mut().find(|c| c.title == name) {
             Some(c) => c.series.push(series),

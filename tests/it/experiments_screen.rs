@@ -33,7 +33,9 @@ fn a_running_sweep_is_compared_on_the_experiments_screen() {
         |s| {
             s.experiments.current_experiment().as_deref() == Some("ui-sweep")
                 && s.experiments.chart.as_ref().is_some_and(|c| {
-                    c.series.len() == 3 && c.series.iter().all(|s| s.points.len() >= 3) && c.title.starts_with("val_loss")
+                    c.series.len() == 3
+                        && c.series.iter().all(|s| s.points.len() >= 3)
+                        && c.title.starts_with("val_loss")
                 })
         },
         |s| format!("{:?}", s.experiments.chart.as_ref().map(|c| (&c.title, c.series.len()))),

@@ -378,7 +378,8 @@ fn metrics(ui: &mut Ui, view: &ViewCtx<'_>, r: &Recorder) {
     }
     ui.horizontal(|ui| {
         section(ui, view.theme, "Metrics");
-        let experiment = r.job.as_ref().map(|j| if j.experiment.is_empty() { j.name.clone() } else { j.experiment.clone() });
+        let experiment =
+            r.job.as_ref().map(|j| if j.experiment.is_empty() { j.name.clone() } else { j.experiment.clone() });
         if let Some(experiment) = experiment
             && ui.small_button("Compare in Experiments").clicked()
         {
