@@ -81,9 +81,8 @@ fn experiment(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
     let metric = state.current_metric();
     let goal = state.current_goal();
     ui.horizontal_wrapped(|ui| {
-        ui.label("Objective");
         let metrics = state.metrics();
-        egui::ComboBox::from_id_salt("objective_metric")
+        egui::ComboBox::new("objective_metric", "Objective")
             .selected_text(metric.clone().unwrap_or_else(|| "no metrics yet".into()))
             .show_ui(ui, |ui| {
                 for m in metrics {
@@ -109,7 +108,7 @@ fn experiment(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
         if ui.checkbox(&mut log_y, "Log scale").changed() {
             send(view, ExperimentsCommand::LogY(log_y));
         }
-        egui::ComboBox::from_id_salt("x_axis").selected_text(format!("x: {}", state.x_axis.label())).show_ui(
+        egui::ComboBox::new("x_axis", "x axis").selected_text(format!("x: {}", state.x_axis.label())).show_ui(
             ui,
             |ui| {
                 for x in XAxis::ALL {
@@ -192,9 +191,9 @@ fn runs_table(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
         .column(Column::initial(90.0))
         .column(Column::remainder().at_least(60.0))
         .header(22.0, |mut h| {
-            let mut titles: Vec<String> = vec!["".into(), "Run".into(), "State".into(), "Duration".into()];
+            let mut titles: Vec<String> = vec!["✔".into(), "Run".into(), "State".into(), "Duration".into()];
             titles.extend(params.iter().cloned());
-            titles.extend(["GPUs".into(), format!("last {metric}"), format!("best {metric}"), "".into()]);
+            titles.extend(["GPUs".into(), format!("last {metric}"), format!("best {metric}"), "Actions".into()]);
             for t in titles {
                 h.col(|ui| crate::ui::widgets::sort_header::plain_header(ui, view.theme, &t));
             }
