@@ -45,6 +45,12 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
         ui.colored_label(p.err, format!("The local store could not be read: {e}"));
     }
     let experiments = state.experiments();
+    let connected = matches!(view.state.connection, crate::state::Connection::Connected(_));
+    if !connected && experiments.is_empty() {
+        let info = crate::ui::views::registry::info(crate::state::Screen::Experiments);
+        crate::ui::views::empty_state::ui(ui, info, view);
+        return;
+    }
     if experiments.is_empty() {
         let text = if state.data.is_some() {
             "No runs kept for this cluster yet. Launch a job or a sweep from Training: its metric lines appear here as it trains."

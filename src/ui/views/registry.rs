@@ -87,8 +87,9 @@ pub const SCREENS: [ScreenInfo; 9] = [
         icon: "🔬",
         summary: "Compare runs and sweeps: hyperparameters against their metrics.",
         features: &[
-            "Runs grouped by experiment, with their parameters",
-            "Metric curves from Katib-style log lines and TensorBoard event files",
+            "Runs grouped by experiment, with their hyperparameters and the best run by your objective",
+            "Live metric curves from Katib-style and JSON log lines, overlaid, smoothed, exportable",
+            "Hyperparameters against the objective in parallel coordinates",
             "History kept locally after pods are gone",
         ],
         needs: "Launch a training job, or connect to a cluster that already runs some.",
