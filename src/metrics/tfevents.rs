@@ -77,6 +77,8 @@ pub fn masked_crc(data: &[u8]) -> u32 {
 /// scalars from earlier reads of the same file.
 pub fn read_records(data: &[u8], base: u64, scalar_tags: &mut HashSet<String>) -> Chunk {
     let mut chunk = Chunk::default();
+    // Room for one scalar per record (most scalar events hold one), so the list is not copied as it grows.
+    chunk.scalars.reserve(count_records(data));
     let mut at = 0usize;
     while at < data.len() {
         let Some(header) = data.get(at..at + HEADER) else {
@@ -125,6 +127,22 @@ pub fn read_records(data: &[u8], base: u64, scalar_tags: &mut HashSet<String>) -
     }
     chunk.consumed = at;
     chunk
+}
+
+/// How many records the framing of `data` announces (lengths only, unchecked: an estimate for allocation).
+fn count_records(data: &[u8]) -> usize {
+    let (mut at, mut n) = (0usize, 0usize);
+    while let Some(len) = data.get(at..at + 8) {
+        let length = u64::from_le_bytes(len.try_into().unwrap_or_default());
+        match usize::try_from(length).ok().and_then(|l| l.checked_add(at + HEADER + FOOTER)) {
+            Some(end) if end <= data.len() => {
+                n += 1;
+                at = end;
+            }
+            _ => break,
+        }
+    }
+    n
 }
 
 /// One framed record around `data`, as TFRecord writers write it.
