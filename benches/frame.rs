@@ -229,7 +229,12 @@ fn big_experiment(runs: usize, steps: i64) -> bosun::state::experiments::Experim
             (format!("uid-{i}"), points)
         })
         .collect();
-    bosun::state::experiments::ExperimentsData { runs: records, metric: "val_loss".into(), curves }
+    bosun::state::experiments::ExperimentsData {
+        runs: records,
+        metric: "val_loss".into(),
+        curves,
+        problems: Vec::new(),
+    }
 }
 
 fn frames(screen: Screen, snapshot: Arc<ClusterSnapshot>) -> (f64, f64) {

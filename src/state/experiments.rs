@@ -12,6 +12,9 @@ use crate::charts::{LineChart, Series};
 use crate::metrics::{Goal, curves};
 use crate::store::{PointRecord, RunRecord};
 
+/// The namespace of runs read from TensorBoard folders on this machine.
+pub const LOCAL_NAMESPACE: &str = "(local)";
+
 /// How often the open screen reads the store again (the keeper writes every quarter second).
 pub const RELOAD_EVERY: Duration = Duration::from_secs(2);
 
@@ -27,6 +30,8 @@ pub struct ExperimentsData {
     pub metric: String,
     /// Job UID → that metric's points, for the runs of the chosen experiment.
     pub curves: Vec<(String, Vec<PointRecord>)>,
+    /// What could not be read in the opened folders (file and offset).
+    pub problems: Vec<String>,
 }
 
 /// What the x axis counts.
@@ -99,6 +104,8 @@ pub struct ExperimentsState {
     loaded_at: Option<Instant>,
     /// The cluster the data is of.
     cluster: Option<String>,
+    /// TensorBoard folders opened from disk: their runs are listed beside the cluster's.
+    pub folders: Vec<std::path::PathBuf>,
 }
 
 /// The experiment a run belongs to: its label, else the run is an experiment of one.
@@ -230,7 +237,11 @@ impl ExperimentsState {
 
     /// The next read of the store, when the screen is open and the last read is older than [`RELOAD_EVERY`]:
     /// (experiment, metric) to read the curves of.
-    pub fn due(&mut self, open: bool, cluster: &str) -> Option<(Option<String>, Option<String>)> {
+    pub fn due(
+        &mut self,
+        open: bool,
+        cluster: &str,
+    ) -> Option<(Option<String>, Option<String>, Vec<std::path::PathBuf>)> {
         if self.cluster.as_deref() != Some(cluster) {
             self.reset();
             self.cluster = Some(cluster.to_string());
@@ -239,7 +250,7 @@ impl ExperimentsState {
             return None;
         }
         self.loading = true;
-        Some((self.current_experiment(), self.current_metric()))
+        Some((self.current_experiment(), self.current_metric(), self.folders.clone()))
     }
 
     pub fn loaded(&mut self, result: Result<Box<ExperimentsData>, String>) {
@@ -260,9 +271,21 @@ impl ExperimentsState {
         self.rebuild();
     }
 
-    /// Forgets what was read (another cluster).
+    /// Forgets what was read (another cluster); the opened folders stay.
     pub fn reset(&mut self) {
-        *self = Self { smoothing: self.smoothing, log_y: self.log_y, x_axis: self.x_axis, ..Self::default() };
+        let folders = std::mem::take(&mut self.folders);
+        *self = Self { smoothing: self.smoothing, log_y: self.log_y, x_axis: self.x_axis, folders, ..Self::default() };
+    }
+
+    /// A TensorBoard folder was opened: its runs are read at once, and shown.
+    pub fn folder_opened(&mut self, folder: std::path::PathBuf) {
+        let name = folder.file_name().map_or_else(|| folder.display().to_string(), |n| n.to_string_lossy().into());
+        if !self.folders.contains(&folder) {
+            self.folders.push(folder);
+        }
+        self.experiment = Some(name);
+        self.hidden.clear();
+        self.loaded_at = None;
     }
 
     /// Rebuilds the charts from the data and the choices.
@@ -411,6 +434,7 @@ mod tests {
             ],
             metric: "val_loss".into(),
             curves: vec![("a".into(), points(20_000)), ("b".into(), points(10)), ("c".into(), points(10))],
+            problems: Vec::new(),
         };
         s.loaded(Ok(Box::new(data)));
         s

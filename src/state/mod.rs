@@ -198,6 +198,7 @@ impl AppState {
                 requests.extend(self.training.handle(command).into_iter().map(Request::Training));
             }
             Command::Experiments(command) => self.experiments.handle(command),
+            Command::OpenRunsFolder => requests.push(Request::Experiments(protocol::ExperimentsRequest::PickFolder)),
             Command::ToggleTheme => self.settings.theme = self.settings.theme.toggled(),
             Command::SetTheme(theme) => self.settings.theme = theme,
             Command::OpenPalette => self.palette_open = true,
@@ -384,6 +385,9 @@ impl AppState {
             Event::Cluster(ClusterEvent::Snapshot { .. }) => {}
             Event::Stack(event) => requests.extend(self.install.apply(event).into_iter().map(Request::Stack)),
             Event::Experiments(protocol::ExperimentsEvent::Loaded(result)) => self.experiments.loaded(result),
+            Event::Experiments(protocol::ExperimentsEvent::FolderPicked(folder)) => {
+                self.experiments.folder_opened(folder)
+            }
             Event::Training(event) => {
                 let form_before = self.training.form.clone();
                 if let Some((tone, message)) = self.training.apply(event) {
@@ -409,11 +413,15 @@ impl AppState {
     /// Asks what is installed when the Install screen is open on a connected cluster and does not know yet.
     /// A read of the store for the open Experiments screen, every few seconds while connected.
     fn refresh_experiments_if_due(&mut self) -> Option<Request> {
-        let Connection::Connected(info) = &self.connection else { return None };
-        let cluster = info.context.clone();
+        // Without a cluster, opened folders are still read (the store's runs are keyed by cluster).
+        let cluster = match &self.connection {
+            Connection::Connected(info) => info.context.clone(),
+            _ if !self.experiments.folders.is_empty() => String::new(),
+            _ => return None,
+        };
         let open = self.settings.screen == Screen::Experiments;
-        let (experiment, metric) = self.experiments.due(open, &cluster)?;
-        Some(Request::Experiments(protocol::ExperimentsRequest::Load { cluster, experiment, metric }))
+        let (experiment, metric, folders) = self.experiments.due(open, &cluster)?;
+        Some(Request::Experiments(protocol::ExperimentsRequest::Load { cluster, experiment, metric, folders }))
     }
 
     fn refresh_install_if_stale(&mut self) -> Vec<Request> {

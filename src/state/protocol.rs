@@ -245,12 +245,16 @@ pub enum TrainingEvent {
 #[derive(Debug, Clone)]
 pub enum ExperimentsRequest {
     /// Every run kept for `cluster` (its context's name), and the points of `metric` of `experiment`'s runs.
-    Load { cluster: String, experiment: Option<String>, metric: Option<String> },
+    Load { cluster: String, experiment: Option<String>, metric: Option<String>, folders: Vec<PathBuf> },
+    /// Let the user pick a folder of TensorBoard runs to compare.
+    PickFolder,
 }
 
 #[derive(Debug, Clone)]
 pub enum ExperimentsEvent {
     Loaded(Result<Box<super::experiments::ExperimentsData>, String>),
+    /// The folder the user picked.
+    FolderPicked(PathBuf),
 }
 
 macro_rules! area {

@@ -49,7 +49,14 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
     if !connected && experiments.is_empty() {
         let info = crate::ui::views::registry::info(crate::state::Screen::Experiments);
         crate::ui::views::empty_state::ui(ui, info, view);
+        ui.add_space(8.0);
+        open_folder_button(ui, view);
         return;
+    }
+    if let Some(problems) = state.data.as_ref().map(|d| &d.problems).filter(|p| !p.is_empty()) {
+        let first = problems.first().cloned().unwrap_or_default();
+        ui.colored_label(p.warn, format!("{} problem(s) reading the opened folders, e.g. {first}", problems.len()))
+            .on_hover_text(problems.join("\n"));
     }
     if experiments.is_empty() {
         let text = if state.data.is_some() {
@@ -58,11 +65,13 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
             "Reading the runs kept for this cluster…"
         };
         ui.label(RichText::new(text).color(p.text_weak));
+        open_folder_button(ui, view);
         return;
     }
     let current = state.current_experiment();
     egui::Panel::left("experiments_list").default_size(210.0).resizable(true).show(ui, |ui| {
         ui.label(RichText::new("Experiments").strong().color(p.text_strong));
+        open_folder_button(ui, view);
         ui.add_space(4.0);
         egui::ScrollArea::vertical().id_salt("experiments_scroll").show(ui, |ui| {
             for e in &experiments {
@@ -79,6 +88,16 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
         .show(ui, |ui| {
             egui::ScrollArea::vertical().id_salt("experiment_scroll").show(ui, |ui| experiment(ui, view, own));
         });
+}
+
+/// Opens a folder of TensorBoard runs: its runs join the list beside the cluster's, tailed while they grow.
+fn open_folder_button(ui: &mut Ui, view: &ViewCtx<'_>) {
+    let button = ui.button("Open TensorBoard folder…").on_hover_text(
+        "Runs from event files on this machine (one run per folder, read recursively), compared with cluster runs",
+    );
+    if button.clicked() {
+        view.commands.send(Command::OpenRunsFolder);
+    }
 }
 
 fn experiment(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {

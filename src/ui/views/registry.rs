@@ -89,6 +89,7 @@ pub const SCREENS: [ScreenInfo; 9] = [
         features: &[
             "Runs grouped by experiment, with their hyperparameters and the best run by your objective",
             "Live metric curves from Katib-style and JSON log lines, overlaid, smoothed, exportable",
+            "TensorBoard folders from disk, compared with the cluster's runs",
             "Hyperparameters against the objective in parallel coordinates",
             "History kept locally after pods are gone",
         ],
