@@ -167,6 +167,13 @@ pub enum Command {
         /// Read only the local store, not the cluster.
         #[arg(long)]
         offline: bool,
+        /// Read the runs' kept log lines again with this regex (group 1 the name, group 2 the value) and keep what
+        /// it finds instead.
+        #[arg(long, value_name = "REGEX")]
+        pattern: Option<String>,
+        /// Read the kept lines again for only these metrics (lines without a step count too), comma-separated.
+        #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+        metrics: Vec<String>,
         #[arg(long, short = 'o', value_enum, default_value_t = metrics::Format::Csv)]
         output: metrics::Format,
     },
@@ -318,11 +325,13 @@ impl Args {
             }
             Some(Command::Jobs { output, watch }) => Mode::Jobs { launch, output, watch },
             Some(Command::Tfevents { path, output }) => Mode::Tfevents { path, output },
-            Some(Command::Metrics { experiment, run, offline, output }) => {
-                Mode::Metrics { launch, selection: runs::Selection { experiment, run, offline }, output }
+            Some(Command::Metrics { experiment, run, offline, pattern, metrics, output }) => {
+                let selection = runs::Selection { experiment, run, offline, pattern, metrics };
+                Mode::Metrics { launch, selection, output }
             }
             Some(Command::Runs { experiment, offline, output }) => {
-                Mode::Runs { launch, selection: runs::Selection { experiment, run: None, offline }, output }
+                let selection = runs::Selection { experiment, run: None, offline, pattern: None, metrics: Vec::new() };
+                Mode::Runs { launch, selection, output }
             }
             Some(Command::Bench { bench: BenchCommand::Sync { nodes, pods } }) => Mode::BenchSync { nodes, pods },
             Some(Command::Bench { bench: BenchCommand::SyncClient }) => Mode::BenchSyncClient { launch },
@@ -379,6 +388,7 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     if error.downcast_ref::<crate::stack::StackError>().is_some()
         || error.downcast_ref::<metrics::BadPath>().is_some()
         || error.downcast_ref::<runs::NothingFound>().is_some()
+        || error.downcast_ref::<runs::BadPattern>().is_some()
     {
         return 2;
     }

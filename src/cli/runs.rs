@@ -10,9 +10,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::cluster::{keeper, training as jobs_api};
+use crate::metrics::lines::LineParser;
 use crate::metrics::{Goal, pyfmt};
 use crate::state::LaunchOptions;
-use crate::store::{RunFilter, RunRecord, Store};
+use crate::store::{PointRecord, RunFilter, RunRecord, Store};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Selection {
@@ -21,12 +22,21 @@ pub struct Selection {
     pub run: Option<String>,
     /// Read only the store.
     pub offline: bool,
+    /// Read the runs' kept log lines again with this pattern (name group, value group) …
+    pub pattern: Option<String>,
+    /// … and/or only these metrics (then lines without a step count too).
+    pub metrics: Vec<String>,
 }
 
 /// A choice that matches nothing, or an unusable store: bad input (exit 2).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct NothingFound(pub String);
+
+/// A metric pattern that is no regex, or has not the two groups: bad input (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("--pattern: {0}")]
+pub struct BadPattern(pub String);
 
 impl Selection {
     fn run_parts<'a>(&'a self, launch: &'a LaunchOptions) -> Option<(Option<&'a str>, &'a str)> {
@@ -137,7 +147,10 @@ pub fn metrics(
     selection: Selection,
     format: Format,
 ) -> anyhow::Result<()> {
-    let (store, runs) = chosen_runs(&launch, config_dir, &selection)?;
+    let (mut store, runs) = chosen_runs(&launch, config_dir, &selection)?;
+    if selection.pattern.is_some() || !selection.metrics.is_empty() {
+        reparse(&mut store, &runs, &selection)?;
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = (|| -> anyhow::Result<()> {
@@ -182,32 +195,56 @@ pub fn metrics(
     super::metrics::quiet_broken_pipe(result)
 }
 
-/// Why a run has no points: nothing kept of its logs yet, or lines that hold no metric (with the last few).
-fn why_no_metrics(store: &Store, run: &RunRecord) -> String {
-    let name = format!("{}/{}", run.job.namespace, run.job.name);
+/// The kept lines of a run's primary pod (chief, master or launcher, else worker 0 or a Job's pod), and its name.
+fn primary_lines(store: &Store, run: &RunRecord) -> Option<(String, Vec<crate::store::LogLine>)> {
     let pods = store.pods(&run.job.uid).unwrap_or_default();
     let order = |role: &str| match role {
         "chief" | "master" | "launcher" => 0,
         "worker" | "pod" => 1,
         _ => 2,
     };
-    let Some(primary) = pods.iter().min_by_key(|p| (order(&p.role), p.name.clone())) else {
-        return format!("{name}: no metrics — no log of its pods was kept (they were never seen running)");
-    };
+    let primary = pods.iter().min_by_key(|p| (order(&p.role), p.name.clone()))?;
     let containers = ["tensorflow", "pytorch", "xgboost", "mpi", "main"];
     let lines = containers
         .iter()
         .map(|c| store.log_lines(&primary.uid, c, None).unwrap_or_default())
         .find(|l| !l.is_empty())
         .unwrap_or_default();
+    Some((primary.name.clone(), lines))
+}
+
+/// Reads each run's kept lines again with the chosen pattern or metrics and keeps what they give instead.
+fn reparse(store: &mut Store, runs: &[RunRecord], selection: &Selection) -> anyhow::Result<()> {
+    let parser = match &selection.pattern {
+        Some(pattern) => LineParser::with_pattern(pattern, selection.metrics.clone()).map_err(BadPattern)?,
+        None => LineParser::only(selection.metrics.clone()),
+    };
+    for run in runs {
+        let Some((_, lines)) = primary_lines(store, run) else { continue };
+        let points: Vec<PointRecord> = lines
+            .iter()
+            .flat_map(|l| parser.parse(&l.line, keeper::wall_time(&l.time)))
+            .map(|p| PointRecord { metric: p.metric, step: p.step, wall_time: p.wall_time, value: p.value })
+            .collect();
+        store.replace_points(&run.job.uid, points)?;
+    }
+    Ok(())
+}
+
+/// Why a run has no points: nothing kept of its logs yet, or lines that hold no metric (with the last few).
+fn why_no_metrics(store: &Store, run: &RunRecord) -> String {
+    let name = format!("{}/{}", run.job.namespace, run.job.name);
+    let Some((primary, lines)) = primary_lines(store, run) else {
+        return format!("{name}: no metrics — no log of its pods was kept (they were never seen running)");
+    };
     if lines.is_empty() {
-        return format!("{name}: no metrics — {} has printed nothing that was kept", primary.name);
+        return format!("{name}: no metrics — {primary} has printed nothing that was kept");
     }
     let last: Vec<String> = lines.iter().rev().take(3).rev().map(|l| format!("  {}", l.line)).collect();
     format!(
         "{name}: no metrics — none of the {} kept lines of {} has name=value pairs or JSON metrics; its last lines:\n{}",
         lines.len(),
-        primary.name,
+        primary,
         last.join("\n")
     )
 }

@@ -280,7 +280,7 @@ fn resume_from(store: Option<&Store>, pod_uid: &str, container: &str) -> Resume 
 }
 
 /// Unix seconds (with the fraction) of a kubelet timestamp.
-fn wall_time(time: &str) -> Option<f64> {
+pub fn wall_time(time: &str) -> Option<f64> {
     let t = time.parse::<jiff::Timestamp>().ok()?;
     Some(t.as_second() as f64 + f64::from(t.subsec_nanosecond()) * 1e-9)
 }

@@ -136,6 +136,21 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Replaces all of a run's points (a re-read of its log with another metric pattern).
+    pub fn replace_points(&mut self, job_uid: &str, points: Vec<PointRecord>) -> Result<(), StoreError> {
+        {
+            let tx = self.conn.transaction()?;
+            tx.execute(
+                "DELETE FROM points WHERE series IN (SELECT id FROM series WHERE job_uid = ?1)",
+                params![job_uid],
+            )?;
+            tx.execute("DELETE FROM series WHERE job_uid = ?1", params![job_uid])?;
+            tx.commit()?;
+        }
+        self.series.retain(|(uid, _), _| uid != job_uid);
+        self.write(&[super::Record::Points { job_uid: job_uid.to_string(), points }])
+    }
+
     /// How many points the store keeps in all.
     pub fn count_points(&self) -> Result<i64, StoreError> {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM points", [], |r| r.get(0))?)
