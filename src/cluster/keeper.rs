@@ -291,11 +291,18 @@ struct LineSink {
     container: String,
     parser: Option<LineParser>,
     resume: Resume,
+    /// The lines taken within the second of the last one: a stream resumed at that second sends them again.
+    last_second: Vec<(String, String)>,
+}
+
+/// `2026-01-01T00:00:01` of `2026-01-01T00:00:01.123Z`: the whole second `sinceTime` resumes at.
+fn second_of(time: &str) -> &str {
+    time.split(['.', 'Z']).next().unwrap_or(time)
 }
 
 impl LineSink {
     fn new(pod: PodRecord, container: String, primary: bool, resume: Resume) -> Self {
-        Self { pod, container, parser: primary.then(LineParser::default), resume }
+        Self { pod, container, parser: primary.then(LineParser::default), resume, last_second: Vec::new() }
     }
 
     /// The records of one `timestamp text` line (none when it was kept already).
@@ -312,6 +319,10 @@ impl LineSink {
             line: text.to_string(),
         })];
         self.resume.seq += 1;
+        if self.last_second.first().is_some_and(|(t, _)| second_of(t) != second_of(time)) {
+            self.last_second.clear();
+        }
+        self.last_second.push((time.to_string(), text.to_string()));
         self.resume.since = Some(time.to_string());
         if let Some(parser) = &self.parser {
             let points: Vec<PointRecord> = parser
@@ -395,9 +406,8 @@ async fn follow(
         }
         attempts += 1;
         tokio::time::sleep(Duration::from_millis(500 * u64::from(attempts.min(10)))).await;
-        // Lines written since the last resume are already counted; resume from the last line's time, where the
-        // lines of that second are what the store has (an earlier stream of this follower wrote them).
-        sink.resume.seen_at_since = HashSet::new();
+        // Resume at the last line's second: the lines of that second come again and are skipped once.
+        sink.resume.seen_at_since = sink.last_second.drain(..).collect();
     }
     if let Ok(mut t) = tracked.lock() {
         t.following.remove(&(pod.uid.clone(), container.clone()));
