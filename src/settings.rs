@@ -85,6 +85,8 @@ pub struct Settings {
     pub show_diagnostics: bool,
     /// The namespaces chosen in the picker, per context (absent: all namespaces).
     pub namespaces: std::collections::BTreeMap<String, Vec<String>>,
+    /// TensorBoard folders opened on the Experiments screen, opened again at start.
+    pub runs_folders: Vec<PathBuf>,
 }
 
 impl Default for Settings {
@@ -96,6 +98,7 @@ impl Default for Settings {
             last_context: None,
             show_diagnostics: false,
             namespaces: Default::default(),
+            runs_folders: Vec::new(),
         }
     }
 }
@@ -251,6 +254,7 @@ mod tests {
             last_context: Some("prod".into()),
             show_diagnostics: true,
             namespaces: [("prod".to_string(), vec!["ml".to_string()])].into(),
+            runs_folders: vec![PathBuf::from("/data/tensorboard")],
         };
         store.save(&settings).unwrap();
         assert_eq!(store.load().settings, settings);

@@ -243,7 +243,9 @@ impl ExperimentsState {
         cluster: &str,
     ) -> Option<(Option<String>, Option<String>, Vec<std::path::PathBuf>)> {
         if self.cluster.as_deref() != Some(cluster) {
-            self.reset();
+            if self.cluster.is_some() {
+                self.reset();
+            }
             self.cluster = Some(cluster.to_string());
         }
         if !open || self.loading || self.loaded_at.is_some_and(|t| t.elapsed() < RELOAD_EVERY) {
@@ -274,7 +276,23 @@ impl ExperimentsState {
     /// Forgets what was read (another cluster); the opened folders stay.
     pub fn reset(&mut self) {
         let folders = std::mem::take(&mut self.folders);
-        *self = Self { smoothing: self.smoothing, log_y: self.log_y, x_axis: self.x_axis, folders, ..Self::default() };
+        // A folder's experiment is still there on another cluster.
+        let folder_names: Vec<String> =
+            folders.iter().filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned())).collect();
+        let experiment = self.experiment.take().filter(|e| folder_names.contains(e));
+        *self = Self {
+            smoothing: self.smoothing,
+            log_y: self.log_y,
+            x_axis: self.x_axis,
+            folders,
+            experiment,
+            ..Self::default()
+        };
+    }
+
+    /// The screen with the TensorBoard folders of an earlier session opened again.
+    pub fn with_folders(folders: Vec<std::path::PathBuf>) -> Self {
+        Self { folders, ..Self::default() }
     }
 
     /// A TensorBoard folder was opened: its runs are read at once, and shown.

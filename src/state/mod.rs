@@ -123,6 +123,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(settings: Settings, launch: LaunchOptions) -> Self {
+        let runs_folders = settings.runs_folders.clone();
         let pod_query =
             cluster_view::PodQuery { namespaces: launch.namespace.iter().cloned().collect(), ..Default::default() };
         Self {
@@ -141,7 +142,7 @@ impl AppState {
             phase_history: Default::default(),
             install: install::InstallWizard::default(),
             training: training::TrainingState::new(crate::workloads::TrainingSpec::default()),
-            experiments: experiments::ExperimentsState::default(),
+            experiments: experiments::ExperimentsState::with_folders(runs_folders),
             connect_attempt: 0,
             extra_kubeconfigs: Vec::new(),
         }
@@ -386,7 +387,10 @@ impl AppState {
             Event::Stack(event) => requests.extend(self.install.apply(event).into_iter().map(Request::Stack)),
             Event::Experiments(protocol::ExperimentsEvent::Loaded(result)) => self.experiments.loaded(result),
             Event::Experiments(protocol::ExperimentsEvent::FolderPicked(folder)) => {
-                self.experiments.folder_opened(folder)
+                self.experiments.folder_opened(folder);
+                // Remembered: the folder is opened again at the next start.
+                self.settings.runs_folders = self.experiments.folders.clone();
+                requests.extend(self.save_if_changed());
             }
             Event::Training(event) => {
                 let form_before = self.training.form.clone();
@@ -517,6 +521,27 @@ mod tests {
             current_context: Some(current.into()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn an_opened_runs_folder_is_remembered_and_read_without_a_cluster() {
+        let mut state = AppState::new(Settings::default(), LaunchOptions::default());
+        state.settings.screen = Screen::Experiments;
+        let folder = PathBuf::from("/data/tb/mnist");
+        let requests = state.apply(Event::Experiments(protocol::ExperimentsEvent::FolderPicked(folder.clone())));
+        assert_eq!(state.settings.runs_folders, [folder.clone()]);
+        assert!(requests.iter().any(|r| matches!(r, Request::SaveSettings(s) if s.runs_folders == [folder.clone()])));
+        let load = requests.iter().find_map(|r| match r {
+            Request::Experiments(protocol::ExperimentsRequest::Load { cluster, experiment, folders, .. }) => {
+                Some((cluster.clone(), experiment.is_none(), folders.clone()))
+            }
+            _ => None,
+        });
+        // Read at once, without a cluster; the folder's experiment is chosen once its runs are known.
+        assert_eq!(load, Some((String::new(), true, vec![folder.clone()])));
+        assert_eq!(state.experiments.experiment.as_deref(), Some("mnist"));
+        let again = AppState::new(state.settings.clone(), LaunchOptions::default());
+        assert_eq!(again.experiments.folders, [folder]);
     }
 
     #[test]
