@@ -529,7 +529,7 @@ mod tests {
         state.settings.screen = Screen::Experiments;
         let folder = PathBuf::from("/data/tb/mnist");
         let requests = state.apply(Event::Experiments(protocol::ExperimentsEvent::FolderPicked(folder.clone())));
-        assert_eq!(state.settings.runs_folders, [folder.clone()]);
+        assert_eq!(state.settings.runs_folders, std::slice::from_ref(&folder));
         assert!(requests.iter().any(|r| matches!(r, Request::SaveSettings(s) if s.runs_folders == [folder.clone()])));
         let load = requests.iter().find_map(|r| match r {
             Request::Experiments(protocol::ExperimentsRequest::Load { cluster, experiment, folders, .. }) => {
