@@ -56,6 +56,8 @@ pub enum Command {
     Training(crate::state::training::TrainingCommand),
     /// Save the Experiments screen's curves as SVG or PNG (asks where).
     ExportExperimentChart { format: crate::charts::ExportFormat, style: crate::charts::ChartStyle },
+    /// Save the shown runs' points of the objective's metric as CSV (asks where).
+    ExportExperimentCsv,
     /// Pick a folder of TensorBoard runs to compare on the Experiments screen.
     OpenRunsFolder,
     /// Something for the Experiments screen.

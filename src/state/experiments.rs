@@ -290,6 +290,27 @@ impl ExperimentsState {
         };
     }
 
+    /// The shown runs' points of the objective's metric as CSV (`run,tag,step,wall_time,value`, as `bosun metrics`
+    /// prints them), every point, not the decimated curve; `None` before anything was read.
+    pub fn csv(&self) -> Option<String> {
+        use crate::metrics::pyfmt::float;
+        let data = self.data.as_ref()?;
+        let mut out = String::from("run,tag,step,wall_time,value\n");
+        for run in self.runs().into_iter().filter(|r| !self.hidden.contains(&r.job.uid)) {
+            let Some((_, points)) = data.curves.iter().find(|(uid, _)| *uid == run.job.uid) else { continue };
+            let name = format!("{}/{}", run.job.namespace, run.job.name);
+            let quote = |t: &str| {
+                if t.contains([',', '"', '\n']) { format!("\"{}\"", t.replace('"', "\"\"")) } else { t.to_string() }
+            };
+            for p in points {
+                let step = p.step.map(|s| s.to_string()).unwrap_or_default();
+                let wall = p.wall_time.map(float).unwrap_or_default();
+                out += &format!("{},{},{step},{wall},{}\n", quote(&name), quote(&p.metric), float(p.value));
+            }
+        }
+        Some(out)
+    }
+
     /// The screen with the TensorBoard folders of an earlier session opened again.
     pub fn with_folders(folders: Vec<std::path::PathBuf>) -> Self {
         Self { folders, ..Self::default() }
@@ -483,6 +504,10 @@ mod tests {
         assert_eq!(s.chart.as_ref().map(|c| c.series.len()), Some(2));
         s.handle(ExperimentsCommand::LogY(true));
         assert!(s.chart.as_ref().is_some_and(|c| c.log_y && c.series[0].points.iter().all(|p| p.1 <= 0.0)));
+        let csv = s.csv().expect("csv");
+        assert!(csv.starts_with("run,tag,step,wall_time,value\n"), "{csv}");
+        assert_eq!(csv.lines().count(), 1 + 10 + 10, "run a is off the chart, so out of the export");
+        assert!(csv.contains("\n/sweep-b,val_loss,0,1000.0,1.0\n"), "{csv}");
         let parallel = s.parallel.clone().expect("lr differs between runs");
         assert_eq!(parallel.axes, ["lr", "best val_loss"], "batch is the same everywhere");
         assert_eq!(parallel.log_axes, [true, false]);

@@ -199,6 +199,16 @@ impl AppState {
                 requests.extend(self.training.handle(command).into_iter().map(Request::Training));
             }
             Command::Experiments(command) => self.experiments.handle(command),
+            Command::ExportExperimentCsv => {
+                if let Some(text) = self.experiments.csv() {
+                    let experiment = self.experiments.current_experiment().unwrap_or_else(|| "runs".into());
+                    let metric = self.experiments.current_metric().unwrap_or_else(|| "metrics".into());
+                    let file_name = format!("{experiment}-{metric}.csv").replace(['/', '\\'], "_");
+                    let title = "Export the curves as CSV".to_string();
+                    let save = protocol::TrainingRequest::SaveText { title, file_name, text };
+                    requests.push(Request::Training(save));
+                }
+            }
             Command::OpenRunsFolder => requests.push(Request::Experiments(protocol::ExperimentsRequest::PickFolder)),
             Command::ToggleTheme => self.settings.theme = self.settings.theme.toggled(),
             Command::SetTheme(theme) => self.settings.theme = theme,

@@ -143,6 +143,13 @@ fn experiment(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
                 }
             },
         );
+        if ui
+            .button("Export CSV…")
+            .on_hover_text("Every point of the charted runs, as bosun metrics prints them")
+            .clicked()
+        {
+            view.commands.send(Command::ExportExperimentCsv);
+        }
         for format in [ExportFormat::Svg, ExportFormat::Png] {
             if ui.button(format!("Export {}…", format.extension().to_uppercase())).clicked() {
                 view.commands.send(Command::ExportExperimentChart { format, style: chart_style(view.theme) });
