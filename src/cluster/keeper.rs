@@ -270,7 +270,8 @@ fn resume_from(store: Option<&Store>, pod_uid: &str, container: &str) -> Resume 
                 .log_lines(pod_uid, container, Some(last.seq - 1000))
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|l| l.time == last.time)
+                // `sinceTime` is whole seconds: every line of the last line's second comes again.
+                .filter(|l| second_of(&l.time) == second_of(&last.time))
                 .map(|l| (l.time, l.line))
                 .collect();
             Resume { seq: last.seq + 1, since: Some(last.time), seen_at_since }
