@@ -66,9 +66,6 @@ fn load(
     let store = if cluster.is_empty() { None } else { Some(Store::open(path).map_err(|e| e.to_string())?) };
     if let Some(store) = &store {
         runs = store.runs(RunFilter { cluster: Some(cluster), ..Default::default() }).map_err(|e| e.to_string())?;
-        // A job made again under the same name replaces its earlier run here (newest first, so the first is kept).
-        let mut seen = std::collections::HashSet::new();
-        runs.retain(|r| seen.insert((r.job.namespace.clone(), r.job.name.clone())));
     }
     let mut problems = Vec::new();
     let local = local_runs(folders, files, &mut problems);

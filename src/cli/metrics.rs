@@ -6,8 +6,8 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use crate::metrics::pyfmt;
 use crate::metrics::tfevents::{self, EventFile};
+use crate::metrics::{csv_field, pyfmt};
 
 /// How to print scalars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -101,9 +101,4 @@ fn print_scalars(path: &Path, format: Format) -> anyhow::Result<()> {
         eprintln!("{problems} problem(s) while reading; every intact record was read");
     }
     Ok(())
-}
-
-/// A CSV field, quoted when it holds a comma, quote or line break.
-pub(super) fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
 }

@@ -173,8 +173,8 @@ pub fn metrics(
                     Format::Csv => writeln!(
                         out,
                         "{},{},{step},{wall},{}",
-                        super::metrics::csv_field(&name),
-                        super::metrics::csv_field(&p.metric),
+                        crate::metrics::csv_field(&name),
+                        crate::metrics::csv_field(&p.metric),
                         pyfmt::float(p.value)
                     )?,
                     Format::Json => {
@@ -204,12 +204,8 @@ fn primary_lines(store: &Store, run: &RunRecord) -> Option<(String, Vec<crate::s
         _ => 2,
     };
     let primary = pods.iter().min_by_key(|p| (order(&p.role), p.name.clone()))?;
-    let containers = ["tensorflow", "pytorch", "xgboost", "mpi", "main"];
-    let lines = containers
-        .iter()
-        .map(|c| store.log_lines(&primary.uid, c, None).unwrap_or_default())
-        .find(|l| !l.is_empty())
-        .unwrap_or_default();
+    let container = crate::workloads::JobKind::from_kind(&run.job.kind).map_or("main", |k| k.container());
+    let lines = store.log_lines(&primary.uid, container, None).unwrap_or_default();
     Some((primary.name.clone(), lines))
 }
 
@@ -294,13 +290,10 @@ fn runs_table(runs: &[RunRecord]) -> String {
     );
     for run in runs {
         let j = &run.job;
-        let duration = match (j.started, j.finished) {
-            (0, _) => "-".into(),
-            (s, 0) => kubefmt::duration::human(now - s),
-            (s, f) => kubefmt::duration::human(f - s),
-        };
+        let duration = j.duration(now).map_or("-".into(), kubefmt::duration::human);
         let params: Vec<String> = j.hyperparameters.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let best: Vec<String> = best(run).iter().map(|(m, v, _)| format!("{m}={}", short(*v))).collect();
+        let best: Vec<String> =
+            best(run).iter().map(|(m, v, _)| format!("{m}={}", crate::metrics::short(*v))).collect();
         out.push_str(&format!(
             "{:<40} {:<20} {:<10} {:>9} {:<28} {}\n",
             format!("{}/{}", j.namespace, j.name),
@@ -312,15 +305,6 @@ fn runs_table(runs: &[RunRecord]) -> String {
         ));
     }
     out
-}
-
-/// A value in four significant digits.
-fn short(v: f64) -> String {
-    if !v.is_finite() {
-        return pyfmt::float(v);
-    }
-    let text = format!("{v:.4}");
-    if v.abs() >= 1e5 || (v != 0.0 && v.abs() < 1e-3) { format!("{v:.3e}") } else { text }
 }
 
 pub fn runs(

@@ -18,6 +18,20 @@ pub struct Point {
     pub value: f64,
 }
 
+/// A CSV field, quoted when it holds a comma, quote or line break.
+pub fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+}
+
+/// A metric value for a table: four decimals, or scientific notation when tiny or huge; NaN and infinities as
+/// Python prints them.
+pub fn short(v: f64) -> String {
+    if !v.is_finite() {
+        return pyfmt::float(v);
+    }
+    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e5) { format!("{v:.2e}") } else { format!("{v:.4}") }
+}
+
 /// Which way a metric is better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Goal {
@@ -58,6 +72,12 @@ impl Goal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_and_fields_print_for_tables_and_csv() {
+        assert_eq!((short(0.25), short(1e-5), short(f64::NAN)), ("0.2500".into(), "1.00e-5".into(), "nan".into()));
+        assert_eq!((csv_field("a,b"), csv_field("plain")), ("\"a,b\"".into(), "plain".into()));
+    }
 
     #[test]
     fn goals_are_guessed_from_the_metric_name() {

@@ -293,19 +293,16 @@ impl ExperimentsState {
     /// The shown runs' points of the objective's metric as CSV (`run,tag,step,wall_time,value`, as `bosun metrics`
     /// prints them), every point, not the decimated curve; `None` before anything was read.
     pub fn csv(&self) -> Option<String> {
-        use crate::metrics::pyfmt::float;
+        use crate::metrics::{csv_field, pyfmt::float};
         let data = self.data.as_ref()?;
         let mut out = String::from("run,tag,step,wall_time,value\n");
         for run in self.runs().into_iter().filter(|r| !self.hidden.contains(&r.job.uid)) {
             let Some((_, points)) = data.curves.iter().find(|(uid, _)| *uid == run.job.uid) else { continue };
             let name = format!("{}/{}", run.job.namespace, run.job.name);
-            let quote = |t: &str| {
-                if t.contains([',', '"', '\n']) { format!("\"{}\"", t.replace('"', "\"\"")) } else { t.to_string() }
-            };
             for p in points {
                 let step = p.step.map(|s| s.to_string()).unwrap_or_default();
                 let wall = p.wall_time.map(float).unwrap_or_default();
-                out += &format!("{},{},{step},{wall},{}\n", quote(&name), quote(&p.metric), float(p.value));
+                out += &format!("{},{},{step},{wall},{}\n", csv_field(&name), csv_field(&p.metric), float(p.value));
             }
         }
         Some(out)

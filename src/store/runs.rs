@@ -1,6 +1,6 @@
 //! Runs and their metric points in the store: what `bosun runs`, `bosun metrics` and the Experiments screen read.
 
-use rusqlite::{OptionalExtension as _, params, params_from_iter};
+use rusqlite::{params, params_from_iter};
 
 use super::{JobRecord, Store, StoreError};
 
@@ -34,6 +34,17 @@ pub struct SeriesSummary {
     pub last: f64,
     pub min: f64,
     pub max: f64,
+}
+
+impl JobRecord {
+    /// Seconds it ran (until `now` while it runs); `None` before it started.
+    pub fn duration(&self, now: i64) -> Option<i64> {
+        match (self.started, self.finished) {
+            (0, _) => None,
+            (s, 0) => Some(now - s),
+            (s, f) => Some(f - s),
+        }
+    }
 }
 
 pub(super) const JOB_COLUMNS: &str =
@@ -81,7 +92,8 @@ pub struct RunFilter<'a> {
 }
 
 impl Store {
-    /// The runs that match, newest first, each with a summary of its metrics.
+    /// The runs that match, newest first, each with a summary of its metrics. A job made again under the same
+    /// namespace and name replaces its earlier run (the newest is kept), so a run's name means one run.
     pub fn runs(&self, filter: RunFilter<'_>) -> Result<Vec<RunRecord>, StoreError> {
         let mut sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE 1 = 1");
         let mut values: Vec<String> = Vec::new();
@@ -101,8 +113,10 @@ impl Store {
         }
         sql += " ORDER BY first_seen DESC, name";
         let mut q = self.conn.prepare(&sql)?;
-        let jobs: Vec<JobRecord> =
+        let mut jobs: Vec<JobRecord> =
             q.query_map(params_from_iter(values.iter()), job_record)?.collect::<Result<_, _>>()?;
+        let mut seen = std::collections::HashSet::new();
+        jobs.retain(|j| seen.insert((j.cluster.clone(), j.namespace.clone(), j.name.clone())));
         jobs.into_iter().map(|job| Ok(RunRecord { metrics: self.series_summaries(&job.uid)?, job })).collect()
     }
 
@@ -154,14 +168,6 @@ impl Store {
     /// How many points the store keeps in all.
     pub fn count_points(&self) -> Result<i64, StoreError> {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM points", [], |r| r.get(0))?)
-    }
-
-    /// The job of this UID.
-    pub fn job_by_uid(&self, uid: &str) -> Result<Option<JobRecord>, StoreError> {
-        Ok(self
-            .conn
-            .query_row(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE uid = ?1"), params![uid], job_record)
-            .optional()?)
     }
 
     /// The store file's size on disk (main file and write-ahead log), for bytes-per-point reports.
@@ -238,6 +244,13 @@ mod tests {
         assert_eq!(loss_summary.max, 1.0);
         assert_eq!(store.runs(RunFilter { run: Some(("ml", "run-a")), ..Default::default() }).expect("r").len(), 1);
         assert!(store.runs(RunFilter { cluster: Some("other"), ..Default::default() }).expect("r").is_empty());
+        // The job made again under the same name: its new run replaces the old one in the list.
+        let mut remade = job("a2", "sweep");
+        remade.name = "run-a".into();
+        store.conn.execute("UPDATE jobs SET first_seen = first_seen - 10", []).expect("age the first");
+        store.write(&[Record::Job(remade)]).expect("write");
+        let runs = store.runs(RunFilter { run: Some(("ml", "run-a")), ..Default::default() }).expect("runs");
+        assert_eq!(runs.iter().map(|r| r.job.uid.as_str()).collect::<Vec<_>>(), ["a2"]);
     }
 
     #[test]

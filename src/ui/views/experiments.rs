@@ -30,13 +30,7 @@ fn send(view: &ViewCtx<'_>, command: ExperimentsCommand) {
     view.commands.send(Command::Experiments(command));
 }
 
-/// A value in at most four significant decimals.
-fn number(v: f64) -> String {
-    if !v.is_finite() {
-        return "—".into();
-    }
-    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e5) { format!("{v:.2e}") } else { format!("{v:.4}") }
-}
+use crate::metrics::short as number;
 
 pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
     let p = view.theme.palette;
@@ -254,12 +248,7 @@ fn runs_table(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
                         status_chip(ui, view.theme, tone_of(s), s);
                     });
                     row.col(|ui| {
-                        let text = match (j.started, j.finished) {
-                            (0, _) => "—".into(),
-                            (s, 0) => kubefmt::duration::human(now - s),
-                            (s, f) => kubefmt::duration::human(f - s),
-                        };
-                        ui.label(text);
+                        ui.label(j.duration(now).map_or("—".into(), kubefmt::duration::human));
                     });
                     for name in &params {
                         row.col(|ui| {
