@@ -106,6 +106,7 @@ pub struct ExperimentsState {
     cluster: Option<String>,
     /// TensorBoard folders opened from disk: their runs are listed beside the cluster's.
     pub folders: Vec<std::path::PathBuf>,
+    shown: Shown,
 }
 
 /// The experiment a run belongs to: its label, else the run is an experiment of one.
@@ -113,100 +114,133 @@ pub fn experiment_of(run: &RunRecord) -> &str {
     if run.job.experiment.is_empty() { &run.job.name } else { &run.job.experiment }
 }
 
-impl ExperimentsState {
-    /// Experiments by their newest run, newest first.
-    pub fn experiments(&self) -> Vec<ExperimentEntry> {
-        let mut out: Vec<ExperimentEntry> = Vec::new();
-        for run in self.data.iter().flat_map(|d| d.runs.iter()) {
-            let name = experiment_of(run);
-            let running = usize::from(matches!(run.job.state.as_str(), "Running" | "Created" | "Restarting"));
-            let with_metrics = usize::from(!run.metrics.is_empty());
-            match out.iter_mut().find(|e| e.name == name) {
-                Some(e) => {
-                    e.runs += 1;
-                    e.running += running;
-                    e.with_metrics += with_metrics;
-                }
-                None => out.push(ExperimentEntry { name: name.to_string(), runs: 1, running, with_metrics }),
+/// What the screen shows, derived from the data and the choices once per change (frames only read it).
+#[derive(Debug, Default)]
+struct Shown {
+    experiments: Vec<ExperimentEntry>,
+    experiment: Option<String>,
+    /// Indexes into the data's runs: the shown experiment's, by name.
+    runs: Vec<usize>,
+    metrics: Vec<String>,
+    metric: Option<String>,
+    goal: Goal,
+    best: Option<String>,
+}
+
+/// Experiments by their newest run, newest first.
+fn experiment_entries(runs: &[RunRecord]) -> Vec<ExperimentEntry> {
+    let mut out: Vec<ExperimentEntry> = Vec::new();
+    for run in runs {
+        let name = experiment_of(run);
+        let running = usize::from(matches!(run.job.state.as_str(), "Running" | "Created" | "Restarting"));
+        let with_metrics = usize::from(!run.metrics.is_empty());
+        match out.iter_mut().find(|e| e.name == name) {
+            Some(e) => {
+                e.runs += 1;
+                e.running += running;
+                e.with_metrics += with_metrics;
             }
+            None => out.push(ExperimentEntry { name: name.to_string(), runs: 1, running, with_metrics }),
         }
-        out
+    }
+    out
+}
+
+/// The chosen experiment, else the newest running sweep with metrics, running one with metrics, any with metrics,
+/// or the newest.
+fn choose_experiment(list: &[ExperimentEntry], chosen: Option<&String>) -> Option<String> {
+    if let Some(e) = chosen.filter(|e| list.iter().any(|x| &x.name == *e)) {
+        return Some(e.clone());
+    }
+    let live = |e: &&ExperimentEntry| e.running > 0 && e.with_metrics > 0;
+    list.iter()
+        .find(|e| live(e) && e.runs > 1)
+        .or_else(|| list.iter().find(live))
+        .or_else(|| list.iter().find(|e| e.with_metrics > 0))
+        .or(list.first())
+        .map(|e| e.name.clone())
+}
+
+/// The objective's metric: the chosen one, else a validation loss, a loss, or the first.
+fn choose_metric(metrics: &[String], chosen: Option<&String>) -> Option<String> {
+    if let Some(m) = chosen.filter(|m| metrics.contains(m)) {
+        return Some(m.clone());
+    }
+    ["val_loss", "loss", "val_accuracy", "accuracy"]
+        .iter()
+        .find(|m| metrics.iter().any(|x| x == *m))
+        .map(|m| m.to_string())
+        .or_else(|| metrics.first().cloned())
+}
+
+/// A run's best value of `metric` by `goal`.
+fn best_value(run: &RunRecord, metric: &str, goal: Goal) -> Option<f64> {
+    let m = run.metrics.iter().find(|m| m.metric == metric)?;
+    let v = match goal {
+        Goal::Minimize => m.min,
+        Goal::Maximize => m.max,
+    };
+    v.is_finite().then_some(v)
+}
+
+impl ExperimentsState {
+    pub fn experiments(&self) -> &[ExperimentEntry] {
+        &self.shown.experiments
     }
 
-    /// The chosen experiment, else the newest running sweep with metrics, running one with metrics, any with
-    /// metrics, or the newest.
     pub fn current_experiment(&self) -> Option<String> {
-        let list = self.experiments();
-        if let Some(e) = &self.experiment
-            && list.iter().any(|x| &x.name == e)
-        {
-            return Some(e.clone());
-        }
-        let live = |e: &&ExperimentEntry| e.running > 0 && e.with_metrics > 0;
-        list.iter()
-            .find(|e| live(e) && e.runs > 1)
-            .or_else(|| list.iter().find(live))
-            .or_else(|| list.iter().find(|e| e.with_metrics > 0))
-            .or(list.first())
-            .map(|e| e.name.clone())
+        self.shown.experiment.clone()
     }
 
-    /// The runs of the shown experiment.
+    /// The runs of the shown experiment, by name.
     pub fn runs(&self) -> Vec<&RunRecord> {
-        let current = self.current_experiment();
-        let mut runs: Vec<&RunRecord> = self
-            .data
-            .iter()
-            .flat_map(|d| d.runs.iter())
-            .filter(|r| current.as_deref() == Some(experiment_of(r)))
-            .collect();
-        runs.sort_by(|a, b| a.job.name.cmp(&b.job.name));
-        runs
+        let Some(data) = &self.data else { return Vec::new() };
+        self.shown.runs.iter().filter_map(|&i| data.runs.get(i)).collect()
     }
 
     /// The metrics the shown runs have, by name.
-    pub fn metrics(&self) -> Vec<String> {
-        let names: BTreeSet<&str> =
-            self.runs().iter().flat_map(|r| r.metrics.iter().map(|m| m.metric.as_str())).collect();
-        names.into_iter().map(str::to_string).collect()
+    pub fn metrics(&self) -> &[String] {
+        &self.shown.metrics
     }
 
-    /// The objective's metric: the chosen one, else a validation loss, a loss, or the first.
     pub fn current_metric(&self) -> Option<String> {
-        let metrics = self.metrics();
-        if let Some(m) = self.metric.as_ref().filter(|m| metrics.contains(m)) {
-            return Some(m.clone());
-        }
-        ["val_loss", "loss", "val_accuracy", "accuracy"]
-            .iter()
-            .find(|m| metrics.iter().any(|x| x == *m))
-            .map(|m| m.to_string())
-            .or_else(|| metrics.first().cloned())
+        self.shown.metric.clone()
     }
 
     pub fn current_goal(&self) -> Goal {
-        self.goal.unwrap_or_else(|| self.current_metric().map_or(Goal::Minimize, |m| Goal::guess(&m)))
+        self.shown.goal
     }
 
     /// A run's best value of the objective.
     pub fn best_of(&self, run: &RunRecord) -> Option<f64> {
-        let metric = self.current_metric()?;
-        let m = run.metrics.iter().find(|m| m.metric == metric)?;
-        let v = match self.current_goal() {
-            Goal::Minimize => m.min,
-            Goal::Maximize => m.max,
-        };
-        v.is_finite().then_some(v)
+        best_value(run, self.shown.metric.as_deref()?, self.shown.goal)
     }
 
     /// The UID of the best run by the objective.
     pub fn best_run(&self) -> Option<String> {
-        let goal = self.current_goal();
-        self.runs()
-            .into_iter()
-            .filter_map(|r| Some((r.job.uid.clone(), self.best_of(r)?)))
-            .reduce(|a, b| if goal.better(a.1, b.1) == a.1 { a } else { b })
-            .map(|(uid, _)| uid)
+        self.shown.best.clone()
+    }
+
+    /// Derives what is shown from the data and the choices.
+    fn derive(&mut self) {
+        let all: &[RunRecord] = self.data.as_ref().map_or(&[], |d| d.runs.as_slice());
+        let experiments = experiment_entries(all);
+        let experiment = choose_experiment(&experiments, self.experiment.as_ref());
+        let mut runs: Vec<usize> =
+            (0..all.len()).filter(|&i| experiment.as_deref() == Some(experiment_of(&all[i]))).collect();
+        runs.sort_by(|&a, &b| all[a].job.name.cmp(&all[b].job.name));
+        let names: BTreeSet<&str> =
+            runs.iter().flat_map(|&i| all[i].metrics.iter().map(|m| m.metric.as_str())).collect();
+        let metrics: Vec<String> = names.into_iter().map(str::to_string).collect();
+        let metric = choose_metric(&metrics, self.metric.as_ref());
+        let goal = self.goal.unwrap_or_else(|| metric.as_deref().map_or(Goal::Minimize, Goal::guess));
+        let best = metric.as_deref().and_then(|m| {
+            runs.iter()
+                .filter_map(|&i| Some((&all[i].job.uid, best_value(&all[i], m, goal)?)))
+                .reduce(|a, b| if goal.better(a.1, b.1) == a.1 { a } else { b })
+                .map(|(uid, _)| uid.clone())
+        });
+        self.shown = Shown { experiments, experiment, runs, metrics, metric, goal, best };
     }
 
     pub fn handle(&mut self, command: ExperimentsCommand) {
@@ -322,10 +356,12 @@ impl ExperimentsState {
         self.experiment = Some(name);
         self.hidden.clear();
         self.loaded_at = None;
+        self.rebuild();
     }
 
-    /// Rebuilds the charts from the data and the choices.
+    /// Derives what is shown and rebuilds the charts from the data and the choices.
     fn rebuild(&mut self) {
+        self.derive();
         let (Some(data), Some(metric)) = (self.data.clone(), self.current_metric()) else {
             self.chart = None;
             self.parallel = None;

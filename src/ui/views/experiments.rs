@@ -68,7 +68,7 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
         open_folder_button(ui, view);
         ui.add_space(4.0);
         egui::ScrollArea::vertical().id_salt("experiments_scroll").show(ui, |ui| {
-            for e in &experiments {
+            for e in experiments {
                 let running = if e.running > 0 { format!(" · {} running", e.running) } else { String::new() };
                 let text = format!("{}\n{} run{}{running}", e.name, e.runs, if e.runs == 1 { "" } else { "s" });
                 if ui.selectable_label(current.as_deref() == Some(e.name.as_str()), text).clicked() {
@@ -105,8 +105,8 @@ fn experiment(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
             .selected_text(metric.clone().unwrap_or_else(|| "no metrics yet".into()))
             .show_ui(ui, |ui| {
                 for m in metrics {
-                    if ui.selectable_label(metric.as_deref() == Some(m.as_str()), &m).clicked() {
-                        send(view, ExperimentsCommand::Metric(m));
+                    if ui.selectable_label(metric.as_deref() == Some(m.as_str()), m.as_str()).clicked() {
+                        send(view, ExperimentsCommand::Metric(m.clone()));
                     }
                 }
             });
