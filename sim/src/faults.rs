@@ -18,7 +18,7 @@ pub struct FaultConfig {
     pub error_code: u16,
     /// Added to every request.
     pub latency_ms: u64,
-    /// Watches are closed after this many seconds (0 = never), so clients must resume.
+    /// Watches and followed logs are closed after this many seconds (0 = never), so clients must resume.
     pub drop_watch_after_secs: u64,
     /// Users whose tokens are treated as expired (401).
     pub expired_users: Vec<String>,

@@ -1,13 +1,15 @@
 //! Serves `ExperimentsRequest`: reads of the local store (the keeper writes it on its own thread; WAL lets this
 //! read meanwhile) and of the TensorBoard folders the user opened, on a blocking thread so the runtime's workers
-//! stay free. Event files are tailed across reads: each read takes only what was appended since the last.
+//! stay free. Event files are tailed across reads: each read takes only what was appended since the last. Katib's
+//! Experiments are listed from the cluster at most every [`KATIB_EVERY`] (they change slowly).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::Outbox;
+use super::{CurrentClient, Outbox};
 use crate::metrics::tfevents::{self, EventFile};
+use crate::resources::katib::KatibExperiment;
 use crate::state::experiments::{ExperimentsData, LOCAL_NAMESPACE, experiment_of};
 use crate::state::protocol::{ExperimentsEvent, ExperimentsRequest};
 use crate::store::{JobRecord, PointRecord, RunFilter, RunRecord, SeriesSummary, Store};
@@ -18,25 +20,41 @@ struct Tailed {
     points: Vec<PointRecord>,
 }
 
+/// How often Katib's Experiments are listed again while the screen reads.
+pub const KATIB_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The last list of Katib Experiments: the context it was read on, when, and what it said.
+type KatibSeen = Option<(String, std::time::Instant, Vec<KatibExperiment>)>;
+
 pub struct ExperimentsArea {
     store_path: PathBuf,
+    client: CurrentClient,
     outbox: Outbox,
     /// Event file → its reader and points, kept between reads.
     files: Arc<Mutex<HashMap<PathBuf, Tailed>>>,
+    katib: Arc<tokio::sync::Mutex<KatibSeen>>,
 }
 
 impl ExperimentsArea {
-    pub fn new(store_path: PathBuf, outbox: Outbox) -> Self {
-        Self { store_path, outbox, files: Arc::default() }
+    pub fn new(store_path: PathBuf, client: CurrentClient, outbox: Outbox) -> Self {
+        Self { store_path, client, outbox, files: Arc::default(), katib: Arc::default() }
     }
 
     pub fn handle(&self, request: ExperimentsRequest) {
         match request {
             ExperimentsRequest::Load { cluster, experiment, metric, folders } => {
                 let (path, outbox, files) = (self.store_path.clone(), self.outbox.clone(), self.files.clone());
-                tokio::task::spawn_blocking(move || {
-                    let result = load(&path, &cluster, experiment.as_deref(), metric.as_deref(), &folders, &files);
-                    outbox.send(ExperimentsEvent::Loaded(result.map(Box::new)));
+                let (current, katib) = (self.client.with_context(), self.katib.clone());
+                tokio::spawn(async move {
+                    let katib = katib_experiments(current, &katib).await;
+                    let read = tokio::task::spawn_blocking(move || {
+                        load(&path, &cluster, experiment.as_deref(), metric.as_deref(), &folders, &files)
+                    });
+                    let result = read.await.map_err(|e| e.to_string()).and_then(|r| r).map(|mut data| {
+                        data.katib = katib;
+                        Box::new(data)
+                    });
+                    outbox.send(ExperimentsEvent::Loaded(result));
                 });
             }
             ExperimentsRequest::PickFolder => {
@@ -50,6 +68,28 @@ impl ExperimentsArea {
             }
         }
     }
+}
+
+/// Katib's Experiments on the current cluster, listed again when the last list is older than [`KATIB_EVERY`]
+/// or of another context. A failed list shows none (Katib is optional; the store's runs still show).
+async fn katib_experiments(
+    current: Option<(kube::Client, String)>,
+    seen: &tokio::sync::Mutex<KatibSeen>,
+) -> Vec<KatibExperiment> {
+    let Some((client, context)) = current else { return Vec::new() };
+    let mut seen = seen.lock().await;
+    if let Some((c, at, list)) = seen.as_ref()
+        && *c == context
+        && at.elapsed() < KATIB_EVERY
+    {
+        return list.clone();
+    }
+    let list = crate::cluster::katib::experiments(&client).await.unwrap_or_else(|e| {
+        tracing::debug!("Katib's experiments could not be listed: {e}");
+        Vec::new()
+    });
+    *seen = Some((context, std::time::Instant::now(), list.clone()));
+    list
 }
 
 fn load(
@@ -82,7 +122,7 @@ fn load(
             curves.push((run.job.uid.clone(), store.points(&run.job.uid, Some(metric)).map_err(|e| e.to_string())?));
         }
     }
-    Ok(ExperimentsData { runs, metric: metric.unwrap_or_default().to_string(), curves, problems })
+    Ok(ExperimentsData { runs, metric: metric.unwrap_or_default().to_string(), curves, problems, katib: Vec::new() })
 }
 
 /// The runs of the opened folders (one per folder holding event files; the experiment is the opened folder's name),
@@ -112,7 +152,7 @@ fn local_runs(
                 Ok(chunk) => {
                     problems.extend(chunk.problems.iter().map(|p| format!("{}: {p}", file.display())));
                     tailed.points.extend(chunk.scalars.into_iter().map(|s| PointRecord {
-                        metric: s.tag,
+                        metric: s.tag.to_string(),
                         step: Some(s.step),
                         wall_time: Some(s.wall_time),
                         value: s.value,

@@ -127,8 +127,8 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
     let settings = settings::SettingsArea::start(store, outbox.clone());
     let mut cluster = cluster::ClusterArea::new(client.clone(), outbox.clone(), keeper);
     let mut logs = logs::LogsArea::new(client.clone(), outbox.clone());
+    let experiments = experiments::ExperimentsArea::new(store_path_for_reads, client.clone(), outbox.clone());
     let mut stack = stack::StackArea::new(client, outbox.clone());
-    let experiments = experiments::ExperimentsArea::new(store_path_for_reads, outbox.clone());
     while let Some(request) = requests.recv().await {
         match request {
             Request::SaveSettings(s) => settings.save(s),

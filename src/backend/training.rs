@@ -84,6 +84,20 @@ impl TrainingArea {
                     outbox.send(TrainingEvent::Suspended(result.map(|()| (key, suspend))));
                 });
             }
+            TrainingRequest::SetMetrics(key, spec) => {
+                tokio::spawn(async move {
+                    let result = match current {
+                        Some((client, _)) => {
+                            jobs::set_metric_spec(&client, &key.kind, &key.namespace, &key.name, &spec)
+                                .await
+                                .map(|()| key)
+                                .map_err(|e| e.to_string())
+                        }
+                        None => Err(not_connected()),
+                    };
+                    outbox.send(TrainingEvent::MetricsSet(result));
+                });
+            }
             TrainingRequest::Fetch(key) => {
                 tokio::spawn(async move {
                     let result = match current {

@@ -106,7 +106,17 @@ impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for Chart
 
 /// The data range of all series, padded so lines do not touch the frame; never empty.
 pub fn data_ranges(series: &[Series]) -> ((f64, f64), (f64, f64)) {
-    let points = series.iter().flat_map(|s| s.points.iter().copied());
+    ranges_within(series, None)
+}
+
+/// Whether `x` lies in the zoomed x range (everything does without one).
+fn in_view(x: f64, view: Option<(f64, f64)>) -> bool {
+    view.is_none_or(|(lo, hi)| (lo..=hi).contains(&x))
+}
+
+/// [`data_ranges`] of the points within `view` (x is then the view itself).
+fn ranges_within(series: &[Series], view: Option<(f64, f64)>) -> ((f64, f64), (f64, f64)) {
+    let points = series.iter().flat_map(|s| s.points.iter().copied()).filter(|(x, _)| in_view(*x, view));
     let (mut x0, mut x1, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
     for (x, y) in points.filter(|(x, y)| x.is_finite() && y.is_finite()) {
         x0 = x0.min(x);
@@ -120,12 +130,15 @@ pub fn data_ranges(series: &[Series]) -> ((f64, f64), (f64, f64)) {
         x1 = x0 + 1.0;
     }
     let y_top = if y1 > 0.0 { y1 * 1.15 } else { 1.0 };
-    ((x0, x1), (0.0, y_top))
+    (view.unwrap_or((x0, x1)), (0.0, y_top))
 }
 
-/// The y range of the data with a margin of 5% each side (any sign).
-pub fn fitted_y(series: &[Series]) -> (f64, f64) {
-    let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|y| y.is_finite());
+/// The y range of the data (within the x `view`) with a margin of 5% each side (any sign).
+fn fitted_y(series: &[Series], view: Option<(f64, f64)>) -> (f64, f64) {
+    let values = series
+        .iter()
+        .flat_map(|s| s.points.iter().filter(|(x, _)| in_view(*x, view)).map(|p| p.1))
+        .filter(|y| y.is_finite());
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), y| (lo.min(y), hi.max(y)));
     if !lo.is_finite() {
         return (0.0, 1.0);
@@ -160,11 +173,22 @@ pub fn draw_line_chart<DB: DrawingBackend>(
     chart: &LineChart,
     style: &ChartStyle,
 ) -> Result<PlotLayout, ChartError> {
+    draw_line_chart_within(area, chart, style, None)
+}
+
+/// [`draw_line_chart`] zoomed to an x range (`None`: all of it); y spans what is visible.
+pub fn draw_line_chart_within<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &LineChart,
+    style: &ChartStyle,
+    x_view: Option<(f64, f64)>,
+) -> Result<PlotLayout, ChartError> {
     ensure_fonts();
     area.fill(&style.background)?;
-    let (x_range, mut y_range) = data_ranges(&chart.series);
-    if chart.fit_y || chart.log_y {
-        y_range = fitted_y(&chart.series);
+    let x_view = x_view.filter(|(lo, hi)| lo.is_finite() && hi.is_finite() && hi > lo);
+    let (x_range, mut y_range) = ranges_within(&chart.series, x_view);
+    if chart.fit_y || chart.log_y || x_view.is_some() {
+        y_range = fitted_y(&chart.series, x_view);
     }
     let mut builder = ChartBuilder::on(area);
     builder.margin(8).x_label_area_size(38).y_label_area_size(44);
@@ -189,9 +213,13 @@ pub fn draw_line_chart<DB: DrawingBackend>(
 
     for (i, series) in chart.series.iter().enumerate() {
         let color = style.series[i % style.series.len()];
-        let points = series.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite());
+        // Zoomed, only what lies inside is drawn (the widget's clip is the whole chart, not the plot).
+        let points =
+            series.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite() && in_view(*x, x_view));
         if i == 0 && chart.fill_first {
-            ctx.draw_series(AreaSeries::new(points.clone(), 0.0, color.mix(0.18)))?;
+            // Down to the axis, or to the plot's floor when the axis is below it.
+            let floor = y_range.0.max(0.0);
+            ctx.draw_series(AreaSeries::new(points.clone(), floor, color.mix(0.18)))?;
         }
         ctx.draw_series(LineSeries::new(points, color.stroke_width(2)))?
             .label(series.name.as_str())

@@ -81,7 +81,7 @@ fn print_scalars(path: &Path, format: Format) -> anyhow::Result<()> {
                 )?,
                 Format::Json => {
                     let row = serde_json::json!({
-                        "run": run, "tag": s.tag, "step": s.step, "wall_time": s.wall_time,
+                        "run": run, "tag": &*s.tag, "step": s.step, "wall_time": s.wall_time,
                         "value": if s.value.is_finite() { serde_json::json!(s.value) } else { serde_json::json!(pyfmt::float(s.value)) },
                     });
                     write!(out, "{}\n{row}", if first { "" } else { "," })?;

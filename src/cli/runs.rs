@@ -12,8 +12,9 @@ use serde_json::{Value, json};
 use crate::cluster::{keeper, training as jobs_api};
 use crate::metrics::lines::LineParser;
 use crate::metrics::{Goal, pyfmt};
+use crate::resources::training::MetricSpec;
 use crate::state::LaunchOptions;
-use crate::store::{PointRecord, RunFilter, RunRecord, Store};
+use crate::store::{Record, RunFilter, RunRecord, Store};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Selection {
@@ -39,6 +40,11 @@ pub struct NothingFound(pub String);
 pub struct BadPattern(pub String);
 
 impl Selection {
+    /// The command line says how to read metrics (else each run's own settings hold).
+    fn chooses_metrics(&self) -> bool {
+        self.pattern.is_some() || !self.metrics.is_empty()
+    }
+
     fn run_parts<'a>(&'a self, launch: &'a LaunchOptions) -> Option<(Option<&'a str>, &'a str)> {
         let run = self.run.as_deref()?;
         Some(match run.split_once('/') {
@@ -90,6 +96,10 @@ fn catch_up(launch: &LaunchOptions, cluster: &str, selection: &Selection, store:
         store.write(&records)?;
         for row in chosen {
             keeper::catch_up(&client, cluster, &row.namespace, &row.name, store).await?;
+            // The run's own metric settings, unless the command line chose others.
+            if !row.metric_spec.is_default() && !selection.chooses_metrics() {
+                store.write(&[keeper::reparse_record(&row.uid, &row.kind, &row.metric_spec)])?;
+            }
         }
         anyhow::Ok(())
     };
@@ -148,7 +158,7 @@ pub fn metrics(
     format: Format,
 ) -> anyhow::Result<()> {
     let (mut store, runs) = chosen_runs(&launch, config_dir, &selection)?;
-    if selection.pattern.is_some() || !selection.metrics.is_empty() {
+    if selection.chooses_metrics() {
         reparse(&mut store, &runs, &selection)?;
     }
     let stdout = std::io::stdout();
@@ -197,33 +207,19 @@ pub fn metrics(
 
 /// The kept lines of a run's primary pod (chief, master or launcher, else worker 0 or a Job's pod), and its name.
 fn primary_lines(store: &Store, run: &RunRecord) -> Option<(String, Vec<crate::store::LogLine>)> {
-    let pods = store.pods(&run.job.uid).unwrap_or_default();
-    let order = |role: &str| match role {
-        "chief" | "master" | "launcher" => 0,
-        "worker" | "pod" => 1,
-        _ => 2,
-    };
-    let primary = pods.iter().min_by_key(|p| (order(&p.role), p.name.clone()))?;
+    let primary = store.primary_pod(&run.job.uid).ok()??;
     let container = crate::workloads::JobKind::from_kind(&run.job.kind).map_or("main", |k| k.container());
     let lines = store.log_lines(&primary.uid, container, None).unwrap_or_default();
-    Some((primary.name.clone(), lines))
+    Some((primary.name, lines))
 }
 
 /// Reads each run's kept lines again with the chosen pattern or metrics and keeps what they give instead.
 fn reparse(store: &mut Store, runs: &[RunRecord], selection: &Selection) -> anyhow::Result<()> {
-    let parser = match &selection.pattern {
-        Some(pattern) => LineParser::with_pattern(pattern, selection.metrics.clone()).map_err(BadPattern)?,
-        None => LineParser::only(selection.metrics.clone()),
-    };
-    for run in runs {
-        let Some((_, lines)) = primary_lines(store, run) else { continue };
-        let points: Vec<PointRecord> = lines
-            .iter()
-            .flat_map(|l| parser.parse(&l.line, keeper::wall_time(&l.time)))
-            .map(|p| PointRecord { metric: p.metric, step: p.step, wall_time: p.wall_time, value: p.value })
-            .collect();
-        store.replace_points(&run.job.uid, points)?;
-    }
+    let spec = MetricSpec { names: selection.metrics.clone(), pattern: selection.pattern.clone().unwrap_or_default() };
+    LineParser::for_spec(&spec.names, &spec.pattern).map_err(BadPattern)?;
+    let records: Vec<Record> =
+        runs.iter().map(|run| keeper::reparse_record(&run.job.uid, &run.job.kind, &spec)).collect();
+    store.write(&records)?;
     Ok(())
 }
 

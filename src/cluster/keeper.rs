@@ -21,10 +21,44 @@ use kube::runtime::{WatchStreamExt as _, watcher};
 
 use crate::cluster::cache::ClusterCache;
 use crate::metrics::lines::LineParser;
-use crate::resources::training::TrainingJobRow;
+use crate::resources::training::{MetricSpec, TrainingJobRow};
 use crate::resources::workload::WorkloadKind;
 use crate::store::writer::Writer;
-use crate::store::{EventRecord, JobRecord, LogLine, PodRecord, PointRecord, Record, Store};
+use crate::store::{EventRecord, JobRecord, LogLine, PodRecord, PointRecord, Record, Reparser, Store};
+use crate::workloads::JobKind;
+
+/// Each run's metric spec (job UID → spec) as the watch cache last said: `keep_runs` updates it, and the primary
+/// pods' followers parse with it. Both hold the lock while they send, so a spec change's re-read of the kept log
+/// comes after every point parsed the old way, and before any parsed the new way.
+type Specs = Arc<Mutex<HashMap<String, MetricSpec>>>;
+
+/// The parser of a spec; a spec that does not parse (a bad pattern set with kubectl) reads as Katib's default.
+fn parser_of(spec: &MetricSpec) -> LineParser {
+    LineParser::for_spec(&spec.names, &spec.pattern).unwrap_or_else(|e| {
+        tracing::warn!("a run's metric settings are ignored: {e}");
+        LineParser::default()
+    })
+}
+
+/// The record that re-reads a run's kept log with `spec` (the run of `kind` logs in its kind's container).
+pub fn reparse_record(job_uid: &str, kind: &str, spec: &MetricSpec) -> Record {
+    let parser = parser_of(spec);
+    let parse = move |line: &str, time: &str| -> Vec<PointRecord> { points_of(&parser, line, time) };
+    Record::Reparse {
+        job_uid: job_uid.to_string(),
+        container: JobKind::from_kind(kind).map_or("main", |k| k.container()).to_string(),
+        parse: Reparser(Arc::new(parse)),
+    }
+}
+
+/// The points of one kept line.
+fn points_of(parser: &LineParser, text: &str, time: &str) -> Vec<PointRecord> {
+    parser
+        .parse(text, wall_time(time))
+        .into_iter()
+        .map(|p| PointRecord { metric: p.metric, step: p.step, wall_time: p.wall_time, value: p.value })
+        .collect()
+}
 
 /// Who owns which pod, and which log streams run: shared by the pod and event watchers.
 #[derive(Default)]
@@ -117,15 +151,17 @@ pub fn spawn(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let tracked = Arc::new(Mutex::new(Tracked::default()));
+        let specs = Specs::default();
         let selectors = ["training.kubeflow.org/job-name", "job-name"];
         // A JoinSet aborts its tasks when dropped: aborting the keeper ends all of them.
         let mut tasks = tokio::task::JoinSet::new();
         for selector in selectors {
             let (client, cluster, writer, tracked, store_path) =
                 (client.clone(), cluster.clone(), writer.clone(), tracked.clone(), store_path.clone());
-            tasks.spawn(watch_pods(client, cluster, selector, writer, tracked, store_path));
+            let follow = Following { writer, tracked, store_path, specs: specs.clone() };
+            tasks.spawn(watch_pods(client, cluster, selector, follow));
         }
-        tasks.spawn(keep_runs(cache, cluster, writer.clone()));
+        tasks.spawn(keep_runs(cache, cluster, writer.clone(), specs));
         tasks.spawn(watch_events(client, writer, tracked));
         while tasks.join_next().await.is_some() {}
     })
@@ -156,14 +192,17 @@ pub fn spawn_with_cache(
     })
 }
 
-async fn watch_pods(
-    client: kube::Client,
-    cluster: String,
-    selector: &'static str,
+/// What each log follower shares with the others and the keeper.
+#[derive(Clone)]
+struct Following {
     writer: Writer,
     tracked: Arc<Mutex<Tracked>>,
     store_path: std::path::PathBuf,
-) {
+    specs: Specs,
+}
+
+async fn watch_pods(client: kube::Client, cluster: String, selector: &'static str, follow_with: Following) {
+    let Following { writer, tracked, .. } = follow_with.clone();
     let pods: Api<Pod> = Api::all(client.clone());
     let stream = watcher(pods, watcher::Config::default().labels(selector)).default_backoff().applied_objects();
     futures_util::pin_mut!(stream);
@@ -195,9 +234,7 @@ async fn watch_pods(
                 pod_record.clone(),
                 container,
                 primary,
-                writer.clone(),
-                tracked.clone(),
-                store_path.clone(),
+                follow_with.clone(),
             );
             followers.spawn(follower);
         }
@@ -216,7 +253,10 @@ fn records_of(cluster: &str, pod: &Pod) -> Option<(JobRecord, PodRecord)> {
         namespace: namespace.clone(),
         kind: owner.kind.clone(),
         name: owner.name.clone(),
-        experiment: labels.get("bosun.dev/experiment").cloned().unwrap_or_default(),
+        experiment: ["bosun.dev/experiment", crate::resources::training::KATIB_EXPERIMENT_LABEL]
+            .iter()
+            .find_map(|k| labels.get(*k).filter(|e| !e.is_empty()).cloned())
+            .unwrap_or_default(),
         ..Default::default()
     };
     let role = labels.get("training.kubeflow.org/replica-type").cloned().unwrap_or_else(|| "pod".into());
@@ -291,6 +331,8 @@ struct LineSink {
     pod: PodRecord,
     container: String,
     parser: Option<LineParser>,
+    /// The spec `parser` was made for.
+    spec: MetricSpec,
     resume: Resume,
     /// The lines taken within the second of the last one: a stream resumed at that second sends them again.
     last_second: Vec<(String, String)>,
@@ -303,7 +345,16 @@ fn second_of(time: &str) -> &str {
 
 impl LineSink {
     fn new(pod: PodRecord, container: String, primary: bool, resume: Resume) -> Self {
-        Self { pod, container, parser: primary.then(LineParser::default), resume, last_second: Vec::new() }
+        let spec = MetricSpec::default();
+        Self { pod, container, parser: primary.then(LineParser::default), spec, resume, last_second: Vec::new() }
+    }
+
+    /// A primary pod's sink parses with its run's current spec.
+    fn use_spec(&mut self, spec: &MetricSpec) {
+        if self.parser.is_some() && *spec != self.spec {
+            self.parser = Some(parser_of(spec));
+            self.spec = spec.clone();
+        }
     }
 
     /// The records of one `timestamp text` line (none when it was kept already).
@@ -326,11 +377,7 @@ impl LineSink {
         self.last_second.push((time.to_string(), text.to_string()));
         self.resume.since = Some(time.to_string());
         if let Some(parser) = &self.parser {
-            let points: Vec<PointRecord> = parser
-                .parse(text, wall_time(time))
-                .into_iter()
-                .map(|p| PointRecord { metric: p.metric, step: p.step, wall_time: p.wall_time, value: p.value })
-                .collect();
+            let points = points_of(parser, text, time);
             if !points.is_empty() {
                 out.push(Record::Points { job_uid: self.pod.job_uid.clone(), points });
             }
@@ -352,15 +399,8 @@ impl LineSink {
 }
 
 /// Follows one container's log into the store until the container has ended, resuming after breaks.
-async fn follow(
-    pods: Api<Pod>,
-    pod: PodRecord,
-    container: String,
-    primary: bool,
-    writer: Writer,
-    tracked: Arc<Mutex<Tracked>>,
-    store_path: std::path::PathBuf,
-) {
+async fn follow(pods: Api<Pod>, pod: PodRecord, container: String, primary: bool, shared: Following) {
+    let Following { writer, tracked, store_path, specs } = shared;
     // Where the store left off (an earlier session, or an earlier stream of this one).
     let resume = resume_from(Store::open(&store_path).ok().as_ref(), &pod.uid, &container);
     let mut sink = LineSink::new(pod.clone(), container.clone(), primary, resume);
@@ -374,6 +414,10 @@ async fn follow(
                 loop {
                     match lines.try_next().await {
                         Ok(Some(raw)) => {
+                            let Ok(specs) = specs.lock() else { return };
+                            if let Some(spec) = specs.get(&pod.job_uid) {
+                                sink.use_spec(spec);
+                            }
                             for record in sink.take(&raw) {
                                 writer.send(record);
                             }
@@ -432,7 +476,7 @@ pub fn run_record(cluster: &str, row: &TrainingJobRow) -> JobRecord {
 }
 
 /// Keeps each training job of the cache as a run whenever what the store knows of it changes.
-async fn keep_runs(cache: Arc<ClusterCache>, cluster: String, writer: Writer) {
+async fn keep_runs(cache: Arc<ClusterCache>, cluster: String, writer: Writer, specs: Specs) {
     let mut sent: HashMap<String, JobRecord> = HashMap::new();
     loop {
         let changed = cache.changed.notified();
@@ -442,6 +486,7 @@ async fn keep_runs(cache: Arc<ClusterCache>, cluster: String, writer: Writer) {
                 if training.uid.is_empty() {
                     continue;
                 }
+                keep_spec(&specs, training, &writer);
                 let record = run_record(&cluster, training);
                 if sent.get(&record.uid) != Some(&record) {
                     sent.insert(record.uid.clone(), record.clone());
@@ -454,6 +499,21 @@ async fn keep_runs(cache: Arc<ClusterCache>, cluster: String, writer: Writer) {
         // At most every second: a run's state changes slowly, the cache often.
         changed.await;
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Notes a run's metric spec; when it is not what the kept points were parsed with (it changed, or a run seen
+/// for the first time has one of its own), the kept log is read again with it.
+fn keep_spec(specs: &Specs, run: &TrainingJobRow, writer: &Writer) {
+    let Ok(mut specs) = specs.lock() else { return };
+    let before = specs.get(&run.uid);
+    if before == Some(&run.metric_spec) {
+        return;
+    }
+    let reread = before.is_some() || !run.metric_spec.is_default();
+    specs.insert(run.uid.clone(), run.metric_spec.clone());
+    if reread {
+        writer.send(reparse_record(&run.uid, &run.kind, &run.metric_spec));
     }
 }
 

@@ -5,6 +5,7 @@ pub mod cache;
 pub mod connect;
 pub mod exec_plugin;
 pub mod install;
+pub mod katib;
 pub mod keeper;
 pub mod kubeconfig;
 pub mod recorder;

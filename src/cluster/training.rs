@@ -10,7 +10,7 @@ use kube::core::GroupVersionKind;
 use kube::discovery::ApiResource;
 use serde_json::Value;
 
-use crate::resources::training::{self, TrainingJobRow};
+use crate::resources::training::{self, METRIC_PATTERN_ANNOTATION, METRICS_ANNOTATION, MetricSpec, TrainingJobRow};
 use crate::workloads::JobKind;
 
 const FIELD_MANAGER: &str = "bosun";
@@ -134,6 +134,27 @@ pub async fn set_suspended(
         .await
         .map(|_| ())
         .map_err(|e| JobError::from_kube(&format!("suspend {shown}"), &shown, e))
+}
+
+/// Sets a run's metric spec annotations (removed when empty, so Katib's defaults hold again).
+pub async fn set_metric_spec(
+    client: &kube::Client,
+    kind: &JobKind,
+    namespace: &str,
+    name: &str,
+    spec: &MetricSpec,
+) -> Result<(), JobError> {
+    let value = |text: String| if text.is_empty() { serde_json::Value::Null } else { serde_json::Value::String(text) };
+    let patch = serde_json::json!({"metadata": {"annotations": {
+        METRICS_ANNOTATION: value(spec.names.join(",")),
+        METRIC_PATTERN_ANNOTATION: value(spec.pattern.clone()),
+    }}});
+    let shown = format!("{kind}/{namespace}/{name}");
+    api(client, *kind, Some(namespace))
+        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map(|_| ())
+        .map_err(|e| JobError::from_kube(&format!("change the metric settings of {shown}"), &shown, e))
 }
 
 /// Reads a job's row now.

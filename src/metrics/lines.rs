@@ -62,6 +62,15 @@ impl LineParser {
         Self { stepped_only: metrics.is_empty(), only: metrics, ..Self::default() }
     }
 
+    /// The parser of a run's metric spec: its pattern (else Katib's) and its names (else any).
+    pub fn for_spec(names: &[String], pattern: &str) -> Result<Self, String> {
+        if pattern.trim().is_empty() {
+            Ok(Self::only(names.to_vec()))
+        } else {
+            Self::with_pattern(pattern, names.to_vec())
+        }
+    }
+
     fn wanted(&self, name: &str) -> bool {
         self.only.is_empty() || self.only.iter().any(|o| o == name)
     }

@@ -5,6 +5,7 @@
 pub mod accelerators;
 pub mod context;
 pub mod event;
+pub mod katib;
 pub mod ledger;
 pub mod node;
 pub mod pod;

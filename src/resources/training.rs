@@ -39,6 +39,45 @@ pub struct TrainingJobRow {
     pub run: String,
     /// The run's hyperparameters, in order: Bosun's annotation, else the main container's `--name=value` args.
     pub hyperparameters: Vec<(String, String)>,
+    /// How the run's log is read for metrics (its `bosun.dev/metrics` and `bosun.dev/metric-pattern` annotations).
+    pub metric_spec: MetricSpec,
+}
+
+/// Which log lines of a run are metrics: only these names (empty: any), and a pattern of its own (empty: Katib's).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct MetricSpec {
+    pub names: Vec<String>,
+    pub pattern: String,
+}
+
+impl MetricSpec {
+    /// `a, b` → the names; blanks dropped.
+    pub fn names_from(text: &str) -> Vec<String> {
+        text.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_string).collect()
+    }
+
+    pub fn is_default(&self) -> bool {
+        self.names.is_empty() && self.pattern.is_empty()
+    }
+}
+
+/// The label Katib puts on a trial's objects: the experiment's name.
+pub const KATIB_EXPERIMENT_LABEL: &str = "katib.kubeflow.org/experiment";
+
+/// Bosun's annotations of a run's metric spec: names comma-separated, and a regex whose two groups are the name and
+/// the value (as Katib's `metricsFormat`).
+pub const METRICS_ANNOTATION: &str = "bosun.dev/metrics";
+pub const METRIC_PATTERN_ANNOTATION: &str = "bosun.dev/metric-pattern";
+
+/// The metric spec of a job object (its annotations).
+pub fn metric_spec(v: &Value) -> MetricSpec {
+    let annotation =
+        |k: &str| v.pointer("/metadata/annotations").and_then(|a| a.get(k)).and_then(Value::as_str).unwrap_or_default();
+    MetricSpec {
+        names: MetricSpec::names_from(annotation(METRICS_ANNOTATION)),
+        pattern: annotation(METRIC_PATTERN_ANNOTATION).trim().to_string(),
+    }
 }
 
 /// Where Bosun writes a run's hyperparameters on its job: a JSON list of `[name, value]` pairs.
@@ -179,9 +218,13 @@ pub fn row(v: &Value) -> TrainingJobRow {
         created: time(v, "/metadata/creationTimestamp"),
         started: time(v, "/status/startTime"),
         finished,
-        experiment: label(v, "bosun.dev/experiment"),
+        // A Katib trial's job carries its experiment's name.
+        experiment: Some(label(v, "bosun.dev/experiment"))
+            .filter(|e| !e.is_empty())
+            .unwrap_or_else(|| label(v, KATIB_EXPERIMENT_LABEL)),
         run: label(v, "bosun.dev/run"),
         hyperparameters: hyperparameters(v),
+        metric_spec: metric_spec(v),
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use crate::charts::parallel::{ParallelChart, ParallelLine};
 use crate::charts::{LineChart, Series};
 use crate::metrics::{Goal, curves};
+use crate::resources::katib::KatibExperiment;
 use crate::store::{PointRecord, RunRecord};
 
 /// The namespace of runs read from TensorBoard folders on this machine.
@@ -32,6 +33,8 @@ pub struct ExperimentsData {
     pub curves: Vec<(String, Vec<PointRecord>)>,
     /// What could not be read in the opened folders (file and offset).
     pub problems: Vec<String>,
+    /// Katib's Experiments on the cluster (read-only: their objective, trials and best trial).
+    pub katib: Vec<crate::resources::katib::KatibExperiment>,
 }
 
 /// What the x axis counts.
@@ -81,6 +84,8 @@ pub struct ExperimentEntry {
     pub running: usize,
     /// Runs with metric points.
     pub with_metrics: usize,
+    /// A Katib Experiment of this name is on the cluster.
+    pub katib: bool,
 }
 
 #[derive(Debug, Default)]
@@ -125,10 +130,12 @@ struct Shown {
     metric: Option<String>,
     goal: Goal,
     best: Option<String>,
+    /// Index into the data's Katib Experiments.
+    katib: Option<usize>,
 }
 
-/// Experiments by their newest run, newest first.
-fn experiment_entries(runs: &[RunRecord]) -> Vec<ExperimentEntry> {
+/// Experiments by their newest run, newest first; then Katib's that have no run kept yet.
+fn experiment_entries(runs: &[RunRecord], katib: &[KatibExperiment]) -> Vec<ExperimentEntry> {
     let mut out: Vec<ExperimentEntry> = Vec::new();
     for run in runs {
         let name = experiment_of(run);
@@ -140,7 +147,21 @@ fn experiment_entries(runs: &[RunRecord]) -> Vec<ExperimentEntry> {
                 e.running += running;
                 e.with_metrics += with_metrics;
             }
-            None => out.push(ExperimentEntry { name: name.to_string(), runs: 1, running, with_metrics }),
+            None => {
+                out.push(ExperimentEntry { name: name.to_string(), runs: 1, running, with_metrics, katib: false });
+            }
+        }
+    }
+    for k in katib {
+        match out.iter_mut().find(|e| e.name == k.name) {
+            Some(e) => e.katib = true,
+            None => out.push(ExperimentEntry {
+                name: k.name.clone(),
+                runs: 0,
+                running: usize::try_from(k.running).unwrap_or(0),
+                with_metrics: 0,
+                katib: true,
+            }),
         }
     }
     out
@@ -161,9 +182,9 @@ fn choose_experiment(list: &[ExperimentEntry], chosen: Option<&String>) -> Optio
         .map(|e| e.name.clone())
 }
 
-/// The objective's metric: the chosen one, else a validation loss, a loss, or the first.
-fn choose_metric(metrics: &[String], chosen: Option<&String>) -> Option<String> {
-    if let Some(m) = chosen.filter(|m| metrics.contains(m)) {
+/// The objective's metric: the chosen one, else Katib's objective, a validation loss, a loss, or the first.
+fn choose_metric(metrics: &[String], chosen: Option<&String>, katib: Option<&KatibExperiment>) -> Option<String> {
+    if let Some(m) = chosen.or(katib.map(|k| &k.metric)).filter(|m| metrics.contains(m)) {
         return Some(m.clone());
     }
     ["val_loss", "loss", "val_accuracy", "accuracy"]
@@ -221,26 +242,38 @@ impl ExperimentsState {
         self.shown.best.clone()
     }
 
+    /// The Katib Experiment of the shown experiment, if there is one (read-only: its objective and trials).
+    pub fn katib(&self) -> Option<&KatibExperiment> {
+        self.data.as_ref()?.katib.get(self.shown.katib?)
+    }
+
     /// Derives what is shown from the data and the choices.
     fn derive(&mut self) {
         let all: &[RunRecord] = self.data.as_ref().map_or(&[], |d| d.runs.as_slice());
-        let experiments = experiment_entries(all);
+        let katib_all: &[KatibExperiment] = self.data.as_ref().map_or(&[], |d| d.katib.as_slice());
+        let experiments = experiment_entries(all, katib_all);
         let experiment = choose_experiment(&experiments, self.experiment.as_ref());
+        let katib = katib_all.iter().position(|k| experiment.as_deref() == Some(k.name.as_str()));
+        let katib_experiment = katib.map(|i| &katib_all[i]);
         let mut runs: Vec<usize> =
             (0..all.len()).filter(|&i| experiment.as_deref() == Some(experiment_of(&all[i]))).collect();
         runs.sort_by(|&a, &b| all[a].job.name.cmp(&all[b].job.name));
         let names: BTreeSet<&str> =
             runs.iter().flat_map(|&i| all[i].metrics.iter().map(|m| m.metric.as_str())).collect();
         let metrics: Vec<String> = names.into_iter().map(str::to_string).collect();
-        let metric = choose_metric(&metrics, self.metric.as_ref());
-        let goal = self.goal.unwrap_or_else(|| metric.as_deref().map_or(Goal::Minimize, Goal::guess));
+        let metric = choose_metric(&metrics, self.metric.as_ref(), katib_experiment);
+        // Katib's objective type for its own metric; else the metric's usual goal.
+        let katib_goal = katib_experiment
+            .filter(|k| metric.as_deref() == Some(k.metric.as_str()))
+            .map(|k| if k.maximizes() { Goal::Maximize } else { Goal::Minimize });
+        let goal = self.goal.or(katib_goal).unwrap_or_else(|| metric.as_deref().map_or(Goal::Minimize, Goal::guess));
         let best = metric.as_deref().and_then(|m| {
             runs.iter()
                 .filter_map(|&i| Some((&all[i].job.uid, best_value(&all[i], m, goal)?)))
                 .reduce(|a, b| if goal.better(a.1, b.1) == a.1 { a } else { b })
                 .map(|(uid, _)| uid.clone())
         });
-        self.shown = Shown { experiments, experiment, runs, metrics, metric, goal, best };
+        self.shown = Shown { experiments, experiment, runs, metrics, metric, goal, best, katib };
     }
 
     pub fn handle(&mut self, command: ExperimentsCommand) {
@@ -507,6 +540,7 @@ mod tests {
             metric: "val_loss".into(),
             curves: vec![("a".into(), points(20_000)), ("b".into(), points(10)), ("c".into(), points(10))],
             problems: Vec::new(),
+            katib: Vec::new(),
         };
         s.loaded(Ok(Box::new(data)));
         s
@@ -525,6 +559,29 @@ mod tests {
         assert_eq!(s.best_run().as_deref(), Some("b"), "highest accuracy");
         s.handle(ExperimentsCommand::Goal(Goal::Minimize));
         assert_eq!(s.best_run().as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn a_katib_experiment_sets_the_objective_and_is_listed_without_runs_kept() {
+        let mut s = state();
+        let mut data = (**s.data.as_ref().expect("data")).clone();
+        let katib = |name: &str, metric: &str, objective: &str| KatibExperiment {
+            name: name.into(),
+            metric: metric.into(),
+            objective: objective.into(),
+            ..Default::default()
+        };
+        data.katib = vec![katib("sweep", "accuracy", "maximize"), katib("tuned", "loss", "minimize")];
+        s.loaded(Ok(Box::new(data)));
+        assert_eq!(s.experiments().iter().filter(|e| e.katib).count(), 2);
+        assert!(s.experiments().iter().any(|e| e.name == "tuned" && e.runs == 0), "listed before any run is kept");
+        assert_eq!(s.katib().map(|k| k.name.as_str()), Some("sweep"));
+        assert_eq!(s.current_metric().as_deref(), Some("accuracy"), "Katib's objective metric");
+        assert_eq!(s.current_goal(), Goal::Maximize, "and its objective type");
+        assert_eq!(s.best_run().as_deref(), Some("b"));
+        // The user may still look at another metric.
+        s.handle(ExperimentsCommand::Metric("val_loss".into()));
+        assert_eq!((s.current_metric().as_deref(), s.current_goal()), (Some("val_loss"), Goal::Minimize));
     }
 
     #[test]

@@ -200,6 +200,8 @@ pub enum TrainingRequest {
     Recorder(JobKey),
     Delete(JobKey),
     Suspend(JobKey, bool),
+    /// Set how a run's log is read for metrics (its annotations; the keeper reads its kept log again).
+    SetMetrics(JobKey, crate::resources::training::MetricSpec),
     /// Read a job's object (to clone it into the form).
     Fetch(JobKey),
     /// Save text (the job's YAML, a replica's log) to a file the user picks.
@@ -235,6 +237,7 @@ pub enum TrainingEvent {
     },
     Deleted(Result<JobKey, String>),
     Suspended(Result<(JobKey, bool), String>),
+    MetricsSet(Result<JobKey, String>),
     Fetched(Result<serde_json::Value, String>),
     Exported(Result<PathBuf, String>),
     /// The text of the YAML file the user picked, and its name.

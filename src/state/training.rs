@@ -38,6 +38,8 @@ pub enum TrainingCommand {
     Suspend(JobKey, bool),
     /// Put a job's spec into the form (its name suffixed), to run it again changed.
     Clone(JobKey),
+    /// Read a run's log for these metrics / with this pattern from now on (and its kept log again).
+    SetMetrics(JobKey, crate::resources::training::MetricSpec),
     /// Export the YAML to a file the user picks.
     ExportYaml,
     /// Read a YAML job from a file into the form.
@@ -89,6 +91,9 @@ pub struct TrainingState {
     pub recorder_charts: Vec<crate::charts::LineChart>,
     /// When the open recorder arrived: a running job's is read again every [`RECORDER_REFRESH`] for live curves.
     recorder_at: Option<std::time::Instant>,
+    /// Read the open recorder again once this has passed (its metric settings changed: the keeper re-reads the
+    /// kept log within a second or two).
+    reread_at: Option<std::time::Instant>,
     /// Saved templates, by name.
     pub templates: Vec<(String, TrainingSpec)>,
 }
@@ -145,6 +150,12 @@ impl TrainingState {
 
     fn rerender(&mut self) {
         self.errors = self.form.validate();
+        // The metric pattern is a regex the keeper will read the run's log with.
+        if let Err(message) =
+            crate::metrics::lines::LineParser::for_spec(&self.form.metrics.names, &self.form.metrics.pattern)
+        {
+            self.errors.push(crate::workloads::spec::FieldError { field: "metrics".into(), message });
+        }
         if !self.yaml_edited {
             self.yaml = render::objects(&self.form)
                 .iter()
@@ -234,6 +245,11 @@ impl TrainingState {
             .find(|j| j.kind == key.kind.name() && j.namespace == key.namespace && j.name == key.name);
         let shown = self.recorder.ready().and_then(|r| r.job.as_ref());
         let stale = self.recorder_at.is_some_and(|t| t.elapsed() >= RECORDER_REFRESH);
+        if self.reread_at.is_some_and(|t| std::time::Instant::now() >= t) && !matches!(self.recorder, Loadable::Loading)
+        {
+            self.reread_at = None;
+            return vec![TrainingRequest::Recorder(key)];
+        }
         let changed = match (live, shown) {
             (Some(live), Some(shown)) => {
                 (&live.state, &live.replicas) != (&shown.state, &shown.replicas)
@@ -299,6 +315,7 @@ impl TrainingState {
             }
             TrainingCommand::Delete(key) => return vec![TrainingRequest::Delete(key)],
             TrainingCommand::Suspend(key, suspend) => return vec![TrainingRequest::Suspend(key, suspend)],
+            TrainingCommand::SetMetrics(key, spec) => return vec![TrainingRequest::SetMetrics(key, spec)],
             TrainingCommand::Clone(key) => return vec![TrainingRequest::Fetch(key)],
             TrainingCommand::ExportYaml => {
                 let file_name = format!("{}.yaml", if self.form.name.is_empty() { "job" } else { &self.form.name });
@@ -377,7 +394,14 @@ impl TrainingState {
                 }
                 return Some((Tone::Ok, format!("Deleted {}", key.display())));
             }
-            TrainingEvent::Deleted(Err(e)) | TrainingEvent::Suspended(Err(e)) => return Some((Tone::Err, e)),
+            TrainingEvent::Deleted(Err(e)) | TrainingEvent::Suspended(Err(e)) | TrainingEvent::MetricsSet(Err(e)) => {
+                return Some((Tone::Err, e));
+            }
+            TrainingEvent::MetricsSet(Ok(key)) => {
+                // The curves change as soon as the keeper has read the kept log again.
+                self.reread_at = Some(std::time::Instant::now() + std::time::Duration::from_secs(2));
+                return Some((Tone::Ok, format!("Metric settings of {} saved; its log is read again", key.display())));
+            }
             TrainingEvent::Suspended(Ok((key, suspended))) => {
                 let what = if suspended { "Suspended" } else { "Resumed" };
                 return Some((Tone::Ok, format!("{what} {}", key.display())));

@@ -138,6 +138,29 @@ pub enum Record {
         job_uid: String,
         points: Vec<PointRecord>,
     },
+    /// Read a run's kept log again (its primary pod's `container`) and keep only the points `parse` finds: the
+    /// run's metric settings changed. In order with the other records, so no line kept before it is missed.
+    Reparse {
+        job_uid: String,
+        container: String,
+        parse: Reparser,
+    },
+}
+
+/// How a run's log lines become points: (line, kubelet time) → points. The store stays ignorant of formats.
+#[derive(Clone)]
+pub struct Reparser(pub std::sync::Arc<dyn Fn(&str, &str) -> Vec<PointRecord> + Send + Sync>);
+
+impl std::fmt::Debug for Reparser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reparser")
+    }
+}
+
+impl PartialEq for Reparser {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// A `log_lines` row (pod_uid, container, seq, time, line) as a [`LogLine`].
@@ -205,7 +228,6 @@ impl Store {
     pub fn write(&mut self, batch: &[Record]) -> Result<(), StoreError> {
         let series_cache = &mut self.series;
         let tx = self.conn.transaction()?;
-        let mut new_series = Vec::new();
         {
             // What a record does not know (empty, 0) never overwrites what an earlier one said.
             let mut job = tx.prepare_cached(
@@ -258,15 +280,28 @@ impl Store {
                             j.finished
                         ])?;
                     }
-                    Record::Points { job_uid, points } => {
+                    Record::Points { .. } | Record::Reparse { .. } => {
+                        let (job_uid, reparsed);
+                        let points = match r {
+                            Record::Points { job_uid: uid, points } => {
+                                job_uid = uid;
+                                points
+                            }
+                            Record::Reparse { job_uid: uid, container, parse } => {
+                                job_uid = uid;
+                                reparsed = runs::reparse(&tx, uid, container, parse)?;
+                                series_cache.retain(|(u, _), _| u != uid);
+                                &reparsed
+                            }
+                            _ => continue,
+                        };
                         for p in points {
                             let key = (job_uid.clone(), p.metric.clone());
-                            let id = match series_cache.get(&key) {
-                                Some(id) => *id,
+                            let id = match series_cache.get(&key).copied() {
+                                Some(id) => id,
                                 None => {
                                     let id: i64 = series_id.query_row(params![job_uid, p.metric], |r| r.get(0))?;
-                                    new_series.push((key, id));
-                                    series_cache.insert((job_uid.clone(), p.metric.clone()), id);
+                                    series_cache.insert(key, id);
                                     id
                                 }
                             };
@@ -302,10 +337,8 @@ impl Store {
             }
         }
         if let Err(e) = tx.commit() {
-            // The ids handed out in this transaction were rolled back with it.
-            for (key, _) in new_series {
-                series_cache.remove(&key);
-            }
+            // The ids handed out (or dropped) in this transaction were rolled back with it.
+            series_cache.clear();
             return Err(e.into());
         }
         Ok(())

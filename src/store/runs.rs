@@ -1,8 +1,8 @@
 //! Runs and their metric points in the store: what `bosun runs`, `bosun metrics` and the Experiments screen read.
 
-use rusqlite::{params, params_from_iter};
+use rusqlite::{OptionalExtension as _, params, params_from_iter};
 
-use super::{JobRecord, Store, StoreError};
+use super::{JobRecord, PodRecord, Store, StoreError};
 
 /// The step kept for a point that has none (a log line without `epoch`/`step`): such points are told apart by
 /// their wall time.
@@ -150,6 +150,12 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The pod whose log holds a run's metrics: the chief, master or launcher, else the first worker or pod.
+    pub fn primary_pod(&self, job_uid: &str) -> Result<Option<PodRecord>, StoreError> {
+        Ok(primary_pod(&self.conn, job_uid)?
+            .and_then(|uid| self.pods(job_uid).ok()?.into_iter().find(|p| p.uid == uid)))
+    }
+
     /// Replaces all of a run's points (a re-read of its log with another metric pattern).
     pub fn replace_points(&mut self, job_uid: &str, points: Vec<PointRecord>) -> Result<(), StoreError> {
         {
@@ -269,4 +275,38 @@ mod tests {
             .expect("write");
         assert_eq!(store.points("a", None).expect("points").len(), 2);
     }
+}
+
+/// The UID of a run's primary pod (see [`Store::primary_pod`]).
+fn primary_pod(conn: &rusqlite::Connection, job_uid: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT uid FROM pods WHERE job_uid = ?1
+         ORDER BY CASE role WHEN 'chief' THEN 0 WHEN 'master' THEN 0 WHEN 'launcher' THEN 0
+                            WHEN 'worker' THEN 1 WHEN 'pod' THEN 1 ELSE 2 END, name LIMIT 1",
+        params![job_uid],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Drops a run's points and reads its primary pod's kept lines of `container` with `parse` (inside the writer's
+/// transaction, so the lines of the same batch are there).
+pub(super) fn reparse(
+    tx: &rusqlite::Transaction<'_>,
+    job_uid: &str,
+    container: &str,
+    parse: &super::Reparser,
+) -> Result<Vec<PointRecord>, StoreError> {
+    tx.execute("DELETE FROM points WHERE series IN (SELECT id FROM series WHERE job_uid = ?1)", params![job_uid])?;
+    tx.execute("DELETE FROM series WHERE job_uid = ?1", params![job_uid])?;
+    let Some(pod) = primary_pod(tx, job_uid)? else { return Ok(Vec::new()) };
+    let mut q =
+        tx.prepare_cached("SELECT time, line FROM log_lines WHERE pod_uid = ?1 AND container = ?2 ORDER BY seq")?;
+    let mut points = Vec::new();
+    let mut rows = q.query(params![pod, container])?;
+    while let Some(row) = rows.next()? {
+        let (time, line): (String, String) = (row.get(0)?, row.get(1)?);
+        points.extend((parse.0)(&line, &time));
+    }
+    Ok(points)
 }

@@ -154,6 +154,7 @@ pub fn spec_of(obj: &Value) -> Result<Imported, String> {
             run_policy,
             experiment,
             labels: extra_labels,
+            metrics: crate::resources::training::metric_spec(obj),
             ..TrainingSpec::default()
         },
         left_out: left_out.into_iter().collect(),

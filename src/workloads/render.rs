@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::kind::JobKind;
 use super::spec::{ParamsAs, RoleSpec, TrainingSpec};
+use crate::resources::training;
 
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "bosun");
 pub const EXPERIMENT_LABEL: &str = "bosun.dev/experiment";
@@ -88,10 +89,20 @@ pub fn job(spec: &TrainingSpec) -> Value {
         labels.insert(QUEUE_LABEL.into(), json!(spec.run_policy.queue));
     }
     let mut metadata = json!({"name": spec.name, "namespace": spec.namespace, "labels": labels});
+    let mut annotations = Map::new();
     if !spec.hyperparameters.is_empty() {
         // Kept with the job, so the runs table can show them for as long as the job exists.
         let pairs = serde_json::to_string(&spec.hyperparameters).unwrap_or_default();
-        metadata["annotations"] = json!({crate::resources::training::HYPERPARAMETERS_ANNOTATION: pairs});
+        annotations.insert(training::HYPERPARAMETERS_ANNOTATION.into(), json!(pairs));
+    }
+    if !spec.metrics.names.is_empty() {
+        annotations.insert(training::METRICS_ANNOTATION.into(), json!(spec.metrics.names.join(",")));
+    }
+    if !spec.metrics.pattern.is_empty() {
+        annotations.insert(training::METRIC_PATTERN_ANNOTATION.into(), json!(spec.metrics.pattern));
+    }
+    if !annotations.is_empty() {
+        metadata["annotations"] = Value::Object(annotations);
     }
     let pod_labels: Map<String, Value> =
         labels.iter().filter(|(k, _)| k.as_str() != QUEUE_LABEL).map(|(k, v)| (k.clone(), v.clone())).collect();

@@ -98,6 +98,8 @@ pub struct TrainingSpec {
     pub sweep_random: u32,
     /// Extra labels for the job and its pods.
     pub labels: BTreeMap<String, String>,
+    /// How the run's log is read for metrics (default: Katib's pattern, any name with an epoch or step).
+    pub metrics: crate::resources::training::MetricSpec,
 }
 
 impl Default for TrainingSpec {
@@ -120,6 +122,7 @@ impl Default for TrainingSpec {
             sweep: Vec::new(),
             sweep_random: 0,
             labels: BTreeMap::new(),
+            metrics: Default::default(),
         }
     }
 }

@@ -84,7 +84,7 @@ fn a_growing_file_is_tailed_without_gaps_or_repeats() {
         std::fs::write(&file, &data[..cut]).expect("write");
         let chunk = reader.poll().expect("read");
         assert!(chunk.problems.is_empty(), "{:?}", chunk.problems);
-        steps.extend(chunk.scalars.iter().filter(|s| s.tag == "loss").map(|s| s.step));
+        steps.extend(chunk.scalars.iter().filter(|s| &*s.tag == "loss").map(|s| s.step));
     }
     assert_eq!(steps, (0..40).map(|s| s * 10).collect::<Vec<_>>());
 }

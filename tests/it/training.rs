@@ -523,3 +523,70 @@ fn a_sweep_s_metrics_are_read_from_the_logs_kept_once_and_outlive_the_jobs() {
         bosun(&["--config-dir", &config, "metrics", "--run", "default/nope", "--offline", "--kubeconfig", &kubeconfig]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn broken_log_streams_and_changed_metric_settings_neither_duplicate_nor_lose_points() {
+    let (sim, _) = cluster_with_operator();
+    let client = client(&sim);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("bosun.db");
+    let (writer, writer_thread) = bosun::store::writer::Writer::start(&db).expect("store");
+    let keeper = {
+        let _guard = sim.runtime.enter();
+        bosun::cluster::keeper::spawn_with_cache(client.clone(), "lab".into(), writer, db.clone())
+    };
+    // Every watch and followed log breaks after a second: the chief's stream resumes several times mid-run.
+    sim.server.set_faults(kubesim::FaultConfig { drop_watch_after_secs: 1, ..Default::default() });
+    let mut spec = form_spec(JobKind::TFJob);
+    spec.name = "flaky".into();
+    spec.roles.retain(|r| r.role == "Chief");
+    spec.args = vec!["--epochs=12".into()];
+    spec.env = vec![("KUBESIM_EPOCH_SECONDS".into(), "0.4".into())];
+    let kept = || bosun::store::Store::open(&db).ok()?.job("lab", "default", "flaky").ok()?;
+    let series = |uid: &str| -> Vec<(String, i64)> {
+        let Ok(store) = bosun::store::Store::open(&db) else { return Vec::new() };
+        store.series_summaries(uid).unwrap_or_default().into_iter().map(|s| (s.metric, s.points)).collect()
+    };
+    sim.runtime.block_on(async {
+        training::submit(&client, &render::job(&spec), false).await.expect("submit");
+        let row = training::wait(&client, JobKind::TFJob, "default", "flaky", Duration::from_secs(90), |_| {})
+            .await
+            .expect("done");
+        assert_eq!(row.state, "Succeeded");
+        let kept_by = tokio::time::Instant::now() + Duration::from_secs(20);
+        while kept().is_none_or(|j| j.state != "Succeeded")
+            || series(&kept().map(|j| j.uid).unwrap_or_default()).iter().all(|(m, n)| m != "loss" || *n < 12)
+        {
+            assert!(tokio::time::Instant::now() < kept_by, "the run was not kept whole: {:?}", kept());
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    sim.server.set_faults(kubesim::FaultConfig::default());
+    let job = kept().expect("the job is kept");
+    {
+        let store = bosun::store::Store::open(&db).expect("open");
+        let chief = store.primary_pod(&job.uid).expect("read").expect("the chief is kept");
+        let lines: Vec<String> =
+            store.log_lines(&chief.uid, "tensorflow", None).expect("lines").into_iter().map(|l| l.line).collect();
+        for epoch in 1..=12 {
+            let n = lines.iter().filter(|l| l.starts_with(&format!("epoch={epoch} "))).count();
+            assert_eq!(n, 1, "epoch {epoch} kept once across reconnects: {lines:?}");
+        }
+        let steps: Vec<Option<i64>> =
+            store.points(&job.uid, Some("loss")).expect("points").into_iter().map(|p| p.step).collect();
+        assert_eq!(steps, (1..=12).map(Some).collect::<Vec<_>>(), "one loss per epoch, none twice");
+    }
+    // Reading only `loss` from now on: the keeper reads the kept log again, and the other metrics go.
+    let only_loss = bosun::resources::training::MetricSpec { names: vec!["loss".into()], pattern: String::new() };
+    sim.runtime.block_on(async {
+        training::set_metric_spec(&client, &JobKind::TFJob, "default", "flaky", &only_loss).await.expect("patch");
+        let by = tokio::time::Instant::now() + Duration::from_secs(20);
+        while series(&job.uid) != [("loss".to_string(), 12)] {
+            assert!(tokio::time::Instant::now() < by, "the kept log was not read again: {:?}", series(&job.uid));
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    keeper.abort();
+    drop(sim);
+    let _ = writer_thread;
+}

@@ -281,7 +281,13 @@ pub async fn pod_logs(cluster: Arc<Cluster>, ctx: Ctx) -> Result<Response<Body>,
     let format = move |l: &crate::logs::LogLine| {
         if timestamps { format!("{} {}\n", l.time, l.text) } else { format!("{}\n", l.text) }
     };
-    let mut selected: Vec<_> = lines.iter().filter(|l| since.as_deref().is_none_or(|s| l.time.as_str() >= s)).collect();
+    // As the kubelet: every line whose time is not before `sinceTime` (compared as times: a line at 01.5 s is
+    // after a `sinceTime` of 01 s, though "01.5Z" sorts before "01Z" as text).
+    let since: Option<jiff::Timestamp> = since.as_deref().and_then(|s| s.parse().ok());
+    let mut selected: Vec<_> = lines
+        .iter()
+        .filter(|l| since.is_none_or(|s| l.time.parse::<jiff::Timestamp>().is_ok_and(|t| t >= s)))
+        .collect();
     if let Some(n) = tail {
         selected = selected.split_off(selected.len().saturating_sub(n));
     }
@@ -299,9 +305,17 @@ pub async fn pod_logs(cluster: Arc<Cluster>, ctx: Ctx) -> Result<Response<Body>,
         if !(follow && running) {
             return;
         }
+        // A dropped-watch fault breaks followed logs too (as a restarting kubelet or proxy would).
+        let drop_at = cluster.faults.watch_drop_after().map(|d| tokio::time::Instant::now() + d);
         loop {
             tokio::select! {
                 _ = tx.closed() => return,
+                () = async {
+                    match drop_at {
+                        Some(at) => tokio::time::sleep_until(at).await,
+                        None => std::future::pending().await,
+                    }
+                } => return,
                 next = live.recv() => match next {
                     Ok(Some(l)) => {
                         if tx.send(Bytes::from(format(&l))).await.is_err() {

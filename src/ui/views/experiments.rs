@@ -9,6 +9,7 @@ use egui_extras::{Column, TableBuilder};
 
 use crate::charts::ExportFormat;
 use crate::metrics::Goal;
+use crate::resources::katib::KatibExperiment;
 use crate::state::command::Command;
 use crate::state::experiments::{ExperimentsCommand, XAxis};
 use crate::state::protocol::JobKey;
@@ -70,7 +71,9 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
         egui::ScrollArea::vertical().id_salt("experiments_scroll").show(ui, |ui| {
             for e in experiments {
                 let running = if e.running > 0 { format!(" · {} running", e.running) } else { String::new() };
-                let text = format!("{}\n{} run{}{running}", e.name, e.runs, if e.runs == 1 { "" } else { "s" });
+                let katib = if e.katib { " · Katib" } else { "" };
+                let runs = if e.runs == 1 { "" } else { "s" };
+                let text = format!("{}\n{} run{runs}{running}{katib}", e.name, e.runs);
                 if ui.selectable_label(current.as_deref() == Some(e.name.as_str()), text).clicked() {
                     send(view, ExperimentsCommand::Select(e.name.clone()));
                 }
@@ -82,6 +85,43 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
         .show(ui, |ui| {
             egui::ScrollArea::vertical().id_salt("experiment_scroll").show(ui, |ui| experiment(ui, view, own));
         });
+}
+
+/// What Katib says of its Experiment, read-only: objective, search, trials and the best trial so far.
+fn katib_card(ui: &mut Ui, view: &ViewCtx<'_>, k: &KatibExperiment) {
+    let p = view.theme.palette;
+    ui.add_space(6.0);
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new("Katib Experiment").strong().color(p.text_strong));
+            status_chip(ui, view.theme, tone_of(&k.state), &k.state);
+            let goal = k.goal.map(|g| format!(", goal {}", crate::metrics::short(g))).unwrap_or_default();
+            ui.label(format!("{} {}{goal}", k.objective, k.metric));
+            if !k.algorithm.is_empty() {
+                ui.label(
+                    RichText::new(format!("· {} search over {}", k.algorithm, k.parameters.join(", ")))
+                        .color(p.text_weak),
+                );
+            }
+        });
+        let max = k.max_trials.map(|m| format!(" of {m}")).unwrap_or_default();
+        ui.label(
+            RichText::new(format!(
+                "{} trials{max}: {} running, {} succeeded, {} failed",
+                k.trials, k.running, k.succeeded, k.failed
+            ))
+            .color(p.text),
+        );
+        if let Some(best) = &k.optimal_trial {
+            let params: Vec<String> = best.parameters.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            let value =
+                best.objective.map(|v| format!(" {} = {}", k.metric, crate::metrics::short(v))).unwrap_or_default();
+            ui.label(RichText::new(format!("Best trial {}:{value} ({})", best.name, params.join(" "))).color(p.text));
+        }
+        if !k.message.is_empty() {
+            ui.label(RichText::new(&k.message).color(p.text_weak));
+        }
+    });
 }
 
 /// Opens a folder of TensorBoard runs: its runs join the list beside the cluster's, tailed while they grow.
@@ -150,6 +190,9 @@ fn experiment(ui: &mut Ui, view: &ViewCtx<'_>, own: &mut ExperimentsView) {
             }
         }
     });
+    if let Some(k) = state.katib() {
+        katib_card(ui, view, k);
+    }
     ui.add_space(8.0);
     runs_table(ui, view, own);
     ui.add_space(10.0);

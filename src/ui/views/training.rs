@@ -6,7 +6,7 @@ use egui::{Color32, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use crate::resources::quantity::age;
-use crate::resources::training::{Recorder, TrainingJobRow};
+use crate::resources::training::{MetricSpec, Recorder, TrainingJobRow};
 use crate::resources::workload::WorkloadKind;
 use crate::state::command::Command;
 use crate::state::loadable::Loadable;
@@ -56,6 +56,8 @@ pub struct TrainingView {
     pub log_pod: Option<String>,
     pub log_search: String,
     pub confirm_delete: Option<JobKey>,
+    /// The metric settings being edited, and the run they were read from.
+    metric_edit: Option<(JobKey, MetricEdit)>,
     /// The row order for the current data, filter and sort (computed when one of them changes, not per frame).
     order: Option<(OrderKey, Vec<usize>)>,
 }
@@ -69,6 +71,7 @@ impl Default for TrainingView {
             log_pod: None,
             log_search: String::new(),
             confirm_delete: None,
+            metric_edit: None,
             order: None,
         }
     }
@@ -358,7 +361,7 @@ fn recorder(ui: &mut Ui, view: &ViewCtx<'_>, key: &JobKey, state: &mut TrainingV
         section(ui, view.theme, "Timeline");
         timeline(ui, view.theme, recorder);
         ui.add_space(8.0);
-        metrics(ui, view, recorder);
+        metrics(ui, view, recorder, key, state);
         section(ui, view.theme, "Replicas");
         replicas(ui, view, recorder);
         ui.add_space(8.0);
@@ -370,27 +373,111 @@ fn recorder(ui: &mut Ui, view: &ViewCtx<'_>, key: &JobKey, state: &mut TrainingV
     });
 }
 
-/// The run's live curves (kept by the keeper from its primary pod's metric lines), and the way to its experiment.
-fn metrics(ui: &mut Ui, view: &ViewCtx<'_>, r: &Recorder) {
+/// The metric settings form of a run: names (comma-separated) and a pattern, as typed.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct MetricEdit {
+    names: String,
+    pattern: String,
+}
+
+/// The run's live curves (kept by the keeper from its primary pod's metric lines), how its log is read for them,
+/// and the way to its experiment.
+fn metrics(ui: &mut Ui, view: &ViewCtx<'_>, r: &Recorder, key: &JobKey, state: &mut TrainingView) {
     let charts = &view.state.training.recorder_charts;
-    if charts.is_empty() {
+    let Some(job) = &r.job else {
+        if charts.is_empty() {
+            return;
+        }
+        section(ui, view.theme, "Metrics");
+        for chart in charts {
+            crate::ui::widgets::chart::line_chart(ui, chart, view.theme, 170.0, |v| format!("{v:.4}"));
+        }
         return;
-    }
+    };
     ui.horizontal(|ui| {
         section(ui, view.theme, "Metrics");
-        let experiment =
-            r.job.as_ref().map(|j| if j.experiment.is_empty() { j.name.clone() } else { j.experiment.clone() });
-        if let Some(experiment) = experiment
-            && ui.small_button("Compare in Experiments").clicked()
-        {
+        let experiment = if job.experiment.is_empty() { job.name.clone() } else { job.experiment.clone() };
+        if !charts.is_empty() && ui.small_button("Compare in Experiments").clicked() {
             view.commands.send(Command::Experiments(crate::state::experiments::ExperimentsCommand::Select(experiment)));
             view.commands.send(Command::Navigate(Screen::Experiments));
         }
     });
+    if charts.is_empty() {
+        ui.label(RichText::new(no_metrics_why(r)).color(view.theme.palette.text_weak));
+    }
     for chart in charts {
         crate::ui::widgets::chart::line_chart(ui, chart, view.theme, 170.0, |v| format!("{v:.4}"));
     }
+    metric_settings(ui, view, job, key, state);
     ui.add_space(8.0);
+}
+
+/// Why a run shows no curves: its primary replica printed nothing yet, or nothing that reads as a metric (with
+/// its last lines, so the user sees what the parser saw).
+fn no_metrics_why(r: &Recorder) -> String {
+    // The replica whose log is read for metrics: the leader, else the first worker or pod.
+    let rank = |pod: &str| {
+        let role = r.pods.iter().find(|p| p.name == pod).map_or("", |p| p.role.as_str());
+        (!matches!(role, "chief" | "master" | "launcher"), pod.to_string())
+    };
+    let primary = r.logs.iter().filter(|(_, _, lines)| !lines.is_empty()).min_by_key(|(pod, _, _)| rank(pod));
+    match primary {
+        None => "No metrics yet: its replicas have printed nothing so far.".into(),
+        Some((pod, _, lines)) => {
+            let last: Vec<&str> = lines.iter().rev().take(3).rev().map(String::as_str).collect();
+            format!(
+                "No metrics: none of the {} lines of {pod} has name=value pairs with an epoch or step, or JSON \
+                 metrics. Its last lines:\n{}",
+                lines.len(),
+                last.join("\n")
+            )
+        }
+    }
+}
+
+/// Which names are metrics and the pattern that finds them, saved on the job (the keeper reads its kept log again).
+fn metric_settings(ui: &mut Ui, view: &ViewCtx<'_>, job: &TrainingJobRow, key: &JobKey, state: &mut TrainingView) {
+    let saved = MetricEdit { names: job.metric_spec.names.join(", "), pattern: job.metric_spec.pattern.clone() };
+    if state.metric_edit.as_ref().is_none_or(|(k, _)| k != key) {
+        state.metric_edit = Some((key.clone(), saved.clone()));
+    }
+    let Some((_, edit)) = state.metric_edit.as_mut() else { return };
+    egui::CollapsingHeader::new("Metric settings").id_salt("metric_settings").show(ui, |ui| {
+        egui::Grid::new("metric_settings_grid").num_columns(2).show(ui, |ui| {
+            ui.label("Metrics");
+            ui.add(
+                egui::TextEdit::singleline(&mut edit.names)
+                    .hint_text("any name=value with an epoch or step")
+                    .desired_width(320.0),
+            )
+            .on_hover_text("Only these names, comma-separated (then lines without a step count too)");
+            ui.end_row();
+            ui.label("Pattern");
+            ui.add(
+                egui::TextEdit::singleline(&mut edit.pattern)
+                    .hint_text(crate::metrics::lines::KATIB_PATTERN)
+                    .font(egui::TextStyle::Monospace)
+                    .desired_width(320.0),
+            )
+            .on_hover_text("A regex whose first group is the name and second the value (Katib's metricsFormat)");
+            ui.end_row();
+        });
+        let spec = MetricSpec { names: MetricSpec::names_from(&edit.names), pattern: edit.pattern.trim().to_string() };
+        let check = crate::metrics::lines::LineParser::for_spec(&spec.names, &spec.pattern);
+        ui.horizontal(|ui| {
+            let changed = spec != job.metric_spec;
+            let apply = ui.add_enabled(check.is_ok() && changed, egui::Button::new("Apply"));
+            if apply.on_hover_text("Saved on the job; its kept log is read again with these settings").clicked() {
+                send(view, TrainingCommand::SetMetrics(key.clone(), spec.clone()));
+            }
+            if ui.add_enabled(*edit != saved, egui::Button::new("Revert")).clicked() {
+                *edit = saved.clone();
+            }
+            if let Err(e) = &check {
+                ui.label(RichText::new(e).color(view.theme.tone(Tone::Err)));
+            }
+        });
+    });
 }
 
 fn section(ui: &mut Ui, theme: &Theme, title: &str) {
@@ -668,6 +755,26 @@ fn text_field(ui: &mut Ui, label: &str, value: &mut String, hint: &str, width: f
     edit.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, label));
 }
 
+/// A text field over a parsed value. The typed text is kept (in egui's memory) while it still parses to the value,
+/// so a separator being typed (`lr=0.1 `, `loss,`) is not swallowed; it is rendered anew when the value changed
+/// elsewhere (a template, an import, a clone).
+fn parsed_field<T: PartialEq>(
+    ui: &mut Ui,
+    label: &str,
+    value: &mut T,
+    render: impl Fn(&T) -> String,
+    parse: impl Fn(&str) -> T,
+    hint: &str,
+    width: f32,
+) {
+    let id = ui.make_persistent_id(("parsed_field", label));
+    let kept: Option<String> = ui.data(|d| d.get_temp(id));
+    let mut text = kept.filter(|t| parse(t) == *value).unwrap_or_else(|| render(value));
+    text_field(ui, label, &mut text, hint, width);
+    *value = parse(&text);
+    ui.data_mut(|d| d.insert_temp(id, text));
+}
+
 fn launch(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot) {
     let training = &view.state.training;
     let mut spec = training.form.clone();
@@ -764,19 +871,14 @@ fn form(
         });
         ui.end_row();
         ui.label("Command");
-        let mut command = spec.command.join(" ");
-        text_field(ui, "Container command", &mut command, "python train.py (empty: the image's)", 300.0);
-        spec.command = command.split_whitespace().map(str::to_string).collect();
+        let hint = "python train.py (empty: the image's)";
+        parsed_field(ui, "Container command", &mut spec.command, |w| w.join(" "), words, hint, 300.0);
         ui.end_row();
         ui.label("Args");
-        let mut args = spec.args.join(" ");
-        text_field(ui, "Container args", &mut args, "--epochs=10", 300.0);
-        spec.args = args.split_whitespace().map(str::to_string).collect();
+        parsed_field(ui, "Container args", &mut spec.args, |w| w.join(" "), words, "--epochs=10", 300.0);
         ui.end_row();
         ui.label("Env");
-        let mut env: String = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
-        text_field(ui, "Container env", &mut env, "NAME=value …", 300.0);
-        spec.env = pairs(&env);
+        parsed_field(ui, "Container env", &mut spec.env, |p| pairs_text(p), pairs, "NAME=value …", 300.0);
         ui.end_row();
     });
     ui.add_space(8.0);
@@ -933,9 +1035,15 @@ fn form(
     });
     ui.add_space(8.0);
     section(ui, theme, "Hyperparameters");
-    let mut params: String = spec.hyperparameters.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
-    text_field(ui, "Hyperparameters", &mut params, "lr=0.01 batch-size=128", 300.0);
-    spec.hyperparameters = pairs(&params);
+    parsed_field(
+        ui,
+        "Hyperparameters",
+        &mut spec.hyperparameters,
+        |params| pairs_text(params),
+        pairs,
+        "lr=0.01 batch-size=128",
+        300.0,
+    );
     field_error(ui, theme, errors, "hyperparameters");
     ui.horizontal(|ui| {
         ui.radio_value(&mut spec.params_as, ParamsAs::Args, "as --name=value args");
@@ -943,9 +1051,15 @@ fn form(
     });
     ui.add_space(4.0);
     ui.label(RichText::new("Sweep: one run per combination of lists, or N samples over ranges").color(p.text_weak));
-    let mut sweep = spec.sweep.join(" ");
-    text_field(ui, "Sweep", &mut sweep, "lr=0.1,0.01 batch-size=32,64  or  lr=1e-4..1e-1:log", 300.0);
-    spec.sweep = sweep.split_whitespace().map(str::to_string).collect();
+    parsed_field(
+        ui,
+        "Sweep",
+        &mut spec.sweep,
+        |sweep| sweep.join(" "),
+        words,
+        "lr=0.1,0.01 batch-size=32,64  or  lr=1e-4..1e-1:log",
+        300.0,
+    );
     ui.horizontal(|ui| {
         let mut random = spec.sweep_random > 0;
         ui.checkbox(&mut random, "Sample at random");
@@ -964,6 +1078,21 @@ fn form(
     });
     field_error(ui, theme, errors, "sweep");
     ui.add_space(8.0);
+    section(ui, theme, "Metrics");
+    ui.label(
+        RichText::new("Read from the chief's (or first worker's) log: Katib's name=value lines, or JSON lines")
+            .color(p.text_weak),
+    );
+    ui.horizontal(|ui| {
+        let names = &mut spec.metrics.names;
+        let hint = "any name with an epoch or step";
+        parsed_field(ui, "Metric names", names, |n| n.join(", "), MetricSpec::names_from, hint, 220.0);
+        let pattern = &mut spec.metrics.pattern;
+        let hint = "Katib's name=value pattern";
+        parsed_field(ui, "Metric pattern", pattern, String::clone, |t| t.trim().to_string(), hint, 220.0);
+    });
+    field_error(ui, theme, errors, "metrics");
+    ui.add_space(8.0);
     section(ui, theme, "Volume");
     let mut volume = spec.volumes.first().cloned().unwrap_or_default();
     ui.horizontal(|ui| {
@@ -973,6 +1102,16 @@ fn form(
     });
     spec.volumes = if volume.claim.is_empty() { Vec::new() } else { vec![VolumeSpec { ..volume }] };
     field_error(ui, theme, errors, "volumes");
+}
+
+/// The words of a text (a command line split at blanks).
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_string).collect()
+}
+
+/// Pairs as `a=1 b=2`.
+fn pairs_text(pairs: &[(String, String)]) -> String {
+    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
 }
 
 /// `a=1 b=2` as pairs (a word without `=` is a name with an empty value, which validation reports).

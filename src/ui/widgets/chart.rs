@@ -13,7 +13,7 @@ use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind, FontTransform,
 };
 
-use crate::charts::{ChartStyle, LineChart, PlotLayout, draw_line_chart};
+use crate::charts::{ChartStyle, LineChart, PlotLayout, draw_line_chart_within};
 use crate::ui::theme::{Theme, from_plotters, to_plotters};
 
 /// Error type of the egui backend. Drawing into shapes cannot fail; the type exists because plotters requires one.
@@ -261,26 +261,80 @@ pub fn parallel_chart(
     response
 }
 
+/// A line chart's zoom, kept in egui's memory per chart: the x range shown, and where a drag began (data x).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Zoom {
+    view: Option<(f64, f64)>,
+    drag_from: Option<f64>,
+    /// The last drawn layout's x range and pixel columns, to map the pointer while dragging.
+    layout: Option<PlotLayout>,
+}
+
+/// The x range a line chart is zoomed to (`None`: all of it), by the chart's title within `ui`.
+pub fn zoom_of(ui: &Ui, chart: &LineChart) -> Option<(f64, f64)> {
+    ui.data(|d| d.get_temp::<Zoom>(zoom_id(ui, chart))).and_then(|z| z.view)
+}
+
+fn zoom_id(ui: &Ui, chart: &LineChart) -> egui::Id {
+    ui.make_persistent_id(("line_chart_zoom", &chart.title))
+}
+
 /// Shows a line chart filling the available width, `height` points tall, with a hover read-out of the values
-/// nearest to the pointer. `format_y` formats values for the read-out.
+/// nearest to the pointer. Dragging across it zooms to that x range; a double click shows all again.
+/// `format_y` formats values for the read-out.
 pub fn line_chart(ui: &mut Ui, chart: &LineChart, theme: &Theme, height: f32, format_y: fn(f64) -> String) -> Response {
     let size = vec2(ui.available_width(), height);
-    let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+    let id = zoom_id(ui, chart);
+    let (rect, response) = ui.allocate_exact_size(size, Sense::click_and_drag());
     let response = response.on_hover_cursor(egui::CursorIcon::Crosshair);
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &chart.title));
+    let mut zoom: Zoom = ui.data(|d| d.get_temp(id)).unwrap_or_default();
+    let data_x = |zoom: &Zoom, pos: Pos2| zoom.layout.as_ref().and_then(|l| l.x_at(pos.x - rect.min.x));
+    if response.double_clicked() {
+        zoom.view = None;
+    }
+    if response.drag_started() {
+        zoom.drag_from = response.interact_pointer_pos().and_then(|p| data_x(&zoom, p));
+    }
+    let dragging_to = response.interact_pointer_pos().and_then(|p| data_x(&zoom, p));
+    if response.drag_stopped() {
+        if let (Some(a), Some(b)) = (zoom.drag_from, dragging_to)
+            && (a - b).abs() > 0.0
+        {
+            zoom.view = Some((a.min(b), a.max(b)));
+        }
+        zoom.drag_from = None;
+    }
     if !ui.is_rect_visible(rect) {
+        ui.data_mut(|d| d.insert_temp(id, zoom));
         return response;
     }
     let style = chart_style(theme);
     let painter = ui.painter_at(rect);
     let mut shapes = Vec::new();
     let area = EguiBackend::new(painter.clone(), rect, &mut shapes).into_drawing_area();
-    let layout = draw_line_chart(&area, chart, &style);
+    let layout = draw_line_chart_within(&area, chart, &style, zoom.view);
     drop(area);
     painter.extend(shapes);
-    if let (Ok(layout), Some(pointer)) = (layout, response.hover_pos()) {
-        hover_readout(&painter, rect, &layout, chart, theme, pointer, format_y);
+    if let Ok(layout) = &layout {
+        if let (Some(from), Some(to), true) = (zoom.drag_from, dragging_to, response.dragged()) {
+            // The range being chosen, shaded.
+            let (a, _) = layout.to_pixels((from.min(to), layout.y_range.1));
+            let (b, _) = layout.to_pixels((from.max(to), layout.y_range.1));
+            let (top, bottom) = (layout.pixels.1 as f32, layout.pixels.3 as f32);
+            let band = Rect::from_min_max(rect.min + vec2(a, top), rect.min + vec2(b, bottom));
+            painter.rect_filled(band, 0.0, theme.palette.accent.gamma_multiply(0.18));
+        } else if let Some(pointer) = response.hover_pos() {
+            hover_readout(&painter, rect, layout, chart, theme, pointer, format_y);
+        }
+        if zoom.view.is_some() {
+            let note = "zoomed · double-click for all";
+            let at = rect.min + vec2(layout.pixels.2 as f32 - 4.0, layout.pixels.1 as f32 + 2.0);
+            painter.text(at, egui::Align2::RIGHT_TOP, note, FontId::proportional(11.0), theme.palette.text_weak);
+        }
+        zoom.layout = Some(layout.clone());
     }
+    ui.data_mut(|d| d.insert_temp(id, zoom));
     response
 }
 
@@ -329,6 +383,7 @@ fn hover_readout(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::charts::draw_line_chart;
     use crate::charts::tests::{chart, style};
 
     /// Runs one egui frame and draws the test chart through the bridge, returning the shapes and the plot layout.
