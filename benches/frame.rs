@@ -234,6 +234,7 @@ fn big_experiment(runs: usize, steps: i64) -> bosun::state::experiments::Experim
         metric: "val_loss".into(),
         curves,
         problems: Vec::new(),
+        katib: Vec::new(),
     }
 }
 

@@ -336,6 +336,26 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_zoomed_chart_spans_its_x_view_and_fits_y_to_what_is_visible() {
+        let mut c = chart();
+        c.series[0].points = (0..100).map(|i| (f64::from(i), f64::from(i * i))).collect();
+        let ((x0, x1), (y0, _)) = ranges_within(&c.series, Some((10.0, 20.0)));
+        assert_eq!((x0, x1), (10.0, 20.0));
+        assert!(y0 < 1.0, "a fill reaches the axis: {y0}");
+        let (lo, hi) = fitted_y(&c.series, Some((10.0, 20.0)));
+        assert!((80.0..100.0).contains(&lo) && (400.0..420.0).contains(&hi), "{lo}..{hi}: 100..400 padded");
+        let mut out = String::new();
+        {
+            let area = plotters::backend::SVGBackend::with_string(&mut out, (400, 240)).into_drawing_area();
+            let layout = draw_line_chart_within(&area, &c, &style(), Some((10.0, 20.0))).expect("drawn");
+            assert_eq!(layout.x_range, (10.0, 20.0));
+        }
+        assert!(out.contains("<svg"), "drawn");
+        // A view that is no range shows everything.
+        assert_eq!(ranges_within(&c.series, None).0, (0.0, 99.0));
+    }
+
+    #[test]
     fn ranges_cover_data_and_start_at_zero() {
         let ((x0, x1), (y0, y1)) = data_ranges(&chart().series);
         assert_eq!((x0, x1, y0), (0.0, 2.0, 0.0));

@@ -149,7 +149,10 @@ pub enum Record {
 
 /// How a run's log lines become points: (line, kubelet time) → points. The store stays ignorant of formats.
 #[derive(Clone)]
-pub struct Reparser(pub std::sync::Arc<dyn Fn(&str, &str) -> Vec<PointRecord> + Send + Sync>);
+pub struct Reparser(pub std::sync::Arc<ParseLine>);
+
+/// One kept line (text, kubelet time) → its points.
+pub type ParseLine = dyn Fn(&str, &str) -> Vec<PointRecord> + Send + Sync;
 
 impl std::fmt::Debug for Reparser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -190,6 +190,40 @@ impl Store {
     }
 }
 
+/// The UID of a run's primary pod (see [`Store::primary_pod`]).
+fn primary_pod(conn: &rusqlite::Connection, job_uid: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT uid FROM pods WHERE job_uid = ?1
+         ORDER BY CASE role WHEN 'chief' THEN 0 WHEN 'master' THEN 0 WHEN 'launcher' THEN 0
+                            WHEN 'worker' THEN 1 WHEN 'pod' THEN 1 ELSE 2 END, name LIMIT 1",
+        params![job_uid],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Drops a run's points and reads its primary pod's kept lines of `container` with `parse` (inside the writer's
+/// transaction, so the lines of the same batch are there).
+pub(super) fn reparse(
+    tx: &rusqlite::Transaction<'_>,
+    job_uid: &str,
+    container: &str,
+    parse: &super::Reparser,
+) -> Result<Vec<PointRecord>, StoreError> {
+    tx.execute("DELETE FROM points WHERE series IN (SELECT id FROM series WHERE job_uid = ?1)", params![job_uid])?;
+    tx.execute("DELETE FROM series WHERE job_uid = ?1", params![job_uid])?;
+    let Some(pod) = primary_pod(tx, job_uid)? else { return Ok(Vec::new()) };
+    let mut q =
+        tx.prepare_cached("SELECT time, line FROM log_lines WHERE pod_uid = ?1 AND container = ?2 ORDER BY seq")?;
+    let mut points = Vec::new();
+    let mut rows = q.query(params![pod, container])?;
+    while let Some(row) = rows.next()? {
+        let (time, line): (String, String) = (row.get(0)?, row.get(1)?);
+        points.extend((parse.0)(&line, &time));
+    }
+    Ok(points)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{Record, Retention};
@@ -216,6 +250,61 @@ mod tests {
                 value: 1.0 / (s + 1) as f64,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_reparse_reads_the_primary_pod_s_lines_in_order_with_the_batch_it_is_in() {
+        use crate::store::{LogLine, PodRecord, Reparser};
+        let dir = tempfile::tempdir().expect("dir");
+        let mut store = Store::open(&dir.path().join("s.db")).expect("open");
+        let pod = |uid: &str, role: &str| {
+            Record::Pod(PodRecord {
+                uid: uid.into(),
+                job_uid: "a".into(),
+                namespace: "ml".into(),
+                name: format!("run-a-{role}-0"),
+                role: role.into(),
+                node: String::new(),
+            })
+        };
+        let line = |pod: &str, seq: i64, text: &str| {
+            Record::Log(LogLine {
+                pod_uid: pod.into(),
+                container: "tensorflow".into(),
+                seq,
+                time: format!("2026-01-01T00:00:0{seq}Z"),
+                line: text.into(),
+            })
+        };
+        // Only `loss` is a metric now (a parse as the keeper would hand over).
+        let parse = Reparser(std::sync::Arc::new(|line: &str, time: &str| {
+            // The line's second is its step here.
+            let step = time.get(17..19).and_then(|s| s.parse().ok());
+            line.split_whitespace()
+                .filter_map(|pair| pair.strip_prefix("loss="))
+                .filter_map(|v| v.parse().ok())
+                .map(|value| PointRecord { metric: "loss".into(), step, wall_time: None, value })
+                .collect()
+        }));
+        store
+            .write(&[
+                Record::Job(job("a", "sweep")),
+                pod("w", "worker"),
+                pod("c", "chief"),
+                line("c", 0, "loss=0.5 acc=0.1"),
+                line("w", 0, "loss=9.0"),
+                Record::Points { job_uid: "a".into(), points: points("acc", 0..3) },
+                line("c", 1, "loss=0.25 acc=0.2"),
+                Record::Reparse { job_uid: "a".into(), container: "tensorflow".into(), parse },
+            ])
+            .expect("write");
+        assert_eq!(store.primary_pod("a").expect("read").map(|p| p.uid).as_deref(), Some("c"), "the chief's log");
+        let kept: Vec<(String, f64)> =
+            store.points("a", None).expect("points").into_iter().map(|p| (p.metric, p.value)).collect();
+        assert_eq!(kept, [("loss".to_string(), 0.5), ("loss".to_string(), 0.25)], "acc went, the worker's line too");
+        // Points written after it join the new series.
+        store.write(&[Record::Points { job_uid: "a".into(), points: points("loss", 0..1) }]).expect("write");
+        assert_eq!(store.series_summaries("a").expect("series").len(), 1);
     }
 
     #[test]
@@ -275,38 +364,4 @@ mod tests {
             .expect("write");
         assert_eq!(store.points("a", None).expect("points").len(), 2);
     }
-}
-
-/// The UID of a run's primary pod (see [`Store::primary_pod`]).
-fn primary_pod(conn: &rusqlite::Connection, job_uid: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row(
-        "SELECT uid FROM pods WHERE job_uid = ?1
-         ORDER BY CASE role WHEN 'chief' THEN 0 WHEN 'master' THEN 0 WHEN 'launcher' THEN 0
-                            WHEN 'worker' THEN 1 WHEN 'pod' THEN 1 ELSE 2 END, name LIMIT 1",
-        params![job_uid],
-        |r| r.get(0),
-    )
-    .optional()
-}
-
-/// Drops a run's points and reads its primary pod's kept lines of `container` with `parse` (inside the writer's
-/// transaction, so the lines of the same batch are there).
-pub(super) fn reparse(
-    tx: &rusqlite::Transaction<'_>,
-    job_uid: &str,
-    container: &str,
-    parse: &super::Reparser,
-) -> Result<Vec<PointRecord>, StoreError> {
-    tx.execute("DELETE FROM points WHERE series IN (SELECT id FROM series WHERE job_uid = ?1)", params![job_uid])?;
-    tx.execute("DELETE FROM series WHERE job_uid = ?1", params![job_uid])?;
-    let Some(pod) = primary_pod(tx, job_uid)? else { return Ok(Vec::new()) };
-    let mut q =
-        tx.prepare_cached("SELECT time, line FROM log_lines WHERE pod_uid = ?1 AND container = ?2 ORDER BY seq")?;
-    let mut points = Vec::new();
-    let mut rows = q.query(params![pod, container])?;
-    while let Some(row) = rows.next()? {
-        let (time, line): (String, String) = (row.get(0)?, row.get(1)?);
-        points.extend((parse.0)(&line, &time));
-    }
-    Ok(points)
 }

@@ -541,18 +541,21 @@ fn broken_log_streams_and_changed_metric_settings_neither_duplicate_nor_lose_poi
     spec.name = "flaky".into();
     spec.roles.retain(|r| r.role == "Chief");
     spec.args = vec!["--epochs=12".into()];
-    spec.env = vec![("KUBESIM_EPOCH_SECONDS".into(), "0.4".into())];
+    // 4 simulated seconds an epoch is 0.4 s here (kubesim runs 10× fast): the run lasts about five seconds.
+    spec.env = vec![("KUBESIM_EPOCH_SECONDS".into(), "4".into())];
     let kept = || bosun::store::Store::open(&db).ok()?.job("lab", "default", "flaky").ok()?;
     let series = |uid: &str| -> Vec<(String, i64)> {
         let Ok(store) = bosun::store::Store::open(&db) else { return Vec::new() };
         store.series_summaries(uid).unwrap_or_default().into_iter().map(|s| (s.metric, s.points)).collect()
     };
     sim.runtime.block_on(async {
+        let started = std::time::Instant::now();
         training::submit(&client, &render::job(&spec), false).await.expect("submit");
         let row = training::wait(&client, JobKind::TFJob, "default", "flaky", Duration::from_secs(90), |_| {})
             .await
             .expect("done");
         assert_eq!(row.state, "Succeeded");
+        assert!(started.elapsed() > Duration::from_secs(3), "the run outlasts several broken streams");
         let kept_by = tokio::time::Instant::now() + Duration::from_secs(20);
         while kept().is_none_or(|j| j.state != "Succeeded")
             || series(&kept().map(|j| j.uid).unwrap_or_default()).iter().all(|(m, n)| m != "loss" || *n < 12)
@@ -589,4 +592,62 @@ fn broken_log_streams_and_changed_metric_settings_neither_duplicate_nor_lose_poi
     keeper.abort();
     drop(sim);
     let _ = writer_thread;
+}
+
+#[test]
+fn katib_experiments_are_listed_when_katib_is_installed_and_none_otherwise() {
+    use kube::api::{DynamicObject, PostParams};
+    use kube::core::GroupVersionKind;
+    use kube::discovery::ApiResource;
+    let sim = start_sim(kubesim::Fleet::Empty);
+    let client = client(&sim);
+    sim.runtime.block_on(async {
+        assert!(bosun::cluster::katib::experiments(&client).await.expect("no Katib is no error").is_empty());
+        let crd: DynamicObject = serde_json::from_value(serde_json::json!({
+            "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "experiments.kubeflow.org"},
+            "spec": {"group": "kubeflow.org", "scope": "Namespaced",
+                     "names": {"plural": "experiments", "singular": "experiment", "kind": "Experiment"},
+                     "versions": [{"name": "v1beta1", "served": true, "storage": true,
+                                   "schema": {"openAPIV3Schema": {"type": "object",
+                                              "x-kubernetes-preserve-unknown-fields": true}}}]}
+        }))
+        .expect("crd");
+        let crds = ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+            "customresourcedefinitions",
+        );
+        Api::<DynamicObject>::all_with(client.clone(), &crds).create(&PostParams::default(), &crd).await.expect("crd");
+        let experiment: DynamicObject = serde_json::from_value(serde_json::json!({
+            "apiVersion": "kubeflow.org/v1beta1", "kind": "Experiment",
+            "metadata": {"name": "random-example", "namespace": "default"},
+            "spec": {"objective": {"type": "minimize", "objectiveMetricName": "loss", "goal": 0.01},
+                     "algorithm": {"algorithmName": "random"}, "maxTrialCount": 6,
+                     "parameters": [{"name": "lr", "parameterType": "double",
+                                     "feasibleSpace": {"min": "0.001", "max": "0.1"}}]}
+        }))
+        .expect("experiment");
+        let experiments = ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("kubeflow.org", "v1beta1", "Experiment"),
+            "experiments",
+        );
+        let by = tokio::time::Instant::now() + Duration::from_secs(10);
+        // The new resource is served once the CRD is established.
+        while Api::<DynamicObject>::namespaced_with(client.clone(), "default", &experiments)
+            .create(&PostParams::default(), &experiment)
+            .await
+            .is_err()
+        {
+            assert!(tokio::time::Instant::now() < by, "the Experiment resource was never served");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let listed = bosun::cluster::katib::experiments(&client).await.expect("list");
+        assert_eq!(listed.len(), 1);
+        let e = &listed[0];
+        assert_eq!(
+            (e.name.as_str(), e.metric.as_str(), e.maximizes(), e.goal),
+            ("random-example", "loss", false, Some(0.01))
+        );
+        assert_eq!((e.parameters.as_slice(), e.max_trials), (&["lr".to_string()][..], Some(6)));
+    });
 }
