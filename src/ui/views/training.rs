@@ -378,6 +378,8 @@ fn recorder(ui: &mut Ui, view: &ViewCtx<'_>, key: &JobKey, state: &mut TrainingV
 struct MetricEdit {
     names: String,
     pattern: String,
+    /// The last spec checked and what the check said (a pattern is compiled once per change, not per frame).
+    checked: Option<(MetricSpec, Result<(), String>)>,
 }
 
 /// The run's live curves (kept by the keeper from its primary pod's metric lines), how its log is read for them,
@@ -437,7 +439,8 @@ fn no_metrics_why(r: &Recorder) -> String {
 
 /// Which names are metrics and the pattern that finds them, saved on the job (the keeper reads its kept log again).
 fn metric_settings(ui: &mut Ui, view: &ViewCtx<'_>, job: &TrainingJobRow, key: &JobKey, state: &mut TrainingView) {
-    let saved = MetricEdit { names: job.metric_spec.names.join(", "), pattern: job.metric_spec.pattern.clone() };
+    let saved =
+        MetricEdit { names: job.metric_spec.names.join(", "), pattern: job.metric_spec.pattern.clone(), checked: None };
     if state.metric_edit.as_ref().is_none_or(|(k, _)| k != key) {
         state.metric_edit = Some((key.clone(), saved.clone()));
     }
@@ -445,32 +448,39 @@ fn metric_settings(ui: &mut Ui, view: &ViewCtx<'_>, job: &TrainingJobRow, key: &
     egui::CollapsingHeader::new("Metric settings").id_salt("metric_settings").show(ui, |ui| {
         egui::Grid::new("metric_settings_grid").num_columns(2).show(ui, |ui| {
             ui.label("Metrics");
-            ui.add(
+            let names = ui.add(
                 egui::TextEdit::singleline(&mut edit.names)
                     .hint_text("any name=value with an epoch or step")
                     .desired_width(320.0),
-            )
-            .on_hover_text("Only these names, comma-separated (then lines without a step count too)");
+            );
+            names.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Metric names"));
+            names.on_hover_text("Only these names, comma-separated (then lines without a step count too)");
             ui.end_row();
             ui.label("Pattern");
-            ui.add(
+            let pattern = ui.add(
                 egui::TextEdit::singleline(&mut edit.pattern)
                     .hint_text(crate::metrics::lines::KATIB_PATTERN)
                     .font(egui::TextStyle::Monospace)
                     .desired_width(320.0),
-            )
-            .on_hover_text("A regex whose first group is the name and second the value (Katib's metricsFormat)");
+            );
+            pattern.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Metric pattern"));
+            pattern.on_hover_text("A regex whose first group is the name and second the value (Katib's metricsFormat)");
             ui.end_row();
         });
         let spec = MetricSpec { names: MetricSpec::names_from(&edit.names), pattern: edit.pattern.trim().to_string() };
-        let check = crate::metrics::lines::LineParser::for_spec(&spec.names, &spec.pattern);
+        if edit.checked.as_ref().is_none_or(|(s, _)| *s != spec) {
+            let result = crate::metrics::lines::LineParser::for_spec(&spec.names, &spec.pattern).map(|_| ());
+            edit.checked = Some((spec.clone(), result));
+        }
+        let check = edit.checked.as_ref().map_or(Ok(()), |(_, r)| r.clone());
         ui.horizontal(|ui| {
             let changed = spec != job.metric_spec;
             let apply = ui.add_enabled(check.is_ok() && changed, egui::Button::new("Apply"));
             if apply.on_hover_text("Saved on the job; its kept log is read again with these settings").clicked() {
                 send(view, TrainingCommand::SetMetrics(key.clone(), spec.clone()));
             }
-            if ui.add_enabled(*edit != saved, egui::Button::new("Revert")).clicked() {
+            let typed = (&edit.names, &edit.pattern) != (&saved.names, &saved.pattern);
+            if ui.add_enabled(typed, egui::Button::new("Revert")).clicked() {
                 *edit = saved.clone();
             }
             if let Err(e) = &check {
