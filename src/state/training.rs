@@ -89,6 +89,8 @@ pub struct TrainingState {
     pub recorder: Loadable<Recorder>,
     /// The open recorder's metrics as charts (losses together, accuracies together …), built when it arrives.
     pub recorder_charts: Vec<crate::charts::LineChart>,
+    /// Why the open recorder's run has no curves (none when it has some), said once when it arrives.
+    pub recorder_no_metrics: Option<String>,
     /// When the open recorder arrived: a running job's is read again every [`RECORDER_REFRESH`] for live curves.
     recorder_at: Option<std::time::Instant>,
     /// Read the open recorder again once this has passed (its metric settings changed: the keeper re-reads the
@@ -96,6 +98,29 @@ pub struct TrainingState {
     reread_at: Option<std::time::Instant>,
     /// Saved templates, by name.
     pub templates: Vec<(String, TrainingSpec)>,
+}
+
+/// Why a run shows no curves: its primary replica printed nothing yet, or nothing that reads as a metric (with
+/// its last lines, so the user sees what the parser saw).
+fn no_metrics_why(r: &Recorder) -> String {
+    // The replica whose log is read for metrics: the leader, else the first worker or pod.
+    let rank = |pod: &str| {
+        let role = r.pods.iter().find(|p| p.name == pod).map_or("", |p| p.role.as_str());
+        (!matches!(role, "chief" | "master" | "launcher"), pod.to_string())
+    };
+    let primary = r.logs.iter().filter(|(_, _, lines)| !lines.is_empty()).min_by_key(|(pod, _, _)| rank(pod));
+    match primary {
+        None => "No metrics yet: its replicas have printed nothing so far.".into(),
+        Some((pod, _, lines)) => {
+            let last: Vec<&str> = lines.iter().rev().take(3).rev().map(String::as_str).collect();
+            format!(
+                "No metrics: none of the {} lines of {pod} has name=value pairs with an epoch or step, or JSON \
+                 metrics. Its last lines:\n{}",
+                lines.len(),
+                last.join("\n")
+            )
+        }
+    }
 }
 
 /// How often the open flight recorder of a running job is read again.
@@ -382,6 +407,8 @@ impl TrainingState {
                 self.recorder = match result {
                     Ok(r) => {
                         self.recorder_charts = metric_charts(&r.metrics);
+                        self.recorder_no_metrics =
+                            (self.recorder_charts.is_empty() && r.job.is_some()).then(|| no_metrics_why(&r));
                         Loadable::Ready(*r)
                     }
                     Err(e) => Loadable::Failed(e),

@@ -47,6 +47,19 @@ fn client(sim: &Sim) -> kube::Client {
     })
 }
 
+/// A keeper of cluster "lab" writing into a store in `dir`: the store's path, the keeper, its writer thread.
+fn keeper_on(
+    sim: &Sim,
+    client: &kube::Client,
+    dir: &tempfile::TempDir,
+) -> (std::path::PathBuf, tokio::task::JoinHandle<()>, std::thread::JoinHandle<()>) {
+    let db = dir.path().join("bosun.db");
+    let (writer, writer_thread) = bosun::store::writer::Writer::start(&db).expect("store");
+    let _guard = sim.runtime.enter();
+    let keeper = bosun::cluster::keeper::spawn_with_cache(client.clone(), "lab".into(), writer, db.clone());
+    (db, keeper, writer_thread)
+}
+
 /// A small job of `kind` as the form would fill it: quick simulated epochs, no GPUs.
 pub fn form_spec(kind: JobKind) -> TrainingSpec {
     let role = |role: &str, replicas| RoleSpec {
@@ -356,12 +369,7 @@ fn logs_and_events_stay_readable_after_the_pods_are_deleted() {
     let (sim, _) = cluster_with_operator();
     let client = client(&sim);
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("bosun.db");
-    let (writer, writer_thread) = bosun::store::writer::Writer::start(&db).expect("store");
-    let keeper = {
-        let _guard = sim.runtime.enter();
-        bosun::cluster::keeper::spawn_with_cache(client.clone(), "lab".into(), writer, db.clone())
-    };
+    let (db, keeper, writer_thread) = keeper_on(&sim, &client, &dir);
     let mut spec = form_spec(JobKind::TFJob);
     spec.name = "kept".into();
     spec.roles.retain(|r| r.role != "PS");
@@ -529,12 +537,7 @@ fn broken_log_streams_and_changed_metric_settings_neither_duplicate_nor_lose_poi
     let (sim, _) = cluster_with_operator();
     let client = client(&sim);
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("bosun.db");
-    let (writer, writer_thread) = bosun::store::writer::Writer::start(&db).expect("store");
-    let keeper = {
-        let _guard = sim.runtime.enter();
-        bosun::cluster::keeper::spawn_with_cache(client.clone(), "lab".into(), writer, db.clone())
-    };
+    let (db, keeper, writer_thread) = keeper_on(&sim, &client, &dir);
     // Every watch and followed log breaks after a second: the chief's stream resumes several times mid-run.
     sim.server.set_faults(kubesim::FaultConfig { drop_watch_after_secs: 1, ..Default::default() });
     let mut spec = form_spec(JobKind::TFJob);

@@ -404,37 +404,14 @@ fn metrics(ui: &mut Ui, view: &ViewCtx<'_>, r: &Recorder, key: &JobKey, state: &
             view.commands.send(Command::Navigate(Screen::Experiments));
         }
     });
-    if charts.is_empty() {
-        ui.label(RichText::new(no_metrics_why(r)).color(view.theme.palette.text_weak));
+    if let Some(why) = &view.state.training.recorder_no_metrics {
+        ui.label(RichText::new(why).color(view.theme.palette.text_weak));
     }
     for chart in charts {
         crate::ui::widgets::chart::line_chart(ui, chart, view.theme, 170.0, |v| format!("{v:.4}"));
     }
     metric_settings(ui, view, job, key, state);
     ui.add_space(8.0);
-}
-
-/// Why a run shows no curves: its primary replica printed nothing yet, or nothing that reads as a metric (with
-/// its last lines, so the user sees what the parser saw).
-fn no_metrics_why(r: &Recorder) -> String {
-    // The replica whose log is read for metrics: the leader, else the first worker or pod.
-    let rank = |pod: &str| {
-        let role = r.pods.iter().find(|p| p.name == pod).map_or("", |p| p.role.as_str());
-        (!matches!(role, "chief" | "master" | "launcher"), pod.to_string())
-    };
-    let primary = r.logs.iter().filter(|(_, _, lines)| !lines.is_empty()).min_by_key(|(pod, _, _)| rank(pod));
-    match primary {
-        None => "No metrics yet: its replicas have printed nothing so far.".into(),
-        Some((pod, _, lines)) => {
-            let last: Vec<&str> = lines.iter().rev().take(3).rev().map(String::as_str).collect();
-            format!(
-                "No metrics: none of the {} lines of {pod} has name=value pairs with an epoch or step, or JSON \
-                 metrics. Its last lines:\n{}",
-                lines.len(),
-                last.join("\n")
-            )
-        }
-    }
 }
 
 /// Which names are metrics and the pattern that finds them, saved on the job (the keeper reads its kept log again).
