@@ -27,6 +27,8 @@ pub struct AppInit {
     pub draft: Option<crate::workloads::TrainingSpec>,
     /// The launch form's saved templates, by name.
     pub templates: Vec<(String, crate::workloads::TrainingSpec)>,
+    /// The Serving form's draft, if one was saved.
+    pub serving_draft: Option<crate::workloads::serving::ServingSpec>,
 }
 
 impl AppInit {
@@ -38,7 +40,18 @@ impl AppInit {
             .ok()
             .and_then(|text| serde_json::from_str(&text).ok());
         let templates = crate::workloads::spec::read_templates(store.dir());
-        Self { store, settings: loaded.settings, settings_problem: loaded.problem, launch, draft, templates }
+        let serving_draft = std::fs::read_to_string(store.dir().join(crate::workloads::serving::DRAFT_FILE))
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok());
+        Self {
+            store,
+            settings: loaded.settings,
+            settings_problem: loaded.problem,
+            launch,
+            draft,
+            templates,
+            serving_draft,
+        }
     }
 }
 
@@ -65,6 +78,9 @@ impl BosunApp {
             state.training = crate::state::training::TrainingState::new(draft);
         }
         state.training.templates = init.templates;
+        if let Some(draft) = init.serving_draft {
+            state.serving = crate::state::serving::ServingState::new(draft);
+        }
         if let Some(problem) = init.settings_problem {
             state.toasts.push(Tone::Warn, problem.to_string());
         }

@@ -48,6 +48,12 @@ fn run(args: Args) -> anyhow::Result<()> {
         Mode::Runs { launch, selection, output } => {
             bosun::cli::runs::runs(launch, config.config_dir, selection, output)
         }
+        Mode::Serve { launch, file, wait, timeout, dry_run } => {
+            bosun::cli::serving::serve(launch, file, wait, timeout, dry_run)
+        }
+        Mode::Servers { launch, output } => bosun::cli::serving::servers(launch, output),
+        Mode::Predict { launch, server, model, json } => bosun::cli::serving::predict(launch, server, model, json),
+        Mode::Forward { launch, target, ports } => bosun::cli::serving::forward(launch, target, ports),
         Mode::BenchSync { nodes, pods } => bosun::cli::bench::sync(nodes, pods),
         Mode::BenchInstall => bosun::cli::bench::install(),
         Mode::BenchStore { pods, rate, seconds } => bosun::cli::bench::store(pods, rate, seconds),

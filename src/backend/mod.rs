@@ -12,6 +12,7 @@ mod cluster;
 mod experiments;
 mod export;
 mod logs;
+mod serving;
 mod settings;
 mod stack;
 mod training;
@@ -122,12 +123,14 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
         }
     };
     let draft = store.dir().join(crate::workloads::spec::DRAFT_FILE);
+    let serving_draft = store.dir().join(crate::workloads::serving::DRAFT_FILE);
     let mut training =
         training::TrainingArea::new(client.clone(), outbox.clone(), draft, keeper.as_ref().map(|(_, p)| p.clone()));
     let settings = settings::SettingsArea::start(store, outbox.clone());
     let mut cluster = cluster::ClusterArea::new(client.clone(), outbox.clone(), keeper);
     let mut logs = logs::LogsArea::new(client.clone(), outbox.clone());
     let experiments = experiments::ExperimentsArea::new(store_path_for_reads, client.clone(), outbox.clone());
+    let mut serving = serving::ServingArea::new(client.clone(), outbox.clone(), serving_draft);
     let mut stack = stack::StackArea::new(client, outbox.clone());
     while let Some(request) = requests.recv().await {
         match request {
@@ -138,6 +141,7 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
             Request::Export(r) => export::handle(r, outbox.clone()),
             Request::Training(r) => training.handle(r),
             Request::Experiments(r) => experiments.handle(r),
+            Request::Serving(r) => serving.handle(r),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod install;
 pub mod metrics;
 pub mod nodes;
 pub mod runs;
+pub mod serving;
 pub mod training;
 
 use std::path::PathBuf;
@@ -188,6 +189,44 @@ pub enum Command {
         #[arg(long, short = 'o', value_enum, default_value_t = training::Output::Table)]
         output: training::Output,
     },
+    /// Deploy a model server from a serving spec (the Serving form's fields in YAML) or from Kubernetes YAML
+    /// (a Deployment of TF Serving or a KServe server, with its Service and autoscaler).
+    Serve {
+        file: PathBuf,
+        /// Wait until every replica is available (exit 3 when time runs out, 1 when the roll-out stalls).
+        #[arg(long)]
+        wait: bool,
+        /// How long --wait waits (e.g. 90s, 10m).
+        #[arg(long, default_value = "5m", value_parser = install::parse_duration)]
+        timeout: Duration,
+        /// Have the server check everything and store nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Model servers: TF Serving and KServe-server Deployments (with canary and autoscaler) and InferenceServices.
+    Servers {
+        #[arg(long, short = 'o', value_enum, default_value_t = training::Output::Table)]
+        output: training::Output,
+    },
+    /// Send a prediction to a model server through a port-forward to a ready pod; prints its JSON answer (and the
+    /// latency on stderr).
+    Predict {
+        /// The server (its Deployment's name, or its bosun.dev/server label).
+        server: String,
+        /// The model to ask (default: the one the server names).
+        #[arg(long)]
+        model: Option<String>,
+        /// The request body, e.g. '{"instances": [[1.0, 2.0]]}'.
+        #[arg(long, value_name = "JSON")]
+        json: String,
+    },
+    /// Forward a local port to a pod or a Service (a ready pod of it, re-chosen when it goes) until interrupted.
+    Forward {
+        /// pod/NAME or svc/NAME.
+        target: String,
+        /// LOCAL:REMOTE (or :REMOTE for any free local port).
+        ports: String,
+    },
     /// Benchmarks against a simulated cluster (needs the kubesim binary and kubectl).
     Bench {
         #[command(subcommand)]
@@ -261,6 +300,10 @@ pub enum Mode {
     Tfevents { path: PathBuf, output: metrics::Format },
     Metrics { launch: LaunchOptions, selection: runs::Selection, output: metrics::Format },
     Runs { launch: LaunchOptions, selection: runs::Selection, output: training::Output },
+    Serve { launch: LaunchOptions, file: PathBuf, wait: bool, timeout: Duration, dry_run: bool },
+    Servers { launch: LaunchOptions, output: training::Output },
+    Predict { launch: LaunchOptions, server: String, model: Option<String>, json: String },
+    Forward { launch: LaunchOptions, target: String, ports: String },
     BenchSync { nodes: usize, pods: usize },
     BenchInstall,
     BenchSyncClient { launch: LaunchOptions },
@@ -333,6 +376,12 @@ impl Args {
                 let selection = runs::Selection { experiment, run: None, offline, pattern: None, metrics: Vec::new() };
                 Mode::Runs { launch, selection, output }
             }
+            Some(Command::Serve { file, wait, timeout, dry_run }) => {
+                Mode::Serve { launch, file, wait, timeout, dry_run }
+            }
+            Some(Command::Servers { output }) => Mode::Servers { launch, output },
+            Some(Command::Predict { server, model, json }) => Mode::Predict { launch, server, model, json },
+            Some(Command::Forward { target, ports }) => Mode::Forward { launch, target, ports },
             Some(Command::Bench { bench: BenchCommand::Sync { nodes, pods } }) => Mode::BenchSync { nodes, pods },
             Some(Command::Bench { bench: BenchCommand::SyncClient }) => Mode::BenchSyncClient { launch },
             Some(Command::Bench { bench: BenchCommand::Install }) => Mode::BenchInstall,
@@ -384,6 +433,9 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     }
     if let Some(job) = error.downcast_ref::<crate::cluster::training::JobError>() {
         return job.exit_code();
+    }
+    if let Some(forward) = error.downcast_ref::<crate::cluster::forward::ForwardError>() {
+        return forward.exit_code();
     }
     if error.downcast_ref::<crate::stack::StackError>().is_some()
         || error.downcast_ref::<metrics::BadPath>().is_some()

@@ -4,9 +4,11 @@
 pub mod cache;
 pub mod connect;
 pub mod exec_plugin;
+pub mod forward;
 pub mod install;
 pub mod katib;
 pub mod keeper;
 pub mod kubeconfig;
 pub mod recorder;
+pub mod serving;
 pub mod training;

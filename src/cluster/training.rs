@@ -44,7 +44,7 @@ impl JobError {
         }
     }
 
-    fn from_kube(action: &str, object: &str, e: kube::Error) -> JobError {
+    pub(crate) fn from_kube(action: &str, object: &str, e: kube::Error) -> JobError {
         match e {
             kube::Error::Api(s) if s.code == 403 => JobError::Forbidden { action: action.into(), message: s.message },
             kube::Error::Api(s) if s.code == 422 || s.code == 400 => {

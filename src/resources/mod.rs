@@ -10,5 +10,6 @@ pub mod ledger;
 pub mod node;
 pub mod pod;
 pub mod quantity;
+pub mod serving;
 pub mod training;
 pub mod workload;

@@ -153,6 +153,9 @@ pub struct WorkloadRow {
     /// For the job kinds: the Training list's row (replicas per role, times, experiment).
     #[serde(skip)]
     pub training: Option<std::sync::Arc<super::training::TrainingJobRow>>,
+    /// For model servers (a Deployment of one, its autoscaler, an InferenceService): what the Serving list needs.
+    #[serde(skip)]
+    pub serving: Option<std::sync::Arc<super::serving::ServingPart>>,
 }
 
 fn base(kind: WorkloadKind, meta: &ObjectMeta) -> WorkloadRow {
@@ -174,6 +177,7 @@ fn base(kind: WorkloadKind, meta: &ObjectMeta) -> WorkloadRow {
             .find(|o| o.controller == Some(true))
             .map(|o| format!("{}/{}", o.kind, o.name)),
         training: None,
+        serving: None,
     }
 }
 
@@ -226,6 +230,7 @@ pub fn deployment(d: &Deployment) -> WorkloadRow {
         (row.state, row.tone) = ("Paused".into(), Tone::Warn);
     }
     describe_pods(&mut row, pod_spec, wanted as f64);
+    row.serving = super::serving::server_facts(d).map(|f| std::sync::Arc::new(super::serving::ServingPart::Server(f)));
     row
 }
 
@@ -363,6 +368,7 @@ pub fn hpa(h: &HorizontalPodAutoscaler) -> WorkloadRow {
         None if status.current_replicas.unwrap_or(0) != status.desired_replicas => ("Scaling".into(), Tone::Pending),
         None => ("Steady".into(), Tone::Ok),
     };
+    row.serving = super::serving::hpa_facts(h).map(|f| std::sync::Arc::new(super::serving::ServingPart::Autoscaler(f)));
     row
 }
 
@@ -404,7 +410,15 @@ pub fn custom(kind: WorkloadKind, object: &kube::core::DynamicObject) -> Workloa
                 object.metadata.annotations.as_ref().is_some_and(|a| a.contains_key("kubeflow-resource-stopped"));
             notebook(&mut row, data, stopped)
         }
-        WorkloadKind::InferenceService => inference_service(&mut row, data),
+        WorkloadKind::InferenceService => {
+            inference_service(&mut row, data);
+            let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
+            if value.is_object() {
+                value["kind"] = Value::from("InferenceService");
+            }
+            let server = super::serving::inference_service(&value);
+            row.serving = Some(std::sync::Arc::new(super::serving::ServingPart::Inference(server)));
+        }
         _ => {}
     }
     if kind.is_job() {

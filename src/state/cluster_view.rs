@@ -153,6 +153,9 @@ pub struct ClusterSnapshot {
     pub training_jobs: Arc<Vec<Arc<crate::resources::training::TrainingJobRow>>>,
     /// The latest warning events, newest first.
     pub recent_warnings: Vec<Arc<crate::resources::event::EventRow>>,
+    /// Model servers (TF Serving and KServe-server Deployments with canaries and autoscalers, InferenceServices),
+    /// by namespace and name.
+    pub model_servers: Arc<Vec<crate::resources::serving::ModelServerRow>>,
 }
 
 impl ClusterSnapshot {
@@ -254,6 +257,9 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
             });
             Arc::new(jobs)
         },
+        model_servers: Arc::new(crate::resources::serving::servers_of(
+            workloads.iter().filter_map(|w| w.serving.as_deref()),
+        )),
         workloads: Arc::new(workloads),
         workload_counts,
         custom_kinds: cache.custom_kinds.read().map(|k| k.clone()).unwrap_or_default(),

@@ -62,6 +62,8 @@ pub enum Command {
     OpenRunsFolder,
     /// Something for the Experiments screen.
     Experiments(crate::state::experiments::ExperimentsCommand),
+    /// Something for the Serving screen.
+    Serving(crate::state::serving::ServingCommand),
 }
 
 /// A cloneable handle that widgets use to send [`Command`]s.

@@ -15,3 +15,12 @@ impl<T> Loadable<T> {
         if let Loadable::Ready(t) = self { Some(t) } else { None }
     }
 }
+
+impl<T> From<Result<T, String>> for Loadable<T> {
+    fn from(result: Result<T, String>) -> Self {
+        match result {
+            Ok(t) => Loadable::Ready(t),
+            Err(e) => Loadable::Failed(e),
+        }
+    }
+}

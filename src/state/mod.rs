@@ -11,6 +11,7 @@ pub mod frame_times;
 pub mod install;
 pub mod loadable;
 pub mod protocol;
+pub mod serving;
 pub mod toasts;
 pub mod training;
 
@@ -114,6 +115,8 @@ pub struct AppState {
     pub training: training::TrainingState,
     /// The Experiments screen: runs, objective, curves.
     pub experiments: experiments::ExperimentsState,
+    /// The Serving screen: deploy form, model servers, canary, try it.
+    pub serving: serving::ServingState,
     /// Numbers connection attempts, so a late answer for an earlier context is ignored.
     connect_attempt: u64,
     extra_kubeconfigs: Vec<PathBuf>,
@@ -143,6 +146,7 @@ impl AppState {
             install: install::InstallWizard::default(),
             training: training::TrainingState::new(crate::workloads::TrainingSpec::default()),
             experiments: experiments::ExperimentsState::with_folders(runs_folders),
+            serving: serving::ServingState::new(crate::workloads::serving::ServingSpec::default()),
             connect_attempt: 0,
             extra_kubeconfigs: Vec::new(),
         }
@@ -197,6 +201,12 @@ impl AppState {
             }
             Command::Training(command) => {
                 requests.extend(self.training.handle(command).into_iter().map(Request::Training));
+            }
+            Command::Serving(command) => {
+                requests.extend(self.serving.handle(command));
+                if let Some((tone, message)) = self.serving.pending_toast.take() {
+                    self.toasts.push(tone, message);
+                }
             }
             Command::Experiments(command) => self.experiments.handle(command),
             Command::ExportExperimentCsv => {
@@ -345,6 +355,8 @@ impl AppState {
             Event::Cluster(ClusterEvent::Snapshot { attempt, snapshot }) if attempt == self.connect_attempt => {
                 self.record_phases(&snapshot);
                 requests.extend(self.training.on_snapshot(&snapshot).into_iter().map(Request::Training));
+                let servers = snapshot.model_servers.clone();
+                requests.extend(self.serving.on_snapshot(servers).into_iter().map(Request::Serving));
                 self.cluster = Some(snapshot);
                 // The open pod changed (a restart, a new status): its containers and events did too.
                 if let Some((namespace, name)) = self.pod_detail.as_ref().map(|v| (v.namespace.clone(), v.name.clone()))
@@ -401,6 +413,13 @@ impl AppState {
                 // Remembered: the folder is opened again at the next start.
                 self.settings.runs_folders = self.experiments.folders.clone();
                 requests.extend(self.save_if_changed());
+            }
+            Event::Serving(event) => {
+                let (toast, follow) = self.serving.apply(event);
+                if let Some((tone, message)) = toast {
+                    self.toasts.push(tone, message);
+                }
+                requests.extend(follow.into_iter().map(Request::Serving));
             }
             Event::Training(event) => {
                 let form_before = self.training.form.clone();

@@ -35,6 +35,8 @@ pub enum Request {
     Training(TrainingRequest),
     /// Reads of the local store for the Experiments screen.
     Experiments(ExperimentsRequest),
+    /// Work for the Serving screen.
+    Serving(ServingRequest),
 }
 
 /// Results of background work, applied to the model in order.
@@ -49,6 +51,7 @@ pub enum Event {
     Export(ExportEvent),
     Training(TrainingEvent),
     Experiments(ExperimentsEvent),
+    Serving(ServingEvent),
 }
 
 /// Kubeconfig, connection and the live view of the cluster.
@@ -260,6 +263,113 @@ pub enum ExperimentsEvent {
     FolderPicked(PathBuf),
 }
 
+/// Work for the Serving screen: deploy, read a server's detail, act on it, and try it through a port-forward.
+#[derive(Debug, Clone)]
+pub enum ServingRequest {
+    /// Apply these objects (server-side apply) in order.
+    Deploy(Vec<serde_json::Value>),
+    /// Keep the form as the draft.
+    SaveDraft(Box<crate::workloads::serving::ServingSpec>),
+    /// Read a server's pods, revisions, conditions and events.
+    Detail {
+        namespace: String,
+        name: String,
+    },
+    Scale {
+        namespace: String,
+        deployment: String,
+        replicas: u32,
+    },
+    Autoscale {
+        namespace: String,
+        hpa: String,
+        min: u32,
+        max: u32,
+    },
+    Update {
+        namespace: String,
+        deployment: String,
+        image: Option<String>,
+        version: Option<crate::workloads::serving::VersionPolicy>,
+    },
+    Rollback {
+        namespace: String,
+        deployment: String,
+    },
+    StartCanary {
+        namespace: String,
+        server: String,
+        image: Option<String>,
+        version: Option<crate::workloads::serving::VersionPolicy>,
+        stable: u32,
+        canary: u32,
+    },
+    Split {
+        namespace: String,
+        server: String,
+        stable: u32,
+        canary: u32,
+    },
+    Promote {
+        namespace: String,
+        server: String,
+    },
+    AbortCanary {
+        namespace: String,
+        server: String,
+    },
+    Delete {
+        namespace: String,
+        server: String,
+    },
+    /// `GET /v1/models/MODEL` through a forward to a ready pod of the server.
+    ModelStatus {
+        namespace: String,
+        server: String,
+        model: String,
+        port: u16,
+    },
+    /// `POST /v1/models/MODEL:predict` with `body`.
+    Predict {
+        namespace: String,
+        server: String,
+        model: String,
+        port: u16,
+        body: String,
+    },
+    LoadTest {
+        namespace: String,
+        server: String,
+        model: String,
+        port: u16,
+        body: String,
+        requests: usize,
+        concurrency: usize,
+    },
+}
+
+/// Answers to [`ServingRequest`]s.
+#[derive(Debug, Clone)]
+pub enum ServingEvent {
+    /// What was applied (`Kind/namespace/name`), or why not.
+    Deployed(Result<Vec<String>, Refusal>),
+    Detail {
+        namespace: String,
+        name: String,
+        result: Result<crate::cluster::serving::ServerDetail, String>,
+    },
+    /// An action ended: what was done (for the toast), or why not.
+    Done {
+        what: String,
+        result: Result<(), String>,
+    },
+    ModelStatus(Result<crate::cluster::forward::Reply, String>),
+    Predicted(Result<crate::cluster::forward::Reply, String>),
+    /// Requests of the load test done so far.
+    LoadProgress(usize),
+    LoadDone(Result<Box<crate::cluster::forward::LoadReport>, String>),
+}
+
 macro_rules! area {
     ($outer:ident :: $variant:ident ($inner:ty)) => {
         impl From<$inner> for $outer {
@@ -281,3 +391,5 @@ area!(Event::Cluster(ClusterEvent));
 area!(Event::Logs(LogEvent));
 area!(Event::Stack(StackEvent));
 area!(Event::Export(ExportEvent));
+area!(Request::Serving(ServingRequest));
+area!(Event::Serving(ServingEvent));

@@ -8,6 +8,7 @@ pub mod openapi;
 pub mod pbobjects;
 pub mod portforward;
 pub mod protobuf;
+pub mod responders;
 pub mod reviews;
 pub mod select;
 pub mod spdy;

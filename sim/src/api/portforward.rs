@@ -4,8 +4,8 @@
 //! - `SPDY/3.1+portforward.k8s.io` (kubectl): SPDY tunnelled through the WebSocket; for every local connection the
 //!   client opens an error stream and a data stream whose headers name the port.
 //!
-//! Behind the tunnel, pods answer like their image would: TensorFlow Serving's REST API on 8501, a Jupyter page on
-//! 8888; other ports are refused, as by a container not listening.
+//! Behind the tunnel, pods answer like their image would (`responders`); other ports are refused, as by a container
+//! not listening.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -16,59 +16,38 @@ use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
+use super::responders::{self, Responder, Source};
 use super::status::ApiError;
 use super::{Body, Ctx};
 use crate::cluster::Cluster;
 use crate::meta;
+use crate::registry::ResourceKey;
 
 const PROTOCOLS: &[&str] = &["v5.channel.k8s.io", "v4.channel.k8s.io", "portforward.k8s.io", SPDY_TUNNEL];
 
 /// kubectl's port-forward: SPDY inside the WebSocket.
 const SPDY_TUNNEL: &str = "SPDY/3.1+portforward.k8s.io";
 
-/// What answers on a forwarded port of a pod.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Responder {
-    TfServing { model: String },
-    Jupyter { pod: String },
-    Refused,
-}
-
-/// The service a pod's containers offer on `port`.
-pub fn responder_for(pod: &Value, port: u16) -> Responder {
-    let containers = pod.pointer("/spec/containers").and_then(Value::as_array).cloned().unwrap_or_default();
-    for c in &containers {
-        let image = meta::str_at(c, "/image");
-        if image.contains("tensorflow/serving") && (port == 8501 || port == 8500) {
-            let words: Vec<String> = ["command", "args"]
-                .iter()
-                .flat_map(|f| c.get(*f).and_then(Value::as_array).cloned().unwrap_or_default())
-                .filter_map(|w| w.as_str().map(str::to_string))
-                .collect();
-            let model = words
-                .iter()
-                .find_map(|w| w.strip_prefix("--model_name=").map(str::to_string))
-                .or_else(|| {
-                    c.get("env").and_then(Value::as_array).and_then(|env| {
-                        env.iter()
-                            .find(|e| meta::str_at(e, "/name") == "MODEL_NAME")
-                            .map(|e| meta::str_at(e, "/value").to_string())
-                    })
-                })
-                .unwrap_or_else(|| "model".into());
-            return Responder::TfServing { model };
-        }
-        if (image.contains("jupyter") || image.contains("notebook")) && port == 8888 {
-            return Responder::Jupyter { pod: meta::name(pod).to_string() };
-        }
-    }
-    Responder::Refused
+/// What answers on `port` of a pod, with the ConfigMaps and Secrets it mounts read from the store.
+fn responder(cluster: &Cluster, pod: &Value, port: u16) -> Responder {
+    let ns = meta::namespace(pod);
+    let read = |source: Source<'_>| match source {
+        Source::ConfigMap { name, key } => cluster
+            .store
+            .get(&ResourceKey::new("", "configmaps"), ns, name)
+            .and_then(|cm| cm.value.pointer(&format!("/data/{key}")).and_then(Value::as_str).map(str::to_string)),
+        Source::Secret { name, key } => cluster
+            .store
+            .get(&ResourceKey::new("", "secrets"), ns, name)
+            .and_then(|s| responders::secret_text(&s.value, key)),
+    };
+    responders::responder_for(pod, port, &read)
 }
 
 /// Answers the upgrade request and runs the tunnel in the background.
@@ -123,14 +102,14 @@ pub fn serve(cluster: Arc<Cluster>, ctx: Ctx, upgrade: Option<OnUpgrade>) -> Res
     })?;
     let upgrade = upgrade.ok_or_else(|| ApiError::bad_request("the connection cannot be upgraded"))?;
     let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
-    let responders: Vec<Responder> = ports.iter().map(|p| responder_for(&pod.value, *p)).collect();
+    let responders: Vec<Responder> = ports.iter().map(|p| responder(&cluster, &pod.value, *p)).collect();
     let spdy = *protocol == SPDY_TUNNEL;
     let pod_value = pod.value.clone();
     tokio::spawn(async move {
         let Ok(upgraded) = upgrade.await else { return };
         let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
         if spdy {
-            spdy_tunnel(ws, pod_value).await;
+            spdy_tunnel(ws, cluster, pod_value).await;
         } else {
             tunnel(ws, ports, responders).await;
         }
@@ -226,7 +205,7 @@ struct Connection {
 
 /// kubectl's port-forward: answers the streams the client opens, connects each data stream to the pod's responder,
 /// and ends the error stream (empty, or with why) when the data stream is done.
-async fn spdy_tunnel<S>(ws: WebSocketStream<S>, pod: Value)
+async fn spdy_tunnel<S>(ws: WebSocketStream<S>, cluster: Arc<Cluster>, pod: Value)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -271,7 +250,7 @@ where
                     }
                     connection.data_stream = Some(stream_id);
                     let error_stream = connection.error_stream;
-                    let responder = responder_for(&pod, port);
+                    let responder = responder(&cluster, &pod, port);
                     if responder == Responder::Refused {
                         let message = format!(
                             "error forwarding port {port} to pod {}: connection refused (nothing listens on {port} in this simulated container)",
@@ -338,89 +317,8 @@ async fn serve_http(io: tokio::io::DuplexStream, responder: Responder) {
         async move {
             let (parts, body) = req.into_parts();
             let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-            Ok::<_, Infallible>(answer(&responder, parts.method.as_str(), parts.uri.path(), &body))
+            Ok::<_, Infallible>(responders::answer(&responder, &parts, &body))
         }
     });
     let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service).await;
-}
-
-fn json_reply(code: u16, v: &Value) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::from(v.to_string())));
-    *r.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::OK);
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    r
-}
-
-/// A deterministic "prediction" for one instance: three class scores that sum to one.
-pub fn predict(instance: &Value) -> Value {
-    let numbers: Vec<f64> = match instance {
-        Value::Array(a) => a
-            .iter()
-            .flat_map(|v| match v {
-                Value::Array(inner) => inner.iter().filter_map(Value::as_f64).collect::<Vec<_>>(),
-                other => other.as_f64().into_iter().collect(),
-            })
-            .collect(),
-        Value::Number(n) => n.as_f64().into_iter().collect(),
-        Value::Object(m) => m.values().filter_map(Value::as_f64).collect(),
-        _ => Vec::new(),
-    };
-    let sum: f64 = numbers.iter().sum();
-    let mean = if numbers.is_empty() { 0.0 } else { sum / numbers.len() as f64 };
-    let logits = [mean.sin(), (mean * 0.7).cos(), (sum * 0.01).tanh()];
-    let exp: Vec<f64> = logits.iter().map(|l| l.exp()).collect();
-    let total: f64 = exp.iter().sum();
-    json!(exp.iter().map(|e| ((e / total) * 1e6).round() / 1e6).collect::<Vec<_>>())
-}
-
-fn answer(responder: &Responder, method: &str, path: &str, body: &[u8]) -> Response<Full<Bytes>> {
-    match responder {
-        Responder::TfServing { model } => {
-            let status_path = format!("/v1/models/{model}");
-            if method == "GET" && path == status_path {
-                return json_reply(
-                    200,
-                    &json!({"model_version_status": [{"version": "1", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}]}),
-                );
-            }
-            if method == "POST" && path == format!("/v1/models/{model}:predict") {
-                let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-                let Some(instances) = request.get("instances").and_then(Value::as_array) else {
-                    return json_reply(400, &json!({"error": "JSON Value: {...} Missing 'instances' key"}));
-                };
-                let predictions: Vec<Value> = instances.iter().map(predict).collect();
-                return json_reply(200, &json!({"predictions": predictions}));
-            }
-            json_reply(404, &json!({"error": format!("Servable not found for request: {path}")}))
-        }
-        Responder::Jupyter { pod } => {
-            let html = format!(
-                "<!doctype html><html><head><title>JupyterLab</title></head><body><h1>JupyterLab</h1><p>Notebook server {pod} (simulated by kubesim).</p></body></html>"
-            );
-            let mut r = Response::new(Full::new(Bytes::from(html)));
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-            r
-        }
-        Responder::Refused => json_reply(502, &json!({"error": "connection refused"})),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn serving_pods_answer_like_tensorflow_serving() {
-        let pod = json!({"metadata": {"name": "resnet-0"}, "spec": {"containers": [{"image": "tensorflow/serving:2.16.1", "args": ["--model_name=resnet"]}]}});
-        let responder = responder_for(&pod, 8501);
-        assert_eq!(responder, Responder::TfServing { model: "resnet".into() });
-        assert_eq!(responder_for(&pod, 9000), Responder::Refused);
-        let reply =
-            answer(&responder, "POST", "/v1/models/resnet:predict", br#"{"instances": [[1.0, 2.0], [3.0, 4.0]]}"#);
-        assert_eq!(reply.status(), 200);
-        let p = predict(&json!([1.0, 2.0]));
-        let total: f64 = p.as_array().unwrap().iter().filter_map(Value::as_f64).sum();
-        assert!((total - 1.0).abs() < 1e-3);
-        assert_eq!(p, predict(&json!([1.0, 2.0])), "deterministic");
-    }
 }

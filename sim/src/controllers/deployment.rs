@@ -1,5 +1,8 @@
 //! Deployment controller: one ReplicaSet per pod template (named by its hash), rolled out by scaling the new
-//! set up and the old ones down as new pods become ready, with the status `kubectl rollout status` reads.
+//! set up and the old ones down as new pods become ready, with the status `kubectl rollout status` reads. A
+//! template that returns to an older ReplicaSet (a rollback) gives that set the next revision; a roll-out that makes
+//! no progress for `progressDeadlineSeconds` (simulated) is reported `ProgressDeadlineExceeded`, as the real
+//! controller does.
 
 use serde_json::{Value, json};
 
@@ -46,6 +49,15 @@ pub fn reconcile(cluster: &Cluster) {
             let current = sets.iter().find(|rs| meta::label(&rs.value, "pod-template-hash") == Some(hash.as_str()));
             let max_revision = sets.iter().map(|rs| revision(&rs.value)).max().unwrap_or(0);
             let new_rs = match current {
+                // Back to an older template: that ReplicaSet becomes the newest revision.
+                Some(rs) if revision(&rs.value) < max_revision && !paused => {
+                    let next = (max_revision + 1).to_string();
+                    cluster.modify(&replicaset::key(), ns, rs.name(), |rs| {
+                        rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = json!(next);
+                        true
+                    });
+                    cluster.store.get(&replicaset::key(), ns, rs.name())
+                }
                 Some(rs) => Some(rs.clone()),
                 None if !paused => {
                     let mut rs_template = template.clone();
@@ -96,6 +108,14 @@ pub fn reconcile(cluster: &Cluster) {
             let complete = updated == desired && replicas == desired && available == desired;
             let now = meta::now();
             let old_status = v.get("status").cloned().unwrap_or(json!({}));
+            // Progress is any change in the replica counts (or a new template); it restarts the deadline.
+            let counts = |s: &Value| {
+                ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas"]
+                    .map(|f| meta::int_at(s, &format!("/{f}")))
+            };
+            let ready_now = sum("readyReplicas");
+            let progressed = counts(&old_status) != [replicas, updated, ready_now, available]
+                || meta::int_at(&old_status, "/observedGeneration") != meta::int_at(v, "/metadata/generation");
             let condition = |type_: &str, status: &str, reason: &str, message: String| {
                 let previous = old_status
                     .get("conditions")
@@ -108,7 +128,7 @@ pub fn reconcile(cluster: &Cluster) {
                     _ => json!(now),
                 };
                 let update = match &previous {
-                    Some(p) if meta::str_at(p, "/reason") == reason => {
+                    Some(p) if meta::str_at(p, "/reason") == reason && !progressed => {
                         p.get("lastUpdateTime").cloned().unwrap_or(json!(now))
                     }
                     _ => json!(now),
@@ -138,6 +158,13 @@ pub fn reconcile(cluster: &Cluster) {
                     "NewReplicaSetAvailable",
                     format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
                 )
+            } else if stalled(cluster, v, &old_status, progressed) {
+                condition(
+                    "Progressing",
+                    "False",
+                    "ProgressDeadlineExceeded",
+                    format!("ReplicaSet \"{rs_name}\" has timed out progressing."),
+                )
             } else {
                 condition(
                     "Progressing",
@@ -150,7 +177,7 @@ pub fn reconcile(cluster: &Cluster) {
                 "observedGeneration": meta::int_at(v, "/metadata/generation"),
                 "replicas": replicas,
                 "updatedReplicas": updated,
-                "readyReplicas": sum("readyReplicas"),
+                "readyReplicas": ready_now,
                 "availableReplicas": available,
                 "conditions": [available_condition, progressing],
             });
@@ -160,6 +187,26 @@ pub fn reconcile(cluster: &Cluster) {
             write_status(cluster, &key(), d, status);
         });
     }
+}
+
+/// Whether an unfinished roll-out has made no progress for its deadline (default 600 simulated seconds), counted
+/// from the last progress (the `Progressing` condition's `lastUpdateTime`).
+fn stalled(cluster: &Cluster, deployment: &Value, old_status: &Value, progressed: bool) -> bool {
+    if progressed {
+        return false;
+    }
+    let deadline = deployment.pointer("/spec/progressDeadlineSeconds").and_then(Value::as_f64).unwrap_or(600.0);
+    let conditions = old_status.get("conditions").and_then(Value::as_array);
+    let Some(progressing) = conditions.and_then(|c| c.iter().find(|c| meta::str_at(c, "/type") == "Progressing"))
+    else {
+        return false;
+    };
+    if meta::str_at(progressing, "/reason") == "ProgressDeadlineExceeded" {
+        return true;
+    }
+    let Ok(since) = meta::str_at(progressing, "/lastUpdateTime").parse::<jiff::Timestamp>() else { return false };
+    let waited = jiff::Timestamp::now().duration_since(since).as_secs_f64();
+    waited >= cluster.sim_duration(deadline).as_secs_f64()
 }
 
 fn scale(cluster: &Cluster, ns: &str, name: &str, replicas: i64) {

@@ -1,5 +1,6 @@
-//! HorizontalPodAutoscaler status: the target's replicas and a plausible CPU utilisation per HPA (stable, so the
-//! simulated autoscaler does not flap).
+//! HorizontalPodAutoscaler: keeps the target's replicas within `minReplicas`..`maxReplicas` (as the real
+//! autoscaler does, with its `SuccessfulRescale` event) and reports a plausible CPU utilisation per HPA (stable, so
+//! the simulated autoscaler does not flap).
 
 use serde_json::{Value, json};
 
@@ -30,7 +31,24 @@ pub fn reconcile(cluster: &Cluster) {
                 v.pointer("/spec/metrics/0/resource/target/averageUtilization").and_then(Value::as_i64).unwrap_or(80);
             let seed = meta::uid(v).bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
             let utilization = (target_util as f64 * (0.55 + (seed % 40) as f64 / 100.0)).round() as i64;
-            let desired = current.clamp(min, max);
+            let wanted = target.as_ref().and_then(|t| t.value.pointer("/spec/replicas")).and_then(Value::as_i64);
+            let desired = wanted.unwrap_or(current).clamp(min, max);
+            if let Some(wanted) = wanted
+                && wanted != desired
+            {
+                cluster.modify(&target_key, hpa.namespace(), target_name, |t| {
+                    t["spec"]["replicas"] = json!(desired);
+                    true
+                });
+                let reason = if wanted < min { "below min replicas" } else { "above max replicas" };
+                cluster.record_event(
+                    v,
+                    "Normal",
+                    "SuccessfulRescale",
+                    &format!("New size: {desired}; reason: Current number of replicas {reason}"),
+                    "horizontal-pod-autoscaler",
+                );
+            }
             // Start from the current status so condition transition times survive unchanged reconciles.
             let mut obj = json!({"status": v.get("status").cloned().unwrap_or(json!({}))});
             obj["status"]["currentReplicas"] = json!(current);

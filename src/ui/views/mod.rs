@@ -7,6 +7,7 @@ pub mod nodes;
 pub mod overview;
 pub mod pods;
 pub mod registry;
+pub mod serving;
 pub mod training;
 pub mod workloads;
 
@@ -23,6 +24,7 @@ pub struct ScreenStates {
     pub install: install::InstallView,
     pub training: training::TrainingView,
     pub experiments: experiments::ExperimentsView,
+    pub serving: serving::ServingView,
 }
 
 /// Draws the page of `screen`: its heading, then its content.
@@ -42,6 +44,7 @@ pub fn show(ui: &mut Ui, screen: Screen, view: &ViewCtx<'_>, states: &mut Screen
         Screen::Install => install::ui(ui, view, &mut states.install),
         Screen::Training => training::ui(ui, view, &mut states.training),
         Screen::Experiments => experiments::ui(ui, view, &mut states.experiments),
+        Screen::Serving => serving::ui(ui, view, &mut states.serving),
         _ => empty_state::ui(ui, info, view),
     }
 }

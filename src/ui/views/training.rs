@@ -467,7 +467,7 @@ fn metric_settings(ui: &mut Ui, view: &ViewCtx<'_>, job: &TrainingJobRow, key: &
     });
 }
 
-fn section(ui: &mut Ui, theme: &Theme, title: &str) {
+pub(crate) fn section(ui: &mut Ui, theme: &Theme, title: &str) {
     ui.label(RichText::new(title).strong().color(theme.palette.text_strong));
 }
 
@@ -731,13 +731,13 @@ fn served(kind: JobKind, snap: &ClusterSnapshot) -> bool {
     snap.custom_kinds.contains_key(&workload)
 }
 
-fn field_error(ui: &mut Ui, theme: &Theme, errors: &[crate::workloads::spec::FieldError], field: &str) {
+pub(crate) fn field_error(ui: &mut Ui, theme: &Theme, errors: &[crate::workloads::spec::FieldError], field: &str) {
     for e in errors.iter().filter(|e| e.field == field || e.field.starts_with(&format!("{field}["))) {
         ui.label(RichText::new(&e.message).color(theme.tone(Tone::Err)).size(12.0));
     }
 }
 
-fn text_field(ui: &mut Ui, label: &str, value: &mut String, hint: &str, width: f32) {
+pub(crate) fn text_field(ui: &mut Ui, label: &str, value: &mut String, hint: &str, width: f32) {
     let edit = ui.add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(width));
     edit.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, label));
 }
