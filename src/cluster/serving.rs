@@ -243,7 +243,9 @@ pub async fn set_autoscale(
     max: u32,
 ) -> Result<(), JobError> {
     if min == 0 || max < min {
-        return Err(JobError::BadInput(format!("replicas from {min} to {max}: need 1 ≤ min ≤ max")));
+        return Err(JobError::BadInput(format!(
+            "replicas from {min} to {max}: the minimum must be at least 1 and at most the maximum"
+        )));
     }
     let api: Api<HorizontalPodAutoscaler> = Api::namespaced(client.clone(), namespace);
     let patch = json!({"spec": {"minReplicas": min, "maxReplicas": max}});

@@ -16,6 +16,8 @@ pub const SERVER_LABEL: &str = "bosun.dev/server";
 pub const TRACK_LABEL: &str = "bosun.dev/track";
 /// On the pod template: the model version served (`latest`, `3`, `2,3`), so a version change rolls the pods.
 pub const MODEL_VERSION_ANNOTATION: &str = "bosun.dev/model-version";
+/// On the pod template: the model's name, for servers that read it from a models config file.
+pub const MODEL_ANNOTATION: &str = "bosun.dev/model";
 pub const STABLE: &str = "stable";
 pub const CANARY: &str = "canary";
 
@@ -136,14 +138,17 @@ pub fn server_facts(d: &Deployment) -> Option<ServerFacts> {
     let words: Vec<String> =
         container.command.iter().flatten().chain(container.args.iter().flatten()).cloned().collect();
     let env = |name: &str| container.env.iter().flatten().find(|e| e.name == name).and_then(|e| e.value.clone());
-    let model = flag(&words, "--model_name").or_else(|| env("MODEL_NAME")).unwrap_or_default();
+    let pod_annotations = template.metadata.as_ref().and_then(|m| m.annotations.clone()).unwrap_or_default();
+    let model = flag(&words, "--model_name")
+        .or_else(|| env("MODEL_NAME"))
+        .or_else(|| pod_annotations.get(MODEL_ANNOTATION).cloned())
+        .unwrap_or_default();
     let port_flag = if runtime == Runtime::TfServing { "--rest_api_port" } else { "--http_port" };
     let rest_port = flag(&words, port_flag).and_then(|p| p.parse().ok()).unwrap_or(match runtime {
         Runtime::TfServing => 8501,
         _ => 8080,
     });
     let labels = d.metadata.labels.clone().unwrap_or_default();
-    let pod_annotations = template.metadata.as_ref().and_then(|m| m.annotations.clone()).unwrap_or_default();
     let name = d.metadata.name.clone().unwrap_or_default();
     let status = d.status.clone().unwrap_or_default();
     let conditions = status.conditions.clone().unwrap_or_default();
@@ -160,7 +165,7 @@ pub fn server_facts(d: &Deployment) -> Option<ServerFacts> {
             l.iter()
                 .filter(|(k, _)| crate::resources::accelerators::AcceleratorKind::of(k).is_some())
                 .map(|(_, q)| crate::resources::quantity::value(q))
-                .sum()
+                .fold(0.0, |a, b| a + b)
         })
         .unwrap_or(0.0);
     Some(ServerFacts {

@@ -9,7 +9,9 @@ use serde_json::{Map, Value, json};
 
 use super::render::{GPU_PRODUCT_LABEL, MANAGED_BY, toleration_for};
 use super::spec::{FieldError, check_job_name};
-pub use crate::resources::serving::{CANARY, MODEL_VERSION_ANNOTATION, Runtime, SERVER_LABEL, STABLE, TRACK_LABEL};
+pub use crate::resources::serving::{
+    CANARY, MODEL_ANNOTATION, MODEL_VERSION_ANNOTATION, Runtime, SERVER_LABEL, STABLE, TRACK_LABEL,
+};
 
 /// Where a model's claim is mounted in the server's container.
 pub const MODELS_MOUNT: &str = "/mnt/models";
@@ -221,7 +223,13 @@ impl ServingSpec {
         }
         if let Some(a) = self.autoscale {
             if a.min == 0 || a.max < a.min {
-                push("autoscale", format!("replicas from {} to {}: need 1 ≤ min ≤ max", a.min, a.max));
+                push(
+                    "autoscale",
+                    format!(
+                        "replicas from {} to {}: the minimum must be at least 1 and at most the maximum",
+                        a.min, a.max
+                    ),
+                );
             }
             if a.cpu_percent == 0 || a.cpu_percent > 100 * 10 {
                 push("autoscale", "a CPU target between 1 and 1000 %".into());
@@ -422,7 +430,10 @@ pub fn deployment(spec: &ServingSpec, track: &str) -> Value {
     deployment_spec.insert(
         "template".into(),
         json!({
-            "metadata": {"labels": labels, "annotations": {MODEL_VERSION_ANNOTATION: spec.versions.text()}},
+            "metadata": {"labels": labels, "annotations": {
+                MODEL_VERSION_ANNOTATION: spec.versions.text(),
+                MODEL_ANNOTATION: spec.model_name,
+            }},
             "spec": pod,
         }),
     );

@@ -15,6 +15,11 @@ mod install_wizard;
 mod nodes_cli;
 /// The Nodes screen (GPU ledger) against kubesim: list, filter, sort, detail.
 mod nodes_screen;
+/// Model servers on kubesim: deploy from the form, autoscaler, predictions and load tests through port-forwards,
+/// roll-out, rollback, canary promote and abort, the KServe servers, stalled roll-outs, and the CLI.
+mod serving;
+/// The Serving screen: the deploy form to a ready server answering a prediction.
+mod serving_screen;
 /// TensorBoard event files written by TensorBoard's own writer, read back exactly by `bosun tfevents`, also
 /// corrupted, cut and still growing.
 mod tfevents;

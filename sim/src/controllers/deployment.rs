@@ -88,6 +88,18 @@ pub fn reconcile(cluster: &Cluster) {
                 None => None,
             };
             let Some(new_rs) = new_rs else { return };
+            // The Deployment carries its current revision, as `kubectl rollout history` and clients read it.
+            let current_revision =
+                meta::str_at(&new_rs.value, "/metadata/annotations/deployment.kubernetes.io~1revision").to_string();
+            if meta::str_at(v, "/metadata/annotations/deployment.kubernetes.io~1revision") != current_revision {
+                cluster.modify(&key(), ns, d.name(), |d| {
+                    if !d["metadata"]["annotations"].is_object() {
+                        d["metadata"]["annotations"] = json!({});
+                    }
+                    d["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = json!(current_revision);
+                    true
+                });
+            }
             let new_ready = meta::int_at(&new_rs.value, "/status/readyReplicas");
             if !paused {
                 scale(cluster, ns, new_rs.name(), desired);

@@ -396,7 +396,7 @@ fn split_slider(ui: &mut Ui, row: &ModelServerRow, percent: &mut u32) {
         };
         let (stable, canary) = crate::workloads::serving::split(total, *percent);
         let share = crate::workloads::serving::traffic_share(stable, canary);
-        ui.label(format!("{stable} stable : {canary} canary → {share:.0}% of requests"));
+        ui.label(format!("{stable} stable : {canary} canary: about {share:.0}% of requests"));
     });
 }
 
@@ -682,7 +682,7 @@ fn form(
             field_error(ui, theme, errors, "namespace");
         });
         ui.end_row();
-        ui.label("Model name");
+        ui.label("Model");
         ui.vertical(|ui| {
             text_field(ui, "Model name", &mut spec.model_name, "resnet", 220.0);
             field_error(ui, theme, errors, "model_name");
