@@ -1,6 +1,7 @@
 //! The built-in demo cluster: kubesim started in-process, reached through its generated kubeconfig over real HTTPS
 //! by the same code as any other cluster. At start-up it is given what a newcomer should see alive: the stack's
-//! training operator (installed by the installer, as `bosun install` would) and training jobs in every state.
+//! training operator (installed by the installer, as `bosun install` would), training jobs in every state, and model
+//! servers (TensorFlow Serving with an autoscaler and a canary, a scikit-learn server) as the Serving form makes them.
 
 use std::path::PathBuf;
 
@@ -8,6 +9,7 @@ use anyhow::Context as _;
 use serde_json::Value;
 
 use crate::cluster::install::{self, InstallOptions};
+use crate::cluster::serving as cluster_serving;
 use crate::cluster::training;
 use crate::stack::catalog::Catalog;
 use crate::stack::params::Selection;
@@ -67,6 +69,38 @@ pub async fn seed(kubeconfig: &std::path::Path) -> anyhow::Result<()> {
     for job in demo_jobs() {
         training::submit(&client, &job, false).await?;
     }
+    seed_servers(&client).await
+}
+
+/// Model servers to open the Serving screen on: `resnet` (TF Serving, version 1, autoscaled) with a canary of
+/// version 2 taking a quarter of the requests, and `iris` (scikit-learn).
+async fn seed_servers(client: &kube::Client) -> anyhow::Result<()> {
+    use crate::workloads::serving::{self, Autoscale, ModelSource, Runtime, ServingSpec, VersionPolicy};
+    let resnet = ServingSpec {
+        name: "resnet".into(),
+        namespace: "ml-prod".into(),
+        model_name: "resnet".into(),
+        source: ModelSource::Uri("gs://bosun-demo/models/resnet".into()),
+        versions: VersionPolicy::Specific(vec![1]),
+        autoscale: Some(Autoscale { min: 3, max: 8, cpu_percent: 70 }),
+        ..Default::default()
+    };
+    let iris = ServingSpec {
+        name: "iris".into(),
+        namespace: "ml-prod".into(),
+        runtime: Runtime::Sklearn,
+        model_name: "iris".into(),
+        image: Runtime::Sklearn.default_image().into(),
+        rest_port: serving::default_rest_port(Runtime::Sklearn),
+        source: ModelSource::Uri("gs://bosun-demo/models/iris".into()),
+        ..Default::default()
+    };
+    for spec in [&resnet, &iris] {
+        cluster_serving::apply(client, &serving::objects(spec), false).await?;
+    }
+    cluster_serving::wait_available(client, "ml-prod", "resnet", std::time::Duration::from_secs(60), |_| {}).await?;
+    let version = VersionPolicy::Specific(vec![2]);
+    cluster_serving::start_canary(client, "ml-prod", "resnet", None, Some(&version), 1).await?;
     Ok(())
 }
 

@@ -73,6 +73,12 @@ fn kubesim_binary() -> anyhow::Result<PathBuf> {
 
 pub(super) struct KillOnDrop(Child);
 
+impl KillOnDrop {
+    pub(super) fn new(child: Child) -> Self {
+        Self(child)
+    }
+}
+
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();

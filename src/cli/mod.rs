@@ -1,6 +1,7 @@
 //! The command line: raw arguments (clap) turned into a validated [`Config`] with the [`Mode`] to run.
 
 pub mod bench;
+pub mod bench_forward;
 pub mod bench_metrics;
 pub mod bench_recorder;
 pub mod bench_tfevents;
@@ -272,6 +273,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1_000_000)]
         lines: usize,
     },
+    /// Predict requests through a port-forward at a fixed concurrency: Bosun's forward vs kubectl port-forward to
+    /// the same model server pod (throughput and p99).
+    Forward {
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+    },
     /// Reads an event file and prints its number of scalars (the measured side of `bench tfevents`).
     #[command(hide = true)]
     TfeventsRead { file: PathBuf },
@@ -313,6 +322,7 @@ pub enum Mode {
     BenchTfevents { points: usize },
     BenchMetrics { lines: usize },
     BenchTfeventsRead { file: PathBuf },
+    BenchForward { requests: usize, concurrency: usize },
 }
 
 /// Validated command line.
@@ -392,6 +402,9 @@ impl Args {
             Some(Command::Bench { bench: BenchCommand::Tfevents { points } }) => Mode::BenchTfevents { points },
             Some(Command::Bench { bench: BenchCommand::Metrics { lines } }) => Mode::BenchMetrics { lines },
             Some(Command::Bench { bench: BenchCommand::TfeventsRead { file } }) => Mode::BenchTfeventsRead { file },
+            Some(Command::Bench { bench: BenchCommand::Forward { requests, concurrency } }) => {
+                Mode::BenchForward { requests, concurrency }
+            }
             Some(Command::Bench { bench: BenchCommand::StoreWriter { db, batch } }) => {
                 Mode::BenchStoreWriter { db, batch }
             }

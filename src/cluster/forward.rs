@@ -226,13 +226,8 @@ impl Forwarder {
     /// An HTTP/1.1 connection over one forwarded connection (keep-alive: many requests, one after another).
     pub async fn http(&self) -> Result<HttpChannel, ForwardError> {
         let (stream, pod) = self.connect().await?;
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| ForwardError::Http(format!("HTTP over the forward to {pod}: {e}")))?;
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        Ok(HttpChannel { sender, pod, port: self.pod().await.map_or(self.port, |p| p.1) })
+        let port = self.pod().await.map_or(self.port, |p| p.1);
+        HttpChannel::over(stream, pod, port).await
     }
 
     /// Sends one request on a fresh connection (re-targeting once if the chosen pod is gone).
@@ -308,6 +303,20 @@ pub struct HttpChannel {
 }
 
 impl HttpChannel {
+    /// HTTP/1.1 over any connection (`peer` names the other end in errors and replies).
+    pub async fn over<S>(io: S, peer: String, port: u16) -> Result<HttpChannel, ForwardError>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+    {
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+            .await
+            .map_err(|e| ForwardError::Http(format!("HTTP over the forward to {peer}: {e}")))?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(HttpChannel { sender, pod: peer, port })
+    }
+
     pub async fn send(&mut self, method: &str, path: &str, body: Option<&str>) -> Result<Reply, ForwardError> {
         let started = Instant::now();
         self.sender
@@ -399,8 +408,10 @@ pub struct LoadReport {
     pub elapsed: Duration,
     /// Every successful request's latency, sorted.
     pub latencies: Vec<Duration>,
-    /// (seconds since start, requests done in that 100 ms window)
+    /// (seconds since start, requests answered in the window that starts there)
     pub timeline: Vec<(f64, usize)>,
+    /// The timeline's window, in seconds (a twentieth of the run, between 50 ms and 1 s).
+    pub window: f64,
 }
 
 impl LoadReport {
@@ -439,6 +450,18 @@ pub async fn load_test(
     for _ in 0..concurrency {
         channels.push(forward.http().await?);
     }
+    Ok(load_on(channels, method, path, body, requests, on_progress).await)
+}
+
+/// Sends `requests` copies of one request over `channels`, each keeping one request in flight.
+pub async fn load_on(
+    channels: Vec<HttpChannel>,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    requests: usize,
+    on_progress: impl Fn(usize) + Send + Sync + 'static,
+) -> LoadReport {
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let on_progress = Arc::new(on_progress);
@@ -491,7 +514,8 @@ pub async fn load_test(
     report.elapsed = started.elapsed();
     report.requests = report.ok + report.failed;
     report.latencies.sort();
-    let window = 0.1;
+    let window = (report.elapsed.as_secs_f64() / 20.0).clamp(0.05, 1.0);
+    report.window = window;
     let buckets = (report.elapsed.as_secs_f64() / window).ceil().max(1.0) as usize;
     let mut counts = vec![0usize; buckets];
     for at in finished_at {
@@ -500,7 +524,7 @@ pub async fn load_test(
     }
     report.timeline = counts.into_iter().enumerate().map(|(i, n)| (i as f64 * window, n)).collect();
     on_progress(report.requests);
-    Ok(report)
+    report
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod event;
 pub mod katib;
 pub mod ledger;
 pub mod node;
+pub mod notebook;
 pub mod pod;
 pub mod quantity;
 pub mod serving;

@@ -164,11 +164,11 @@ impl LoadView {
                 .map(|(l, q)| ((*l).to_string(), (ms(report.percentile(*q)) * 100.0).round() / 100.0))
                 .collect(),
         };
-        let window = 0.1;
+        let window = if report.window > 0.0 { report.window } else { 0.1 };
         let throughput = LineChart {
             title: "Throughput".into(),
             x_label: "seconds".into(),
-            y_label: "requests/s".into(),
+            y_label: "req/s".into(),
             series: vec![Series {
                 name: "answered".into(),
                 points: report.timeline.iter().map(|(t, n)| (*t, *n as f64 / window)).collect(),
@@ -179,23 +179,22 @@ impl LoadView {
         };
         let n = report.latencies.len();
         let step = (n / 400).max(1);
+        // Latencies span orders of magnitude (a first request on a new connection, then keep-alive): log scale.
+        let points: Vec<(f64, f64)> = report
+            .latencies
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % step == 0 || *i + 1 == n)
+            .map(|(i, d)| (100.0 * (i + 1) as f64 / n as f64, ms(*d)))
+            .collect();
         let latency = LineChart {
             title: "Latency by percentile".into(),
             x_label: "percentile".into(),
             y_label: "ms".into(),
-            series: vec![Series {
-                name: "latency".into(),
-                points: report
-                    .latencies
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| i % step == 0 || *i + 1 == n)
-                    .map(|(i, d)| (100.0 * (i + 1) as f64 / n as f64, ms(*d)))
-                    .collect(),
-            }],
+            series: vec![Series { name: "latency".into(), points: crate::metrics::curves::log10(&points) }],
             fill_first: false,
-            fit_y: false,
-            log_y: false,
+            fit_y: true,
+            log_y: true,
         };
         Self { report, percentiles, throughput, latency }
     }
@@ -653,6 +652,7 @@ mod tests {
             latencies: [1, 2, 3, 40].map(Duration::from_millis).to_vec(),
             elapsed: Duration::from_millis(200),
             timeline: vec![(0.0, 3), (0.1, 1)],
+            window: 0.1,
             ..Default::default()
         };
         let view = LoadView::of(report);

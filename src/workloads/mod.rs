@@ -6,6 +6,7 @@
 pub mod fit;
 pub mod import;
 pub mod kind;
+pub mod notebook;
 pub mod render;
 pub mod serving;
 pub mod spec;

@@ -120,7 +120,7 @@ fn server_table(ui: &mut Ui, view: &ViewCtx<'_>, rows: &[ModelServerRow]) {
         .striped(true)
         .sense(egui::Sense::click())
         .column(Column::auto().at_least(160.0))
-        .column(Column::auto().at_least(120.0))
+        .column(Column::auto().at_least(150.0))
         .column(Column::auto().at_least(90.0))
         .column(Column::auto().at_least(60.0))
         .column(Column::auto().at_least(50.0))
@@ -160,7 +160,7 @@ fn server_table(ui: &mut Ui, view: &ViewCtx<'_>, rows: &[ModelServerRow]) {
                 });
                 table_row.col(|ui| {
                     let text = match r.canary_share() {
-                        Some(share) => format!("{} · {share:.0}% canary", r.state),
+                        Some(share) => format!("{} · {share:.0}%", r.state),
                         None => r.state.clone(),
                     };
                     let chip = status_chip(ui, view.theme, r.tone, &text);
@@ -276,11 +276,15 @@ fn rollout_bar(ui: &mut Ui, theme: &Theme, f: &ServerFacts) {
         ui.label(
             RichText::new(format!("{} ({}, rev {})", f.deployment, f.track, f.revision)).color(theme.palette.text),
         );
-        let text = format!("{} updated · {} ready · {} available of {}", f.updated, f.ready, f.available, f.desired);
         let tone = if f.rolling() { Tone::Pending } else { Tone::Ok };
-        ui.add(egui::ProgressBar::new(fraction).desired_width(220.0).fill(theme.tone(tone)).text(text)).widget_info(
-            || egui::WidgetInfo::labeled(egui::Role::ProgressIndicator, true, format!("Roll-out of {}", f.deployment)),
-        );
+        let bar = egui::ProgressBar::new(fraction)
+            .desired_width(150.0)
+            .fill(theme.tone(tone))
+            .text(format!("{} of {} available", f.available, f.desired));
+        ui.add(bar).widget_info(|| {
+            egui::WidgetInfo::labeled(egui::Role::ProgressIndicator, true, format!("Roll-out of {}", f.deployment))
+        });
+        ui.label(RichText::new(format!("{} updated · {} ready", f.updated, f.ready)).color(theme.palette.text_weak));
     });
     ui.label(
         RichText::new(format!("image {} · version {}", f.image, f.version)).color(theme.palette.text_weak).size(12.0),
@@ -486,11 +490,9 @@ fn try_it(ui: &mut Ui, view: &ViewCtx<'_>, row: &ModelServerRow, own: &mut Servi
             if let Some(e) = &r.first_error {
                 ui.label(RichText::new(format!("First failure: {e}")).color(view.theme.tone(Tone::Err)).size(12.0));
             }
-            bar_chart(ui, &v.percentiles, view.theme, 110.0);
-            ui.columns(2, |cols| {
-                line_chart(&mut cols[0], &v.throughput, view.theme, 160.0, |y| format!("{y:.0}/s"));
-                line_chart(&mut cols[1], &v.latency, view.theme, 160.0, |y| format!("{y:.2} ms"));
-            });
+            bar_chart(ui, &v.percentiles, view.theme, 150.0);
+            line_chart(ui, &v.latency, view.theme, 190.0, |y| format!("{:.2} ms", 10f64.powf(y)));
+            line_chart(ui, &v.throughput, view.theme, 190.0, |y| format!("{y:.0}/s"));
             ui.horizontal(|ui| {
                 for format in [ExportFormat::Svg, ExportFormat::Png] {
                     if ui.small_button(format!("Export latency {}…", format.label())).clicked() {
