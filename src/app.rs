@@ -29,6 +29,8 @@ pub struct AppInit {
     pub templates: Vec<(String, crate::workloads::TrainingSpec)>,
     /// The Serving form's draft, if one was saved.
     pub serving_draft: Option<crate::workloads::serving::ServingSpec>,
+    /// The Notebooks form's draft, if one was saved.
+    pub notebook_draft: Option<crate::workloads::notebook::NotebookSpec>,
 }
 
 impl AppInit {
@@ -43,7 +45,11 @@ impl AppInit {
         let serving_draft = std::fs::read_to_string(store.dir().join(crate::workloads::serving::DRAFT_FILE))
             .ok()
             .and_then(|text| serde_json::from_str(&text).ok());
+        let notebook_draft = std::fs::read_to_string(store.dir().join(crate::workloads::notebook::DRAFT_FILE))
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok());
         Self {
+            notebook_draft,
             store,
             settings: loaded.settings,
             settings_problem: loaded.problem,
@@ -78,6 +84,9 @@ impl BosunApp {
             state.training = crate::state::training::TrainingState::new(draft);
         }
         state.training.templates = init.templates;
+        if let Some(draft) = init.notebook_draft {
+            state.notebooks = crate::state::notebooks::NotebooksState::new(draft);
+        }
         if let Some(draft) = init.serving_draft {
             state.serving = crate::state::serving::ServingState::new(draft);
         }
@@ -117,10 +126,14 @@ impl BosunApp {
         }
     }
 
-    fn apply_events(&mut self) {
+    fn apply_events(&mut self, ctx: &egui::Context) {
         for event in self.events.drain() {
             let requests = self.state.apply(event);
             self.send_all(requests);
+        }
+        // A notebook's forward is up: its page opens in the system browser.
+        if let Some(url) = self.state.notebooks.open_url.take() {
+            ctx.open_url(egui::OpenUrl::new_tab(url));
         }
     }
 
@@ -157,7 +170,7 @@ impl Drop for BosunApp {
 
 impl eframe::App for BosunApp {
     fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
-        self.apply_events();
+        self.apply_events(ctx);
         if let Some(cpu) = frame.info().cpu_usage {
             let now = ctx.input(|i| i.time);
             self.state.frame_times.record(now, cpu);

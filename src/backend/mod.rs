@@ -12,6 +12,7 @@ mod cluster;
 mod experiments;
 mod export;
 mod logs;
+mod notebooks;
 mod serving;
 mod settings;
 mod stack;
@@ -124,6 +125,7 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
     };
     let draft = store.dir().join(crate::workloads::spec::DRAFT_FILE);
     let serving_draft = store.dir().join(crate::workloads::serving::DRAFT_FILE);
+    let notebook_draft = store.dir().join(crate::workloads::notebook::DRAFT_FILE);
     let mut training =
         training::TrainingArea::new(client.clone(), outbox.clone(), draft, keeper.as_ref().map(|(_, p)| p.clone()));
     let settings = settings::SettingsArea::start(store, outbox.clone());
@@ -131,6 +133,7 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
     let mut logs = logs::LogsArea::new(client.clone(), outbox.clone());
     let experiments = experiments::ExperimentsArea::new(store_path_for_reads, client.clone(), outbox.clone());
     let mut serving = serving::ServingArea::new(client.clone(), outbox.clone(), serving_draft);
+    let mut notebooks = notebooks::NotebooksArea::new(client.clone(), outbox.clone(), notebook_draft);
     let mut stack = stack::StackArea::new(client, outbox.clone());
     while let Some(request) = requests.recv().await {
         match request {
@@ -142,6 +145,7 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
             Request::Training(r) => training.handle(r),
             Request::Experiments(r) => experiments.handle(r),
             Request::Serving(r) => serving.handle(r),
+            Request::Notebooks(r) => notebooks.handle(r),
         }
     }
 }

@@ -42,13 +42,16 @@ fn kubectl_forward(kubeconfig: &std::path::Path, pod: &str) -> anyhow::Result<(K
     let stdout = child.stdout.take().context("kubectl's output")?;
     let guard = KillOnDrop::new(child);
     // "Forwarding from 127.0.0.1:41234 -> 8501"
-    for text in BufReader::new(stdout).lines() {
+    let mut lines = BufReader::new(stdout).lines();
+    while let Some(text) = lines.next() {
         let text = text?;
         if let Some(port) = text
             .strip_prefix("Forwarding from 127.0.0.1:")
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|p| p.parse().ok())
         {
+            // kubectl goes on printing (a line per connection): keep reading, or it dies of a broken pipe.
+            std::thread::Builder::new().name("kubectl-output".into()).spawn(move || lines.for_each(drop))?;
             return Ok((guard, port));
         }
     }

@@ -9,6 +9,7 @@ pub mod install;
 pub mod katib;
 pub mod keeper;
 pub mod kubeconfig;
+pub mod notebooks;
 pub mod recorder;
 pub mod serving;
 pub mod training;

@@ -64,6 +64,8 @@ pub enum Command {
     Experiments(crate::state::experiments::ExperimentsCommand),
     /// Something for the Serving screen.
     Serving(crate::state::serving::ServingCommand),
+    /// Something for the Notebooks screen.
+    Notebooks(crate::state::notebooks::NotebooksCommand),
 }
 
 /// A cloneable handle that widgets use to send [`Command`]s.

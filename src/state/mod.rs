@@ -10,6 +10,7 @@ pub mod experiments;
 pub mod frame_times;
 pub mod install;
 pub mod loadable;
+pub mod notebooks;
 pub mod protocol;
 pub mod serving;
 pub mod toasts;
@@ -117,6 +118,8 @@ pub struct AppState {
     pub experiments: experiments::ExperimentsState,
     /// The Serving screen: deploy form, model servers, canary, try it.
     pub serving: serving::ServingState,
+    /// The Notebooks screen: servers, JupyterHub, the start form, open forwards.
+    pub notebooks: notebooks::NotebooksState,
     /// Numbers connection attempts, so a late answer for an earlier context is ignored.
     connect_attempt: u64,
     extra_kubeconfigs: Vec<PathBuf>,
@@ -147,6 +150,7 @@ impl AppState {
             training: training::TrainingState::new(crate::workloads::TrainingSpec::default()),
             experiments: experiments::ExperimentsState::with_folders(runs_folders),
             serving: serving::ServingState::new(crate::workloads::serving::ServingSpec::default()),
+            notebooks: notebooks::NotebooksState::new(crate::workloads::notebook::NotebookSpec::default()),
             connect_attempt: 0,
             extra_kubeconfigs: Vec::new(),
         }
@@ -184,6 +188,7 @@ impl AppState {
                 self.settings.screen = screen;
                 self.palette_open = false;
                 requests.extend(self.refresh_install_if_stale());
+                requests.extend(self.refresh_notebooks_if_due());
             }
             Command::OpenPod { namespace, name } => {
                 let row = self.listed_pod(&namespace, &name);
@@ -201,6 +206,9 @@ impl AppState {
             }
             Command::Training(command) => {
                 requests.extend(self.training.handle(command).into_iter().map(Request::Training));
+            }
+            Command::Notebooks(command) => {
+                requests.extend(self.notebooks.handle(command).into_iter().map(Request::Notebooks));
             }
             Command::Serving(command) => {
                 requests.extend(self.serving.handle(command));
@@ -355,6 +363,7 @@ impl AppState {
             Event::Cluster(ClusterEvent::Snapshot { attempt, snapshot }) if attempt == self.connect_attempt => {
                 self.record_phases(&snapshot);
                 requests.extend(self.training.on_snapshot(&snapshot).into_iter().map(Request::Training));
+                self.notebooks.refresh_fit(snapshot.generation, &snapshot.ledger);
                 let servers = snapshot.model_servers.clone();
                 requests.extend(self.serving.on_snapshot(servers).into_iter().map(Request::Serving));
                 self.cluster = Some(snapshot);
@@ -414,6 +423,13 @@ impl AppState {
                 self.settings.runs_folders = self.experiments.folders.clone();
                 requests.extend(self.save_if_changed());
             }
+            Event::Notebooks(event) => {
+                let (toast, follow) = self.notebooks.apply(event);
+                if let Some((tone, message)) = toast {
+                    self.toasts.push(tone, message);
+                }
+                requests.extend(follow.into_iter().map(Request::Notebooks));
+            }
             Event::Serving(event) => {
                 let (toast, follow) = self.serving.apply(event);
                 if let Some((tone, message)) = toast {
@@ -435,7 +451,16 @@ impl AppState {
         }
         requests.extend(self.refresh_install_if_stale());
         requests.extend(self.refresh_experiments_if_due());
+        requests.extend(self.refresh_notebooks_if_due());
         requests
+    }
+
+    /// A read of the notebook servers while the Notebooks screen is open on a connected cluster.
+    fn refresh_notebooks_if_due(&mut self) -> Option<Request> {
+        let Connection::Connected(info) = &self.connection else { return None };
+        let open = self.settings.screen == Screen::Notebooks;
+        let namespace = self.launch.namespace.clone();
+        self.notebooks.due(open, &info.context.clone(), namespace).map(Request::Notebooks)
     }
 
     /// A pod's row in the current pod list, if it is listed.

@@ -37,6 +37,8 @@ pub enum Request {
     Experiments(ExperimentsRequest),
     /// Work for the Serving screen.
     Serving(ServingRequest),
+    /// Work for the Notebooks screen.
+    Notebooks(NotebooksRequest),
 }
 
 /// Results of background work, applied to the model in order.
@@ -52,6 +54,7 @@ pub enum Event {
     Training(TrainingEvent),
     Experiments(ExperimentsEvent),
     Serving(ServingEvent),
+    Notebooks(NotebooksEvent),
 }
 
 /// Kubeconfig, connection and the live view of the cluster.
@@ -370,6 +373,54 @@ pub enum ServingEvent {
     LoadDone(Result<Box<crate::cluster::forward::LoadReport>, String>),
 }
 
+/// Work for the Notebooks screen.
+#[derive(Debug, Clone)]
+pub enum NotebooksRequest {
+    /// Read the notebook servers (all namespaces when `None`) and JupyterHub's health.
+    List {
+        namespace: Option<String>,
+    },
+    Start(Box<crate::workloads::notebook::NotebookSpec>),
+    SaveDraft(Box<crate::workloads::notebook::NotebookSpec>),
+    Scale {
+        namespace: String,
+        name: String,
+        replicas: u32,
+    },
+    Delete {
+        namespace: String,
+        name: String,
+    },
+    /// Forward a local port to `target` (`svc/NAME`, `pod/NAME`) `port`; the page to open is `path`, with the token
+    /// of the Bosun notebook `token_of`.
+    Forward {
+        id: u64,
+        namespace: String,
+        target: String,
+        port: u16,
+        token_of: Option<String>,
+        path: String,
+    },
+    CloseForward(u64),
+}
+
+/// Answers to [`NotebooksRequest`]s.
+#[derive(Debug, Clone)]
+pub enum NotebooksEvent {
+    Listed(Result<crate::cluster::notebooks::Notebooks, String>),
+    Started(Result<Vec<String>, String>),
+    Done {
+        what: String,
+        result: Result<(), String>,
+    },
+    Forwarding(Result<super::notebooks::ActiveForward, String>),
+    /// A forward stopped by itself (its listener failed).
+    ForwardEnded {
+        id: u64,
+        why: String,
+    },
+}
+
 macro_rules! area {
     ($outer:ident :: $variant:ident ($inner:ty)) => {
         impl From<$inner> for $outer {
@@ -392,4 +443,6 @@ area!(Event::Logs(LogEvent));
 area!(Event::Stack(StackEvent));
 area!(Event::Export(ExportEvent));
 area!(Request::Serving(ServingRequest));
+area!(Request::Notebooks(NotebooksRequest));
+area!(Event::Notebooks(NotebooksEvent));
 area!(Event::Serving(ServingEvent));

@@ -120,7 +120,8 @@ pub fn demands(job: &Value) -> Result<Vec<RoleDemand>, String> {
     Ok(roles)
 }
 
-fn demand(role: &str, replicas: u32, template: &Value) -> RoleDemand {
+/// What `replicas` pods of a pod template (`{metadata, spec}`) ask of nodes: requests, selector, tolerations.
+pub fn demand(role: &str, replicas: u32, template: &Value) -> RoleDemand {
     let spec = template.get("spec").unwrap_or(&Value::Null);
     let container_requests = |c: &Value| {
         let mut r: BTreeMap<String, f64> = BTreeMap::new();

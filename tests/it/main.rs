@@ -15,6 +15,9 @@ mod install_wizard;
 mod nodes_cli;
 /// The Nodes screen (GPU ledger) against kubesim: list, filter, sort, detail.
 mod nodes_screen;
+/// Notebook servers on kubesim: started from the form to ready, their page through a forward with the token, stop
+/// and delete; JupyterHub found healthy and its proxy's page served through a forward.
+mod notebooks;
 /// Model servers on kubesim: deploy from the form, autoscaler, predictions and load tests through port-forwards,
 /// roll-out, rollback, canary promote and abort, the KServe servers, stalled roll-outs, and the CLI.
 mod serving;

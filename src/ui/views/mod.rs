@@ -4,6 +4,7 @@ pub mod empty_state;
 pub mod experiments;
 pub mod install;
 pub mod nodes;
+pub mod notebooks;
 pub mod overview;
 pub mod pods;
 pub mod registry;
@@ -45,6 +46,7 @@ pub fn show(ui: &mut Ui, screen: Screen, view: &ViewCtx<'_>, states: &mut Screen
         Screen::Training => training::ui(ui, view, &mut states.training),
         Screen::Experiments => experiments::ui(ui, view, &mut states.experiments),
         Screen::Serving => serving::ui(ui, view, &mut states.serving),
+        Screen::Notebooks => notebooks::ui(ui, view),
         _ => empty_state::ui(ui, info, view),
     }
 }

@@ -126,10 +126,11 @@ pub const SCREENS: [ScreenInfo; 9] = [
         icon: "📓",
         summary: "Jupyter notebook servers on the cluster, one click away.",
         features: &[
-            "Notebook servers per user with their image, CPU, memory and GPUs",
-            "Start, stop and open a notebook through a port-forward",
+            "JupyterHub's health and its users' servers; Kubeflow Notebooks; servers Bosun starts without a hub",
+            "Start a server: image preset, GPUs with a fit check, a workspace claim, a generated token",
+            "Open one in the browser through a port-forward (with its token); stop, start, delete",
         ],
-        needs: "Connect to a cluster with JupyterHub installed (see Install).",
+        needs: "Connect to a cluster (JupyterHub from the Install screen is optional).",
     },
 ];
 
