@@ -1,7 +1,8 @@
 //! The built-in demo cluster: kubesim started in-process, reached through its generated kubeconfig over real HTTPS
 //! by the same code as any other cluster. At start-up it is given what a newcomer should see alive: the stack's
 //! training operator (installed by the installer, as `bosun install` would), training jobs in every state, and model
-//! servers (TensorFlow Serving with an autoscaler and a canary, a scikit-learn server) as the Serving form makes them.
+//! servers (TensorFlow Serving with an autoscaler and a canary, a scikit-learn server) as the Serving form makes them,
+//! and a notebook server as the Notebooks form makes it.
 
 use std::path::PathBuf;
 
@@ -101,6 +102,13 @@ async fn seed_servers(client: &kube::Client) -> anyhow::Result<()> {
     cluster_serving::wait_available(client, "ml-prod", "resnet", std::time::Duration::from_secs(60), |_| {}).await?;
     let version = VersionPolicy::Specific(vec![2]);
     cluster_serving::start_canary(client, "ml-prod", "resnet", None, Some(&version), 1).await?;
+    // A notebook server to open from the Notebooks screen.
+    let notebook = crate::workloads::notebook::NotebookSpec {
+        name: "ana-scratch".into(),
+        namespace: "ml-research".into(),
+        ..Default::default()
+    };
+    crate::cluster::notebooks::start(client, &notebook).await?;
     Ok(())
 }
 

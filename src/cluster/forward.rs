@@ -308,7 +308,12 @@ impl HttpChannel {
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
     {
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+        // One write per request (head and body together): a forwarded connection turns each write into a
+        // WebSocket frame, and a body sent as a second small frame waits out Nagle's algorithm against the
+        // server's delayed ACK (40 ms on Linux) on some requests.
+        let (sender, connection) = hyper::client::conn::http1::Builder::new()
+            .writev(false)
+            .handshake(TokioIo::new(io))
             .await
             .map_err(|e| ForwardError::Http(format!("HTTP over the forward to {peer}: {e}")))?;
         tokio::spawn(async move {

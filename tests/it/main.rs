@@ -18,6 +18,8 @@ mod nodes_screen;
 /// Notebook servers on kubesim: started from the form to ready, their page through a forward with the token, stop
 /// and delete; JupyterHub found healthy and its proxy's page served through a forward.
 mod notebooks;
+/// The Notebooks screen: a server started from the form, opened through a forward.
+mod notebooks_screen;
 /// Model servers on kubesim: deploy from the form, autoscaler, predictions and load tests through port-forwards,
 /// roll-out, rollback, canary promote and abort, the KServe servers, stalled roll-outs, and the CLI.
 mod serving;
