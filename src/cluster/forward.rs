@@ -483,7 +483,7 @@ pub async fn load_on(
                 let result = channel.send(&method, &path, body.as_deref()).await;
                 let at = started.elapsed();
                 let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if finished % 250 == 0 {
+                if finished.is_multiple_of(250) {
                     on_progress(finished);
                 }
                 let broken = result.is_err();

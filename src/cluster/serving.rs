@@ -395,7 +395,7 @@ pub async fn revisions(
             (revision, rs)
         })
         .collect();
-    sets.sort_by(|a, b| b.0.cmp(&a.0));
+    sets.sort_by_key(|s| std::cmp::Reverse(s.0));
     Ok(sets)
 }
 
@@ -600,6 +600,8 @@ pub struct ServerDetail {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServerPod {
     pub name: String,
+    /// The server's container (the first), whose log the detail shows.
+    pub container: String,
     pub node: String,
     pub track: String,
     pub ready: bool,
@@ -615,6 +617,12 @@ pub async fn detail(client: &kube::Client, namespace: &str, server: &str) -> Res
             .iter()
             .map(|p| ServerPod {
                 name: p.metadata.name.clone().unwrap_or_default(),
+                container: p
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.containers.first())
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default(),
                 node: p.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_default(),
                 track: p
                     .metadata

@@ -338,7 +338,7 @@ fn state_of(stable: Option<&ServerFacts>, canary: Option<&ServerFacts>) -> (Stri
 pub enum ServingPart {
     Server(ServerFacts),
     Autoscaler(HpaFacts),
-    Inference(ModelServerRow),
+    Inference(Box<ModelServerRow>),
 }
 
 /// The servers among watched workloads' parts.
@@ -348,7 +348,7 @@ pub fn servers_of<'a>(parts: impl Iterator<Item = &'a ServingPart>) -> Vec<Model
         match part {
             ServingPart::Server(s) => deployments.push(s.clone()),
             ServingPart::Autoscaler(h) => hpas.push(h.clone()),
-            ServingPart::Inference(i) => inference.push(i.clone()),
+            ServingPart::Inference(i) => inference.push((**i).clone()),
         }
     }
     servers(&deployments, &hpas, &inference)
@@ -357,8 +357,9 @@ pub fn servers_of<'a>(parts: impl Iterator<Item = &'a ServingPart>) -> Vec<Model
 /// Groups servers' Deployments (stable and canary) with their autoscalers, and adds InferenceServices; sorted by
 /// namespace and name.
 pub fn servers(deployments: &[ServerFacts], hpas: &[HpaFacts], inference: &[ModelServerRow]) -> Vec<ModelServerRow> {
-    let mut grouped: std::collections::BTreeMap<(String, String), (Option<&ServerFacts>, Option<&ServerFacts>)> =
-        Default::default();
+    /// A server's stable and canary Deployments.
+    type Tracks<'a> = (Option<&'a ServerFacts>, Option<&'a ServerFacts>);
+    let mut grouped: std::collections::BTreeMap<(String, String), Tracks<'_>> = Default::default();
     for d in deployments {
         let entry = grouped.entry((d.namespace.clone(), d.server.clone())).or_default();
         if d.track == CANARY { entry.1 = Some(d) } else { entry.0 = Some(d) }

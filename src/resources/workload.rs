@@ -417,7 +417,7 @@ pub fn custom(kind: WorkloadKind, object: &kube::core::DynamicObject) -> Workloa
                 value["kind"] = Value::from("InferenceService");
             }
             let server = super::serving::inference_service(&value);
-            row.serving = Some(std::sync::Arc::new(super::serving::ServingPart::Inference(server)));
+            row.serving = Some(std::sync::Arc::new(super::serving::ServingPart::Inference(Box::new(server))));
         }
         _ => {}
     }

@@ -238,7 +238,6 @@ impl ServingSpec {
                 push("cpu", "autoscaling on CPU needs a CPU request".into());
             }
         }
-        let mut errors = errors;
         check_quantity("cpu", &self.cpu, &mut errors);
         check_quantity("memory", &self.memory, &mut errors);
         errors

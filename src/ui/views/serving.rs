@@ -573,7 +573,7 @@ fn pods_and_history(ui: &mut Ui, view: &ViewCtx<'_>) {
                     view.commands.send(Command::OpenLogs {
                         namespace: namespace.clone(),
                         pod: pod.name.clone(),
-                        container: String::new(),
+                        container: pod.container.clone(),
                         follow: true,
                     });
                 }
@@ -584,6 +584,28 @@ fn pods_and_history(ui: &mut Ui, view: &ViewCtx<'_>) {
         section(ui, view.theme, "Revisions");
         for (revision, name, image, ready) in &detail.revisions {
             ui.label(RichText::new(format!("{revision}  {name}  {image}  {ready}")).size(12.0));
+        }
+        if let Some(logs) = view.state.logs.as_ref().filter(|l| detail.pods.iter().any(|p| p.name == l.pod)) {
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                section(ui, view.theme, &format!("Log of {}", logs.pod));
+                if ui.small_button("Close log").clicked() {
+                    view.commands.send(Command::CloseLogs);
+                }
+            });
+            egui::ScrollArea::vertical().id_salt("server_log").max_height(220.0).stick_to_bottom(true).show_rows(
+                ui,
+                14.0,
+                logs.lines.len(),
+                |ui, range| {
+                    for line in &logs.lines[range] {
+                        ui.label(RichText::new(line).monospace().size(11.0));
+                    }
+                },
+            );
+            if let Some(Err(e)) = &logs.done {
+                ui.colored_label(view.theme.tone(Tone::Err), e);
+            }
         }
         let ui = &mut cols[1];
         section(ui, view.theme, "Events");
