@@ -82,6 +82,7 @@ impl ClusterArea {
                                 let task = keeper::spawn(client.clone(), context.clone(), writer, path, cache.clone());
                                 AbortOnDrop(task)
                             });
+                            let _idle = AbortOnDrop(tokio::spawn(stop_idle_notebooks(client.clone(), outbox.clone())));
                             watch_cluster(client, cache, attempt, query, outbox).await;
                         }
                         Err(message) => outbox.send(ClusterEvent::Connected { attempt, result: Err(message) }),
@@ -214,4 +215,22 @@ async fn pod_detail(client: kube::Client, namespace: &str, name: &str) -> Result
         .unwrap_or_default();
     events.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
     Ok(PodDetail { containers: crate::resources::pod::container_details(&pod), events })
+}
+
+/// While connected, every five minutes: Bosun's notebook servers idle past their idle-shutdown hours are scaled to
+/// zero (their workspace stays), and the user is told.
+async fn stop_idle_notebooks(client: kube::Client, outbox: Outbox) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(300));
+    loop {
+        every.tick().await;
+        let now = jiff::Timestamp::now().as_second();
+        match crate::cluster::notebooks::stop_idle(&client, now).await {
+            Ok(stopped) if !stopped.is_empty() => {
+                let what = format!("Stopped idle notebook servers: {}", stopped.join(", "));
+                outbox.send(crate::state::protocol::NotebooksEvent::Done { what, result: Ok(()) });
+            }
+            Ok(_) => {}
+            Err(e) => tracing::info!("idle notebook check: {e}"),
+        }
+    }
 }

@@ -152,6 +152,56 @@ pub async fn list(client: &kube::Client, namespace: Option<&str>) -> Result<Note
     Ok(out)
 }
 
+/// When a Jupyter server last saw activity (`last_activity` of its `/api/status`, Unix seconds), read through a
+/// forward with its token.
+pub async fn last_activity(client: &kube::Client, namespace: &str, name: &str) -> Result<i64, String> {
+    let token = token(client, namespace, name).await.map_err(|e| e.to_string())?.unwrap_or_default();
+    let forward = super::forward::Forwarder::new(
+        client.clone(),
+        namespace,
+        super::forward::Target::Service(name.into()),
+        crate::workloads::notebook::PORT,
+    );
+    let reply = forward.request("GET", &format!("/api/status?token={token}"), None).await.map_err(|e| e.to_string())?;
+    if reply.status != 200 {
+        return Err(format!("{namespace}/{name} answered HTTP {} to /api/status", reply.status));
+    }
+    let status: serde_json::Value = serde_json::from_str(&reply.body).map_err(|e| format!("/api/status: {e}"))?;
+    status
+        .get("last_activity")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .map(|t| t.as_second())
+        .ok_or_else(|| format!("{namespace}/{name}: /api/status has no last_activity"))
+}
+
+/// Stops (scales to zero) the running Bosun notebook servers that have been idle longer than their
+/// `bosun.dev/idle-shutdown-hours`, as of `now` (Unix seconds); returns `namespace/name` of each one stopped. A server
+/// that cannot be asked is left running.
+pub async fn stop_idle(client: &kube::Client, now: i64) -> Result<Vec<String>, JobError> {
+    let deployments: Api<Deployment> = Api::all(client.clone());
+    let list = deployments
+        .list(&ListParams::default().labels(NOTEBOOK_LABEL))
+        .await
+        .map_err(|e| JobError::from_kube("list notebook servers", "deployments", e))?;
+    let mut stopped = Vec::new();
+    for d in &list.items {
+        let row = notebook::from_deployment(d);
+        if row.idle_hours == 0 || !row.ready {
+            continue;
+        }
+        match last_activity(client, &row.namespace, &row.name).await {
+            Ok(at) if now - at >= i64::from(row.idle_hours) * 3600 => {
+                scale(client, &row.namespace, &row.name, 0).await?;
+                stopped.push(format!("{}/{}", row.namespace, row.name));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::info!("idle check of {}/{}: {e}", row.namespace, row.name),
+        }
+    }
+    Ok(stopped)
+}
+
 /// Patches a Deployment's idle-shutdown annotation (hours; 0 removes it).
 pub async fn set_idle_hours(client: &kube::Client, namespace: &str, name: &str, hours: u32) -> Result<(), JobError> {
     let value = if hours == 0 { serde_json::Value::Null } else { serde_json::Value::from(hours.to_string()) };

@@ -46,9 +46,11 @@ pub enum Responder {
         model: String,
         predictor: Predictor,
     },
+    /// `started`: when the pod started (its last activity, as nobody uses a simulated notebook).
     Jupyter {
         pod: String,
         token: Option<String>,
+        started: String,
     },
     JupyterHub,
     Refused,
@@ -196,7 +198,8 @@ pub fn responder_for(pod: &Value, port: u16, read: &Reader) -> Responder {
                 .or_else(|| env(c, "JUPYTER_TOKEN", read))
                 .map(|t| t.trim_matches(['"', '\'']).to_string())
                 .filter(|t| !t.is_empty());
-            return Responder::Jupyter { pod: meta::name(pod).to_string(), token };
+            let started = meta::str_at(pod, "/status/startTime").to_string();
+            return Responder::Jupyter { pod: meta::name(pod).to_string(), token, started };
         }
     }
     Responder::Refused
@@ -271,7 +274,7 @@ pub fn answer(responder: &Responder, parts: &http::request::Parts, body: &[u8]) 
     match responder {
         Responder::TfServing { models } => tf_serving(models, method, path, body),
         Responder::Kserve { model, predictor } => kserve(model, *predictor, method, path, body),
-        Responder::Jupyter { pod, token } => {
+        Responder::Jupyter { pod, token, started } => {
             let given = query_param(parts.uri.query(), "token").map(str::to_string).or_else(|| {
                 let auth = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
                 auth.strip_prefix("token ").map(str::to_string)
@@ -295,7 +298,11 @@ pub fn answer(responder: &Responder, parts: &http::request::Parts, body: &[u8]) 
                 );
             }
             if path.starts_with("/api/status") {
-                return json_reply(200, &json!({"started": meta::now(), "kernels": 0, "connections": 0}));
+                let started = if started.is_empty() { meta::now() } else { started.clone() };
+                return json_reply(
+                    200,
+                    &json!({"started": started, "last_activity": started, "kernels": 0, "connections": 0}),
+                );
             }
             reply(
                 200,
