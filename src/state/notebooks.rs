@@ -50,6 +50,12 @@ pub enum NotebooksCommand {
         namespace: String,
         name: String,
     },
+    /// Forward a local port to any pod or Service port (`pod/NAME`, `svc/NAME`) and open it in the browser.
+    ForwardPort {
+        namespace: String,
+        target: String,
+        port: u16,
+    },
     /// Open the page of a forward again.
     Reopen(u64),
     CloseForward(u64),
@@ -163,6 +169,17 @@ impl NotebooksState {
                     port,
                     token_of: None,
                     path: "/hub/".into(),
+                }];
+            }
+            NotebooksCommand::ForwardPort { namespace, target, port } => {
+                self.id_bump();
+                return vec![NotebooksRequest::Forward {
+                    id: self.next_id,
+                    namespace,
+                    target,
+                    port,
+                    token_of: None,
+                    path: "/".into(),
                 }];
             }
             NotebooksCommand::Scale { namespace, name, replicas } => {

@@ -324,16 +324,52 @@ fn bosun_forward_serves_a_local_port_until_stopped() {
         forward.listen(([127, 0, 0, 1], 0).into()).await.expect("listening")
     });
     // Any HTTP client reaches the model through the local port.
-    let answer = sim.runtime.block_on(async {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut socket = tokio::net::TcpStream::connect(bound).await.expect("connect");
-        socket
-            .write_all(b"GET /v1/models/echo HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
-            .await
-            .expect("write");
-        let mut text = String::new();
-        socket.read_to_string(&mut text).await.expect("read");
-        text
-    });
+    let get = |bound: std::net::SocketAddr| {
+        sim.runtime.block_on(async {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut socket = tokio::net::TcpStream::connect(bound).await.expect("connect");
+            socket
+                .write_all(b"GET /v1/models/echo HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
+                .await
+                .expect("write");
+            let mut text = String::new();
+            let _ = socket.read_to_string(&mut text).await;
+            text
+        })
+    };
+    let answer = get(bound);
     assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("AVAILABLE"), "{answer}");
+
+    // The pod goes (a restart, a roll-out): the same forward reaches its replacement once it is ready.
+    let old: Vec<String> = sim
+        .runtime
+        .block_on(servers::pods(&client, "default", "echo"))
+        .expect("pods")
+        .iter()
+        .filter_map(|p| p.metadata.name.clone())
+        .collect();
+    sim.runtime.block_on(async {
+        let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(client.clone(), "default");
+        for name in &old {
+            pods.delete(name, &kube::api::DeleteParams::background().grace_period(0)).await.expect("deleted");
+        }
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let answer = get(bound);
+        if answer.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the forward never reached the new pod: {answer:?}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let now: Vec<String> = sim
+        .runtime
+        .block_on(servers::pods(&client, "default", "echo"))
+        .expect("pods")
+        .iter()
+        .filter(|p| servers::is_ready(p))
+        .filter_map(|p| p.metadata.name.clone())
+        .collect();
+    assert!(now.iter().all(|n| !old.contains(n)), "a new pod answers: {now:?} (old {old:?})");
 }

@@ -40,6 +40,8 @@ pub struct PodsView {
     selected: Option<(String, String)>,
     log_search: String,
     log_matches: LogMatches,
+    /// The pod port typed into "Forward".
+    forward_port: u16,
 }
 
 /// The screen's two tabs: every pod, or the workloads that run them.
@@ -359,6 +361,8 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, row: &PodRow, state: &mut PodsView) {
         .max_height(240.0)
         .auto_shrink([false, true])
         .show(ui, |ui| containers_and_events(ui, view, row));
+    ui.add_space(6.0);
+    forward_row(ui, view, row, &mut state.forward_port);
     ui.add_space(10.0);
     let logs = view.state.logs.as_ref().filter(|l| l.namespace == row.namespace && l.pod == row.name);
     ui.horizontal(|ui| {
@@ -429,6 +433,34 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, row: &PodRow, state: &mut PodsView) {
                 }
             },
         );
+    });
+}
+
+/// Forward a local port to one of the pod's ports and open it in the browser; the pod's open forwards, to stop.
+fn forward_row(ui: &mut Ui, view: &ViewCtx<'_>, row: &crate::resources::pod::PodRow, port: &mut u16) {
+    use crate::state::notebooks::NotebooksCommand;
+    if *port == 0 {
+        *port = 8080;
+    }
+    let target = format!("pod/{} in {}", row.name, row.namespace);
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Port-forward").strong().color(view.theme.palette.text_strong));
+        ui.add(egui::DragValue::new(port).range(1..=65535))
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::SpinButton, true, "Pod port to forward"));
+        if ui.button("Forward and open").on_hover_text("A local port to this pod port, opened in the browser").clicked()
+        {
+            view.commands.send(Command::Notebooks(NotebooksCommand::ForwardPort {
+                namespace: row.namespace.clone(),
+                target: format!("pod/{}", row.name),
+                port: *port,
+            }));
+        }
+        for f in view.state.notebooks.forwards.iter().filter(|f| f.target == target) {
+            ui.label(RichText::new(&f.local).monospace());
+            if ui.small_button("Stop").on_hover_text(format!("Stop forwarding {}", f.local)).clicked() {
+                view.commands.send(Command::Notebooks(NotebooksCommand::CloseForward(f.id)));
+            }
+        }
     });
 }
 
