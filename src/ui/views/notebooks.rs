@@ -26,8 +26,10 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>) {
     };
     let p = view.theme.palette;
     let state = &view.state.notebooks;
-    ui.columns(2, |cols| {
-        let ui = &mut cols[0];
+    egui::Panel::right("notebook_form_panel").default_size(430.0).resizable(true).show(ui, |ui| {
+        egui::ScrollArea::vertical().id_salt("notebooks_form").show(ui, |ui| form(ui, view, &snap));
+    });
+    egui::CentralPanel::default().show(ui, |ui| {
         egui::ScrollArea::vertical().id_salt("notebooks_list").show(ui, |ui| {
             match &state.list {
                 Loadable::Failed(e) => {
@@ -81,8 +83,6 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>) {
             ui.add_space(8.0);
             forwards(ui, view);
         });
-        let ui = &mut cols[1];
-        egui::ScrollArea::vertical().id_salt("notebooks_form").show(ui, |ui| form(ui, view, &snap));
     });
 }
 
@@ -102,17 +102,19 @@ fn servers(ui: &mut Ui, view: &ViewCtx<'_>, rows: &[crate::resources::notebook::
         ui.end_row();
         for r in rows {
             ui.vertical(|ui| {
-                ui.label(RichText::new(&r.name).color(p.text_strong));
+                ui.add(egui::Label::new(RichText::new(&r.name).color(p.text_strong)).extend());
                 let user = if r.user.is_empty() { String::new() } else { format!(" · {}", r.user) };
                 let age = kubefmt::duration::human(now - r.created);
-                ui.label(RichText::new(format!("{}{user} · {age}", r.namespace)).color(p.text_weak).size(11.0));
+                let where_ = RichText::new(format!("{}{user} · {age}", r.namespace)).color(p.text_weak).size(11.0);
+                ui.add(egui::Label::new(where_).extend());
             });
             ui.label(match r.source {
                 NotebookSource::Bosun => "Bosun",
                 NotebookSource::JupyterHub => "JupyterHub",
                 NotebookSource::Kubeflow => "Kubeflow",
             });
-            ui.add(egui::Label::new(RichText::new(&r.image).size(12.0)).truncate());
+            let short = r.image.rsplit('/').next().unwrap_or(&r.image);
+            ui.add(egui::Label::new(RichText::new(short).size(12.0)).extend()).on_hover_text(&r.image);
             ui.label(if r.gpus > 0.0 { format!("{}", r.gpus) } else { "—".into() });
             let chip = status_chip(ui, view.theme, r.tone, &r.state);
             if r.idle_hours > 0 {
