@@ -38,6 +38,7 @@ impl ServingArea {
             let not_connected = "not connected to a cluster".to_string();
             let event = match request {
                 ServingRequest::SaveDraft(spec) => return self.save_draft(*spec),
+                ServingRequest::Template => ServingEvent::Template(None),
                 ServingRequest::Deploy(_) => {
                     ServingEvent::Deployed(Err(Refusal { message: not_connected, causes: Vec::new() }))
                 }
@@ -57,6 +58,20 @@ impl ServingArea {
         };
         match request {
             ServingRequest::SaveDraft(spec) => self.save_draft(*spec),
+            ServingRequest::Template => {
+                tokio::spawn(async move {
+                    let configs: kube::Api<k8s_openapi::api::core::v1::ConfigMap> = kube::Api::all(client);
+                    let lp = kube::api::ListParams::default().fields("metadata.name=model-server-template");
+                    // Not installed, or not ours to read: the form keeps its own defaults.
+                    let found = configs
+                        .list(&lp)
+                        .await
+                        .ok()
+                        .and_then(|l| l.items.into_iter().next())
+                        .map(|cm| (cm.metadata.namespace.unwrap_or_default(), cm.data.unwrap_or_default()));
+                    outbox.send(ServingEvent::Template(found));
+                });
+            }
             ServingRequest::Deploy(objects) => {
                 tokio::spawn(async move {
                     let result = servers::apply(&client, &objects, false).await.map_err(|e| {

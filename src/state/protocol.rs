@@ -273,6 +273,8 @@ pub enum ServingRequest {
     Deploy(Vec<serde_json::Value>),
     /// Keep the form as the draft.
     SaveDraft(Box<crate::workloads::serving::ServingSpec>),
+    /// Find the stack's model-server template (the `tf-serving` component's ConfigMap), if it is installed.
+    Template,
     /// Read a server's pods, revisions, conditions and events.
     Detail {
         namespace: String,
@@ -368,6 +370,8 @@ pub enum ServingEvent {
     },
     ModelStatus(Result<crate::cluster::forward::Reply, String>),
     Predicted(Result<crate::cluster::forward::Reply, String>),
+    /// The stack's model-server template: its namespace and settings (none when it is not installed).
+    Template(Option<(String, std::collections::BTreeMap<String, String>)>),
     /// Requests of the load test done so far.
     LoadProgress(usize),
     LoadDone(Result<Box<crate::cluster::forward::LoadReport>, String>),

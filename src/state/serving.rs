@@ -3,7 +3,7 @@
 //! (scale, update, roll back, canary split, promote, abort, delete — the destructive ones after a confirmation)
 //! and "Try it": model status, a prediction and a small load test through a port-forward.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::loadable::Loadable;
 use super::protocol::{Refusal, ServingEvent, ServingRequest};
@@ -109,6 +109,8 @@ pub enum ServingCommand {
         requests: usize,
         concurrency: usize,
     },
+    /// Fill the form from the stack's model-server template.
+    UseTemplate,
     /// Save the load test's charts as SVG or PNG.
     ExportLoadChart {
         format: crate::charts::ExportFormat,
@@ -232,7 +234,10 @@ pub struct ServingState {
     /// The open server (namespace, name).
     pub open: Option<(String, String)>,
     pub detail: Loadable<ServerDetail>,
-    detail_at: Option<Instant>,
+    /// A read of the open server's detail is on its way (what is shown stays until it arrives).
+    detail_in_flight: bool,
+    /// The open server changed while its detail was being read: read it again when that answer arrives.
+    detail_stale: bool,
     /// The action waiting for "are you sure?".
     pub confirm: Option<Risky>,
     /// An action on the open server is under way (its buttons wait).
@@ -240,10 +245,9 @@ pub struct ServingState {
     pub try_it: TryIt,
     /// A refusal to show as a toast (taken by the app after [`ServingState::handle`]).
     pub pending_toast: Option<(Tone, String)>,
+    /// The stack's model-server template (the `tf-serving` component's ConfigMap): its namespace and settings.
+    pub template: Option<(String, std::collections::BTreeMap<String, String>)>,
 }
-
-/// How often the open server's detail is read again while something changes.
-const DETAIL_REFRESH: Duration = Duration::from_millis(1500);
 
 impl ServingState {
     pub fn new(form: ServingSpec) -> Self {
@@ -273,12 +277,15 @@ impl ServingState {
         self.servers = servers;
         let Some((namespace, name)) = self.open.clone() else { return Vec::new() };
         let after = self.open_row().cloned();
-        let due = self.detail_at.is_none_or(|t| t.elapsed() >= DETAIL_REFRESH);
-        if before != after && due && !matches!(self.detail, Loadable::Loading) {
-            self.detail_at = Some(Instant::now());
-            return vec![ServingRequest::Detail { namespace, name }];
+        if before == after {
+            return Vec::new();
         }
-        Vec::new()
+        if self.detail_in_flight {
+            self.detail_stale = true;
+            return Vec::new();
+        }
+        self.detail_in_flight = true;
+        vec![ServingRequest::Detail { namespace, name }]
     }
 
     /// The request to reach the open server's model, if the server can be tried.
@@ -314,7 +321,18 @@ impl ServingState {
         let open = self.open.clone();
         let stable = self.open_row().and_then(|r| r.stable.clone());
         match command {
-            ServingCommand::Tab(tab) => self.tab = tab,
+            ServingCommand::Tab(tab) => {
+                self.tab = tab;
+                if tab == Tab::Deploy {
+                    return serve(ServingRequest::Template);
+                }
+            }
+            ServingCommand::UseTemplate => {
+                let Some((namespace, data)) = self.template.clone() else { return Vec::new() };
+                self.form = with_template(&self.form, &namespace, &data);
+                self.rerender();
+                return serve(ServingRequest::SaveDraft(Box::new(self.form.clone())));
+            }
             ServingCommand::Form(spec) => {
                 self.form = *spec;
                 self.rerender();
@@ -354,7 +372,8 @@ impl ServingState {
                     }
                 }
                 self.detail = Loadable::Loading;
-                self.detail_at = Some(Instant::now());
+                self.detail_in_flight = true;
+                self.detail_stale = false;
                 return serve(ServingRequest::Detail { namespace, name });
             }
             ServingCommand::Close => {
@@ -523,18 +542,24 @@ impl ServingState {
                 None
             }
             ServingEvent::Detail { namespace, name, result } => {
-                if self.open.as_ref() == Some(&(namespace, name)) {
-                    self.detail = match result {
-                        Ok(d) => Loadable::Ready(d),
-                        Err(e) => Loadable::Failed(e),
-                    };
+                if self.open.as_ref() == Some(&(namespace.clone(), name.clone())) {
+                    self.detail = result.into();
+                    self.detail_in_flight = std::mem::take(&mut self.detail_stale);
+                    if self.detail_in_flight {
+                        follow.push(ServingRequest::Detail { namespace, name });
+                    }
                 }
                 None
             }
             ServingEvent::Done { what, result } => {
                 self.busy = None;
                 if let Some((namespace, name)) = self.open.clone() {
-                    follow.push(ServingRequest::Detail { namespace, name });
+                    if self.detail_in_flight {
+                        self.detail_stale = true;
+                    } else {
+                        self.detail_in_flight = true;
+                        follow.push(ServingRequest::Detail { namespace, name });
+                    }
                 }
                 match result {
                     Ok(()) => {
@@ -556,6 +581,10 @@ impl ServingState {
                 self.try_it.reply = result.into();
                 None
             }
+            ServingEvent::Template(found) => {
+                self.template = found;
+                None
+            }
             ServingEvent::LoadProgress(done) => {
                 if let Load::Running { of, .. } = self.try_it.load {
                     self.try_it.load = Load::Running { done, of };
@@ -572,6 +601,45 @@ impl ServingState {
         };
         (toast, follow)
     }
+}
+
+/// The form with the stack's model-server template applied: TF Serving's image (the GPU one when the form asks for
+/// accelerators), ports, requests, accelerator resource and service account, in the template's namespace.
+pub fn with_template(
+    form: &ServingSpec,
+    namespace: &str,
+    data: &std::collections::BTreeMap<String, String>,
+) -> ServingSpec {
+    let mut spec = form.clone();
+    let get = |k: &str| data.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    spec.namespace = namespace.to_string();
+    if spec.runtime == serving::Runtime::TfServing {
+        let image = if spec.accelerators > 0 { get("gpuImage").or_else(|| get("image")) } else { get("image") };
+        if let Some(image) = image {
+            spec.image = image;
+        }
+        if let Some(port) = get("restPort").and_then(|p| p.parse().ok()) {
+            spec.rest_port = port;
+        }
+        if let Some(port) = get("grpcPort").and_then(|p| p.parse().ok()) {
+            spec.grpc_port = port;
+        }
+    }
+    if let Some(cpu) = get("cpuRequest") {
+        spec.cpu = cpu;
+    }
+    if let Some(memory) = get("memoryRequest") {
+        spec.memory = memory;
+    }
+    if spec.accelerators > 0
+        && let Some(resource) = get("gpuResource")
+    {
+        spec.accelerator = Some(resource);
+    }
+    if let Some(account) = get("serviceAccount") {
+        spec.service_account = account;
+    }
+    spec
 }
 
 /// A version field: empty is "unchanged".
@@ -642,6 +710,30 @@ mod tests {
         state.handle(ServingCommand::Ask(Risky::Rollback));
         let sent = state.handle(ServingCommand::Confirm);
         assert!(matches!(sent.as_slice(), [super::super::protocol::Request::Serving(ServingRequest::Rollback { .. })]));
+    }
+
+    #[test]
+    fn the_stack_s_template_fills_the_form() {
+        let data: std::collections::BTreeMap<String, String> = [
+            ("image", "registry.local/tensorflow/serving:2.15.0"),
+            ("gpuImage", "registry.local/tensorflow/serving:2.15.0-gpu"),
+            ("restPort", "8501"),
+            ("cpuRequest", "2"),
+            ("memoryRequest", "4Gi"),
+            ("gpuResource", "amd.com/gpu"),
+            ("serviceAccount", "model-server"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let gpu = ServingSpec { accelerators: 1, accelerator: Some("nvidia.com/gpu".into()), ..spec() };
+        let filled = with_template(&gpu, "ml-stack", &data);
+        assert_eq!(filled.image, "registry.local/tensorflow/serving:2.15.0-gpu");
+        assert_eq!((filled.cpu.as_str(), filled.memory.as_str()), ("2", "4Gi"));
+        assert_eq!(filled.accelerator.as_deref(), Some("amd.com/gpu"));
+        assert_eq!((filled.namespace.as_str(), filled.service_account.as_str()), ("ml-stack", "model-server"));
+        let cpu = with_template(&spec(), "ml-stack", &data);
+        assert_eq!(cpu.image, "registry.local/tensorflow/serving:2.15.0");
     }
 
     #[test]

@@ -58,3 +58,35 @@ fn a_model_deployed_from_the_form_becomes_ready_and_answers_a_prediction() {
     harness.run_steps(3);
     harness.get_by_label_contains("The request is not JSON");
 }
+
+/// With the stack's TensorFlow Serving component installed, the Deploy form offers its template and takes it.
+#[test]
+fn the_deploy_form_takes_the_stack_s_model_server_template() {
+    let sim = start_sim(kubesim::Fleet::Demo);
+    let kubeconfig = sim.server.kubeconfig_path().display().to_string();
+    let out = crate::training::bosun(&[
+        "install",
+        "--components",
+        "tf-serving",
+        "--yes",
+        "--timeout",
+        "2m",
+        "--set",
+        "tf-serving.cpuRequest=750m",
+        "--kubeconfig",
+        &kubeconfig,
+    ]);
+    assert!(out.status.success(), "install: {}", String::from_utf8_lossy(&out.stderr));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = app(dir.path(), sim.server.kubeconfig_path().to_path_buf());
+    wait_for(&mut harness, "the cluster", |s| s.cluster.as_ref().is_some_and(|c| c.is_synced()));
+    harness.get_by_role_and_label(Role::Button, "Serving").click();
+    harness.run_steps(2);
+    harness.get_by_label("Deploy a model").click();
+    wait_for(&mut harness, "the template", |s| s.serving.template.is_some());
+    harness.get_by_label("Use it").click();
+    wait_for(&mut harness, "the form to take it", |s| s.serving.form.service_account == "model-server");
+    let form = harness.state().state().serving.form.clone();
+    assert_eq!(form.cpu, "750m");
+    assert_eq!(Some(form.namespace.as_str()), harness.state().state().serving.template.as_ref().map(|t| t.0.as_str()));
+}

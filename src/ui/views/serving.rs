@@ -678,6 +678,21 @@ fn form(
 ) {
     let p = view.theme.palette;
     let theme = view.theme;
+    if let Some((namespace, _)) = &view.state.serving.template {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                RichText::new(format!("The stack's model-server template is installed in {namespace}."))
+                    .color(p.text_weak),
+            );
+            if ui
+                .small_button("Use it")
+                .on_hover_text("Image, ports, requests, GPU resource and service account")
+                .clicked()
+            {
+                send(view, ServingCommand::UseTemplate);
+            }
+        });
+    }
     section(ui, theme, "Model server");
     egui::Grid::new("serving_form_grid").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
         ui.label("Runtime");
