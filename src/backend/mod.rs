@@ -9,6 +9,7 @@
 //! the protocol; [`dispatch`] only routes.
 
 mod cluster;
+mod draft;
 mod experiments;
 mod export;
 mod logs;

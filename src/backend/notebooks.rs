@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use super::{CurrentClient, Outbox};
 use crate::cluster::forward::{Forwarder, LocalForward, Target};
@@ -17,21 +16,20 @@ use crate::workloads::notebook::NotebookSpec;
 pub(super) struct NotebooksArea {
     client: CurrentClient,
     outbox: Outbox,
-    draft: PathBuf,
-    pending_draft: Arc<Mutex<Option<NotebookSpec>>>,
+    draft: super::draft::Draft<NotebookSpec>,
     /// The open forwards, by id; dropping one stops it.
     forwards: Arc<Mutex<HashMap<u64, LocalForward>>>,
 }
 
 impl NotebooksArea {
     pub fn new(client: CurrentClient, outbox: Outbox, draft: PathBuf) -> Self {
-        Self { client, outbox, draft, pending_draft: Arc::default(), forwards: Arc::default() }
+        Self { client, outbox, draft: super::draft::Draft::new(draft), forwards: Arc::default() }
     }
 
     pub fn handle(&mut self, request: NotebooksRequest) {
         let outbox = self.outbox.clone();
         if let NotebooksRequest::SaveDraft(spec) = request {
-            return self.save_draft(*spec);
+            return self.draft.save(*spec);
         }
         if let NotebooksRequest::CloseForward(id) = request {
             if let Ok(mut forwards) = self.forwards.lock() {
@@ -95,25 +93,6 @@ impl NotebooksArea {
             }
             NotebooksRequest::SaveDraft(_) | NotebooksRequest::CloseForward(_) => {}
         }
-    }
-
-    fn save_draft(&self, spec: NotebookSpec) {
-        let already_waiting = self.pending_draft.lock().map(|mut p| p.replace(spec).is_some()).unwrap_or(true);
-        if already_waiting {
-            return;
-        }
-        let (pending, path) = (self.pending_draft.clone(), self.draft.clone());
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let Some(spec) = pending.lock().ok().and_then(|mut p| p.take()) else { return };
-            let _ = tokio::task::spawn_blocking(move || {
-                let json = serde_json::to_vec_pretty(&spec).unwrap_or_default();
-                if let Err(e) = crate::atomic_file::write_atomically(&path, &json) {
-                    tracing::warn!("the notebook draft could not be saved to {}: {e}", path.display());
-                }
-            })
-            .await;
-        });
     }
 }
 

@@ -4,8 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use super::{CurrentClient, Outbox};
 use crate::cluster::forward::{Forwarder, HttpChannel, Reply, Target};
@@ -20,8 +19,7 @@ type Channels = Arc<tokio::sync::Mutex<HashMap<(String, String, u16), HttpChanne
 pub(super) struct ServingArea {
     client: CurrentClient,
     outbox: Outbox,
-    draft: PathBuf,
-    pending_draft: Arc<Mutex<Option<ServingSpec>>>,
+    draft: super::draft::Draft<ServingSpec>,
     channels: Channels,
     /// The load test running now; a new one replaces it.
     load: Option<tokio::task::JoinHandle<()>>,
@@ -29,7 +27,7 @@ pub(super) struct ServingArea {
 
 impl ServingArea {
     pub fn new(client: CurrentClient, outbox: Outbox, draft: PathBuf) -> Self {
-        Self { client, outbox, draft, pending_draft: Arc::default(), channels: Arc::default(), load: None }
+        Self { client, outbox, draft: super::draft::Draft::new(draft), channels: Arc::default(), load: None }
     }
 
     pub fn handle(&mut self, request: ServingRequest) {
@@ -37,7 +35,7 @@ impl ServingArea {
         let Some(client) = self.client.get() else {
             let not_connected = "not connected to a cluster".to_string();
             let event = match request {
-                ServingRequest::SaveDraft(spec) => return self.save_draft(*spec),
+                ServingRequest::SaveDraft(spec) => return self.draft.save(*spec),
                 ServingRequest::Template => ServingEvent::Template(None),
                 ServingRequest::Deploy(_) => {
                     ServingEvent::Deployed(Err(Refusal { message: not_connected, causes: Vec::new() }))
@@ -57,7 +55,7 @@ impl ServingArea {
             result: result.map_err(|e| e.to_string()),
         };
         match request {
-            ServingRequest::SaveDraft(spec) => self.save_draft(*spec),
+            ServingRequest::SaveDraft(spec) => self.draft.save(*spec),
             ServingRequest::Template => {
                 tokio::spawn(async move {
                     let configs: kube::Api<k8s_openapi::api::core::v1::ConfigMap> = kube::Api::all(client);
@@ -197,25 +195,6 @@ impl ServingArea {
                 }));
             }
         }
-    }
-
-    fn save_draft(&self, spec: ServingSpec) {
-        let already_waiting = self.pending_draft.lock().map(|mut p| p.replace(spec).is_some()).unwrap_or(true);
-        if already_waiting {
-            return;
-        }
-        let (pending, path) = (self.pending_draft.clone(), self.draft.clone());
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let Some(spec) = pending.lock().ok().and_then(|mut p| p.take()) else { return };
-            let _ = tokio::task::spawn_blocking(move || {
-                let json = serde_json::to_vec_pretty(&spec).unwrap_or_default();
-                if let Err(e) = crate::atomic_file::write_atomically(&path, &json) {
-                    tracing::warn!("the serving draft could not be saved to {}: {e}", path.display());
-                }
-            })
-            .await;
-        });
     }
 }
 

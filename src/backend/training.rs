@@ -2,8 +2,6 @@
 //! and asking for a job's flight recorder (gathered by `cluster::recorder`).
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
@@ -18,15 +16,13 @@ use crate::workloads::spec::TrainingSpec;
 pub(super) struct TrainingArea {
     client: CurrentClient,
     outbox: Outbox,
-    draft: PathBuf,
+    draft: super::draft::Draft<TrainingSpec>,
     store: Option<PathBuf>,
-    /// The newest draft waiting to be written (writes are at most twice a second, the latest wins).
-    pending_draft: Arc<Mutex<Option<TrainingSpec>>>,
 }
 
 impl TrainingArea {
     pub fn new(client: CurrentClient, outbox: Outbox, draft: PathBuf, store: Option<PathBuf>) -> Self {
-        Self { client, outbox, draft, store, pending_draft: Arc::default() }
+        Self { client, outbox, draft: super::draft::Draft::new(draft), store }
     }
 
     pub fn handle(&mut self, request: TrainingRequest) {
@@ -34,7 +30,7 @@ impl TrainingArea {
         let current = self.client.with_context();
         let not_connected = || "not connected to a cluster".to_string();
         match request {
-            TrainingRequest::SaveDraft(spec) => self.save_draft(*spec),
+            TrainingRequest::SaveDraft(spec) => self.draft.save(*spec),
             TrainingRequest::Submit(objects) => {
                 tokio::spawn(async move {
                     let result = match current {
@@ -125,7 +121,7 @@ impl TrainingArea {
                 });
             }
             TrainingRequest::SaveTemplate { name, spec } => {
-                let dir = self.draft.parent().map(|d| d.join(crate::workloads::spec::TEMPLATES_DIR));
+                let dir = self.draft.path().parent().map(|d| d.join(crate::workloads::spec::TEMPLATES_DIR));
                 tokio::spawn(async move {
                     let Some(dir) = dir else { return };
                     let path = dir.join(format!("{name}.json"));
@@ -159,25 +155,6 @@ impl TrainingArea {
                 });
             }
         }
-    }
-
-    fn save_draft(&self, spec: TrainingSpec) {
-        let already_waiting = self.pending_draft.lock().map(|mut p| p.replace(spec).is_some()).unwrap_or(true);
-        if already_waiting {
-            return;
-        }
-        let (pending, path) = (self.pending_draft.clone(), self.draft.clone());
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let Some(spec) = pending.lock().ok().and_then(|mut p| p.take()) else { return };
-            let _ = tokio::task::spawn_blocking(move || {
-                let json = serde_json::to_vec_pretty(&spec).unwrap_or_default();
-                if let Err(e) = crate::atomic_file::write_atomically(&path, &json) {
-                    tracing::warn!("the training draft could not be saved to {}: {e}", path.display());
-                }
-            })
-            .await;
-        });
     }
 }
 

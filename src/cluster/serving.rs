@@ -167,20 +167,9 @@ pub async fn wait_available(
     }
 }
 
-/// Why a pod of the server is not ready: the scheduler's message, a container's waiting reason, or a failing probe.
+/// Why a pod of the server is not ready: the scheduler's message, or a container's waiting reason.
 async fn pending_reason(client: &kube::Client, namespace: &str, name: &str) -> Option<String> {
-    let pods = pods(client, namespace, name).await.ok()?;
-    pods.iter().find_map(|p| {
-        let status = p.status.as_ref()?;
-        let unscheduled = status.conditions.iter().flatten().find(|c| c.type_ == "PodScheduled" && c.status == "False");
-        if let Some(c) = unscheduled {
-            return c.message.clone();
-        }
-        status.container_statuses.iter().flatten().find_map(|c| {
-            let w = c.state.as_ref()?.waiting.as_ref()?;
-            Some(format!("{}: {}", w.reason.clone().unwrap_or_default(), w.message.clone().unwrap_or_default()))
-        })
-    })
+    super::training::waiting_reason(&pods(client, namespace, name).await.ok()?)
 }
 
 /// The pods of a server (both tracks).

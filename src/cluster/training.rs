@@ -218,7 +218,12 @@ pub fn pod_selector(kind: JobKind, name: &str) -> String {
 async fn pending_reason(client: &kube::Client, kind: JobKind, namespace: &str, name: &str) -> Option<String> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let list = pods.list(&ListParams::default().labels(&pod_selector(kind, name))).await.ok()?;
-    list.items.iter().find_map(|p| {
+    waiting_reason(&list.items)
+}
+
+/// Why one of `pods` waits: the scheduler's message (`0/4 nodes are available: …`), or a container's waiting reason.
+pub fn waiting_reason(pods: &[Pod]) -> Option<String> {
+    pods.iter().find_map(|p| {
         let status = p.status.as_ref()?;
         let unscheduled = status.conditions.iter().flatten().find(|c| c.type_ == "PodScheduled" && c.status == "False");
         if let Some(c) = unscheduled {

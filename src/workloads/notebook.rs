@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::render::{GPU_PRODUCT_LABEL, MANAGED_BY, toleration_for};
+use super::render::{GPU_PRODUCT_LABEL, MANAGED_BY, container_resources, toleration_for};
 use super::spec::{FieldError, check_job_name};
 
 /// Every object of a notebook server carries this label with its name.
@@ -164,19 +164,8 @@ pub fn objects(spec: &NotebookSpec, token: &str) -> Vec<Value> {
 
 fn deployment(spec: &NotebookSpec) -> Value {
     let labels = labels(spec);
-    let mut requests = Map::new();
-    let mut limits = Map::new();
-    if !spec.cpu.is_empty() {
-        requests.insert("cpu".into(), json!(spec.cpu));
-    }
-    if !spec.memory.is_empty() {
-        requests.insert("memory".into(), json!(spec.memory));
-        limits.insert("memory".into(), json!(spec.memory));
-    }
     let accelerator = spec.accelerator.as_deref().filter(|a| !a.is_empty() && spec.accelerators > 0);
-    if let Some(resource) = accelerator {
-        limits.insert(resource.into(), json!(spec.accelerators.to_string()));
-    }
+    let resources = container_resources(&spec.cpu, &spec.memory, accelerator, spec.accelerators).unwrap_or(json!({}));
     let container = json!({
         "name": "notebook",
         "image": spec.image,
@@ -185,7 +174,7 @@ fn deployment(spec: &NotebookSpec) -> Value {
         "env": [{"name": "JUPYTER_TOKEN", "valueFrom": {"secretKeyRef": {"name": spec.token_secret(), "key": TOKEN_KEY}}}],
         "ports": [{"name": "http", "containerPort": PORT}],
         "readinessProbe": {"httpGet": {"path": "/api/status", "port": "http"}, "periodSeconds": 10},
-        "resources": {"requests": requests, "limits": limits},
+        "resources": resources,
         "volumeMounts": [{"name": "workspace", "mountPath": WORKSPACE}],
     });
     let mut pod = Map::new();

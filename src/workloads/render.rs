@@ -179,6 +179,31 @@ fn put_opt(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     }
 }
 
+/// A container's `resources`: CPU and memory requested (memory also its limit), and the accelerator as a limit —
+/// extended resources cannot be overcommitted, so the request equals the limit. `None` when it asks for nothing.
+pub fn container_resources(cpu: &str, memory: &str, accelerator: Option<&str>, count: u32) -> Option<Value> {
+    let mut requests = Map::new();
+    let mut limits = Map::new();
+    if !cpu.is_empty() {
+        requests.insert("cpu".into(), json!(cpu));
+    }
+    if !memory.is_empty() {
+        requests.insert("memory".into(), json!(memory));
+        limits.insert("memory".into(), json!(memory));
+    }
+    if let Some(resource) = accelerator.filter(|a| !a.is_empty() && count > 0) {
+        limits.insert(resource.into(), json!(count.to_string()));
+    }
+    let mut resources = Map::new();
+    if !requests.is_empty() {
+        resources.insert("requests".into(), Value::Object(requests));
+    }
+    if !limits.is_empty() {
+        resources.insert("limits".into(), Value::Object(limits));
+    }
+    (!resources.is_empty()).then_some(Value::Object(resources))
+}
+
 /// One role's pod template.
 fn template(spec: &TrainingSpec, role: &RoleSpec, labels: &Map<String, Value>, restart: &str) -> Value {
     let mut container = Map::new();
@@ -195,29 +220,9 @@ fn template(spec: &TrainingSpec, role: &RoleSpec, labels: &Map<String, Value>, r
         let env: Vec<Value> = env.iter().map(|(k, v)| json!({"name": k, "value": v})).collect();
         container.insert("env".into(), json!(env));
     }
-    let mut requests = Map::new();
-    let mut limits = Map::new();
-    if !role.cpu.is_empty() {
-        requests.insert("cpu".into(), json!(role.cpu));
-    }
-    if !role.memory.is_empty() {
-        requests.insert("memory".into(), json!(role.memory));
-        limits.insert("memory".into(), json!(role.memory));
-    }
     let accelerator = role.accelerator.as_deref().filter(|a| !a.is_empty() && role.accelerators > 0);
-    if let Some(resource) = accelerator {
-        // Extended resources cannot be overcommitted: the request equals the limit.
-        limits.insert(resource.into(), json!(role.accelerators.to_string()));
-    }
-    let mut resources = Map::new();
-    if !requests.is_empty() {
-        resources.insert("requests".into(), Value::Object(requests));
-    }
-    if !limits.is_empty() {
-        resources.insert("limits".into(), Value::Object(limits));
-    }
-    if !resources.is_empty() {
-        container.insert("resources".into(), Value::Object(resources));
+    if let Some(resources) = container_resources(&role.cpu, &role.memory, accelerator, role.accelerators) {
+        container.insert("resources".into(), resources);
     }
     if !spec.volumes.is_empty() {
         let mounts: Vec<Value> =

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::render::{GPU_PRODUCT_LABEL, MANAGED_BY, toleration_for};
+use super::render::{GPU_PRODUCT_LABEL, MANAGED_BY, container_resources, toleration_for};
 use super::spec::{FieldError, check_job_name};
 pub use crate::resources::serving::{
     CANARY, MODEL_ANNOTATION, MODEL_VERSION_ANNOTATION, Runtime, SERVER_LABEL, STABLE, TRACK_LABEL,
@@ -360,28 +360,9 @@ pub fn deployment(spec: &ServingSpec, track: &str) -> Value {
     let probe = json!({"httpGet": {"path": format!("/v1/models/{}", spec.model_name), "port": "http"},
         "initialDelaySeconds": 5, "periodSeconds": 10});
     container.insert("readinessProbe".into(), probe);
-    let mut requests = Map::new();
-    let mut limits = Map::new();
-    if !spec.cpu.is_empty() {
-        requests.insert("cpu".into(), json!(spec.cpu));
-    }
-    if !spec.memory.is_empty() {
-        requests.insert("memory".into(), json!(spec.memory));
-        limits.insert("memory".into(), json!(spec.memory));
-    }
     let accelerator = spec.accelerator.as_deref().filter(|a| !a.is_empty() && spec.accelerators > 0);
-    if let Some(resource) = accelerator {
-        limits.insert(resource.into(), json!(spec.accelerators.to_string()));
-    }
-    let mut resources = Map::new();
-    if !requests.is_empty() {
-        resources.insert("requests".into(), Value::Object(requests));
-    }
-    if !limits.is_empty() {
-        resources.insert("limits".into(), Value::Object(limits));
-    }
-    if !resources.is_empty() {
-        container.insert("resources".into(), Value::Object(resources));
+    if let Some(resources) = container_resources(&spec.cpu, &spec.memory, accelerator, spec.accelerators) {
+        container.insert("resources".into(), resources);
     }
     let mut mounts = Vec::new();
     let mut volumes = Vec::new();

@@ -12,6 +12,7 @@ use crate::state::notebooks::NotebooksCommand;
 use crate::tone::Tone;
 use crate::ui::ViewCtx;
 use crate::ui::views::training::{field_error, section, text_field};
+use crate::ui::widgets::accelerator::accelerator_picker;
 use crate::ui::widgets::status_chip::status_chip;
 use crate::workloads::notebook::{IMAGE_PRESETS, NotebookSpec, Workspace};
 
@@ -230,28 +231,8 @@ fn form(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::Clus
         ui.label("Accelerator");
         ui.vertical(|ui| {
             let resources: Vec<String> = snap.totals.keys().cloned().collect();
-            ui.horizontal(|ui| {
-                let current = spec.accelerator.clone().unwrap_or_default();
-                egui::ComboBox::from_id_salt("notebook_acc")
-                    .selected_text(if current.is_empty() { "none".to_string() } else { current.clone() })
-                    .show_ui(ui, |ui| {
-                        if ui.selectable_label(current.is_empty(), "none").clicked() {
-                            spec.accelerator = None;
-                            spec.accelerators = 0;
-                        }
-                        for r in &resources {
-                            if ui.selectable_label(current == *r, r).clicked() {
-                                spec.accelerator = Some(r.clone());
-                                spec.accelerators = spec.accelerators.max(1);
-                            }
-                        }
-                    });
-                if spec.accelerator.is_some() {
-                    ui.add(egui::DragValue::new(&mut spec.accelerators).range(0..=8)).widget_info(|| {
-                        egui::WidgetInfo::labeled(egui::Role::SpinButton, true, "Notebook accelerators")
-                    });
-                }
-            });
+            let label = "Notebook accelerators";
+            accelerator_picker(ui, "notebook_acc", &resources, &mut spec.accelerator, &mut spec.accelerators, label);
             if let Some(role) = state.fit.as_ref().and_then(|f| f.roles.first()) {
                 use crate::workloads::fit::Verdict;
                 let tone = match role.verdict {

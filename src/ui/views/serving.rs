@@ -17,6 +17,7 @@ use crate::tone::Tone;
 use crate::ui::ViewCtx;
 use crate::ui::theme::Theme;
 use crate::ui::views::training::{field_error, section, text_field};
+use crate::ui::widgets::accelerator::accelerator_picker;
 use crate::ui::widgets::chart::{bar_chart, chart_style, line_chart};
 use crate::ui::widgets::status_chip::status_chip;
 use crate::workloads::serving::{Autoscale, ModelSource, Runtime, ServingSpec, VersionPolicy, default_rest_port};
@@ -814,31 +815,14 @@ fn form(
         ui.label("Accelerator");
         ui.vertical(|ui| {
             let resources: Vec<String> = snap.totals.keys().cloned().collect();
-            ui.horizontal(|ui| {
-                let current = spec.accelerator.clone().unwrap_or_default();
-                egui::ComboBox::from_id_salt("serving_acc")
-                    .selected_text(if current.is_empty() { "none".to_string() } else { current.clone() })
-                    .show_ui(ui, |ui| {
-                        if ui.selectable_label(current.is_empty(), "none").clicked() {
-                            spec.accelerator = None;
-                            spec.accelerators = 0;
-                        }
-                        for r in &resources {
-                            if ui.selectable_label(current == *r, r).clicked() {
-                                spec.accelerator = Some(r.clone());
-                                spec.accelerators = spec.accelerators.max(1);
-                                if spec.runtime == Runtime::TfServing && !spec.image.ends_with("-gpu") {
-                                    spec.image = "tensorflow/serving:2.15.0-gpu".into();
-                                }
-                            }
-                        }
-                    });
-                if spec.accelerator.is_some() {
-                    ui.add(egui::DragValue::new(&mut spec.accelerators).range(0..=8)).widget_info(|| {
-                        egui::WidgetInfo::labeled(egui::Role::SpinButton, true, "Accelerators per replica")
-                    });
-                }
-            });
+            let before = spec.accelerator.clone();
+            let label = "Accelerators per replica";
+            accelerator_picker(ui, "serving_acc", &resources, &mut spec.accelerator, &mut spec.accelerators, label);
+            // A GPU server wants TF Serving's GPU build.
+            let picked = before.is_none() && spec.accelerator.is_some();
+            if picked && spec.runtime == Runtime::TfServing && !spec.image.ends_with("-gpu") {
+                spec.image = "tensorflow/serving:2.15.0-gpu".into();
+            }
             field_error(ui, theme, errors, "accelerator");
         });
         ui.end_row();

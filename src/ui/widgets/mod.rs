@@ -1,5 +1,6 @@
 //! Widgets shared by several screens.
 
+pub mod accelerator;
 pub mod chart;
 pub mod sort_header;
 pub mod status_chip;
