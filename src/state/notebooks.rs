@@ -28,11 +28,12 @@ pub struct ActiveForward {
 pub enum NotebooksCommand {
     Form(Box<NotebookSpec>),
     Start,
-    /// Forward to a server and open it in the browser.
+    /// Forward to a server and open it in the browser (a hub's user server through the hub, as `user`).
     Open {
         namespace: String,
         name: String,
         source: NotebookSource,
+        user: String,
     },
     /// Forward to JupyterHub's proxy and open it.
     OpenHub {
@@ -141,23 +142,22 @@ impl NotebooksState {
                 self.start_error = None;
                 return vec![NotebooksRequest::Start(Box::new(self.form.clone()))];
             }
-            NotebooksCommand::Open { namespace, name, source } => {
+            NotebooksCommand::Open { namespace, name, source, user } => {
                 self.id_bump();
                 self.opening = Some(name.clone());
-                let (target, token_of, path) = match source {
-                    NotebookSource::Bosun => (format!("svc/{name}"), Some(name), "/lab".to_string()),
-                    NotebookSource::Kubeflow => (format!("svc/{name}"), None, format!("/notebook/{namespace}/{name}/")),
-                    // A hub's user server is reached through the hub, which signs the user in.
-                    NotebookSource::JupyterHub => (format!("pod/{name}"), None, "/lab".to_string()),
+                let (target, port, token_of, path) = match source {
+                    NotebookSource::Bosun => (format!("svc/{name}"), PORT, Some(name), "/lab".to_string()),
+                    // Kubeflow's notebook Service listens on 80 and serves under the notebook's prefix.
+                    NotebookSource::Kubeflow => {
+                        (format!("svc/{name}"), 80, None, format!("/notebook/{namespace}/{name}/"))
+                    }
+                    // A hub's user server is reached through the hub's proxy, which signs the user in.
+                    NotebookSource::JupyterHub => {
+                        let proxy = self.hub_proxy(&namespace).unwrap_or(("proxy-public".into(), 80));
+                        (format!("svc/{}", proxy.0), proxy.1, None, format!("/user/{user}/lab"))
+                    }
                 };
-                return vec![NotebooksRequest::Forward {
-                    id: self.next_id,
-                    namespace,
-                    target,
-                    port: if source == NotebookSource::Kubeflow { 80 } else { PORT },
-                    token_of,
-                    path,
-                }];
+                return vec![NotebooksRequest::Forward { id: self.next_id, namespace, target, port, token_of, path }];
             }
             NotebooksCommand::OpenHub { namespace, service, port } => {
                 self.id_bump();
@@ -195,6 +195,11 @@ impl NotebooksState {
             }
         }
         Vec::new()
+    }
+
+    /// The proxy Service (and port) of the hub in `namespace`, if one was found there.
+    fn hub_proxy(&self, namespace: &str) -> Option<(String, u16)> {
+        self.list.ready()?.hubs.iter().find(|h| h.namespace == namespace)?.proxy.clone()
     }
 
     fn id_bump(&mut self) {
@@ -270,6 +275,7 @@ mod tests {
             namespace: "ml".into(),
             name: "ana".into(),
             source: NotebookSource::Bosun,
+            user: String::new(),
         });
         assert!(
             matches!(sent.as_slice(), [NotebooksRequest::Forward { target, token_of: Some(t), port: 8888, .. }] if target == "svc/ana" && t == "ana")
@@ -285,6 +291,16 @@ mod tests {
         assert_eq!(state.forwards.len(), 1);
         state.handle(NotebooksCommand::CloseForward(1));
         assert!(state.forwards.is_empty());
+        let hub_user = state.handle(NotebooksCommand::Open {
+            namespace: "jhub".into(),
+            name: "jupyter-bo".into(),
+            source: NotebookSource::JupyterHub,
+            user: "bo".into(),
+        });
+        assert!(
+            matches!(hub_user.as_slice(), [NotebooksRequest::Forward { target, port: 80, path, .. }] if target == "svc/proxy-public" && path == "/user/bo/lab"),
+            "a hub's user server opens through the hub: {hub_user:?}"
+        );
     }
 
     #[test]

@@ -373,3 +373,43 @@ fn bosun_forward_serves_a_local_port_until_stopped() {
         .collect();
     assert!(now.iter().all(|n| !old.contains(n)), "a new pod answers: {now:?} (old {old:?})");
 }
+
+#[test]
+fn bosun_forward_prints_where_it_listens_and_forwards_until_killed() {
+    let sim = start_sim(kubesim::Fleet::Demo);
+    let client = client(&sim);
+    deploy(&sim, &client, &ServingSpec { replicas: 1, ..spec("cli") });
+    let kubeconfig = sim.server.kubeconfig_path().display().to_string();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bosun"))
+        .args(["forward", "svc/cli", ":8501", "--kubeconfig", &kubeconfig])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("bosun forward runs");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().expect("stdout")), &mut line)
+        .expect("its first line");
+    // "Forwarding from 127.0.0.1:PORT -> 8501 (svc/cli in default, now pod … port 8501)"
+    let address: std::net::SocketAddr = line
+        .strip_prefix("Forwarding from ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("where it listens: {line:?}"));
+    let answer = sim.runtime.block_on(async {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut socket = tokio::net::TcpStream::connect(address).await.expect("connect");
+        socket.write_all(b"GET /v1/models/cli HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await.expect("write");
+        let mut text = String::new();
+        let _ = socket.read_to_string(&mut text).await;
+        text
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.contains("AVAILABLE"), "{answer}");
+    let none = bosun(&["forward", "svc/nothing", "9000:80", "--kubeconfig", &kubeconfig]);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("services \"nothing\" not found"),
+        "{}",
+        String::from_utf8_lossy(&none.stderr)
+    );
+}

@@ -131,6 +131,7 @@ fn servers(ui: &mut Ui, view: &ViewCtx<'_>, rows: &[crate::resources::notebook::
                             namespace: r.namespace.clone(),
                             name: r.name.clone(),
                             source: r.source,
+                            user: r.user.clone(),
                         },
                     );
                 }
