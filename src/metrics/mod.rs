@@ -1,11 +1,14 @@
 //! Training metrics, pure readers of the formats training code already writes: Katib-style `name=value` log lines
 //! and JSON lines ([`lines`]), and TensorBoard event files ([`tfevents`]). Each turns input into points and reports
 //! what it could not read (with the line, or the file and offset) instead of failing: bad input never panics and
-//! never allocates more than the input's size.
+//! never allocates more than the input's size. Model evaluation: per-example data read into columns ([`examples`])
+//! and metrics per slice ([`slices`]).
 
 pub mod curves;
+pub mod examples;
 pub mod lines;
 pub mod pyfmt;
+pub mod slices;
 pub mod tfevents;
 
 /// One value of one metric, at a step (the `epoch`/`step` key of a line, an event's step) and/or a wall time.

@@ -1,0 +1,364 @@
+//! Per-example evaluation data read into [`Examples`]: CSV (with a header) and JSON lines files, or a folder of such
+//! shards, with the label, prediction and weight columns parsed as numbers and the slice columns dictionary-encoded
+//! (numeric ones binned by quantiles or fixed edges). Problems name the file, row and column.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::slices::{Examples, MISSING, SliceColumn};
+
+/// How one slice column is read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Binning {
+    /// Each distinct value is a slice.
+    Values,
+    /// `N` bins of about equal counts (quantiles of the column).
+    Quantiles(usize),
+    /// Bins between these edges (and below the first, above the last).
+    Edges(Vec<f64>),
+}
+
+/// A `--slice` argument: `COL`, `COL:bins=N` or `COL:edges=a,b,c`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SliceSpec {
+    pub column: String,
+    pub binning: Binning,
+}
+
+impl SliceSpec {
+    pub fn parse(text: &str) -> Result<SliceSpec, String> {
+        let (column, how) = match text.split_once(':') {
+            Some((c, h)) => (c, Some(h)),
+            None => (text, None),
+        };
+        if column.is_empty() {
+            return Err(format!("--slice {text:?}: name a column"));
+        }
+        let binning = match how {
+            None => Binning::Values,
+            Some(h) => match h.split_once('=') {
+                Some(("bins", n)) => match n.parse::<usize>() {
+                    Ok(n) if n >= 2 => Binning::Quantiles(n),
+                    _ => return Err(format!("--slice {text:?}: bins=N needs N of 2 or more")),
+                },
+                Some(("edges", list)) => {
+                    let mut edges = list
+                        .split(',')
+                        .map(|e| {
+                            e.trim().parse::<f64>().map_err(|_| format!("--slice {text:?}: edge {e:?} is not a number"))
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    edges.sort_by(f64::total_cmp);
+                    edges.dedup();
+                    Binning::Edges(edges)
+                }
+                _ => return Err(format!("--slice {text:?}: write COL, COL:bins=N or COL:edges=a,b,c")),
+            },
+        };
+        Ok(SliceSpec { column: column.to_string(), binning })
+    }
+}
+
+/// Which columns mean what.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Columns {
+    pub label: String,
+    pub prediction: String,
+    pub weight: Option<String>,
+    pub slices: Vec<SliceSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ReadError {
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+    #[error("{path}, row {row}, column {column}: {message}")]
+    Value { path: String, row: usize, column: String, message: String },
+}
+
+/// The files to read: `paths` themselves, and the `.csv`, `.json`/`.jsonl` files of folders among them (sorted).
+pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReadError> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut shards: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| ReadError::File { path: path.display().to_string(), message: e.to_string() })?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("csv" | "json" | "jsonl")))
+                .collect();
+            shards.sort();
+            if shards.is_empty() {
+                return Err(ReadError::File {
+                    path: path.display().to_string(),
+                    message: "the folder holds no .csv or .jsonl files".into(),
+                });
+            }
+            out.extend(shards);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Raw slice values before binning: text, or numbers for binned columns.
+enum Raw {
+    Text { values: Vec<String>, index: HashMap<String, u32>, codes: Vec<u32> },
+    Numbers(Vec<f64>),
+}
+
+struct Reader {
+    columns: Columns,
+    examples: Examples,
+    raw: Vec<Raw>,
+}
+
+fn number(path: &Path, row: usize, column: &str, text: &str) -> Result<f64, ReadError> {
+    text.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| ReadError::Value {
+        path: path.display().to_string(),
+        row,
+        column: column.to_string(),
+        message: if text.trim().is_empty() { "no value".into() } else { format!("{text:?} is not a number") },
+    })
+}
+
+impl Reader {
+    fn new(columns: Columns) -> Self {
+        let raw = columns
+            .slices
+            .iter()
+            .map(|s| match s.binning {
+                Binning::Values => Raw::Text { values: Vec::new(), index: HashMap::new(), codes: Vec::new() },
+                _ => Raw::Numbers(Vec::new()),
+            })
+            .collect();
+        Self { columns, examples: Examples::default(), raw }
+    }
+
+    /// One example from its fields by column (`None`: absent or empty).
+    fn push<'a>(&mut self, path: &Path, row: usize, field: impl Fn(&str) -> Option<&'a str>) -> Result<(), ReadError> {
+        let label = number(path, row, &self.columns.label, field(&self.columns.label).unwrap_or(""))?;
+        if label != 0.0 && label != 1.0 {
+            return Err(ReadError::Value {
+                path: path.display().to_string(),
+                row,
+                column: self.columns.label.clone(),
+                message: format!("the label {label} is not 0 or 1 (a binary classifier's)"),
+            });
+        }
+        let score = number(path, row, &self.columns.prediction, field(&self.columns.prediction).unwrap_or(""))?;
+        let weight = match &self.columns.weight {
+            Some(w) => number(path, row, w, field(w).unwrap_or(""))?,
+            None => 1.0,
+        };
+        for (spec, raw) in self.columns.slices.iter().zip(self.raw.iter_mut()) {
+            let text = field(&spec.column).map(str::trim).filter(|t| !t.is_empty());
+            match raw {
+                Raw::Text { values, index, codes } => codes.push(match text {
+                    None => MISSING,
+                    Some(t) => *index.entry(t.to_string()).or_insert_with(|| {
+                        values.push(t.to_string());
+                        (values.len() - 1) as u32
+                    }),
+                }),
+                Raw::Numbers(v) => v.push(match text {
+                    None => f64::NAN,
+                    Some(t) => number(path, row, &spec.column, t)?,
+                }),
+            }
+        }
+        self.examples.labels.push(label);
+        self.examples.scores.push(score);
+        self.examples.weights.push(weight);
+        Ok(())
+    }
+
+    fn read_csv(&mut self, path: &Path) -> Result<(), ReadError> {
+        let file_error = |message: String| ReadError::File { path: path.display().to_string(), message };
+        let mut reader = csv::ReaderBuilder::new().from_path(path).map_err(|e| file_error(e.to_string()))?;
+        let header = reader.headers().map_err(|e| file_error(e.to_string()))?.clone();
+        let position: HashMap<&str, usize> = header.iter().enumerate().map(|(i, h)| (h.trim(), i)).collect();
+        let mut wanted = vec![self.columns.label.clone(), self.columns.prediction.clone()];
+        wanted.extend(self.columns.weight.clone());
+        wanted.extend(self.columns.slices.iter().map(|s| s.column.clone()));
+        for w in &wanted {
+            if !position.contains_key(w.as_str()) {
+                let have: Vec<&str> = header.iter().collect();
+                return Err(file_error(format!("no column {w:?} (the header has {})", have.join(", "))));
+            }
+        }
+        let mut record = csv::StringRecord::new();
+        let mut row = 1;
+        loop {
+            row += 1;
+            match reader.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    let message = match e.kind() {
+                        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                            format!("row {row} has {len} fields, the header {expected_len}")
+                        }
+                        _ => e.to_string(),
+                    };
+                    return Err(file_error(message));
+                }
+            }
+            let rec = &record;
+            self.push(path, row, |c| position.get(c).and_then(|i| rec.get(*i)))?;
+        }
+        Ok(())
+    }
+
+    fn read_json_lines(&mut self, path: &Path) -> Result<(), ReadError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ReadError::File { path: path.display().to_string(), message: e.to_string() })?;
+        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let row = i + 1;
+            let value: serde_json::Value = serde_json::from_str(line).map_err(|e| ReadError::Value {
+                path: path.display().to_string(),
+                row,
+                column: String::new(),
+                message: format!("not JSON: {e}"),
+            })?;
+            let fields: HashMap<String, String> = value
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter_map(|(k, v)| {
+                    let text = match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Null => return None,
+                        serde_json::Value::Bool(b) => (if *b { "1" } else { "0" }).to_string(),
+                        other => other.to_string(),
+                    };
+                    Some((k.clone(), text))
+                })
+                .collect();
+            self.push(path, row, |c| fields.get(c).map(String::as_str))?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Examples {
+        for (spec, raw) in self.columns.slices.iter().zip(self.raw) {
+            let column = match raw {
+                Raw::Text { values, codes, .. } => SliceColumn { name: spec.column.clone(), values, codes },
+                Raw::Numbers(v) => binned(&spec.column, &v, &spec.binning),
+            };
+            self.examples.columns.push(column);
+        }
+        self.examples
+    }
+}
+
+/// Edges for `n` bins of about equal counts.
+fn quantile_edges(values: &[f64], n: usize) -> Vec<f64> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return Vec::new();
+    }
+    let mut edges: Vec<f64> = (1..n).map(|i| sorted[(i * sorted.len() / n).min(sorted.len() - 1)]).collect();
+    edges.dedup();
+    edges
+}
+
+fn short(v: f64) -> String {
+    let text = format!("{v:.6}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A numeric column as bins `[a,b)` (the first `(-inf,a)`, the last `[z,inf)`).
+fn binned(name: &str, values: &[f64], binning: &Binning) -> SliceColumn {
+    let edges = match binning {
+        Binning::Quantiles(n) => quantile_edges(values, *n),
+        Binning::Edges(e) => e.clone(),
+        Binning::Values => Vec::new(),
+    };
+    let mut names: Vec<String> = Vec::with_capacity(edges.len() + 1);
+    for i in 0..=edges.len() {
+        let lo = if i == 0 { "-inf".to_string() } else { short(edges[i - 1]) };
+        let hi = if i == edges.len() { "inf".to_string() } else { short(edges[i]) };
+        names.push(format!("[{lo},{hi})"));
+    }
+    let codes =
+        values.iter().map(|v| if v.is_nan() { MISSING } else { edges.partition_point(|e| e <= v) as u32 }).collect();
+    SliceColumn { name: name.to_string(), values: names, codes }
+}
+
+/// Reads every file (CSV, or JSON lines for `.json`/`.jsonl`) into one set of examples.
+pub fn read(paths: &[PathBuf], columns: &Columns) -> Result<Examples, ReadError> {
+    let mut reader = Reader::new(columns.clone());
+    for path in files(paths)? {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json" | "jsonl") => reader.read_json_lines(&path)?,
+            _ => reader.read_csv(&path)?,
+        }
+    }
+    Ok(reader.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns(slices: &[&str]) -> Columns {
+        Columns {
+            label: "label".into(),
+            prediction: "score".into(),
+            weight: None,
+            slices: slices.iter().map(|s| SliceSpec::parse(s).unwrap()).collect(),
+        }
+    }
+
+    #[test]
+    fn csv_and_json_lines_read_into_the_same_examples() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("a.csv");
+        std::fs::write(&csv, "label,score,region,hour\n1,0.9,eu,3\n0,0.2,us,14\n1,0.7,,22\n").unwrap();
+        let jsonl = dir.path().join("b.jsonl");
+        std::fs::write(&jsonl, "{\"label\": 0, \"score\": 0.4, \"region\": \"eu\", \"hour\": 9}\n").unwrap();
+        let ex = read(&[dir.path().to_path_buf()], &columns(&["region", "hour:edges=6,12,18"])).unwrap();
+        assert_eq!(ex.labels, [1.0, 0.0, 1.0, 0.0]);
+        assert_eq!(ex.columns[0].values, ["eu", "us"]);
+        assert_eq!(ex.columns[0].codes, [0, 1, MISSING, 0]);
+        assert_eq!(ex.columns[1].values, ["[-inf,6)", "[6,12)", "[12,18)", "[18,inf)"]);
+        assert_eq!(ex.columns[1].codes, [0, 2, 3, 1]);
+    }
+
+    #[test]
+    fn bad_files_say_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let wrong = write("wrong.csv", "y,score\n1,0.5\n");
+        let e = read(&[wrong], &columns(&[])).unwrap_err().to_string();
+        assert!(e.contains("no column \"label\"") && e.contains("y, score"), "{e}");
+        let text = write("text.csv", "label,score\n1,0.5\n0,high\n");
+        let e = read(&[text], &columns(&[])).unwrap_err().to_string();
+        assert!(e.contains("row 3, column score") && e.contains("\"high\" is not a number"), "{e}");
+        let ragged = write("ragged.csv", "label,score\n1,0.5\n0,0.1,extra\n");
+        let e = read(&[ragged], &columns(&[])).unwrap_err().to_string();
+        assert!(e.contains("row 3 has 3 fields, the header 2"), "{e}");
+        let labels = write("labels.csv", "label,score\n2,0.5\n");
+        assert!(read(&[labels], &columns(&[])).unwrap_err().to_string().contains("not 0 or 1"));
+        assert!(SliceSpec::parse("hour:bins=1").is_err() && SliceSpec::parse("hour:edges=a").is_err());
+    }
+
+    #[test]
+    fn quantile_bins_hold_about_equal_counts() {
+        let values: Vec<f64> = (0..100).map(f64::from).collect();
+        let col = binned("x", &values, &Binning::Quantiles(4));
+        let mut counts = vec![0; col.values.len()];
+        for c in &col.codes {
+            counts[*c as usize] += 1;
+        }
+        assert_eq!(counts, [25, 25, 25, 25]);
+        assert_eq!(col.values[0], "[-inf,25)");
+    }
+}
