@@ -48,6 +48,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         Mode::Runs { launch, selection, output } => {
             bosun::cli::runs::runs(launch, config.config_dir, selection, output)
         }
+        Mode::Slices(args) => bosun::cli::slices::run(args),
         Mode::Serve { launch, file, wait, timeout, dry_run } => {
             bosun::cli::serving::serve(launch, file, wait, timeout, dry_run)
         }

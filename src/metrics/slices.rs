@@ -347,7 +347,9 @@ pub fn compute(examples: &Examples, slicings: &[Slicing], options: &Options) -> 
     let keys: Vec<(Vec<u32>, Vec<String>)> = slicings.iter().map(|s| slice_keys(examples, *s)).collect();
     let key_refs: Vec<(Vec<u32>, usize)> = keys.iter().map(|(codes, names)| (codes.clone(), names.len())).collect();
     let point = pass(examples, &order, &key_refs, &examples.weights, options.threshold);
-    let mut bounds: Option<(Vec<Vec<Metrics>>, Vec<Vec<Metrics>>)> = None;
+    // Per slicing (Overall first), per slice: the lower and upper bounds.
+    type Bounds = Vec<Vec<Metrics>>;
+    let mut bounds: Option<(Bounds, Bounds)> = None;
     if options.bootstrap > 0 {
         let mut rng = fastrand::Rng::with_seed(options.seed);
         let mut samples: Vec<Vec<Vec<[f64; 12]>>> =

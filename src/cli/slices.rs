@@ -1,0 +1,265 @@
+//! `bosun slices`: metrics per slice of per-example evaluation data, printed as a table, CSV or JSON — the engine of
+//! the Model analysis screen (`metrics::examples` reads, `metrics::slices` computes).
+
+use std::path::PathBuf;
+
+use crate::metrics::examples::{self, Columns, SliceSpec};
+use crate::metrics::slices::{self, METRIC_NAMES, Options, SliceRow, Slicing};
+
+/// How to print the slices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlicesArgs {
+    pub files: Vec<PathBuf>,
+    pub label: String,
+    pub prediction: String,
+    pub weight: Option<String>,
+    pub slices: Vec<String>,
+    pub crosses: Vec<String>,
+    pub threshold: f64,
+    pub bootstrap: usize,
+    pub seed: u64,
+    pub output: Output,
+}
+
+/// Bad flags or files: exit code 2.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadSlices(pub String);
+
+/// The slice specs and slicings the flags ask for: each `--slice`, then each `--cross A,B` (a column named in a
+/// `--slice` keeps its binning in a cross; others are sliced by value).
+fn plan(args: &SlicesArgs) -> Result<(Vec<SliceSpec>, Vec<Slicing>), BadSlices> {
+    let mut specs: Vec<SliceSpec> =
+        args.slices.iter().map(|s| SliceSpec::parse(s)).collect::<Result<_, _>>().map_err(BadSlices)?;
+    let mut slicings: Vec<Slicing> = (0..specs.len()).map(Slicing::Column).collect();
+    for cross in &args.crosses {
+        let Some((a, b)) = cross.split_once(',').filter(|(a, b)| !a.is_empty() && !b.is_empty() && !b.contains(','))
+        else {
+            return Err(BadSlices(format!("--cross {cross:?}: write two columns, A,B")));
+        };
+        let mut index_of = |name: &str| match specs.iter().position(|s| s.column == name) {
+            Some(i) => i,
+            None => {
+                specs.push(SliceSpec { column: name.to_string(), binning: examples::Binning::Values });
+                specs.len() - 1
+            }
+        };
+        let (ia, ib) = (index_of(a.trim()), index_of(b.trim()));
+        slicings.push(Slicing::Cross(ia, ib));
+    }
+    Ok((specs, slicings))
+}
+
+/// Reads the files and computes the rows.
+pub fn compute(args: &SlicesArgs) -> anyhow::Result<Vec<SliceRow>> {
+    if !(0.0..=1.0).contains(&args.threshold) {
+        return Err(BadSlices(format!("--threshold {} must be between 0 and 1", args.threshold)).into());
+    }
+    let (specs, slicings) = plan(args)?;
+    let columns = Columns {
+        label: args.label.clone(),
+        prediction: args.prediction.clone(),
+        weight: args.weight.clone(),
+        slices: specs,
+    };
+    let data = examples::read(&args.files, &columns).map_err(|e| BadSlices(e.to_string()))?;
+    if data.labels.is_empty() {
+        return Err(BadSlices("the files hold no examples".into()).into());
+    }
+    let options = Options { threshold: args.threshold, bootstrap: args.bootstrap, seed: args.seed };
+    Ok(slices::compute(&data, &slicings, &options))
+}
+
+fn value(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.6}").trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// The CSV header: `slice`, the metrics, then `_lo`/`_hi` of each with bootstrap.
+pub fn header(bootstrap: bool) -> Vec<String> {
+    let mut h = vec!["slice".to_string()];
+    h.extend(METRIC_NAMES.iter().map(|m| m.to_string()));
+    if bootstrap {
+        for m in METRIC_NAMES {
+            h.push(format!("{m}_lo"));
+            h.push(format!("{m}_hi"));
+        }
+    }
+    h
+}
+
+/// One row's fields, in [`header`]'s order.
+pub fn fields(row: &SliceRow) -> Vec<String> {
+    let mut f = vec![row.slice.clone()];
+    f.extend(row.metrics.values().iter().map(|v| value(*v)));
+    if let (Some(lo), Some(hi)) = (row.lower, row.upper) {
+        for (l, h) in lo.values().iter().zip(hi.values()) {
+            f.push(value(*l));
+            f.push(value(h));
+        }
+    }
+    f
+}
+
+/// The rows as CSV text.
+pub fn csv_text(rows: &[SliceRow]) -> String {
+    let bootstrap = rows.first().is_some_and(|r| r.lower.is_some());
+    let mut out = header(bootstrap).join(",");
+    out.push('\n');
+    for row in rows {
+        out.push_str(&fields(row).iter().map(|f| crate::metrics::csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// The rows as JSON: one object per slice, metrics by name (`null` where undefined).
+pub fn json(rows: &[SliceRow]) -> serde_json::Value {
+    let bootstrap = rows.first().is_some_and(|r| r.lower.is_some());
+    let names = header(bootstrap);
+    let objects: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|row| {
+            let mut numbers = row.metrics.values().to_vec();
+            if let (Some(lo), Some(hi)) = (row.lower, row.upper) {
+                for (l, h) in lo.values().iter().zip(hi.values()) {
+                    numbers.push(*l);
+                    numbers.push(h);
+                }
+            }
+            let mut object = serde_json::Map::new();
+            object.insert("slice".into(), row.slice.clone().into());
+            for (name, v) in names.iter().skip(1).zip(numbers) {
+                let v = if v.is_finite() { serde_json::Value::from(v) } else { serde_json::Value::Null };
+                object.insert(name.clone(), v);
+            }
+            serde_json::Value::Object(object)
+        })
+        .collect();
+    serde_json::Value::Array(objects)
+}
+
+fn table(rows: &[SliceRow]) -> String {
+    let names = ["slice", "count", "accuracy", "precision", "recall", "f1", "auc", "pr_auc", "logloss", "calibration"];
+    let pick = |row: &SliceRow| {
+        let m = row.metrics;
+        let ci = |i: usize| match (row.lower, row.upper) {
+            (Some(lo), Some(hi)) if lo.values()[i].is_finite() => {
+                format!(" [{}–{}]", crate::metrics::short(lo.values()[i]), crate::metrics::short(hi.values()[i]))
+            }
+            _ => String::new(),
+        };
+        let cell = |v: f64, i: usize| {
+            if v.is_finite() { format!("{}{}", crate::metrics::short(v), ci(i)) } else { "—".into() }
+        };
+        vec![
+            row.slice.clone(),
+            format!("{}", m.count),
+            cell(m.accuracy, 2),
+            cell(m.precision, 3),
+            cell(m.recall, 4),
+            cell(m.f1, 5),
+            cell(m.auc, 6),
+            cell(m.pr_auc, 7),
+            cell(m.logloss, 8),
+            cell(m.calibration, 11),
+        ]
+    };
+    let cells: Vec<Vec<String>> = rows.iter().map(pick).collect();
+    let widths: Vec<usize> = (0..names.len())
+        .map(|i| cells.iter().map(|r| r[i].chars().count()).chain([names[i].len()]).max().unwrap_or(0))
+        .collect();
+    let line = |fields: Vec<String>| {
+        fields
+            .iter()
+            .zip(&widths)
+            .map(|(f, w)| format!("{f:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = line(names.iter().map(|s| s.to_uppercase()).collect());
+    out.push('\n');
+    for r in cells {
+        out.push_str(&line(r));
+        out.push('\n');
+    }
+    out
+}
+
+pub fn run(args: SlicesArgs) -> anyhow::Result<()> {
+    let rows = compute(&args)?;
+    match args.output {
+        Output::Csv => print!("{}", csv_text(&rows)),
+        Output::Json => println!("{}", serde_json::to_string_pretty(&json(&rows))?),
+        Output::Table => print!("{}", table(&rows)),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(dir: &std::path::Path, slices: &[&str], crosses: &[&str]) -> SlicesArgs {
+        SlicesArgs {
+            files: vec![dir.join("eval.csv")],
+            label: "label".into(),
+            prediction: "score".into(),
+            weight: None,
+            slices: slices.iter().map(|s| s.to_string()).collect(),
+            crosses: crosses.iter().map(|s| s.to_string()).collect(),
+            threshold: 0.5,
+            bootstrap: 0,
+            seed: 1,
+            output: Output::Csv,
+        }
+    }
+
+    #[test]
+    fn slices_print_as_csv_with_overall_first() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("eval.csv"),
+            "label,score,region,camera\n1,0.9,eu,front\n0,0.2,eu,back\n1,0.4,us,front\n0,0.6,us,front\n",
+        )
+        .unwrap();
+        let rows = compute(&args(dir.path(), &["region"], &["region,camera"])).unwrap();
+        let text = csv_text(&rows);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "slice,count,weighted_count,accuracy,precision,recall,f1,auc,pr_auc,logloss,mean_label,mean_prediction,calibration"
+        );
+        assert!(lines[1].starts_with("Overall,4,4,0.5,0.5,0.5,0.5,0.75,"), "{}", lines[1]);
+        let names: Vec<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap()).collect();
+        assert_eq!(
+            names,
+            [
+                "Overall",
+                "region=eu",
+                "region=us",
+                "region=eu&camera=back",
+                "region=eu&camera=front",
+                "region=us&camera=front"
+            ]
+        );
+        let mut with_ci = args(dir.path(), &[], &[]);
+        with_ci.bootstrap = 20;
+        let rows = compute(&with_ci).unwrap();
+        assert!(csv_text(&rows).lines().next().unwrap().ends_with("calibration_lo,calibration_hi"));
+        assert_eq!(json(&rows)[0]["slice"], "Overall");
+        assert!(compute(&args(dir.path(), &[], &["region"])).is_err(), "a cross names two columns");
+    }
+}
