@@ -62,6 +62,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         Mode::BenchRecorder { replicas } => bosun::cli::bench_recorder::recorder(replicas),
         Mode::BenchTfevents { points } => bosun::cli::bench_tfevents::run(points),
         Mode::BenchMetrics { lines } => bosun::cli::bench_metrics::run(lines),
+        Mode::BenchSlices { rows } => bosun::cli::bench_slices::run(rows),
         Mode::BenchForward { requests, concurrency } => bosun::cli::bench_forward::run(requests, concurrency),
         Mode::BenchTfeventsRead { file } => bosun::cli::bench_tfevents::read(&file),
         Mode::BenchSyncClient { launch } => bosun::cli::bench::sync_client(launch.kubeconfig),

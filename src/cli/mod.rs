@@ -4,6 +4,7 @@ pub mod bench;
 pub mod bench_forward;
 pub mod bench_metrics;
 pub mod bench_recorder;
+pub mod bench_slices;
 pub mod bench_tfevents;
 pub mod install;
 pub mod metrics;
@@ -315,6 +316,11 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
     },
+    /// Metrics per slice of N examples: `bosun slices` vs pandas groupby + scikit-learn on the same CSV.
+    Slices {
+        #[arg(long, default_value_t = 10_000_000)]
+        rows: usize,
+    },
     /// Reads an event file and prints its number of scalars (the measured side of `bench tfevents`).
     #[command(hide = true)]
     TfeventsRead { file: PathBuf },
@@ -358,6 +364,7 @@ pub enum Mode {
     BenchMetrics { lines: usize },
     BenchTfeventsRead { file: PathBuf },
     BenchForward { requests: usize, concurrency: usize },
+    BenchSlices { rows: usize },
 }
 
 /// Validated command line.
@@ -460,6 +467,7 @@ impl Args {
             Some(Command::Bench { bench: BenchCommand::Tfevents { points } }) => Mode::BenchTfevents { points },
             Some(Command::Bench { bench: BenchCommand::Metrics { lines } }) => Mode::BenchMetrics { lines },
             Some(Command::Bench { bench: BenchCommand::TfeventsRead { file } }) => Mode::BenchTfeventsRead { file },
+            Some(Command::Bench { bench: BenchCommand::Slices { rows } }) => Mode::BenchSlices { rows },
             Some(Command::Bench { bench: BenchCommand::Forward { requests, concurrency } }) => {
                 Mode::BenchForward { requests, concurrency }
             }
