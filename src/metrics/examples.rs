@@ -157,10 +157,16 @@ impl Reader {
             match raw {
                 Raw::Text { values, index, codes } => codes.push(match text {
                     None => MISSING,
-                    Some(t) => *index.entry(t.to_string()).or_insert_with(|| {
-                        values.push(t.to_string());
-                        (values.len() - 1) as u32
-                    }),
+                    // Looked up by &str first: a String is made once per distinct value, not per row.
+                    Some(t) => match index.get(t) {
+                        Some(code) => *code,
+                        None => {
+                            values.push(t.to_string());
+                            let code = (values.len() - 1) as u32;
+                            index.insert(t.to_string(), code);
+                            code
+                        }
+                    },
                 }),
                 Raw::Numbers(v) => v.push(match text {
                     None => f64::NAN,
