@@ -169,6 +169,26 @@ struct Acc {
 
 const EPS: f64 = 1e-15;
 
+/// One example as every slice it belongs to adds it.
+#[derive(Debug, Clone, Copy)]
+struct Example {
+    positive: bool,
+    predicted: bool,
+    score: f64,
+    weight: f64,
+    /// Its weighted log loss (the score clipped to [1e-15, 1 - 1e-15], as scikit-learn does).
+    loss: f64,
+}
+
+impl Example {
+    fn new(label: f64, score: f64, weight: f64, threshold: f64) -> Self {
+        let positive = label >= 0.5;
+        let p = score.clamp(EPS, 1.0 - EPS);
+        let loss = if weight == 0.0 { 0.0 } else { -weight * if positive { p.ln() } else { (1.0 - p).ln() } };
+        Self { positive, predicted: score >= threshold, score, weight, loss }
+    }
+}
+
 impl Acc {
     fn close_block(&mut self, total_pos: f64) {
         self.roc += self.block_neg * (self.above_pos + 0.5 * self.block_pos);
@@ -182,8 +202,10 @@ impl Acc {
         self.block_neg = 0.0;
     }
 
-    /// Adds one example; `total_pos` is the slice's weighted positives (from a first pass).
-    fn add(&mut self, label: f64, score: f64, weight: f64, threshold: f64, total_pos: f64) {
+    /// Adds one example (its weighted log loss and whether it is predicted positive computed once for all its
+    /// slices); `total_pos` is the slice's weighted positives (from a first pass).
+    fn add(&mut self, example: &Example, total_pos: f64) {
+        let Example { positive, predicted, score, weight, loss } = *example;
         if weight == 0.0 {
             return;
         }
@@ -192,20 +214,17 @@ impl Acc {
         }
         self.started = true;
         self.block_score = score;
-        let positive = label >= 0.5;
         self.n += 1.0;
         self.w += weight;
         self.sum_score += weight * score;
-        let p = score.clamp(EPS, 1.0 - EPS);
+        self.loss += loss;
         if positive {
             self.pos += weight;
             self.block_pos += weight;
-            self.loss -= weight * p.ln();
         } else {
             self.block_neg += weight;
-            self.loss -= weight * (1.0 - p).ln();
         }
-        match (positive, score >= threshold) {
+        match (positive, predicted) {
             (true, true) => self.tp += weight,
             (true, false) => self.fn_ += weight,
             (false, true) => self.fp += weight,
@@ -249,7 +268,11 @@ fn slice_keys(examples: &Examples, slicing: Slicing) -> (std::borrow::Cow<'_, [u
         }
         Slicing::Cross(a, b) => {
             let (ca, cb) = (&examples.columns[a], &examples.columns[b]);
-            let mut ids: HashMap<(u32, u32), u32> = HashMap::new();
+            // Pairs numbered as they first appear; a dense table when the two columns have few values together.
+            let width = cb.values.len();
+            let mut dense: Option<Vec<u32>> =
+                (ca.values.len() * width <= 1 << 20).then(|| vec![MISSING; ca.values.len() * width]);
+            let mut sparse: HashMap<(u32, u32), u32> = HashMap::new();
             let mut names = Vec::new();
             let codes: Vec<u32> = ca
                 .codes
@@ -259,13 +282,22 @@ fn slice_keys(examples: &Examples, slicing: Slicing) -> (std::borrow::Cow<'_, [u
                     if x == MISSING || y == MISSING {
                         return MISSING;
                     }
-                    *ids.entry((x, y)).or_insert_with(|| {
-                        names.push(format!(
-                            "{}={}&{}={}",
-                            ca.name, ca.values[x as usize], cb.name, cb.values[y as usize]
-                        ));
-                        (names.len() - 1) as u32
-                    })
+                    let known = match &dense {
+                        Some(table) => table[x as usize * width + y as usize],
+                        None => sparse.get(&(x, y)).copied().unwrap_or(MISSING),
+                    };
+                    if known != MISSING {
+                        return known;
+                    }
+                    names.push(format!("{}={}&{}={}", ca.name, ca.values[x as usize], cb.name, cb.values[y as usize]));
+                    let id = (names.len() - 1) as u32;
+                    match &mut dense {
+                        Some(table) => table[x as usize * width + y as usize] = id,
+                        None => {
+                            sparse.insert((x, y), id);
+                        }
+                    }
+                    id
                 })
                 .collect();
             (std::borrow::Cow::Owned(codes), names)
@@ -299,13 +331,13 @@ fn pass(
     let mut accs: Vec<Vec<Acc>> = keys.iter().map(|(_, n)| vec![Acc::default(); *n]).collect();
     for &row in order {
         let i = row as usize;
-        let (label, score, weight) = (examples.labels[i], examples.scores[i], weights[i]);
-        overall.add(label, score, weight, threshold, overall_pos);
+        let example = Example::new(examples.labels[i], examples.scores[i], weights[i], threshold);
+        overall.add(&example, overall_pos);
         for (k, (codes, _)) in keys.iter().enumerate() {
             let code = codes[i];
             if code != MISSING {
                 let c = code as usize;
-                accs[k][c].add(label, score, weight, threshold, positives[k][c]);
+                accs[k][c].add(&example, positives[k][c]);
             }
         }
     }
