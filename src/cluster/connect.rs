@@ -322,8 +322,12 @@ pub fn client_with_nodelay(config: kube::Config) -> Result<kube::Client, kube::E
     connector.set_write_timeout(config.write_timeout);
     let client: hyper_util::client::legacy::Client<_, kube::client::Body> =
         hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
+    // The layers of kube's own client: base URI, retries of 429/503/504 when asked, credentials, extra headers.
+    let retry =
+        config.default_retry.then(|| tower::retry::RetryLayer::new(kube::client::retry::RetryPolicy::server_retry()));
     let service = tower::ServiceBuilder::new()
         .layer(config.base_uri_layer())
+        .option_layer(retry)
         .option_layer(config.auth_layer()?)
         .layer(config.extra_headers_layer()?)
         .map_err(tower::BoxError::from)
