@@ -280,8 +280,11 @@ fn rollout_bar(ui: &mut Ui, theme: &Theme, f: &ServerFacts) {
         let tone = if f.rolling() { Tone::Pending } else { Tone::Ok };
         let bar = egui::ProgressBar::new(fraction)
             .desired_width(150.0)
-            .fill(theme.tone(tone))
-            .text(format!("{} of {} available", f.available, f.desired));
+            // A tint of the tone: the theme's text reads on it in dark and light alike.
+            .fill(Theme::tint(theme.tone(tone), 110))
+            .text(
+                RichText::new(format!("{} of {} available", f.available, f.desired)).color(theme.palette.text_strong),
+            );
         ui.add(bar).widget_info(|| {
             egui::WidgetInfo::labeled(egui::Role::ProgressIndicator, true, format!("Roll-out of {}", f.deployment))
         });
