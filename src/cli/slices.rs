@@ -57,8 +57,27 @@ fn plan(args: &SlicesArgs) -> Result<(Vec<SliceSpec>, Vec<Slicing>), BadSlices> 
     Ok((specs, slicings))
 }
 
-/// Reads the files and computes the rows.
+/// A sliced-metrics document given as the one file (its rows are printed as they are).
+fn document(args: &SlicesArgs) -> Option<Result<Vec<SliceRow>, BadSlices>> {
+    let [path] = args.files.as_slice() else { return None };
+    let mut head = [0u8; 256];
+    let n = std::io::Read::read(&mut std::fs::File::open(path).ok()?, &mut head).ok()?;
+    if !String::from_utf8_lossy(&head[..n]).contains(crate::metrics::sliced::FORMAT) {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(
+        crate::metrics::sliced::SlicedMetrics::parse(&text)
+            .map(|doc| doc.rows())
+            .map_err(|e| BadSlices(format!("{}: {e}", path.display()))),
+    )
+}
+
+/// Reads the files and computes the rows (or reads a sliced-metrics document's).
 pub fn compute(args: &SlicesArgs) -> anyhow::Result<Vec<SliceRow>> {
+    if let Some(rows) = document(args) {
+        return Ok(rows?);
+    }
     if !(0.0..=1.0).contains(&args.threshold) {
         return Err(BadSlices(format!("--threshold {} must be between 0 and 1", args.threshold)).into());
     }
@@ -261,5 +280,16 @@ mod tests {
         assert!(csv_text(&rows).lines().next().unwrap().ends_with("calibration_lo,calibration_hi"));
         assert_eq!(json(&rows)[0]["slice"], "Overall");
         assert!(compute(&args(dir.path(), &[], &["region"])).is_err(), "a cross names two columns");
+        // A document of these rows is read back as them.
+        let model = crate::metrics::sliced::Model { name: "m".into(), version: "1".into() };
+        let doc = crate::metrics::sliced::from_rows(model, "r", "", &rows);
+        std::fs::write(dir.path().join("doc.json"), serde_json::to_string(&doc).unwrap()).unwrap();
+        let mut read_doc = args(dir.path(), &[], &[]);
+        read_doc.files = vec![dir.path().join("doc.json")];
+        let back = compute(&read_doc).unwrap();
+        assert_eq!(
+            back.iter().map(|r| &r.slice).collect::<Vec<_>>(),
+            rows.iter().map(|r| &r.slice).collect::<Vec<_>>()
+        );
     }
 }

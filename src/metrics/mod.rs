@@ -8,6 +8,7 @@ pub mod curves;
 pub mod examples;
 pub mod lines;
 pub mod pyfmt;
+pub mod sliced;
 pub mod slices;
 pub mod tfevents;
 
