@@ -102,9 +102,29 @@ pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReadError> {
     Ok(out)
 }
 
+/// FNV-1a: slice values are short strings looked up once per row, where SipHash's cost shows.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Dictionary = HashMap<String, u32, std::hash::BuildHasherDefault<Fnv>>;
+
 /// Raw slice values before binning: text, or numbers for binned columns.
 enum Raw {
-    Text { values: Vec<String>, index: HashMap<String, u32>, codes: Vec<u32> },
+    Text { values: Vec<String>, index: Dictionary, codes: Vec<u32> },
     Numbers(Vec<f64>),
 }
 
@@ -129,7 +149,7 @@ impl Reader {
             .slices
             .iter()
             .map(|s| match s.binning {
-                Binning::Values => Raw::Text { values: Vec::new(), index: HashMap::new(), codes: Vec::new() },
+                Binning::Values => Raw::Text { values: Vec::new(), index: Dictionary::default(), codes: Vec::new() },
                 _ => Raw::Numbers(Vec::new()),
             })
             .collect();
