@@ -108,8 +108,7 @@ async fn open(
 ) -> Result<(ActiveForward, LocalForward), String> {
     let target = Target::parse(target).map_err(|e| e.to_string())?;
     let forward = Forwarder::new(client.clone(), namespace, target.clone(), port);
-    // Say now, not at the browser's first connection, when nothing is ready.
-    forward.pod().await.map_err(|e| e.to_string())?;
+    forward.check().await.map_err(|e| e.to_string())?;
     let (bound, task) = forward.listen(([127, 0, 0, 1], 0).into()).await.map_err(|e| e.to_string())?;
     let token = match token_of {
         Some(name) => notebooks::token(client, namespace, name).await.map_err(|e| e.to_string())?,

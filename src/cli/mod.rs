@@ -232,37 +232,7 @@ pub enum Command {
     },
     /// Metrics per slice of per-example evaluation data (CSV or JSON lines files, or folders of them): one row per
     /// slice, `Overall` first, then `col=value` and crosses `a=x&b=y`.
-    Slices {
-        /// The files (or folders of shards).
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// The column with the label (0 or 1).
-        #[arg(long)]
-        label: String,
-        /// The column with the predicted score of the positive class.
-        #[arg(long)]
-        prediction: String,
-        /// A column with each example's weight.
-        #[arg(long)]
-        weight: Option<String>,
-        /// Slice by a column: COL, COL:bins=N (quantiles) or COL:edges=a,b,c.
-        #[arg(long = "slice", value_name = "COL[:bins=N|edges=a,b]")]
-        slices: Vec<String>,
-        /// Slice by two columns at once: A,B.
-        #[arg(long = "cross", value_name = "A,B")]
-        crosses: Vec<String>,
-        /// The score at and above which an example is predicted positive.
-        #[arg(long, default_value_t = 0.5)]
-        threshold: f64,
-        /// Bootstrap resamples for confidence intervals (adds `_lo`/`_hi` columns).
-        #[arg(long, default_value_t = 0)]
-        bootstrap: usize,
-        /// The bootstrap's seed (the same seed, the same intervals).
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        #[arg(long, short = 'o', value_enum, default_value_t = slices::Output::Table)]
-        output: slices::Output,
-    },
+    Slices(slices::SlicesArgs),
     /// Benchmarks against a simulated cluster (needs the kubesim binary and kubectl).
     Bench {
         #[command(subcommand)]
@@ -428,29 +398,7 @@ impl Args {
                 let selection = runs::Selection { experiment, run: None, offline, pattern: None, metrics: Vec::new() };
                 Mode::Runs { launch, selection, output }
             }
-            Some(Command::Slices {
-                files,
-                label,
-                prediction,
-                weight,
-                slices,
-                crosses,
-                threshold,
-                bootstrap,
-                seed,
-                output,
-            }) => Mode::Slices(slices::SlicesArgs {
-                files,
-                label,
-                prediction,
-                weight,
-                slices,
-                crosses,
-                threshold,
-                bootstrap,
-                seed,
-                output,
-            }),
+            Some(Command::Slices(args)) => Mode::Slices(args),
             Some(Command::Serve { file, wait, timeout, dry_run }) => {
                 Mode::Serve { launch, file, wait, timeout, dry_run }
             }

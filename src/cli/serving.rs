@@ -186,8 +186,7 @@ pub fn forward(launch: LaunchOptions, target: String, ports: String) -> anyhow::
         let client = super::client_for(&launch).await?;
         let ns = launch.namespace.clone().unwrap_or_else(|| client.default_namespace().to_string());
         let forward = Forwarder::new(client, &ns, target.clone(), remote);
-        // Fail now, not at the first connection, when nothing is ready.
-        let (pod, pod_port) = forward.pod().await?;
+        let (pod, pod_port) = forward.check().await?;
         let (bound, task) = forward.listen(([127, 0, 0, 1], local).into()).await?;
         println!("Forwarding from {bound} -> {remote} ({} in {ns}, now pod {pod} port {pod_port})", target.display());
         tokio::signal::ctrl_c().await?;

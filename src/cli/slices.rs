@@ -14,17 +14,37 @@ pub enum Output {
     Json,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// The flags of `bosun slices`.
+#[derive(Debug, Clone, PartialEq, clap::Args)]
 pub struct SlicesArgs {
+    /// The files (or folders of shards).
+    #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// The column with the label (0 or 1).
+    #[arg(long)]
     pub label: String,
+    /// The column with the predicted score of the positive class.
+    #[arg(long)]
     pub prediction: String,
+    /// A column with each example's weight.
+    #[arg(long)]
     pub weight: Option<String>,
+    /// Slice by a column: COL, COL:bins=N (quantiles) or COL:edges=a,b,c.
+    #[arg(long = "slice", value_name = "COL[:bins=N|edges=a,b]")]
     pub slices: Vec<String>,
+    /// Slice by two columns at once: A,B.
+    #[arg(long = "cross", value_name = "A,B")]
     pub crosses: Vec<String>,
+    /// The score at and above which an example is predicted positive.
+    #[arg(long, default_value_t = 0.5)]
     pub threshold: f64,
+    /// Bootstrap resamples for confidence intervals (adds `_lo`/`_hi` columns).
+    #[arg(long, default_value_t = 0)]
     pub bootstrap: usize,
+    /// The bootstrap's seed (the same seed, the same intervals).
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
     pub output: Output,
 }
 

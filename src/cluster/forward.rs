@@ -56,6 +56,10 @@ pub enum ForwardError {
     Refused { pod: String, port: u16, message: String },
     #[error("could not {action}: {message}")]
     Api { action: String, message: String },
+    #[error(
+        "could not {action}: {message}. Ask a cluster admin for this permission (pods/portforward to forward), or use a context whose account has it"
+    )]
+    Forbidden { action: String, message: String },
     #[error("{0}")]
     Http(String),
     #[error("could not listen on {address}: {message}")]
@@ -64,23 +68,18 @@ pub enum ForwardError {
 
 impl ForwardError {
     fn api(action: String) -> impl FnOnce(kube::Error) -> ForwardError {
-        move |e| {
-            let message = match e {
-                kube::Error::Api(s) if s.code == 403 => format!(
-                    "{}. Ask a cluster admin for this permission (pods/portforward), or use a context whose account has it",
-                    s.message
-                ),
-                kube::Error::Api(s) => format!("{} ({})", s.message, s.code),
-                other => other.to_string(),
-            };
-            ForwardError::Api { action, message }
+        move |e| match e {
+            kube::Error::Api(s) if s.code == 403 => ForwardError::Forbidden { action, message: s.message },
+            kube::Error::Api(s) => ForwardError::Api { action, message: format!("{} ({})", s.message, s.code) },
+            other => ForwardError::Api { action, message: other.to_string() },
         }
     }
 
-    /// The exit code of a headless command that failed this way: 2 bad input, 1 anything else.
+    /// The exit code of a headless command that failed this way: 2 bad input, 4 forbidden, 1 anything else.
     pub fn exit_code(&self) -> u8 {
         match self {
             ForwardError::BadTarget(_) => 2,
+            ForwardError::Forbidden { .. } => 4,
             _ => 1,
         }
     }
@@ -182,13 +181,25 @@ impl Forwarder {
                 Ok((pod.metadata.name.clone().unwrap_or_default(), port))
             }
             Target::Server(name) => {
-                let list = super::serving::pods(&self.client, &self.namespace, name).await.map_err(|e| {
-                    ForwardError::Api { action: format!("list the pods of {name}"), message: e.to_string() }
+                let list = super::serving::pods(&self.client, &self.namespace, name).await.map_err(|e| match e {
+                    super::training::JobError::Forbidden { action, message } => {
+                        ForwardError::Forbidden { action, message }
+                    }
+                    other => {
+                        ForwardError::Api { action: format!("list the pods of {name}"), message: other.to_string() }
+                    }
                 })?;
                 let pod = pick_ready(&list).ok_or_else(|| no_pod(not_ready_reason(&list)))?;
                 Ok((pod.metadata.name.clone().unwrap_or_default(), self.port))
             }
         }
+    }
+
+    /// Opens (and closes) one forwarded connection: says now, not at a browser's first connection, when no pod is
+    /// ready or the user may not forward.
+    pub async fn check(&self) -> Result<(String, u16), ForwardError> {
+        self.connect().await?;
+        self.pod().await
     }
 
     /// Opens one forwarded connection to the chosen pod.

@@ -140,43 +140,12 @@ impl SlicedMetrics {
                 let has_bounds = s.metrics.values().any(|m| m.lower.is_some() || m.upper.is_some());
                 SliceRow {
                     slice: slice_name(&s.slice),
-                    metrics: metrics_of(pick(&|m| Some(m.value))),
-                    lower: has_bounds.then(|| metrics_of(pick(&|m| m.lower))),
-                    upper: has_bounds.then(|| metrics_of(pick(&|m| m.upper))),
+                    metrics: Metrics::from_values(pick(&|m| Some(m.value))),
+                    lower: has_bounds.then(|| Metrics::from_values(pick(&|m| m.lower))),
+                    upper: has_bounds.then(|| Metrics::from_values(pick(&|m| m.upper))),
                 }
             })
             .collect()
-    }
-}
-
-fn metrics_of(v: [f64; 12]) -> Metrics {
-    let [
-        count,
-        weighted_count,
-        accuracy,
-        precision,
-        recall,
-        f1,
-        auc,
-        pr_auc,
-        logloss,
-        mean_label,
-        mean_prediction,
-        calibration,
-    ] = v;
-    Metrics {
-        count,
-        weighted_count,
-        accuracy,
-        precision,
-        recall,
-        f1,
-        auc,
-        pr_auc,
-        logloss,
-        mean_label,
-        mean_prediction,
-        calibration,
     }
 }
 

@@ -87,7 +87,8 @@ impl Metrics {
         ]
     }
 
-    fn from_values(v: [f64; 12]) -> Self {
+    /// The metrics of values in [`METRIC_NAMES`] order (the inverse of [`Metrics::values`]).
+    pub fn from_values(v: [f64; 12]) -> Self {
         let [
             count,
             weighted_count,
