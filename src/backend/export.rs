@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::Outbox;
-use crate::charts::{ChartStyle, ExportFormat, LineChart, export};
+use crate::charts::{Chart, ChartStyle, ExportFormat, export};
 use crate::state::protocol::{ExportEvent, ExportRequest};
 
 pub(super) fn handle(request: ExportRequest, outbox: Outbox) {
@@ -15,7 +15,7 @@ pub(super) fn handle(request: ExportRequest, outbox: Outbox) {
 }
 
 async fn export_chart(
-    chart: LineChart,
+    chart: Chart,
     style: ChartStyle,
     format: ExportFormat,
     path: Option<PathBuf>,

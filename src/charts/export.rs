@@ -4,7 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{ChartError, ChartStyle, LineChart, draw_line_chart};
+use super::{Chart, ChartError, ChartStyle, draw_chart};
 
 /// File formats a chart can be saved as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,22 +30,22 @@ impl ExportFormat {
 }
 
 /// Renders the chart as an SVG document.
-pub fn to_svg(chart: &LineChart, style: &ChartStyle, size: (u32, u32)) -> Result<String, ChartError> {
+pub fn to_svg(chart: &Chart, style: &ChartStyle, size: (u32, u32)) -> Result<String, ChartError> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        draw_line_chart(&root, chart, style)?;
+        draw_chart(&root, chart, style)?;
         root.present()?;
     }
     Ok(svg)
 }
 
 /// Renders the chart as PNG bytes.
-pub fn to_png(chart: &LineChart, style: &ChartStyle, (w, h): (u32, u32)) -> Result<Vec<u8>, ChartError> {
+pub fn to_png(chart: &Chart, style: &ChartStyle, (w, h): (u32, u32)) -> Result<Vec<u8>, ChartError> {
     let mut rgb = vec![0u8; (w as usize) * (h as usize) * 3];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-        draw_line_chart(&root, chart, style)?;
+        draw_chart(&root, chart, style)?;
         root.present()?;
     }
     let image = image::RgbImage::from_raw(w, h, rgb).ok_or_else(|| ChartError("bitmap size mismatch".into()))?;
@@ -58,7 +58,7 @@ pub fn to_png(chart: &LineChart, style: &ChartStyle, (w, h): (u32, u32)) -> Resu
 
 /// Renders the chart in the given format and writes it to `path` atomically.
 pub fn write(
-    chart: &LineChart,
+    chart: &Chart,
     style: &ChartStyle,
     size: (u32, u32),
     format: ExportFormat,
@@ -78,7 +78,7 @@ mod tests {
 
     #[test]
     fn svg_contains_the_series_and_title() {
-        let svg = to_svg(&chart(), &style(), (400, 240)).unwrap();
+        let svg = to_svg(&chart().into(), &style(), (400, 240)).unwrap();
         assert!(svg.starts_with("<svg"), "{svg}");
         assert!(svg.contains("Frame time"));
         // The series is drawn as a red polyline.
@@ -87,7 +87,7 @@ mod tests {
 
     #[test]
     fn png_is_a_decodable_image_of_the_requested_size() {
-        let png = to_png(&chart(), &style(), (320, 200)).unwrap();
+        let png = to_png(&chart().into(), &style(), (320, 200)).unwrap();
         let img = image::load_from_memory(&png).unwrap();
         assert_eq!((img.width(), img.height()), (320, 200));
         // Some pixels carry the red series colour.
@@ -96,7 +96,7 @@ mod tests {
 
     #[test]
     fn write_reports_unwritable_paths() {
-        let err = write(&chart(), &style(), (100, 100), ExportFormat::Svg, Path::new("/nonexistent/dir/c.svg"));
+        let err = write(&chart().into(), &style(), (100, 100), ExportFormat::Svg, Path::new("/nonexistent/dir/c.svg"));
         assert!(err.unwrap_err().to_string().contains("/nonexistent/dir/c.svg"));
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod export;
 pub mod parallel;
+pub mod slices;
 
 use std::sync::Once;
 
@@ -57,6 +58,37 @@ pub struct LineChart {
     pub fit_y: bool,
     /// The y values are log10 of the data (see `metrics::curves::log10`): ticks read as the data.
     pub log_y: bool,
+}
+
+/// Any chart the app can export.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Chart {
+    Line(LineChart),
+    Slices(slices::SliceChart),
+}
+
+impl From<LineChart> for Chart {
+    fn from(chart: LineChart) -> Self {
+        Self::Line(chart)
+    }
+}
+
+impl From<slices::SliceChart> for Chart {
+    fn from(chart: slices::SliceChart) -> Self {
+        Self::Slices(chart)
+    }
+}
+
+/// Draws any chart into a plotters drawing area.
+pub fn draw_chart<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+    style: &ChartStyle,
+) -> Result<(), ChartError> {
+    match chart {
+        Chart::Line(c) => draw_line_chart(area, c, style).map(|_| ()),
+        Chart::Slices(c) => slices::draw_slice_chart(area, c, style).map(|_| ()),
+    }
 }
 
 /// Where the plot landed in backend pixels and which data range it shows, so a caller can map the pointer back to

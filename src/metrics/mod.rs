@@ -4,6 +4,7 @@
 //! never allocates more than the input's size. Model evaluation: per-example data read into columns ([`examples`])
 //! and metrics per slice ([`slices`]).
 
+pub mod analysis;
 pub mod curves;
 pub mod examples;
 pub mod lines;

@@ -291,13 +291,14 @@ impl AppState {
                 requests.push(Request::Cluster(ClusterRequest::LoadKubeconfig(self.kubeconfig_sources())));
             }
             Command::ExportFrameChart { format, style } => requests.push(Request::Export(ExportRequest::Chart {
-                chart: self.frame_times.chart(),
+                chart: self.frame_times.chart().into(),
                 style,
                 format,
                 path: None,
             })),
             Command::ExportExperimentChart { format, style } => {
                 if let Some(chart) = self.experiments.chart.clone() {
+                    let chart = chart.into();
                     requests.push(Request::Export(ExportRequest::Chart { chart, style, format, path: None }));
                 }
             }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::cluster_view::{ClusterSnapshot, PodQuery};
-use crate::charts::{ChartStyle, ExportFormat, LineChart};
+use crate::charts::{Chart, ChartStyle, ExportFormat};
 use crate::cluster::connect::ClusterInfo;
 use crate::cluster::install::source::Source;
 use crate::cluster::install::{InstallOptions, InstallReport, Progress, StackStatus};
@@ -113,7 +113,7 @@ pub enum LogEvent {
 #[derive(Debug)]
 pub enum ExportRequest {
     /// Save a chart; with no path, ask for one with a save dialog.
-    Chart { chart: LineChart, style: ChartStyle, format: ExportFormat, path: Option<PathBuf> },
+    Chart { chart: Chart, style: ChartStyle, format: ExportFormat, path: Option<PathBuf> },
 }
 
 /// Answers to [`ExportRequest`]s.

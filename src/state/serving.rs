@@ -493,7 +493,7 @@ impl ServingState {
             }
             ServingCommand::ExportLoadChart { format, style } => {
                 if let Load::Done(view) = &self.try_it.load {
-                    let chart = view.latency.clone();
+                    let chart = view.latency.clone().into();
                     return vec![Request::Export(super::protocol::ExportRequest::Chart {
                         chart,
                         style,
