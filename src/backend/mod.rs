@@ -13,6 +13,7 @@ mod draft;
 mod experiments;
 mod export;
 mod logs;
+mod model_analysis;
 mod notebooks;
 mod serving;
 mod settings;
@@ -135,6 +136,7 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
     let experiments = experiments::ExperimentsArea::new(store_path_for_reads, client.clone(), outbox.clone());
     let mut serving = serving::ServingArea::new(client.clone(), outbox.clone(), serving_draft);
     let mut notebooks = notebooks::NotebooksArea::new(client.clone(), outbox.clone(), notebook_draft);
+    let mut model_analysis = model_analysis::ModelAnalysisArea::new(client.clone(), outbox.clone());
     let mut stack = stack::StackArea::new(client, outbox.clone());
     while let Some(request) = requests.recv().await {
         match request {
@@ -147,6 +149,7 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
             Request::Experiments(r) => experiments.handle(r),
             Request::Serving(r) => serving.handle(r),
             Request::Notebooks(r) => notebooks.handle(r),
+            Request::ModelAnalysis(r) => model_analysis.handle(r),
         }
     }
 }

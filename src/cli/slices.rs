@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
-use crate::metrics::examples::{self, Columns, SliceSpec};
-use crate::metrics::slices::{self, METRIC_NAMES, Options, SliceRow, Slicing};
+use crate::metrics::examples::{self, Columns};
+use crate::metrics::sliced;
+use crate::metrics::slices::{self, Options, SliceRow};
 
 /// How to print the slices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -53,30 +54,6 @@ pub struct SlicesArgs {
 #[error("{0}")]
 pub struct BadSlices(pub String);
 
-/// The slice specs and slicings the flags ask for: each `--slice`, then each `--cross A,B` (a column named in a
-/// `--slice` keeps its binning in a cross; others are sliced by value).
-fn plan(args: &SlicesArgs) -> Result<(Vec<SliceSpec>, Vec<Slicing>), BadSlices> {
-    let mut specs: Vec<SliceSpec> =
-        args.slices.iter().map(|s| SliceSpec::parse(s)).collect::<Result<_, _>>().map_err(BadSlices)?;
-    let mut slicings: Vec<Slicing> = (0..specs.len()).map(Slicing::Column).collect();
-    for cross in &args.crosses {
-        let Some((a, b)) = cross.split_once(',').filter(|(a, b)| !a.is_empty() && !b.is_empty() && !b.contains(','))
-        else {
-            return Err(BadSlices(format!("--cross {cross:?}: write two columns, A,B")));
-        };
-        let mut index_of = |name: &str| match specs.iter().position(|s| s.column == name) {
-            Some(i) => i,
-            None => {
-                specs.push(SliceSpec { column: name.to_string(), binning: examples::Binning::Values });
-                specs.len() - 1
-            }
-        };
-        let (ia, ib) = (index_of(a.trim()), index_of(b.trim()));
-        slicings.push(Slicing::Cross(ia, ib));
-    }
-    Ok((specs, slicings))
-}
-
 /// A sliced-metrics document given as the one file (its rows are printed as they are).
 fn document(args: &SlicesArgs) -> Option<Result<Vec<SliceRow>, BadSlices>> {
     let [path] = args.files.as_slice() else { return None };
@@ -101,7 +78,7 @@ pub fn compute(args: &SlicesArgs) -> anyhow::Result<Vec<SliceRow>> {
     if !(0.0..=1.0).contains(&args.threshold) {
         return Err(BadSlices(format!("--threshold {} must be between 0 and 1", args.threshold)).into());
     }
-    let (specs, slicings) = plan(args)?;
+    let (specs, slicings) = examples::plan(&args.slices, &args.crosses).map_err(BadSlices)?;
     let columns = Columns {
         label: args.label.clone(),
         prediction: args.prediction.clone(),
@@ -116,56 +93,10 @@ pub fn compute(args: &SlicesArgs) -> anyhow::Result<Vec<SliceRow>> {
     Ok(slices::compute(&data, &slicings, &options))
 }
 
-fn value(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v:.6}").trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        String::new()
-    }
-}
-
-/// The CSV header: `slice`, the metrics, then `_lo`/`_hi` of each with bootstrap.
-pub fn header(bootstrap: bool) -> Vec<String> {
-    let mut h = vec!["slice".to_string()];
-    h.extend(METRIC_NAMES.iter().map(|m| m.to_string()));
-    if bootstrap {
-        for m in METRIC_NAMES {
-            h.push(format!("{m}_lo"));
-            h.push(format!("{m}_hi"));
-        }
-    }
-    h
-}
-
-/// One row's fields, in [`header`]'s order.
-pub fn fields(row: &SliceRow) -> Vec<String> {
-    let mut f = vec![row.slice.clone()];
-    f.extend(row.metrics.values().iter().map(|v| value(*v)));
-    if let (Some(lo), Some(hi)) = (row.lower, row.upper) {
-        for (l, h) in lo.values().iter().zip(hi.values()) {
-            f.push(value(*l));
-            f.push(value(h));
-        }
-    }
-    f
-}
-
-/// The rows as CSV text.
-pub fn csv_text(rows: &[SliceRow]) -> String {
-    let bootstrap = rows.first().is_some_and(|r| r.lower.is_some());
-    let mut out = header(bootstrap).join(",");
-    out.push('\n');
-    for row in rows {
-        out.push_str(&fields(row).iter().map(|f| crate::metrics::csv_field(f)).collect::<Vec<_>>().join(","));
-        out.push('\n');
-    }
-    out
-}
-
 /// The rows as JSON: one object per slice, metrics by name (`null` where undefined).
 pub fn json(rows: &[SliceRow]) -> serde_json::Value {
     let bootstrap = rows.first().is_some_and(|r| r.lower.is_some());
-    let names = header(bootstrap);
+    let names = sliced::csv_header(bootstrap);
     let objects: Vec<serde_json::Value> = rows
         .iter()
         .map(|row| {
@@ -240,7 +171,7 @@ fn table(rows: &[SliceRow]) -> String {
 pub fn run(args: SlicesArgs) -> anyhow::Result<()> {
     let rows = compute(&args)?;
     match args.output {
-        Output::Csv => print!("{}", csv_text(&rows)),
+        Output::Csv => print!("{}", sliced::to_csv(&rows)),
         Output::Json => println!("{}", serde_json::to_string_pretty(&json(&rows))?),
         Output::Table => print!("{}", table(&rows)),
     }
@@ -275,7 +206,7 @@ mod tests {
         )
         .unwrap();
         let rows = compute(&args(dir.path(), &["region"], &["region,camera"])).unwrap();
-        let text = csv_text(&rows);
+        let text = sliced::to_csv(&rows);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
@@ -297,7 +228,7 @@ mod tests {
         let mut with_ci = args(dir.path(), &[], &[]);
         with_ci.bootstrap = 20;
         let rows = compute(&with_ci).unwrap();
-        assert!(csv_text(&rows).lines().next().unwrap().ends_with("calibration_lo,calibration_hi"));
+        assert!(sliced::to_csv(&rows).lines().next().unwrap().ends_with("calibration_lo,calibration_hi"));
         assert_eq!(json(&rows)[0]["slice"], "Overall");
         assert!(compute(&args(dir.path(), &[], &["region"])).is_err(), "a cross names two columns");
         // A document of these rows is read back as them.

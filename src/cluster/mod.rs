@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod connect;
 pub mod exec_plugin;
+pub mod evaluations;
 pub mod forward;
 pub mod install;
 pub mod katib;

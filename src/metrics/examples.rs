@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::slices::{Examples, MISSING, SliceColumn};
+use super::slices::{Examples, MISSING, SliceColumn, Slicing};
 
 /// How one slice column is read.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +57,29 @@ impl SliceSpec {
         };
         Ok(SliceSpec { column: column.to_string(), binning })
     }
+}
+
+/// The slice specs and slicings that `--slice` and `--cross A,B` arguments ask for: each slice, then each cross (a
+/// column named in a slice keeps its binning in a cross; others are sliced by value).
+pub fn plan(slices: &[String], crosses: &[String]) -> Result<(Vec<SliceSpec>, Vec<Slicing>), String> {
+    let mut specs: Vec<SliceSpec> = slices.iter().map(|s| SliceSpec::parse(s)).collect::<Result<_, _>>()?;
+    let mut slicings: Vec<Slicing> = (0..specs.len()).map(Slicing::Column).collect();
+    for cross in crosses {
+        let Some((a, b)) = cross.split_once(',').filter(|(a, b)| !a.is_empty() && !b.is_empty() && !b.contains(','))
+        else {
+            return Err(format!("--cross {cross:?}: write two columns, A,B"));
+        };
+        let mut index_of = |name: &str| match specs.iter().position(|s| s.column == name) {
+            Some(i) => i,
+            None => {
+                specs.push(SliceSpec { column: name.to_string(), binning: Binning::Values });
+                specs.len() - 1
+            }
+        };
+        let (ia, ib) = (index_of(a.trim()), index_of(b.trim()));
+        slicings.push(Slicing::Cross(ia, ib));
+    }
+    Ok((specs, slicings))
 }
 
 /// Which columns mean what.
@@ -200,7 +223,7 @@ impl Reader {
         Ok(())
     }
 
-    fn read_csv(&mut self, path: &Path) -> Result<(), ReadError> {
+    fn read_csv(&mut self, path: &Path, progress: &mut dyn FnMut(u64)) -> Result<(), ReadError> {
         let file_error = |message: String| ReadError::File { path: path.display().to_string(), message };
         let mut reader = csv::ReaderBuilder::new().from_path(path).map_err(|e| file_error(e.to_string()))?;
         let header = reader.headers().map_err(|e| file_error(e.to_string()))?.clone();
@@ -233,15 +256,26 @@ impl Reader {
             }
             let rec = &record;
             self.push(path, row, |c| position.get(c).and_then(|i| rec.get(*i)))?;
+            if row % 65_536 == 0 {
+                progress(reader.position().byte());
+            }
         }
         Ok(())
     }
 
-    fn read_json_lines(&mut self, path: &Path) -> Result<(), ReadError> {
+    fn read_json_lines(&mut self, path: &Path, progress: &mut dyn FnMut(u64)) -> Result<(), ReadError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ReadError::File { path: path.display().to_string(), message: e.to_string() })?;
-        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let mut offset = 0u64;
+        for (i, line) in text.lines().enumerate() {
+            offset += line.len() as u64 + 1;
+            if line.trim().is_empty() {
+                continue;
+            }
             let row = i + 1;
+            if row % 65_536 == 0 {
+                progress(offset);
+            }
             let value: serde_json::Value = serde_json::from_str(line).map_err(|e| ReadError::Value {
                 path: path.display().to_string(),
                 row,
@@ -316,14 +350,143 @@ fn binned(name: &str, values: &[f64], binning: &Binning) -> SliceColumn {
 
 /// Reads every file (CSV, or JSON lines for `.json`/`.jsonl`) into one set of examples.
 pub fn read(paths: &[PathBuf], columns: &Columns) -> Result<Examples, ReadError> {
+    read_with_progress(paths, columns, &mut |_| {})
+}
+
+/// [`read`], telling `progress` the fraction of bytes read now and then.
+pub fn read_with_progress(
+    paths: &[PathBuf],
+    columns: &Columns,
+    progress: &mut dyn FnMut(f64),
+) -> Result<Examples, ReadError> {
+    let files = files(paths)?;
+    let sizes: Vec<u64> = files.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).collect();
+    let total = sizes.iter().sum::<u64>().max(1) as f64;
     let mut reader = Reader::new(columns.clone());
-    for path in files(paths)? {
+    let mut done = 0u64;
+    for (path, size) in files.iter().zip(sizes) {
+        let mut within = |bytes: u64| progress((done + bytes) as f64 / total);
         match path.extension().and_then(|e| e.to_str()) {
-            Some("json" | "jsonl") => reader.read_json_lines(&path)?,
-            _ => reader.read_csv(&path)?,
+            Some("json" | "jsonl") => reader.read_json_lines(path, &mut within)?,
+            _ => reader.read_csv(path, &mut within)?,
         }
+        done += size;
+        progress(done as f64 / total);
     }
     Ok(reader.finish())
+}
+
+/// What the first rows of a column look like: enough to guess its role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnInfo {
+    pub name: String,
+    /// Every sampled value is a number.
+    pub numeric: bool,
+    /// Every sampled value is 0 or 1.
+    pub binary: bool,
+    /// Every sampled value is a number in [0, 1].
+    pub unit: bool,
+    /// Distinct values among the sample.
+    pub distinct: usize,
+}
+
+/// The columns of the first file (a CSV header, or the keys of JSON lines) with a look at up to `rows` rows.
+pub fn sample_columns(paths: &[PathBuf], rows: usize) -> Result<Vec<ColumnInfo>, ReadError> {
+    let files = files(paths)?;
+    let Some(path) = files.first() else {
+        return Err(ReadError::File { path: String::new(), message: "no files".into() });
+    };
+    let file_error = |message: String| ReadError::File { path: path.display().to_string(), message };
+    let mut names: Vec<String> = Vec::new();
+    let mut values: Vec<Vec<String>> = Vec::new();
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("json" | "jsonl") => {
+            use std::io::BufRead as _;
+            let file = std::fs::File::open(path).map_err(|e| file_error(e.to_string()))?;
+            for (i, line) in std::io::BufReader::new(file).lines().map_while(Result::ok).enumerate().take(rows) {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let value: serde_json::Value =
+                    serde_json::from_str(&line).map_err(|e| file_error(format!("line {} is not JSON: {e}", i + 1)))?;
+                for (k, v) in value.as_object().into_iter().flatten() {
+                    let at = match names.iter().position(|n| n == k) {
+                        Some(at) => at,
+                        None => {
+                            names.push(k.clone());
+                            values.push(Vec::new());
+                            names.len() - 1
+                        }
+                    };
+                    values[at].push(match v {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    });
+                }
+            }
+        }
+        _ => {
+            let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(path).map_err(|e| file_error(e.to_string()))?;
+            names = reader.headers().map_err(|e| file_error(e.to_string()))?.iter().map(|h| h.trim().to_string()).collect();
+            values = vec![Vec::new(); names.len()];
+            for record in reader.records().take(rows) {
+                let record = record.map_err(|e| file_error(e.to_string()))?;
+                for (column, field) in values.iter_mut().zip(record.iter()) {
+                    column.push(field.trim().to_string());
+                }
+            }
+        }
+    }
+    if names.is_empty() {
+        return Err(file_error("the file names no columns".into()));
+    }
+    Ok(names
+        .into_iter()
+        .zip(values)
+        .map(|(name, sample)| {
+            let present: Vec<&String> = sample.iter().filter(|v| !v.is_empty() && *v != "null").collect();
+            let numbers: Vec<f64> = present.iter().filter_map(|v| v.parse::<f64>().ok()).collect();
+            let numeric = !present.is_empty() && numbers.len() == present.len();
+            let mut distinct: Vec<&String> = present.clone();
+            distinct.sort();
+            distinct.dedup();
+            ColumnInfo {
+                name,
+                numeric,
+                binary: numeric && numbers.iter().all(|v| *v == 0.0 || *v == 1.0),
+                unit: numeric && numbers.iter().all(|v| (0.0..=1.0).contains(v)),
+                distinct: distinct.len(),
+            }
+        })
+        .collect())
+}
+
+/// Sensible first choices from the columns: the label (by name, else the first 0/1 column), the prediction (by
+/// name, else a column of scores in [0, 1]), a weight column by name, and slices (the other columns: by value when
+/// they have few values, numeric ones with many in 4 quantile bins).
+pub fn guess(columns: &[ColumnInfo]) -> (Option<String>, Option<String>, Option<String>, Vec<String>) {
+    let by_name = |candidates: &[&str]| {
+        candidates.iter().find_map(|c| columns.iter().find(|n| n.name.eq_ignore_ascii_case(c))).map(|c| c.name.clone())
+    };
+    let label = by_name(&["label", "labels", "y", "target", "y_true", "truth"])
+        .or_else(|| columns.iter().find(|c| c.binary).map(|c| c.name.clone()));
+    let prediction = by_name(&["score", "prediction", "predictions", "prob", "probability", "y_pred", "y_score"])
+        .or_else(|| {
+            columns.iter().find(|c| c.unit && !c.binary && Some(&c.name) != label.as_ref()).map(|c| c.name.clone())
+        });
+    let weight = by_name(&["weight", "example_weight", "sample_weight", "weights"]);
+    let taken = [&label, &prediction, &weight];
+    let slices = columns
+        .iter()
+        .filter(|c| !taken.iter().any(|t| t.as_deref() == Some(c.name.as_str())))
+        .filter_map(|c| match (c.numeric, c.distinct) {
+            (true, d) if d > 12 => Some(format!("{}:bins=4", c.name)),
+            (_, 1..=50) => Some(c.name.clone()),
+            _ => None,
+        })
+        .take(4)
+        .collect();
+    (label, prediction, weight, slices)
 }
 
 #[cfg(test)]
@@ -374,6 +537,23 @@ mod tests {
         let labels = write("labels.csv", "label,score\n2,0.5\n");
         assert!(read(&[labels], &columns(&[])).unwrap_err().to_string().contains("not 0 or 1"));
         assert!(SliceSpec::parse("hour:bins=1").is_err() && SliceSpec::parse("hour:edges=a").is_err());
+    }
+
+    #[test]
+    fn columns_are_sampled_and_roles_guessed() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("e.csv");
+        let mut text = String::from("id,y,p,region,hour\n");
+        for i in 0..40 {
+            text.push_str(&format!("{i},{},{},r{},{}\n", i % 2, f64::from(i) / 40.0, i % 3, i % 24));
+        }
+        std::fs::write(&csv, text).unwrap();
+        let info = sample_columns(&[csv], 100).unwrap();
+        assert_eq!(info.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["id", "y", "p", "region", "hour"]);
+        assert!(info[1].binary && info[2].unit && !info[2].binary && !info[3].numeric);
+        let (label, prediction, weight, slices) = guess(&info);
+        assert_eq!((label.as_deref(), prediction.as_deref(), weight), (Some("y"), Some("p"), None));
+        assert_eq!(slices, ["id:bins=4", "region", "hour:bins=4"]);
     }
 
     #[test]

@@ -149,6 +149,49 @@ impl SlicedMetrics {
     }
 }
 
+fn csv_value(v: f64) -> String {
+    if v.is_finite() { format!("{v:.6}").trim_end_matches('0').trim_end_matches('.').to_string() } else { String::new() }
+}
+
+/// The CSV header of sliced rows (as `bosun slices -o csv` prints them): `slice`, the metrics, then `_lo`/`_hi` of each
+/// with bootstrap.
+pub fn csv_header(bootstrap: bool) -> Vec<String> {
+    let mut h = vec!["slice".to_string()];
+    h.extend(METRIC_NAMES.iter().map(|m| m.to_string()));
+    if bootstrap {
+        for m in METRIC_NAMES {
+            h.push(format!("{m}_lo"));
+            h.push(format!("{m}_hi"));
+        }
+    }
+    h
+}
+
+/// One row's CSV fields, in [`csv_header`]'s order (undefined metrics empty).
+pub fn csv_fields(row: &SliceRow) -> Vec<String> {
+    let mut f = vec![row.slice.clone()];
+    f.extend(row.metrics.values().iter().map(|v| csv_value(*v)));
+    if let (Some(lo), Some(hi)) = (row.lower, row.upper) {
+        for (l, h) in lo.values().iter().zip(hi.values()) {
+            f.push(csv_value(*l));
+            f.push(csv_value(h));
+        }
+    }
+    f
+}
+
+/// Rows as CSV text.
+pub fn to_csv(rows: &[SliceRow]) -> String {
+    let bootstrap = rows.first().is_some_and(|r| r.lower.is_some());
+    let mut out = csv_header(bootstrap).join(",");
+    out.push('\n');
+    for row in rows {
+        out.push_str(&csv_fields(row).iter().map(|f| super::csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -374,6 +374,17 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 /// Every slice's metrics: `Overall` first, then the slices of each slicing in the order asked, each slicing's slices
 /// by name.
 pub fn compute(examples: &Examples, slicings: &[Slicing], options: &Options) -> Vec<SliceRow> {
+    compute_with_progress(examples, slicings, options, &mut |_| {})
+}
+
+/// [`compute`], telling `progress` the fraction of passes done (one, plus one per bootstrap resample).
+pub fn compute_with_progress(
+    examples: &Examples,
+    slicings: &[Slicing],
+    options: &Options,
+    progress: &mut dyn FnMut(f64),
+) -> Vec<SliceRow> {
+    let passes = (options.bootstrap + 1) as f64;
     let n = examples.labels.len();
     // Descending score (NaN scores never reach here: the reader refuses them). The scores' bits, made to order as
     // unsigned integers, sort beside their rows: no lookups into the scores while sorting.
@@ -389,6 +400,7 @@ pub fn compute(examples: &Examples, slicings: &[Slicing], options: &Options) -> 
         slicings.iter().map(|s| slice_keys(examples, *s)).collect();
     let key_refs: Vec<(&[u32], usize)> = keys.iter().map(|(codes, names)| (codes.as_ref(), names.len())).collect();
     let point = pass(examples, &order, &key_refs, &examples.weights, options.threshold);
+    progress(1.0 / passes);
     // Per slicing (Overall first), per slice: the lower and upper bounds.
     type Bounds = Vec<Vec<Metrics>>;
     let mut bounds: Option<(Bounds, Bounds)> = None;
@@ -397,7 +409,8 @@ pub fn compute(examples: &Examples, slicings: &[Slicing], options: &Options) -> 
         let mut samples: Vec<Vec<Vec<[f64; 12]>>> =
             point.iter().map(|slices| vec![Vec::with_capacity(options.bootstrap); slices.len()]).collect();
         let mut weights = vec![0.0; n];
-        for _ in 0..options.bootstrap {
+        for done in 0..options.bootstrap {
+            progress((done + 1) as f64 / passes);
             for (w, base) in weights.iter_mut().zip(&examples.weights) {
                 *w = base * poisson1(&mut rng);
             }

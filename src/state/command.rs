@@ -64,6 +64,12 @@ pub enum Command {
     Experiments(crate::state::experiments::ExperimentsCommand),
     /// Something for the Serving screen.
     Serving(crate::state::serving::ServingCommand),
+    /// Something for the Model analysis screen.
+    ModelAnalysis(crate::state::model_analysis::ModelAnalysisCommand),
+    /// Save the Model analysis table as CSV (a save dialog asks where).
+    ExportSlicesCsv,
+    /// Save the slice chart (or, with `history`, the history chart) as SVG or PNG.
+    ExportSlicesChart { history: bool, format: crate::charts::ExportFormat, style: crate::charts::ChartStyle },
     /// Something for the Notebooks screen.
     Notebooks(crate::state::notebooks::NotebooksCommand),
 }

@@ -10,6 +10,7 @@ pub mod experiments;
 pub mod frame_times;
 pub mod install;
 pub mod loadable;
+pub mod model_analysis;
 pub mod notebooks;
 pub mod protocol;
 pub mod serving;
@@ -120,6 +121,8 @@ pub struct AppState {
     pub serving: serving::ServingState,
     /// The Notebooks screen: servers, JupyterHub, the start form, open forwards.
     pub notebooks: notebooks::NotebooksState,
+    /// The Model analysis screen: evaluations, the slice table and charts, comparisons.
+    pub model_analysis: model_analysis::ModelAnalysisState,
     /// Numbers connection attempts, so a late answer for an earlier context is ignored.
     connect_attempt: u64,
     extra_kubeconfigs: Vec<PathBuf>,
@@ -151,6 +154,7 @@ impl AppState {
             experiments: experiments::ExperimentsState::with_folders(runs_folders),
             serving: serving::ServingState::new(crate::workloads::serving::ServingSpec::default()),
             notebooks: notebooks::NotebooksState::new(crate::workloads::notebook::NotebookSpec::default()),
+            model_analysis: model_analysis::ModelAnalysisState::default(),
             connect_attempt: 0,
             extra_kubeconfigs: Vec::new(),
         }
@@ -189,6 +193,7 @@ impl AppState {
                 self.palette_open = false;
                 requests.extend(self.refresh_install_if_stale());
                 requests.extend(self.refresh_notebooks_if_due());
+                requests.extend(self.refresh_model_analysis_if_due());
             }
             Command::OpenPod { namespace, name } => {
                 let row = self.listed_pod(&namespace, &name);
@@ -209,6 +214,26 @@ impl AppState {
             }
             Command::Notebooks(command) => {
                 requests.extend(self.notebooks.handle(command).into_iter().map(Request::Notebooks));
+            }
+            Command::ModelAnalysis(command) => {
+                requests.extend(self.model_analysis.handle(command).into_iter().map(Request::ModelAnalysis));
+                requests.extend(self.refresh_model_analysis_if_due());
+            }
+            Command::ExportSlicesCsv => {
+                if let Some((file_name, text)) = self.model_analysis.csv() {
+                    let title = "Export the slices as CSV".to_string();
+                    requests.push(Request::Training(protocol::TrainingRequest::SaveText { title, file_name, text }));
+                }
+            }
+            Command::ExportSlicesChart { history, format, style } => {
+                let chart = if history {
+                    self.model_analysis.history.clone().map(crate::charts::Chart::from)
+                } else {
+                    self.model_analysis.chart.clone().map(crate::charts::Chart::from)
+                };
+                if let Some(chart) = chart {
+                    requests.push(Request::Export(ExportRequest::Chart { chart, style, format, path: None }));
+                }
             }
             Command::Serving(command) => {
                 requests.extend(self.serving.handle(command));
@@ -424,6 +449,11 @@ impl AppState {
                 self.settings.runs_folders = self.experiments.folders.clone();
                 requests.extend(self.save_if_changed());
             }
+            Event::ModelAnalysis(event) => {
+                if let Some((tone, message)) = self.model_analysis.apply(event) {
+                    self.toasts.push(tone, message);
+                }
+            }
             Event::Notebooks(event) => {
                 let (toast, follow) = self.notebooks.apply(event);
                 if let Some((tone, message)) = toast {
@@ -453,7 +483,16 @@ impl AppState {
         requests.extend(self.refresh_install_if_stale());
         requests.extend(self.refresh_experiments_if_due());
         requests.extend(self.refresh_notebooks_if_due());
+        requests.extend(self.refresh_model_analysis_if_due());
         requests
+    }
+
+    /// A read of the cluster's evaluations while the Model analysis screen is open on a connected cluster.
+    fn refresh_model_analysis_if_due(&mut self) -> Option<Request> {
+        let Connection::Connected(info) = &self.connection else { return None };
+        let open = self.settings.screen == Screen::ModelAnalysis;
+        let namespace = self.launch.namespace.clone();
+        self.model_analysis.due(open, &info.context.clone(), namespace).map(Request::ModelAnalysis)
     }
 
     /// A read of the notebook servers while the Notebooks screen is open on a connected cluster.

@@ -39,6 +39,8 @@ pub enum Request {
     Serving(ServingRequest),
     /// Work for the Notebooks screen.
     Notebooks(NotebooksRequest),
+    /// Work for the Model analysis screen.
+    ModelAnalysis(ModelAnalysisRequest),
 }
 
 /// Results of background work, applied to the model in order.
@@ -55,6 +57,7 @@ pub enum Event {
     Experiments(ExperimentsEvent),
     Serving(ServingEvent),
     Notebooks(NotebooksEvent),
+    ModelAnalysis(ModelAnalysisEvent),
 }
 
 /// Kubeconfig, connection and the live view of the cluster.
@@ -377,6 +380,42 @@ pub enum ServingEvent {
     LoadDone(Result<Box<crate::cluster::forward::LoadReport>, String>),
 }
 
+/// Work for the Model analysis screen.
+#[derive(Debug, Clone)]
+pub enum ModelAnalysisRequest {
+    /// Let the user pick per-example files (or a folder of shards) and look at their columns.
+    PickExamples { folder: bool },
+    /// Let the user pick a sliced-metrics document.
+    PickDocument,
+    /// Read the files and compute their slices (evaluation `id`), keeping the examples for curves.
+    Compute {
+        id: u64,
+        paths: Vec<PathBuf>,
+        columns: crate::metrics::examples::Columns,
+        slicings: Vec<crate::metrics::slices::Slicing>,
+        options: crate::metrics::slices::Options,
+    },
+    /// One slice's ROC and calibration curves from evaluation `id`'s examples.
+    Curves { id: u64, slice: String },
+    /// The evaluation is closed: drop its examples.
+    Forget(u64),
+    /// Read the sliced metrics evaluation jobs left on the cluster (all namespaces when `None`).
+    ListCluster { namespace: Option<String> },
+}
+
+/// Answers to [`ModelAnalysisRequest`]s.
+#[derive(Debug)]
+pub enum ModelAnalysisEvent {
+    /// Files were picked: their columns, sampled.
+    ExamplesPicked { paths: Vec<PathBuf>, columns: Result<Vec<crate::metrics::examples::ColumnInfo>, String> },
+    DocumentPicked { path: PathBuf, document: Result<crate::metrics::sliced::SlicedMetrics, String> },
+    /// How far the computation of evaluation `id` is (0..1) and what it is doing.
+    Progress { id: u64, fraction: f32, phase: String },
+    Computed { id: u64, rows: Result<Vec<crate::metrics::slices::SliceRow>, String> },
+    Curves { id: u64, slice: String, curves: Result<crate::metrics::analysis::Curves, String> },
+    ClusterListed(Result<Vec<crate::cluster::evaluations::Found>, String>),
+}
+
 /// Work for the Notebooks screen.
 #[derive(Debug, Clone)]
 pub enum NotebooksRequest {
@@ -449,4 +488,6 @@ area!(Event::Export(ExportEvent));
 area!(Request::Serving(ServingRequest));
 area!(Request::Notebooks(NotebooksRequest));
 area!(Event::Notebooks(NotebooksEvent));
+area!(Request::ModelAnalysis(ModelAnalysisRequest));
+area!(Event::ModelAnalysis(ModelAnalysisEvent));
 area!(Event::Serving(ServingEvent));
