@@ -2,7 +2,9 @@
 //! by the same code as any other cluster. At start-up it is given what a newcomer should see alive: the stack's
 //! training operator (installed by the installer, as `bosun install` would), training jobs in every state, and model
 //! servers (TensorFlow Serving with an autoscaler and a canary, a scikit-learn server) as the Serving form makes them,
-//! and a notebook server as the Notebooks form makes it.
+//! a notebook server as the Notebooks form makes it, and three evaluations of a "hot dog" classifier for Model
+//! analysis (two ConfigMaps and an evaluation job that prints its sliced metrics), computed at start-up from the
+//! sample data in `assets/model-analysis`.
 
 use std::path::PathBuf;
 
@@ -70,7 +72,60 @@ pub async fn seed(kubeconfig: &std::path::Path) -> anyhow::Result<()> {
     for job in demo_jobs() {
         training::submit(&client, &job, false).await?;
     }
-    seed_servers(&client).await
+    seed_servers(&client).await?;
+    seed_evaluations(&client).await
+}
+
+/// The sample evaluation data: a classifier's predictions per version (`assets/model-analysis/generate.py`).
+const HOTDOG: [(&str, &str); 3] = [
+    ("1", include_str!("../assets/model-analysis/hotdog-v1.csv")),
+    ("2", include_str!("../assets/model-analysis/hotdog-v2.csv")),
+    ("3", include_str!("../assets/model-analysis/hotdog-v3.csv")),
+];
+
+/// The sliced metrics (a `bosun.sliced-metrics/v1` document) of version 1, 2 or 3 of the sample classifier,
+/// evaluated `days_ago`, by camera, region, hour (night, day, evening) and camera × hour, with bootstrap intervals.
+pub fn sample_evaluation(version: &str, days_ago: i64) -> anyhow::Result<String> {
+    use crate::metrics::{examples, sliced, slices};
+    let csv = HOTDOG
+        .iter()
+        .find(|(v, _)| *v == version)
+        .map(|(_, csv)| *csv)
+        .ok_or_else(|| anyhow::anyhow!("no sample evaluation of version {version}"))?;
+    let slices_asked = ["camera".to_string(), "region".into(), "hour:edges=7,20".into()];
+    let (specs, slicings) = examples::plan(&slices_asked, &["camera,hour".into()]).map_err(anyhow::Error::msg)?;
+    let columns = examples::Columns { label: "label".into(), prediction: "score".into(), weight: None, slices: specs };
+    let data = examples::read_csv_text(&format!("hotdog-v{version}.csv"), csv, &columns)?;
+    let options = slices::Options { bootstrap: 60, seed: 1, ..Default::default() };
+    let rows = slices::compute(&data, &slicings, &options);
+    let time = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days_ago);
+    let model = sliced::Model { name: "hotdog".into(), version: version.into() };
+    let doc = sliced::from_rows(model, &format!("eval-v{version}"), &time.to_string(), &rows);
+    Ok(serde_json::to_string(&doc)?)
+}
+
+/// Three evaluations for Model analysis: versions 1 and 2 left in ConfigMaps, version 3 (better overall, regressed on
+/// webcams) by an evaluation job that prints its metrics.
+async fn seed_evaluations(client: &kube::Client) -> anyhow::Result<()> {
+    use crate::workloads::evaluation;
+    let documents = tokio::task::spawn_blocking(|| {
+        HOTDOG
+            .iter()
+            .zip([6, 3, 0])
+            .map(|((version, _), days)| sample_evaluation(version, days).map(|d| (*version, d)))
+            .collect::<anyhow::Result<Vec<_>>>()
+    })
+    .await??;
+    for (version, doc) in &documents {
+        let name = format!("hotdog-eval-v{version}");
+        if *version == "3" {
+            training::submit(client, &evaluation::printing_job("ml-prod", &name, "hotdog", doc), false).await?;
+        } else {
+            let map = evaluation::configmap("ml-prod", &name, "hotdog", doc);
+            cluster_serving::apply(client, &[map], false).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Model servers to open the Serving screen on: `resnet` (TF Serving, version 1, autoscaled) with a canary of

@@ -14,13 +14,7 @@ pub(super) fn handle(request: ExportRequest, outbox: Outbox) {
     }
 }
 
-async fn export_chart(
-    chart: Chart,
-    style: ChartStyle,
-    format: ExportFormat,
-    path: Option<PathBuf>,
-    outbox: Outbox,
-) {
+async fn export_chart(chart: Chart, style: ChartStyle, format: ExportFormat, path: Option<PathBuf>, outbox: Outbox) {
     let path = match path {
         Some(path) => path,
         None => {

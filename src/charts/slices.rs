@@ -90,7 +90,8 @@ pub fn draw_slice_chart<DB: DrawingBackend>(
     area.fill(&style.background)?;
     let n = chart.bars.len().max(1);
     let (x0, x1) = x_range(chart);
-    let label_width = chart.bars.iter().map(|b| b.label.chars().count()).max().unwrap_or(4).clamp(4, 28) as u32 * 7 + 16;
+    let label_width =
+        chart.bars.iter().map(|b| b.label.chars().count()).max().unwrap_or(4).clamp(4, 28) as u32 * 7 + 16;
     let mut builder = ChartBuilder::on(area);
     builder.margin(8).x_label_area_size(36).y_label_area_size(label_width);
     if !chart.title.is_empty() {
@@ -162,12 +163,12 @@ pub fn draw_slice_chart<DB: DrawingBackend>(
         area.draw(&Text::new(label, (x + 3, top + 1), font.pos(Pos::new(HPos::Left, VPos::Top))))?;
     }
     if groups > 1 {
-        // The legend, top right: the bars are not plotters series.
+        // The legend, top right beside the title: the bars are not plotters series.
         let mut x = right - 8;
         for (g, name) in chart.series.iter().enumerate().rev() {
             let color = style.series[g % style.series.len()];
             x -= name.chars().count() as i32 * 7 + 26;
-            let y = bottom - 20;
+            let y = 6;
             area.draw(&Rectangle::new([(x, y + 2), (x + 12, y + 12)], color.filled()))?;
             area.draw(&Text::new(name.clone(), (x + 16, y), (FONT_FAMILY, 12).into_font().color(&style.text)))?;
         }

@@ -9,8 +9,7 @@ use kube::api::{ListParams, LogParams};
 use super::training::JobError;
 use crate::metrics::sliced::{FORMAT, SlicedMetrics};
 
-/// The label that marks ConfigMaps and evaluation pods holding sliced metrics.
-pub const LABEL: &str = "bosun.dev/sliced-metrics";
+pub use crate::workloads::evaluation::LABEL;
 
 /// One document found on the cluster, or why it could not be read.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,8 +3,8 @@
 
 pub mod cache;
 pub mod connect;
-pub mod exec_plugin;
 pub mod evaluations;
+pub mod exec_plugin;
 pub mod forward;
 pub mod install;
 pub mod katib;

@@ -111,7 +111,11 @@ pub fn curves(examples: &Examples, rows: &[u32], bins: usize) -> Curves {
         let (mut tp, mut fp) = (0.0, 0.0);
         for (k, &i) in order.iter().enumerate() {
             let i = i as usize;
-            if positive(i) { tp += examples.weights[i] } else { fp += examples.weights[i] }
+            if positive(i) {
+                tp += examples.weights[i]
+            } else {
+                fp += examples.weights[i]
+            }
             let last_of_tie = order.get(k + 1).is_none_or(|&j| examples.scores[j as usize] != examples.scores[i]);
             if last_of_tie {
                 roc.push((fp / neg, tp / pos));
@@ -365,11 +369,7 @@ mod tests {
     fn histories_are_in_time_order() {
         let a = [row("Overall", 0.8, None)];
         let b = [row("Overall", 0.9, None), row("camera=webcam", 0.7, None)];
-        let h = history(
-            [("v2", "2026-03-02T00:00:00Z", &b[..]), ("v1", "2026-03-01T00:00:00Z", &a[..])],
-            "Overall",
-            2,
-        );
+        let h = history([("v2", "2026-03-02T00:00:00Z", &b[..]), ("v1", "2026-03-01T00:00:00Z", &a[..])], "Overall", 2);
         assert_eq!(h.iter().map(|p| p.label.as_str()).collect::<Vec<_>>(), ["v1", "v2"]);
         assert_eq!(history([("v1", "t", &a[..])], "camera=webcam", 2).len(), 0);
     }

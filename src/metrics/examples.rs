@@ -224,8 +224,20 @@ impl Reader {
     }
 
     fn read_csv(&mut self, path: &Path, progress: &mut dyn FnMut(u64)) -> Result<(), ReadError> {
+        let file = std::fs::File::open(path)
+            .map_err(|e| ReadError::File { path: path.display().to_string(), message: e.to_string() })?;
+        self.read_csv_from(path, file, progress)
+    }
+
+    /// CSV from any reader; `path` names it in errors.
+    fn read_csv_from(
+        &mut self,
+        path: &Path,
+        input: impl std::io::Read,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), ReadError> {
         let file_error = |message: String| ReadError::File { path: path.display().to_string(), message };
-        let mut reader = csv::ReaderBuilder::new().from_path(path).map_err(|e| file_error(e.to_string()))?;
+        let mut reader = csv::ReaderBuilder::new().from_reader(input);
         let header = reader.headers().map_err(|e| file_error(e.to_string()))?.clone();
         let position: HashMap<&str, usize> = header.iter().enumerate().map(|(i, h)| (h.trim(), i)).collect();
         let mut wanted = vec![self.columns.label.clone(), self.columns.prediction.clone()];
@@ -376,6 +388,13 @@ pub fn read_with_progress(
     Ok(reader.finish())
 }
 
+/// CSV text that is not a file (`name` names it in errors).
+pub fn read_csv_text(name: &str, text: &str, columns: &Columns) -> Result<Examples, ReadError> {
+    let mut reader = Reader::new(columns.clone());
+    reader.read_csv_from(Path::new(name), text.as_bytes(), &mut |_| {})?;
+    Ok(reader.finish())
+}
+
 /// What the first rows of a column look like: enough to guess its role.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnInfo {
@@ -426,8 +445,10 @@ pub fn sample_columns(paths: &[PathBuf], rows: usize) -> Result<Vec<ColumnInfo>,
             }
         }
         _ => {
-            let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(path).map_err(|e| file_error(e.to_string()))?;
-            names = reader.headers().map_err(|e| file_error(e.to_string()))?.iter().map(|h| h.trim().to_string()).collect();
+            let mut reader =
+                csv::ReaderBuilder::new().flexible(true).from_path(path).map_err(|e| file_error(e.to_string()))?;
+            names =
+                reader.headers().map_err(|e| file_error(e.to_string()))?.iter().map(|h| h.trim().to_string()).collect();
             values = vec![Vec::new(); names.len()];
             for record in reader.records().take(rows) {
                 let record = record.map_err(|e| file_error(e.to_string()))?;

@@ -150,7 +150,11 @@ impl SlicedMetrics {
 }
 
 fn csv_value(v: f64) -> String {
-    if v.is_finite() { format!("{v:.6}").trim_end_matches('0').trim_end_matches('.').to_string() } else { String::new() }
+    if v.is_finite() {
+        format!("{v:.6}").trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        String::new()
+    }
 }
 
 /// The CSV header of sliced rows (as `bosun slices -o csv` prints them): `slice`, the metrics, then `_lo`/`_hi` of each

@@ -85,11 +85,8 @@ pub struct Setup {
 impl Setup {
     fn new(paths: Vec<PathBuf>, columns: Vec<ColumnInfo>) -> Self {
         let (label, prediction, weight, slices) = examples::guess(&columns);
-        let model = paths
-            .first()
-            .and_then(|p| p.file_stem())
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_default();
+        let model =
+            paths.first().and_then(|p| p.file_stem()).map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
         Self {
             paths,
             columns,
@@ -221,7 +218,7 @@ impl Default for ModelAnalysisState {
             metric: AUC,
             family: None,
             sort: None,
-            descending: true,
+            descending: false,
             search: String::new(),
             min_count: 30.0,
             hide_small: false,
@@ -295,12 +292,8 @@ impl ModelAnalysisState {
                     match setup.request(id) {
                         Ok(request) => {
                             let what = setup.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
-                            self.progress = Some(Progress {
-                                id,
-                                what: what.join(", "),
-                                phase: "reading".into(),
-                                fraction: 0.0,
-                            });
+                            self.progress =
+                                Some(Progress { id, what: what.join(", "), phase: "reading".into(), fraction: 0.0 });
                             self.next_id = id;
                             out.push(request);
                         }
@@ -440,6 +433,8 @@ impl ModelAnalysisState {
 
     /// The cluster's documents replace the ones read before (ids kept by source, so what is shown stays shown).
     fn take_cluster(&mut self, found: Vec<Found>) {
+        // Following the newest evaluation of a model: a newer one that arrives is shown, compared with it.
+        let following = self.shown().map(|e| e.model.clone()).filter(|m| self.newest_of(m) == self.current);
         let mut fresh = Vec::new();
         self.cluster.problems.clear();
         for f in found {
@@ -459,8 +454,20 @@ impl ModelAnalysisState {
         self.fix_selection();
         if !self.cluster.chose && nothing_shown {
             self.choose_first();
+        } else if let Some(model) = following
+            && let Some(newest) = self.newest_of(&model).filter(|n| Some(*n) != self.current)
+        {
+            self.baseline = self.current;
+            self.current = Some(newest);
+            self.slice = None;
+            self.curves = Loadable::Idle;
         }
         self.cluster.chose |= self.current.is_some();
+    }
+
+    /// The newest evaluation of a model (evaluations are kept in time order).
+    fn newest_of(&self, model: &str) -> Option<u64> {
+        self.evaluations.iter().rev().find(|e| e.model == model).map(|e| e.id)
     }
 
     /// The first view of a cluster's evaluations: the newest of the model with the most evaluations, compared with
@@ -511,8 +518,9 @@ impl ModelAnalysisState {
             self.deltas = analysis::compare(&base.rows, &current.rows, metric, 0.01);
         }
         // The table.
-        let mut order: Vec<usize> =
-            (0..current.rows.len()).filter(|&i| current.rows[i].slice != "Overall" && self.visible(&current.rows[i])).collect();
+        let mut order: Vec<usize> = (0..current.rows.len())
+            .filter(|&i| current.rows[i].slice != "Overall" && self.visible(&current.rows[i]))
+            .collect();
         if let Some(column) = self.sort {
             let value = |i: usize| current.rows[i].metrics.values()[column];
             order.sort_by(|&a, &b| {
@@ -587,13 +595,18 @@ impl ModelAnalysisState {
             metric,
         );
         if points.len() >= 2 {
+            // x: days since the first evaluation when every time is known, else the evaluation's number.
+            let times: Option<Vec<jiff::Timestamp>> = points.iter().map(|p| p.time.parse().ok()).collect();
+            let (xs, x_label): (Vec<f64>, String) = match times {
+                Some(t) => (
+                    t.iter().map(|x| (x.as_second() - t[0].as_second()) as f64 / 86_400.0).collect(),
+                    format!("days since {}", points[0].label),
+                ),
+                None => ((1..=points.len()).map(|i| i as f64).collect(), "evaluation".into()),
+            };
             let series = |name: &str, pick: &dyn Fn(&Estimate) -> Option<f64>| Series {
                 name: name.to_string(),
-                points: points
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, p)| pick(&p.estimate).map(|v| ((i + 1) as f64, v)))
-                    .collect(),
+                points: points.iter().zip(&xs).filter_map(|(p, x)| pick(&p.estimate).map(|v| (*x, v))).collect(),
             };
             let mut all = vec![series(self.metric_name(), &|e| Some(e.value))];
             if points.iter().any(|p| p.estimate.lower.is_some()) {
@@ -602,7 +615,7 @@ impl ModelAnalysisState {
             }
             self.history = Some(LineChart {
                 title: format!("{} of {slice} across {}'s evaluations", self.metric_name(), current.model),
-                x_label: "evaluation".into(),
+                x_label,
                 y_label: self.metric_name().into(),
                 series: all,
                 fill_first: false,
@@ -680,7 +693,8 @@ mod tests {
         // The history of a slice across the two versions, oldest first.
         state.handle(ModelAnalysisCommand::SelectSlice(Some("camera=webcam".into())));
         assert_eq!(state.history_labels, ["hotdog v1", "hotdog v2"]);
-        assert_eq!(state.history.as_ref().unwrap().series[0].points, [(1.0, 0.93), (2.0, 0.80)]);
+        assert_eq!(state.history.as_ref().unwrap().series[0].points, [(0.0, 0.93), (1.0, 0.80)]);
+        assert_eq!(state.history.as_ref().unwrap().x_label, "days since hotdog v1");
         // A second read keeps the ids (and so the selection).
         let shown = state.current;
         state.cluster.listed_at = None;
@@ -691,6 +705,19 @@ mod tests {
         ])));
         assert_eq!(state.current, shown);
         assert_eq!(state.slice.as_deref(), Some("camera=webcam"));
+        // A newer evaluation arriving while the newest is shown is shown next, compared with the one before.
+        state.cluster.listed_at = None;
+        state.due(true, "demo", None);
+        state.apply(ModelAnalysisEvent::ClusterListed(Ok(vec![
+            found("1", "2026-12-01T00:00:00Z", 0.93),
+            found("2", "2026-12-02T00:00:00Z", 0.80),
+            found("3", "2026-12-03T00:00:00Z", 0.92),
+        ])));
+        assert_eq!(
+            (state.shown().unwrap().label(), state.compared().unwrap().label()),
+            ("hotdog v3".into(), "hotdog v2".into())
+        );
+        assert!(state.deltas.iter().find(|d| d.slice == "camera=webcam").unwrap().improved);
     }
 
     #[test]

@@ -407,12 +407,29 @@ pub enum ModelAnalysisRequest {
 #[derive(Debug)]
 pub enum ModelAnalysisEvent {
     /// Files were picked: their columns, sampled.
-    ExamplesPicked { paths: Vec<PathBuf>, columns: Result<Vec<crate::metrics::examples::ColumnInfo>, String> },
-    DocumentPicked { path: PathBuf, document: Result<crate::metrics::sliced::SlicedMetrics, String> },
+    ExamplesPicked {
+        paths: Vec<PathBuf>,
+        columns: Result<Vec<crate::metrics::examples::ColumnInfo>, String>,
+    },
+    DocumentPicked {
+        path: PathBuf,
+        document: Result<crate::metrics::sliced::SlicedMetrics, String>,
+    },
     /// How far the computation of evaluation `id` is (0..1) and what it is doing.
-    Progress { id: u64, fraction: f32, phase: String },
-    Computed { id: u64, rows: Result<Vec<crate::metrics::slices::SliceRow>, String> },
-    Curves { id: u64, slice: String, curves: Result<crate::metrics::analysis::Curves, String> },
+    Progress {
+        id: u64,
+        fraction: f32,
+        phase: String,
+    },
+    Computed {
+        id: u64,
+        rows: Result<Vec<crate::metrics::slices::SliceRow>, String>,
+    },
+    Curves {
+        id: u64,
+        slice: String,
+        curves: Result<crate::metrics::analysis::Curves, String>,
+    },
     ClusterListed(Result<Vec<crate::cluster::evaluations::Found>, String>),
 }
 

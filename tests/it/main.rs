@@ -11,6 +11,9 @@ mod experiments_screen;
 mod install;
 /// The Install screen's wizard walked end to end on kubesim.
 mod install_wizard;
+/// The Model analysis screen: evaluations found on kubesim (an evaluation job's log, a ConfigMap) compared, and
+/// per-example files computed in the background with a slice's curves.
+mod model_analysis_screen;
 /// `bosun nodes` and the watch-fed cache behind it, against kubesim's demo fleet.
 mod nodes_cli;
 /// The Nodes screen (GPU ledger) against kubesim: list, filter, sort, detail.

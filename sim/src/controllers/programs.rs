@@ -67,6 +67,56 @@ fn words(container: &Value) -> Vec<String> {
     out
 }
 
+/// The lines a `sh -c` script's `echo` statements print, with the shell's quoting: statements split at `;`, `&&`
+/// and newlines outside quotes; `'…'` kept verbatim, `"…"` with its backslash escapes. `None` without a script.
+fn echoed(container: &Value) -> Option<Vec<String>> {
+    let mut parts = ["command", "args"]
+        .iter()
+        .flat_map(|f| container.get(*f).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str));
+    parts.by_ref().find(|w| *w == "-c")?;
+    let script = parts.next()?;
+    let mut statements: Vec<Vec<String>> = vec![Vec::new()];
+    let mut word: Option<String> = None;
+    let mut chars = script.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                    w.push(q);
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                while let Some(q) = chars.next() {
+                    match q {
+                        '"' => break,
+                        '\\' => w.extend(chars.next()),
+                        _ => w.push(q),
+                    }
+                }
+            }
+            '\\' => word.get_or_insert_with(String::new).extend(chars.next()),
+            ';' | '\n' => {
+                statements.last_mut()?.extend(word.take());
+                statements.push(Vec::new());
+            }
+            '&' if chars.peek() == Some(&'&') => {
+                chars.next();
+                statements.last_mut()?.extend(word.take());
+                statements.push(Vec::new());
+            }
+            c if c.is_whitespace() => statements.last_mut()?.extend(word.take()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    statements.last_mut()?.extend(word.take());
+    Some(statements.into_iter().filter(|s| s.first().is_some_and(|w| w == "echo")).map(|s| s[1..].join(" ")).collect())
+}
+
 fn hash(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
@@ -203,22 +253,8 @@ impl Program {
             Some("infinity") => Program::Service { startup: Vec::new() },
             _ => {
                 let seconds = run_seconds.or_else(|| number(sleep)).unwrap_or(3.0);
-                let echo: Vec<String> = ws
-                    .iter()
-                    .position(|w| w == "echo")
-                    .map(|i| {
-                        let mut said = Vec::new();
-                        for w in ws[i + 1..].iter().take_while(|w| *w != "&&") {
-                            said.push(w.trim_end_matches(';').trim_matches(['"', '\'']).to_string());
-                            if w.ends_with(';') {
-                                break;
-                            }
-                        }
-                        said.join(" ")
-                    })
-                    .into_iter()
-                    .filter(|s| !s.is_empty())
-                    .collect();
+                let echo: Vec<String> =
+                    echoed(container).unwrap_or_default().into_iter().filter(|s| !s.is_empty()).collect();
                 Program::Batch { seconds, exit_code: exit_code.unwrap_or(0), lines: echo }
             }
         }
@@ -287,6 +323,11 @@ mod tests {
     fn images_and_commands_choose_the_behaviour() {
         let (p, c) = pod("Always", json!({"image": "nvcr.io/nvidia/k8s-device-plugin:v0.17.0"}));
         assert!(matches!(Program::for_container(&p, &c), Program::Service { .. }));
+        let script = r#"echo 'a {"b": "c; d"}'; echo "x \"y\"" && sleep 2; exit 3"#;
+        let quoted = json!({"image": "busybox", "command": ["sh", "-c", script]});
+        assert_eq!(echoed(&quoted).unwrap(), [r#"a {"b": "c; d"}"#, r#"x "y""#]);
+        let escaped = json!({"command": ["sh", "-c", r"echo 'it'\''s'"]});
+        assert_eq!(echoed(&escaped).unwrap(), ["it's"]);
         let (p, c) = pod("Never", json!({"image": "busybox", "command": ["sh", "-c", "echo hello; sleep 2; exit 3"]}));
         assert_eq!(
             Program::for_container(&p, &c),

@@ -3,6 +3,7 @@
 pub mod empty_state;
 pub mod experiments;
 pub mod install;
+pub mod model_analysis;
 pub mod nodes;
 pub mod notebooks;
 pub mod overview;
@@ -47,6 +48,6 @@ pub fn show(ui: &mut Ui, screen: Screen, view: &ViewCtx<'_>, states: &mut Screen
         Screen::Experiments => experiments::ui(ui, view, &mut states.experiments),
         Screen::Serving => serving::ui(ui, view, &mut states.serving),
         Screen::Notebooks => notebooks::ui(ui, view),
-        _ => empty_state::ui(ui, info, view),
+        Screen::ModelAnalysis => model_analysis::ui(ui, view),
     }
 }

@@ -237,6 +237,54 @@ pub fn bar_chart(ui: &mut Ui, chart: &crate::charts::BarChart, theme: &Theme, he
     response
 }
 
+/// Shows a slice chart filling the available width, tall enough for its bars; returns the bar clicked, if any.
+pub fn slice_chart(ui: &mut Ui, chart: &crate::charts::slices::SliceChart, theme: &Theme) -> Option<usize> {
+    let per_bar = if chart.series.len() > 1 { 30.0 } else { 24.0 };
+    let height = (chart.bars.len() as f32 * per_bar + 80.0).clamp(160.0, 900.0);
+    let size = vec2(ui.available_width(), height);
+    let (rect, response) = ui.allocate_exact_size(size, Sense::click());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &chart.title));
+    if !ui.is_rect_visible(rect) {
+        return None;
+    }
+    let painter = ui.painter_at(rect);
+    let mut shapes = Vec::new();
+    let area = EguiBackend::new(painter.clone(), rect, &mut shapes).into_drawing_area();
+    let layout = crate::charts::slices::draw_slice_chart(&area, chart, &chart_style(theme));
+    drop(area);
+    painter.extend(shapes);
+    let layout = match layout {
+        Ok(layout) => layout,
+        Err(e) => {
+            tracing::debug!("slice chart not drawn: {e}");
+            return None;
+        }
+    };
+    let at = |p: Pos2| layout.bar_at(p.x - rect.min.x, p.y - rect.min.y);
+    if let Some(bar) = response.hover_pos().and_then(at).and_then(|i| chart.bars.get(i)) {
+        let mut lines = vec![bar.label.clone()];
+        for (name, value) in chart.series.iter().zip(&bar.values) {
+            let text = match value {
+                Some(v) => match (v.lower, v.upper) {
+                    (Some(lo), Some(hi)) => format!(
+                        "{name}: {} [{}, {}]",
+                        crate::charts::slices::fmt(v.value),
+                        crate::charts::slices::fmt(lo),
+                        crate::charts::slices::fmt(hi)
+                    ),
+                    _ => format!("{name}: {}", crate::charts::slices::fmt(v.value)),
+                },
+                None => format!("{name}: not in this evaluation"),
+            };
+            lines.push(text);
+        }
+        lines.push("click for its details".into());
+        response.clone().on_hover_text(lines.join("\n"));
+        ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
+    }
+    if response.clicked() { response.interact_pointer_pos().and_then(at) } else { None }
+}
+
 /// Shows a parallel-coordinates chart filling the available width, `height` points tall.
 pub fn parallel_chart(
     ui: &mut Ui,
