@@ -42,24 +42,25 @@ pub struct SliceChart {
 }
 
 /// Where the bars landed, to map a click back to a bar.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BarLayout {
-    /// The plotting area's top and bottom in pixels, relative to the drawing area's origin.
+    /// The plotting area in pixels, relative to the drawing area's origin.
     pub top: i32,
     pub bottom: i32,
     pub left: i32,
     pub right: i32,
-    pub bars: usize,
+    /// Each bar's band (top, bottom), in the chart's order.
+    pub bands: Vec<(i32, i32)>,
 }
 
 impl BarLayout {
-    /// The bar under a point (relative to the drawing area), if any.
+    /// The bar under a point (relative to the drawing area), if any: its band, from the left edge of the chart
+    /// (labels included) to the plot's right.
     pub fn bar_at(&self, x: f32, y: f32) -> Option<usize> {
-        if self.bars == 0 || y < self.top as f32 || y >= self.bottom as f32 || x < 0.0 || x > self.right as f32 {
+        if x < 0.0 || x > self.right as f32 {
             return None;
         }
-        let t = (y - self.top as f32) / (self.bottom - self.top).max(1) as f32;
-        Some(((t * self.bars as f32) as usize).min(self.bars - 1))
+        self.bands.iter().position(|(top, bottom)| y >= *top as f32 && y < *bottom as f32)
     }
 }
 
@@ -88,7 +89,8 @@ pub fn draw_slice_chart<DB: DrawingBackend>(
 ) -> Result<BarLayout, ChartError> {
     ensure_fonts();
     area.fill(&style.background)?;
-    let n = chart.bars.len().max(1);
+    // At least two bands: an integer axis of one value has no extent.
+    let n = chart.bars.len().max(2);
     let (x0, x1) = x_range(chart);
     let label_width =
         chart.bars.iter().map(|b| b.label.chars().count()).max().unwrap_or(4).clamp(4, 28) as u32 * 7 + 16;
@@ -97,7 +99,8 @@ pub fn draw_slice_chart<DB: DrawingBackend>(
     if !chart.title.is_empty() {
         builder.caption(&chart.title, (FONT_FAMILY, 14).into_font().color(&style.text));
     }
-    let mut ctx = builder.build_cartesian_2d(x0..x1, (0..n).into_segmented())?;
+    // Integer axes include their end: 0..n-1 is n bands.
+    let mut ctx = builder.build_cartesian_2d(x0..x1, (0..n - 1).into_segmented())?;
     let label_of = |v: &SegmentValue<usize>| match v {
         SegmentValue::CenterOf(i) => n
             .checked_sub(1 + *i)
@@ -125,12 +128,15 @@ pub fn draw_slice_chart<DB: DrawingBackend>(
     let (px, py) = ctx.plotting_area().get_pixel_range();
     let (left, right, top, bottom) = (px.start - ox, px.end - ox, py.start - oy, py.end - oy);
     let x_px = |x: f64| ctx.backend_coord(&(x, SegmentValue::Exact(0))).0 - ox;
-    let band_height = f64::from(bottom - top) / n as f64;
+    // Bands as the axis places them (its labels sit at their centres): bar i is band n-1-i, counted from the bottom.
+    let y_px = |band: usize| ctx.backend_coord(&(x0, SegmentValue::Exact(band))).1 - oy;
+    let bands: Vec<(i32, i32)> = (0..chart.bars.len()).map(|i| (y_px(n - i), y_px(n - 1 - i))).collect();
     let zero = x_px(0.0f64.max(x0));
     for (i, bar) in chart.bars.iter().enumerate() {
-        let band_top = top + (band_height * i as f64) as i32;
+        let (band_top, band_bottom) = bands[i];
+        let band_height = f64::from(band_bottom - band_top);
         if chart.selected == Some(i) {
-            let rect = [(left, band_top), (right, band_top + band_height as i32)];
+            let rect = [(left, band_top), (right, band_bottom)];
             area.draw(&Rectangle::new(rect, style.text.mix(0.08).filled()))?;
         }
         for (g, value) in bar.values.iter().enumerate() {
@@ -173,7 +179,7 @@ pub fn draw_slice_chart<DB: DrawingBackend>(
             area.draw(&Text::new(name.clone(), (x + 16, y), (FONT_FAMILY, 12).into_font().color(&style.text)))?;
         }
     }
-    Ok(BarLayout { top, bottom, left, right, bars: chart.bars.len() })
+    Ok(BarLayout { top, bottom, left, right, bands })
 }
 
 /// A metric's value as the chart prints it.
@@ -214,7 +220,16 @@ mod tests {
         };
         assert!(svg.contains("webcam") && svg.contains("Overall 0.900"), "{svg}");
         assert!(svg.matches("<rect").count() >= 3, "bars drawn");
-        // The top half of the plot is the first bar.
+        // One bar takes the top band of two.
+        let mut one = chart();
+        one.bars.truncate(1);
+        let mut svg1 = String::new();
+        let root = SVGBackend::with_string(&mut svg1, (600, 300)).into_drawing_area();
+        let single = draw_slice_chart(&root, &one, &style()).unwrap();
+        assert!(single.bands[0].0 <= single.top + 2 && single.bands[0].1 > single.top + 50, "{single:?}");
+        // Two bands, top to bottom, filling the plot.
+        assert_eq!(layout.bands.len(), 2);
+        assert!(layout.bands[0].0 <= layout.top + 2 && layout.bands[1].1 >= layout.bottom - 2, "{layout:?}");
         let mid = (layout.top + layout.bottom) as f32 / 2.0;
         assert_eq!(layout.bar_at(layout.left as f32 + 5.0, mid - 5.0), Some(0));
         assert_eq!(layout.bar_at(layout.left as f32 + 5.0, mid + 5.0), Some(1));

@@ -209,11 +209,11 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, state: &ModelAnalysisState, rows: &[Sl
             .striped(true)
             .sense(egui::Sense::click())
             .column(Column::initial(190.0).clip(true).resizable(true));
+        if comparing {
+            builder = builder.column(Column::initial(104.0));
+        }
         for _ in TABLE_METRICS {
             builder = builder.column(Column::initial(58.0));
-        }
-        if comparing {
-            builder = builder.column(Column::initial(96.0));
         }
         builder
             .header(24.0, |mut header| {
@@ -222,6 +222,9 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, state: &ModelAnalysisState, rows: &[Sl
                         send(view, ModelAnalysisCommand::SortBy(None));
                     }
                 });
+                if comparing {
+                    header.col(|ui| plain_header(ui, view.theme, &format!("delta {}", state.metric_name())));
+                }
                 for i in TABLE_METRICS {
                     header.col(|ui| {
                         let ascending = (state.sort == Some(i)).then_some(!state.descending);
@@ -230,9 +233,6 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, state: &ModelAnalysisState, rows: &[Sl
                         }
                     });
                 }
-                if comparing {
-                    header.col(|ui| plain_header(ui, view.theme, &format!("delta {}", state.metric_name())));
-                }
             })
             .body(|body| {
                 body.rows(22.0, listed.len(), |mut row| {
@@ -240,8 +240,16 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, state: &ModelAnalysisState, rows: &[Sl
                     let overall = r.slice == "Overall";
                     let small = analysis::is_small(r, state.min_count);
                     row.set_selected(state.slice.as_deref() == Some(r.slice.as_str()));
+                    let regressed = delta_of(&r.slice).is_some_and(|d| d.regressed);
                     row.col(|ui| {
-                        let mut text = RichText::new(&r.slice).color(if small { p.text_weak } else { p.text_strong });
+                        let color = if regressed {
+                            view.theme.tone(Tone::Err)
+                        } else if small {
+                            p.text_weak
+                        } else {
+                            p.text_strong
+                        };
+                        let mut text = RichText::new(&r.slice).color(color);
                         if overall {
                             text = text.strong();
                         }
@@ -251,22 +259,6 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, state: &ModelAnalysisState, rows: &[Sl
                                 .on_hover_text(format!("{} examples: fewer than {}", r.metrics.count, state.min_count));
                         }
                     });
-                    for i in TABLE_METRICS {
-                        row.col(|ui| {
-                            let value = r.metrics.values()[i];
-                            let color = if small { p.text_weak } else { p.text };
-                            let label = ui.label(RichText::new(cell(value)).color(color));
-                            if let (Some(lo), Some(hi)) = (r.lower, r.upper)
-                                && lo.values()[i].is_finite()
-                            {
-                                label.on_hover_text(format!(
-                                    "95% interval {} to {}",
-                                    cell(lo.values()[i]),
-                                    cell(hi.values()[i])
-                                ));
-                            }
-                        });
-                    }
                     if comparing {
                         row.col(|ui| match delta_of(&r.slice) {
                             Some(d) if d.delta.is_finite() => {
@@ -297,6 +289,22 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, state: &ModelAnalysisState, rows: &[Sl
                             }
                             _ => {
                                 ui.label(RichText::new("—").color(p.text_weak));
+                            }
+                        });
+                    }
+                    for i in TABLE_METRICS {
+                        row.col(|ui| {
+                            let value = r.metrics.values()[i];
+                            let color = if small { p.text_weak } else { p.text };
+                            let label = ui.label(RichText::new(cell(value)).color(color));
+                            if let (Some(lo), Some(hi)) = (r.lower, r.upper)
+                                && lo.values()[i].is_finite()
+                            {
+                                label.on_hover_text(format!(
+                                    "95% interval {} to {}",
+                                    cell(lo.values()[i]),
+                                    cell(hi.values()[i])
+                                ));
                             }
                         });
                     }
