@@ -95,7 +95,8 @@ pub fn sample_evaluation(version: &str, days_ago: i64) -> anyhow::Result<String>
     let slices_asked = ["camera".to_string(), "region".into(), "hour:edges=7,20".into()];
     let (specs, slicings) = examples::plan(&slices_asked, &["camera,hour".into()]).map_err(anyhow::Error::msg)?;
     let columns = examples::Columns { label: "label".into(), prediction: "score".into(), weight: None, slices: specs };
-    let data = examples::read_csv_text(&format!("hotdog-v{version}.csv"), csv, &columns)?;
+    let mut data = examples::read_csv_text(&format!("hotdog-v{version}.csv"), csv, &columns)?;
+    data.sort_by_score();
     let options = slices::Options { bootstrap: 60, seed: 1, ..Default::default() };
     let rows = slices::compute(&data, &slicings, &options);
     let time = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days_ago);

@@ -122,13 +122,15 @@ fn compute(
             outbox.send(ModelAnalysisEvent::Progress { id, fraction, phase: phase.to_string() });
         }
     };
-    let examples = examples::read_with_progress(paths, columns, &mut |f| {
+    let mut examples = examples::read_with_progress(paths, columns, &mut |f| {
         report((f * reading_share) as f32, "reading");
     })
     .map_err(|e| e.to_string())?;
     if examples.labels.is_empty() {
         return Err("the files hold no examples".into());
     }
+    report(reading_share as f32, "sorting");
+    examples.sort_by_score();
     let rows = slices::compute_with_progress(&examples, slicings, options, &mut |f| {
         let phase = if options.bootstrap > 0 { "bootstrap" } else { "computing" };
         report((reading_share + f * (1.0 - reading_share)) as f32, phase);

@@ -85,7 +85,8 @@ pub fn compute(args: &SlicesArgs) -> anyhow::Result<Vec<SliceRow>> {
         weight: args.weight.clone(),
         slices: specs,
     };
-    let data = examples::read(&args.files, &columns).map_err(|e| BadSlices(e.to_string()))?;
+    let mut data = examples::read(&args.files, &columns).map_err(|e| BadSlices(e.to_string()))?;
+    data.sort_by_score();
     if data.labels.is_empty() {
         return Err(BadSlices("the files hold no examples".into()).into());
     }

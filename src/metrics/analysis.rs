@@ -98,12 +98,12 @@ pub struct Curves {
 
 /// The curves of the examples at `rows` (weighted; tied scores make one step of the ROC curve).
 pub fn curves(examples: &Examples, rows: &[u32], bins: usize) -> Curves {
-    let mut order: Vec<u32> = rows.iter().copied().filter(|&i| examples.weights[i as usize] > 0.0).collect();
+    let mut order: Vec<u32> = rows.iter().copied().filter(|&i| examples.weight(i as usize) > 0.0).collect();
     order.sort_by(|&a, &b| examples.scores[b as usize].total_cmp(&examples.scores[a as usize]));
     let positive = |i: usize| examples.labels[i] >= 0.5;
     let (mut pos, mut neg) = (0.0, 0.0);
     for &i in &order {
-        let w = examples.weights[i as usize];
+        let w = examples.weight(i as usize);
         if positive(i as usize) { pos += w } else { neg += w }
     }
     let mut roc = vec![(0.0, 0.0)];
@@ -112,9 +112,9 @@ pub fn curves(examples: &Examples, rows: &[u32], bins: usize) -> Curves {
         for (k, &i) in order.iter().enumerate() {
             let i = i as usize;
             if positive(i) {
-                tp += examples.weights[i]
+                tp += examples.weight(i)
             } else {
-                fp += examples.weights[i]
+                fp += examples.weight(i)
             }
             let last_of_tie = order.get(k + 1).is_none_or(|&j| examples.scores[j as usize] != examples.scores[i]);
             if last_of_tie {
@@ -129,7 +129,7 @@ pub fn curves(examples: &Examples, rows: &[u32], bins: usize) -> Curves {
     for &i in &order {
         let i = i as usize;
         let bin = ((examples.scores[i].clamp(0.0, 1.0) * bins as f64) as usize).min(bins - 1);
-        let w = examples.weights[i];
+        let w = examples.weight(i);
         sums[bin].0 += w * examples.scores[i];
         sums[bin].1 += w * examples.labels[i];
         sums[bin].2 += w;

@@ -95,6 +95,8 @@ pub struct Columns {
 pub enum ReadError {
     #[error("{path}: {message}")]
     File { path: String, message: String },
+    #[error("{path}, row {row}: {message}")]
+    Row { path: String, row: usize, message: String },
     #[error("{path}, row {row}, column {column}: {message}")]
     Value { path: String, row: usize, column: String, message: String },
 }
@@ -125,6 +127,33 @@ pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReadError> {
     Ok(out)
 }
 
+/// Whether a file has a double quote anywhere (then a line break may sit inside a field, and it is read whole).
+fn has_quotes(path: &Path) -> std::io::Result<bool> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        if memchr::memchr(b'"', &buffer[..n]).is_some() {
+            return Ok(true);
+        }
+    }
+}
+
+/// A slice value's code in a dictionary, added when new (a `String` is made once per distinct value).
+fn intern(values: &mut Vec<String>, index: &mut Dictionary, text: &[u8]) -> u32 {
+    if let Some(code) = index.get(text) {
+        return *code;
+    }
+    values.push(String::from_utf8_lossy(text).into_owned());
+    let code = (values.len() - 1) as u32;
+    index.insert(text.into(), code);
+    code
+}
+
 /// FNV-1a: slice values are short strings looked up once per row, where SipHash's cost shows.
 #[derive(Default)]
 struct Fnv(u64);
@@ -143,7 +172,7 @@ impl std::hash::Hasher for Fnv {
     }
 }
 
-type Dictionary = HashMap<String, u32, std::hash::BuildHasherDefault<Fnv>>;
+type Dictionary = HashMap<Box<[u8]>, u32, std::hash::BuildHasherDefault<Fnv>>;
 
 /// Raw slice values before binning: text, or numbers for binned columns.
 enum Raw {
@@ -157,14 +186,56 @@ struct Reader {
     raw: Vec<Raw>,
 }
 
-fn number(path: &Path, row: usize, column: &str, text: &str) -> Result<f64, ReadError> {
-    text.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| ReadError::Value {
-        path: path.display().to_string(),
-        row,
-        column: column.to_string(),
-        message: if text.trim().is_empty() { "no value".into() } else { format!("{text:?} is not a number") },
+/// Powers of ten that are exact doubles.
+const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/// A number from its text. Plain decimals of up to 15 digits take the exact fast path (an integer mantissa and a
+/// power of ten, both exact, divided once: correctly rounded, as the standard parser is); anything else goes to the
+/// standard library's parser.
+fn parse_number(bytes: &[u8]) -> Option<f64> {
+    let text = bytes.trim_ascii();
+    let (negative, digits) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let slow = || std::str::from_utf8(text).ok()?.parse::<f64>().ok();
+    let (mut mantissa, mut count, mut decimals, mut dot) = (0u64, 0usize, 0usize, false);
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                count += 1;
+                decimals += usize::from(dot);
+                if count > 15 {
+                    return slow();
+                }
+            }
+            b'.' if !dot => dot = true,
+            _ => return slow(),
+        }
+    }
+    if count == 0 {
+        return slow();
+    }
+    let value = mantissa as f64 / POW10[decimals];
+    Some(if negative { -value } else { value })
+}
+
+fn number(path: &Path, row: usize, column: &str, bytes: &[u8]) -> Result<f64, ReadError> {
+    parse_number(bytes).filter(|v| v.is_finite()).ok_or_else(|| {
+        let text = String::from_utf8_lossy(bytes.trim_ascii());
+        ReadError::Value {
+            path: path.display().to_string(),
+            row,
+            column: column.to_string(),
+            message: if text.is_empty() { "no value".into() } else { format!("{text:?} is not a number") },
+        }
     })
 }
+
+/// A CSV file this big is read by two threads, each from its half.
+const SPLIT_BYTES: u64 = 64 << 20;
 
 impl Reader {
     fn new(columns: Columns) -> Self {
@@ -179,9 +250,17 @@ impl Reader {
         Self { columns, examples: Examples::default(), raw }
     }
 
-    /// One example from its fields by column (`None`: absent or empty).
-    fn push<'a>(&mut self, path: &Path, row: usize, field: impl Fn(&str) -> Option<&'a str>) -> Result<(), ReadError> {
-        let label = number(path, row, &self.columns.label, field(&self.columns.label).unwrap_or(""))?;
+    /// The columns read, by role: label, prediction, weight (if any), then the slice columns.
+    fn wanted(&self) -> Vec<&str> {
+        let mut wanted = vec![self.columns.label.as_str(), self.columns.prediction.as_str()];
+        wanted.extend(self.columns.weight.as_deref());
+        wanted.extend(self.columns.slices.iter().map(|s| s.column.as_str()));
+        wanted
+    }
+
+    /// One example from its fields by role (see [`Reader::wanted`]; `None`: absent).
+    fn push<'a>(&mut self, path: &Path, row: usize, field: impl Fn(usize) -> Option<&'a [u8]>) -> Result<(), ReadError> {
+        let label = number(path, row, &self.columns.label, field(0).unwrap_or(b""))?;
         if label != 0.0 && label != 1.0 {
             return Err(ReadError::Value {
                 path: path.display().to_string(),
@@ -190,26 +269,18 @@ impl Reader {
                 message: format!("the label {label} is not 0 or 1 (a binary classifier's)"),
             });
         }
-        let score = number(path, row, &self.columns.prediction, field(&self.columns.prediction).unwrap_or(""))?;
+        let score = number(path, row, &self.columns.prediction, field(1).unwrap_or(b""))?;
+        let first_slice = if self.columns.weight.is_some() { 3 } else { 2 };
         let weight = match &self.columns.weight {
-            Some(w) => number(path, row, w, field(w).unwrap_or(""))?,
+            Some(w) => number(path, row, w, field(2).unwrap_or(b""))?,
             None => 1.0,
         };
-        for (spec, raw) in self.columns.slices.iter().zip(self.raw.iter_mut()) {
-            let text = field(&spec.column).map(str::trim).filter(|t| !t.is_empty());
+        for (k, (spec, raw)) in self.columns.slices.iter().zip(self.raw.iter_mut()).enumerate() {
+            let text = field(first_slice + k).map(<[u8]>::trim_ascii).filter(|t| !t.is_empty());
             match raw {
                 Raw::Text { values, index, codes } => codes.push(match text {
                     None => MISSING,
-                    // Looked up by &str first: a String is made once per distinct value, not per row.
-                    Some(t) => match index.get(t) {
-                        Some(code) => *code,
-                        None => {
-                            values.push(t.to_string());
-                            let code = (values.len() - 1) as u32;
-                            index.insert(t.to_string(), code);
-                            code
-                        }
-                    },
+                    Some(t) => intern(values, index, t),
                 }),
                 Raw::Numbers(v) => v.push(match text {
                     None => f64::NAN,
@@ -219,14 +290,52 @@ impl Reader {
         }
         self.examples.labels.push(label);
         self.examples.scores.push(score);
-        self.examples.weights.push(weight);
+        if self.columns.weight.is_some() {
+            self.examples.weights.push(weight);
+        }
         Ok(())
     }
 
+    /// Takes another reader's examples after this one's (its dictionary codes renumbered into this one's).
+    fn absorb(&mut self, other: Reader) {
+        self.examples.labels.extend(other.examples.labels);
+        self.examples.scores.extend(other.examples.scores);
+        self.examples.weights.extend(other.examples.weights);
+        for (mine, theirs) in self.raw.iter_mut().zip(other.raw) {
+            match (mine, theirs) {
+                (Raw::Text { values, index, codes }, Raw::Text { values: other_values, codes: other_codes, .. }) => {
+                    let renumber: Vec<u32> =
+                        other_values.iter().map(|v| intern(values, index, v.as_bytes())).collect();
+                    codes.extend(other_codes.iter().map(|c| if *c == MISSING { MISSING } else { renumber[*c as usize] }));
+                }
+                (Raw::Numbers(v), Raw::Numbers(other)) => v.extend(other),
+                _ => {}
+            }
+        }
+    }
+
     fn read_csv(&mut self, path: &Path, progress: &mut dyn FnMut(u64)) -> Result<(), ReadError> {
-        let file = std::fs::File::open(path)
-            .map_err(|e| ReadError::File { path: path.display().to_string(), message: e.to_string() })?;
+        let file_error = |message: String| ReadError::File { path: path.display().to_string(), message };
+        let size = std::fs::metadata(path).map_err(|e| file_error(e.to_string()))?.len();
+        if size >= SPLIT_BYTES && !has_quotes(path).map_err(|e| file_error(e.to_string()))? {
+            return self.read_csv_split(path, size, progress);
+        }
+        let file = std::fs::File::open(path).map_err(|e| file_error(e.to_string()))?;
         self.read_csv_from(path, file, progress)
+    }
+
+    /// The header's column of each role, or which is missing.
+    fn positions(&self, path: &Path, header: &csv::ByteRecord) -> Result<Vec<usize>, ReadError> {
+        let names: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
+        self.wanted()
+            .iter()
+            .map(|w| {
+                names.iter().position(|n| n == w).ok_or_else(|| ReadError::File {
+                    path: path.display().to_string(),
+                    message: format!("no column {w:?} (the header has {})", names.join(", ")),
+                })
+            })
+            .collect()
     }
 
     /// CSV from any reader; `path` names it in errors.
@@ -238,40 +347,90 @@ impl Reader {
     ) -> Result<(), ReadError> {
         let file_error = |message: String| ReadError::File { path: path.display().to_string(), message };
         let mut reader = csv::ReaderBuilder::new().from_reader(input);
-        let header = reader.headers().map_err(|e| file_error(e.to_string()))?.clone();
-        let position: HashMap<&str, usize> = header.iter().enumerate().map(|(i, h)| (h.trim(), i)).collect();
-        let mut wanted = vec![self.columns.label.clone(), self.columns.prediction.clone()];
-        wanted.extend(self.columns.weight.clone());
-        wanted.extend(self.columns.slices.iter().map(|s| s.column.clone()));
-        for w in &wanted {
-            if !position.contains_key(w.as_str()) {
-                let have: Vec<&str> = header.iter().collect();
-                return Err(file_error(format!("no column {w:?} (the header has {})", have.join(", "))));
-            }
-        }
-        let mut record = csv::StringRecord::new();
-        let mut row = 1;
+        let header = reader.byte_headers().map_err(|e| file_error(e.to_string()))?.clone();
+        let positions = self.positions(path, &header)?;
+        self.read_records(path, &mut reader, &positions, 1, progress)
+    }
+
+    /// The records of `reader` (the row before the first is `row`), by the header's `positions`.
+    fn read_records<R: std::io::Read>(
+        &mut self,
+        path: &Path,
+        reader: &mut csv::Reader<R>,
+        positions: &[usize],
+        mut row: usize,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), ReadError> {
+        let mut record = csv::ByteRecord::new();
         loop {
             row += 1;
-            match reader.read_record(&mut record) {
+            match reader.read_byte_record(&mut record) {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
                     let message = match e.kind() {
                         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-                            format!("row {row} has {len} fields, the header {expected_len}")
+                            format!("{len} fields, the header has {expected_len}")
                         }
                         _ => e.to_string(),
                     };
-                    return Err(file_error(message));
+                    return Err(ReadError::Row { path: path.display().to_string(), row, message });
                 }
             }
             let rec = &record;
-            self.push(path, row, |c| position.get(c).and_then(|i| rec.get(*i)))?;
+            self.push(path, row, |role| rec.get(positions[role]))?;
             if row % 65_536 == 0 {
                 progress(reader.position().byte());
             }
         }
+        Ok(())
+    }
+
+    /// A big CSV file read by two threads: the first half here (reporting progress), the second on a scoped thread
+    /// from the start of the line after the middle; then the second's examples follow the first's.
+    fn read_csv_split(&mut self, path: &Path, size: u64, progress: &mut dyn FnMut(u64)) -> Result<(), ReadError> {
+        use std::io::{BufRead as _, Read as _, Seek as _};
+        let io = |e: std::io::Error| ReadError::File { path: path.display().to_string(), message: e.to_string() };
+        let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(io)?);
+        let mut header_reader = csv::ReaderBuilder::new().from_reader(&mut file);
+        let header = header_reader.byte_headers().map_err(|e| io(std::io::Error::other(e)))?.clone();
+        let header_end = header_reader.position().byte();
+        drop(header_reader);
+        let positions = self.positions(path, &header)?;
+        let mut probe = std::io::BufReader::new(std::fs::File::open(path).map_err(io)?);
+        probe.seek(std::io::SeekFrom::Start(size / 2)).map_err(io)?;
+        let mut rest_of_line = Vec::new();
+        let middle = size / 2 + probe.read_until(b'\n', &mut rest_of_line).map_err(io)? as u64;
+        let chunk = |start: u64, end: u64| -> Result<csv::Reader<std::io::Take<std::io::BufReader<std::fs::File>>>, ReadError> {
+            let mut f = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
+            f.seek(std::io::SeekFrom::Start(start)).map_err(io)?;
+            Ok(csv::ReaderBuilder::new().has_headers(false).from_reader(f.take(end - start)))
+        };
+        let mut first = chunk(header_end, middle)?;
+        let mut second = chunk(middle, size)?;
+        let mut other = Reader::new(self.columns.clone());
+        let (mine, theirs) = std::thread::scope(|scope| {
+            let positions = &positions;
+            let other = &mut other;
+            let handle = scope.spawn(move || other.read_records(path, &mut second, positions, 0, &mut |_| {}));
+            let mine = self.read_records(path, &mut first, positions, 1, &mut |b| progress(b * 2));
+            (mine, handle.join())
+        });
+        mine?;
+        let first_rows = self.examples.labels.len() + 1;
+        match theirs {
+            Ok(Ok(())) => {}
+            // Rows of the second half count from the middle: add the first half's.
+            Ok(Err(ReadError::Value { path, row, column, message })) => {
+                return Err(ReadError::Value { path, row: row + first_rows, column, message });
+            }
+            Ok(Err(ReadError::Row { path, row, message })) => {
+                return Err(ReadError::Row { path, row: row + first_rows, message });
+            }
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Err(io(std::io::Error::other("the reading thread failed"))),
+        }
+        self.absorb(other);
         Ok(())
     }
 
@@ -308,7 +467,8 @@ impl Reader {
                     Some((k.clone(), text))
                 })
                 .collect();
-            self.push(path, row, |c| fields.get(c).map(String::as_str))?;
+            let wanted: Vec<String> = self.wanted().iter().map(|w| w.to_string()).collect();
+            self.push(path, row, |role| fields.get(&wanted[role]).map(String::as_bytes))?;
         }
         Ok(())
     }
@@ -554,7 +714,7 @@ mod tests {
         assert!(e.contains("row 3, column score") && e.contains("\"high\" is not a number"), "{e}");
         let ragged = write("ragged.csv", "label,score\n1,0.5\n0,0.1,extra\n");
         let e = read(&[ragged], &columns(&[])).unwrap_err().to_string();
-        assert!(e.contains("row 3 has 3 fields, the header 2"), "{e}");
+        assert!(e.contains("ragged.csv, row 3: 3 fields, the header has 2"), "{e}");
         let labels = write("labels.csv", "label,score\n2,0.5\n");
         assert!(read(&[labels], &columns(&[])).unwrap_err().to_string().contains("not 0 or 1"));
         assert!(SliceSpec::parse("hour:bins=1").is_err() && SliceSpec::parse("hour:edges=a").is_err());
