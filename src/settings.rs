@@ -87,6 +87,25 @@ pub struct Settings {
     pub namespaces: std::collections::BTreeMap<String, Vec<String>>,
     /// TensorBoard folders opened on the Experiments screen, opened again at start.
     pub runs_folders: Vec<PathBuf>,
+    /// Per-example evaluation files computed on the Model analysis screen, computed again at start.
+    pub evaluation_files: Vec<EvaluationFiles>,
+}
+
+/// Evaluation files and how they were sliced, as the Model analysis screen's form had them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct EvaluationFiles {
+    pub paths: Vec<PathBuf>,
+    pub label: String,
+    pub prediction: String,
+    pub weight: String,
+    pub slices: Vec<String>,
+    pub crosses: Vec<String>,
+    pub threshold: f64,
+    pub bootstrap: usize,
+    pub seed: u64,
+    pub model: String,
+    pub version: String,
 }
 
 impl Default for Settings {
@@ -99,6 +118,7 @@ impl Default for Settings {
             show_diagnostics: false,
             namespaces: Default::default(),
             runs_folders: Vec::new(),
+            evaluation_files: Vec::new(),
         }
     }
 }
@@ -255,6 +275,12 @@ mod tests {
             show_diagnostics: true,
             namespaces: [("prod".to_string(), vec!["ml".to_string()])].into(),
             runs_folders: vec![PathBuf::from("/data/tensorboard")],
+            evaluation_files: vec![EvaluationFiles {
+                paths: vec![PathBuf::from("/data/eval.csv")],
+                slices: vec!["hour:bins=4".into()],
+                threshold: 0.5,
+                ..Default::default()
+            }],
         };
         store.save(&settings).unwrap();
         assert_eq!(store.load().settings, settings);

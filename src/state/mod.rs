@@ -161,11 +161,14 @@ impl AppState {
     }
 
     /// Background work to start with the app.
-    pub fn startup_requests(&self) -> Vec<Request> {
-        vec![
+    pub fn startup_requests(&mut self) -> Vec<Request> {
+        let mut requests = vec![
             Request::Cluster(ClusterRequest::LoadKubeconfig(self.kubeconfig_sources())),
             Request::Cluster(ClusterRequest::PodQuery(self.pod_query.clone())),
-        ]
+        ];
+        let remembered = self.settings.evaluation_files.clone();
+        requests.extend(self.model_analysis.restore(&remembered).into_iter().map(Request::ModelAnalysis));
+        requests
     }
 
     fn kubeconfig_sources(&self) -> KubeconfigSources {
@@ -218,6 +221,7 @@ impl AppState {
             Command::ModelAnalysis(command) => {
                 requests.extend(self.model_analysis.handle(command).into_iter().map(Request::ModelAnalysis));
                 requests.extend(self.refresh_model_analysis_if_due());
+                self.settings.evaluation_files = self.model_analysis.remembered();
             }
             Command::ExportSlicesCsv => {
                 if let Some((file_name, text)) = self.model_analysis.csv() {
@@ -453,6 +457,8 @@ impl AppState {
                 if let Some((tone, message)) = self.model_analysis.apply(event) {
                     self.toasts.push(tone, message);
                 }
+                self.settings.evaluation_files = self.model_analysis.remembered();
+                requests.extend(self.save_if_changed());
             }
             Event::Notebooks(event) => {
                 let (toast, follow) = self.notebooks.apply(event);

@@ -15,6 +15,7 @@ use crate::metrics::analysis::{self, Curves, Delta, Estimate};
 use crate::metrics::examples::{self, ColumnInfo, Columns};
 use crate::metrics::sliced::SlicedMetrics;
 use crate::metrics::slices::{METRIC_NAMES, Options, SliceRow};
+use crate::settings::EvaluationFiles;
 use crate::tone::Tone;
 
 /// One evaluation of a model: its sliced metrics and where they came from.
@@ -32,6 +33,8 @@ pub struct Evaluation {
     /// Computed here from examples, which the backend keeps for a slice's curves.
     pub has_examples: bool,
     pub from_cluster: bool,
+    /// The files and slicing it was computed from (remembered, and computed again at the next start).
+    pub files: Option<EvaluationFiles>,
 }
 
 impl Evaluation {
@@ -46,6 +49,7 @@ impl Evaluation {
             rows: doc.rows(),
             has_examples: false,
             from_cluster,
+            files: None,
         }
     }
 
@@ -100,6 +104,42 @@ impl Setup {
             seed: 1,
             model,
             version: String::new(),
+            error: None,
+        }
+    }
+
+    /// The form's choices, to remember.
+    pub fn files(&self) -> EvaluationFiles {
+        EvaluationFiles {
+            paths: self.paths.clone(),
+            label: self.label.clone(),
+            prediction: self.prediction.clone(),
+            weight: self.weight.clone(),
+            slices: self.slices.clone(),
+            crosses: self.crosses.clone(),
+            threshold: self.threshold,
+            bootstrap: self.bootstrap,
+            seed: self.seed,
+            model: self.model.clone(),
+            version: self.version.clone(),
+        }
+    }
+
+    /// A form with remembered choices (its columns are not sampled again).
+    pub fn from_files(files: EvaluationFiles) -> Self {
+        Self {
+            paths: files.paths,
+            columns: Vec::new(),
+            label: files.label,
+            prediction: files.prediction,
+            weight: files.weight,
+            slices: files.slices,
+            crosses: files.crosses,
+            threshold: files.threshold,
+            bootstrap: files.bootstrap,
+            seed: files.seed,
+            model: files.model,
+            version: files.version,
             error: None,
         }
     }
@@ -196,6 +236,8 @@ pub struct ModelAnalysisState {
     pub slice: Option<String>,
     pub curves: Loadable<Curves>,
     pub setup: Option<Setup>,
+    /// Computations under way: the evaluation's id and the form that asked for it.
+    pending: Vec<(u64, Setup)>,
     pub progress: Option<Progress>,
     pub cluster: ClusterReads,
     next_id: u64,
@@ -225,6 +267,7 @@ impl Default for ModelAnalysisState {
             slice: None,
             curves: Loadable::Idle,
             setup: None,
+            pending: Vec::new(),
             progress: None,
             cluster: ClusterReads::default(),
             next_id: 0,
@@ -258,6 +301,29 @@ impl ModelAnalysisState {
     fn new_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// Starts computing a form's evaluation: the request, or what is wrong with the form.
+    fn start(&mut self, setup: Setup) -> Result<ModelAnalysisRequest, String> {
+        let id = self.next_id + 1;
+        let request = setup.request(id)?;
+        self.next_id = id;
+        let what = setup.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+        self.progress = Some(Progress { id, what: what.join(", "), phase: "reading".into(), fraction: 0.0 });
+        self.pending.push((id, setup));
+        Ok(request)
+    }
+
+    /// Computes the evaluations remembered from the last run again (files that are gone say so when read).
+    pub fn restore(&mut self, remembered: &[EvaluationFiles]) -> Vec<ModelAnalysisRequest> {
+        remembered.iter().filter_map(|files| self.start(Setup::from_files(files.clone())).ok()).collect()
+    }
+
+    /// The files of the open evaluations computed from examples and of those being computed, to remember (one that
+    /// fails, such as a file gone since, is forgotten).
+    pub fn remembered(&self) -> Vec<EvaluationFiles> {
+        let open = self.evaluations.iter().filter_map(|e| e.files.clone());
+        open.chain(self.pending.iter().map(|(_, s)| s.files())).collect()
     }
 
     /// A read of the cluster's evaluations when the screen is open and the last read is old (or of another cluster).
@@ -371,10 +437,18 @@ impl ModelAnalysisState {
                 return None;
             }
             ModelAnalysisEvent::Computed { id, rows } => {
-                self.progress = None;
+                if self.progress.as_ref().is_some_and(|p| p.id == id) {
+                    self.progress = None;
+                }
+                let Some(at) = self.pending.iter().position(|(p, _)| *p == id) else { return None };
+                let (_, setup) = self.pending.remove(at);
+                // The form closes when what it asked for is done.
+                let from_form = self.setup.as_ref().is_some_and(|s| s.files() == setup.files());
                 match rows {
                     Ok(rows) => {
-                        let Some(setup) = self.setup.take() else { return None };
+                        if from_form {
+                            self.setup = None;
+                        }
                         let source = setup.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
                         let e = Evaluation {
                             id,
@@ -386,17 +460,19 @@ impl ModelAnalysisState {
                             rows,
                             has_examples: true,
                             from_cluster: false,
+                            files: Some(setup.files()),
                         };
                         let label = e.label();
                         self.add(e);
                         Some((Tone::Ok, format!("Computed the slices of {label}")))
                     }
-                    Err(e) => {
-                        if let Some(setup) = &mut self.setup {
-                            setup.error = Some(e.clone());
+                    Err(e) => match &mut self.setup {
+                        Some(form) if from_form => {
+                            form.error = Some(e);
+                            None
                         }
-                        Some((Tone::Err, e))
-                    }
+                        _ => Some((Tone::Err, format!("Model analysis: {e}"))),
+                    },
                 }
             }
             ModelAnalysisEvent::Curves { id, slice, curves } => {
@@ -739,6 +815,37 @@ mod tests {
         assert_eq!(file, "hotdog-v1-slices.csv");
         assert!(csv.lines().nth(1).unwrap().starts_with("Overall,"));
         assert_eq!(csv.lines().count(), 4);
+    }
+
+    #[test]
+    fn evaluation_files_are_remembered_and_computed_again_at_start() {
+        let files = |name: &str| EvaluationFiles {
+            paths: vec![name.into()],
+            label: "label".into(),
+            prediction: "score".into(),
+            slices: vec!["camera".into()],
+            threshold: 0.5,
+            model: "hotdog".into(),
+            ..Default::default()
+        };
+        let mut state = ModelAnalysisState::default();
+        let requests = state.restore(&[files("a.csv"), files("gone.csv")]);
+        assert_eq!(requests.len(), 2);
+        assert_eq!(state.remembered().len(), 2, "remembered while they are computed");
+        let ids: Vec<u64> = requests
+            .iter()
+            .map(|r| match r {
+                ModelAnalysisRequest::Compute { id, .. } => *id,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        state.apply(ModelAnalysisEvent::Computed { id: ids[0], rows: Ok(rows(0.9)) });
+        let toast = state.apply(ModelAnalysisEvent::Computed { id: ids[1], rows: Err("gone.csv: not found".into()) });
+        assert!(toast.unwrap().1.contains("gone.csv"));
+        assert_eq!(state.remembered(), [files("a.csv")]);
+        assert!(state.shown().unwrap().has_examples);
+        state.handle(ModelAnalysisCommand::Close(ids[0]));
+        assert!(state.remembered().is_empty());
     }
 
     #[test]
