@@ -71,7 +71,7 @@ impl ModelAnalysisArea {
                 let kept = self.examples.clone();
                 tokio::task::spawn_blocking(move || {
                     let rows = compute(id, &paths, &columns, &slicings, &options, &outbox, &kept);
-                    outbox.send(ModelAnalysisEvent::Computed { id, rows });
+                    outbox.send(ModelAnalysisEvent::Computed { id, rows, time: modified(&paths) });
                 });
             }
             ModelAnalysisRequest::Curves { id, slice } => {
@@ -102,6 +102,19 @@ impl ModelAnalysisArea {
             }
         }
     }
+}
+
+/// When the newest of the files (or a folder's shards) was written, as RFC 3339; now when unknown.
+fn modified(paths: &[PathBuf]) -> String {
+    let newest = examples::files(paths)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .max();
+    newest
+        .and_then(|t| jiff::Timestamp::try_from(t).ok())
+        .unwrap_or_else(jiff::Timestamp::now)
+        .to_string()
 }
 
 /// Reads and computes, reporting progress (reading is most of the time without a bootstrap; with one, the passes).

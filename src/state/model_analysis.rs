@@ -436,7 +436,7 @@ impl ModelAnalysisState {
                 }
                 return None;
             }
-            ModelAnalysisEvent::Computed { id, rows } => {
+            ModelAnalysisEvent::Computed { id, rows, time } => {
                 if self.progress.as_ref().is_some_and(|p| p.id == id) {
                     self.progress = None;
                 }
@@ -455,7 +455,7 @@ impl ModelAnalysisState {
                             model: setup.model.clone(),
                             version: setup.version.clone(),
                             run: String::new(),
-                            time: jiff::Timestamp::now().to_string(),
+                            time,
                             source: source.join(", "),
                             rows,
                             has_examples: true,
@@ -509,8 +509,12 @@ impl ModelAnalysisState {
 
     /// The cluster's documents replace the ones read before (ids kept by source, so what is shown stays shown).
     fn take_cluster(&mut self, found: Vec<Found>) {
-        // Following the newest evaluation of a model: a newer one that arrives is shown, compared with it.
-        let following = self.shown().map(|e| e.model.clone()).filter(|m| self.newest_of(m) == self.current);
+        // Following the cluster's newest evaluation of a model: a newer one that arrives is shown, compared with it.
+        let following = self
+            .shown()
+            .filter(|e| e.from_cluster)
+            .map(|e| e.model.clone())
+            .filter(|m| self.newest_of(m) == self.current);
         let mut fresh = Vec::new();
         self.cluster.problems.clear();
         for f in found {
@@ -541,9 +545,9 @@ impl ModelAnalysisState {
         self.cluster.chose |= self.current.is_some();
     }
 
-    /// The newest evaluation of a model (evaluations are kept in time order).
+    /// The cluster's newest evaluation of a model (evaluations are kept in time order).
     fn newest_of(&self, model: &str) -> Option<u64> {
-        self.evaluations.iter().rev().find(|e| e.model == model).map(|e| e.id)
+        self.evaluations.iter().rev().find(|e| e.from_cluster && e.model == model).map(|e| e.id)
     }
 
     /// The first view of a cluster's evaluations: the newest of the model with the most evaluations, compared with
@@ -663,7 +667,16 @@ impl ModelAnalysisState {
         }
         // The history: the selected slice (or Overall) across the model's evaluations.
         let slice = self.slice.clone().unwrap_or_else(|| "Overall".into());
-        let same_model: Vec<&Evaluation> = self.evaluations.iter().filter(|e| e.model == current.model).collect();
+        // One evaluation per label (`hotdog v2` computed here and found on the cluster are one point): the one from
+        // where the shown evaluation came from.
+        let mut same_model: Vec<&Evaluation> = Vec::new();
+        for e in self.evaluations.iter().filter(|e| e.model == current.model) {
+            match same_model.iter().position(|s| s.label() == e.label()) {
+                Some(at) if e.from_cluster == current.from_cluster => same_model[at] = e,
+                Some(_) => {}
+                None => same_model.push(e),
+            }
+        }
         let labels: Vec<String> = same_model.iter().map(|e| e.label()).collect();
         let points = analysis::history(
             same_model.iter().zip(&labels).map(|(e, l)| (l.as_str(), e.time.as_str(), e.rows.as_slice())),
@@ -839,8 +852,12 @@ mod tests {
                 other => panic!("{other:?}"),
             })
             .collect();
-        state.apply(ModelAnalysisEvent::Computed { id: ids[0], rows: Ok(rows(0.9)) });
-        let toast = state.apply(ModelAnalysisEvent::Computed { id: ids[1], rows: Err("gone.csv: not found".into()) });
+        state.apply(ModelAnalysisEvent::Computed { id: ids[0], rows: Ok(rows(0.9)), time: String::new() });
+        let toast = state.apply(ModelAnalysisEvent::Computed {
+            id: ids[1],
+            rows: Err("gone.csv: not found".into()),
+            time: String::new(),
+        });
         assert!(toast.unwrap().1.contains("gone.csv"));
         assert_eq!(state.remembered(), [files("a.csv")]);
         assert!(state.shown().unwrap().has_examples);

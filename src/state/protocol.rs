@@ -421,9 +421,11 @@ pub enum ModelAnalysisEvent {
         fraction: f32,
         phase: String,
     },
+    /// The slices of evaluation `id`, and when its files were last written (RFC 3339).
     Computed {
         id: u64,
         rows: Result<Vec<crate::metrics::slices::SliceRow>, String>,
+        time: String,
     },
     Curves {
         id: u64,
