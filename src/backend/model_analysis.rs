@@ -111,10 +111,7 @@ fn modified(paths: &[PathBuf]) -> String {
         .iter()
         .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
         .max();
-    newest
-        .and_then(|t| jiff::Timestamp::try_from(t).ok())
-        .unwrap_or_else(jiff::Timestamp::now)
-        .to_string()
+    newest.and_then(|t| jiff::Timestamp::try_from(t).ok()).unwrap_or_else(jiff::Timestamp::now).to_string()
 }
 
 /// Reads and computes, reporting progress (reading is most of the time without a bootstrap; with one, the passes).

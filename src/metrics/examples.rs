@@ -259,7 +259,12 @@ impl Reader {
     }
 
     /// One example from its fields by role (see [`Reader::wanted`]; `None`: absent).
-    fn push<'a>(&mut self, path: &Path, row: usize, field: impl Fn(usize) -> Option<&'a [u8]>) -> Result<(), ReadError> {
+    fn push<'a>(
+        &mut self,
+        path: &Path,
+        row: usize,
+        field: impl Fn(usize) -> Option<&'a [u8]>,
+    ) -> Result<(), ReadError> {
         let label = number(path, row, &self.columns.label, field(0).unwrap_or(b""))?;
         if label != 0.0 && label != 1.0 {
             return Err(ReadError::Value {
@@ -304,9 +309,10 @@ impl Reader {
         for (mine, theirs) in self.raw.iter_mut().zip(other.raw) {
             match (mine, theirs) {
                 (Raw::Text { values, index, codes }, Raw::Text { values: other_values, codes: other_codes, .. }) => {
-                    let renumber: Vec<u32> =
-                        other_values.iter().map(|v| intern(values, index, v.as_bytes())).collect();
-                    codes.extend(other_codes.iter().map(|c| if *c == MISSING { MISSING } else { renumber[*c as usize] }));
+                    let renumber: Vec<u32> = other_values.iter().map(|v| intern(values, index, v.as_bytes())).collect();
+                    codes.extend(
+                        other_codes.iter().map(|c| if *c == MISSING { MISSING } else { renumber[*c as usize] }),
+                    );
                 }
                 (Raw::Numbers(v), Raw::Numbers(other)) => v.extend(other),
                 _ => {}
@@ -401,7 +407,9 @@ impl Reader {
         probe.seek(std::io::SeekFrom::Start(size / 2)).map_err(io)?;
         let mut rest_of_line = Vec::new();
         let middle = size / 2 + probe.read_until(b'\n', &mut rest_of_line).map_err(io)? as u64;
-        let chunk = |start: u64, end: u64| -> Result<csv::Reader<std::io::Take<std::io::BufReader<std::fs::File>>>, ReadError> {
+        let chunk = |start: u64,
+                     end: u64|
+         -> Result<csv::Reader<std::io::Take<std::io::BufReader<std::fs::File>>>, ReadError> {
             let mut f = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
             f.seek(std::io::SeekFrom::Start(start)).map_err(io)?;
             Ok(csv::ReaderBuilder::new().has_headers(false).from_reader(f.take(end - start)))

@@ -353,17 +353,14 @@ impl ModelAnalysisState {
             ModelAnalysisCommand::EditSetup(setup) => self.setup = Some(*setup),
             ModelAnalysisCommand::CancelSetup => self.setup = None,
             ModelAnalysisCommand::Compute => {
-                let id = self.next_id + 1;
-                if let Some(setup) = &mut self.setup {
-                    match setup.request(id) {
-                        Ok(request) => {
-                            let what = setup.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
-                            self.progress =
-                                Some(Progress { id, what: what.join(", "), phase: "reading".into(), fraction: 0.0 });
-                            self.next_id = id;
-                            out.push(request);
+                if let Some(setup) = self.setup.clone() {
+                    match self.start(setup) {
+                        Ok(request) => out.push(request),
+                        Err(e) => {
+                            if let Some(setup) = &mut self.setup {
+                                setup.error = Some(e);
+                            }
                         }
-                        Err(e) => setup.error = Some(e),
                     }
                 }
             }

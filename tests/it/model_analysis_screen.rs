@@ -102,9 +102,17 @@ fn per_example_files_are_computed_in_the_background_with_curves_per_slice() {
         &mut harness,
         "the slices",
         |s| s.model_analysis.shown().is_some(),
-        |s| format!("{:?} {:?}", s.model_analysis.progress, s.model_analysis.setup.as_ref().map(|s| &s.error)),
+        |s| {
+            format!(
+                "{:?} {:?} {:?}",
+                s.model_analysis.progress,
+                s.model_analysis.setup.as_ref().map(|s| &s.error),
+                s.toasts
+            )
+        },
     );
     let shown = harness.state().state().model_analysis.shown().cloned().expect("shown");
+    assert_eq!(harness.state().state().settings.evaluation_files.len(), 1, "remembered for the next start");
     assert!(shown.has_examples && shown.rows.len() == 1 + 4 + 3 + 12, "{}", shown.rows.len());
     assert!(shown.rows.iter().all(|r| r.lower.is_some()), "bootstrap intervals");
     harness.run_steps(2);
