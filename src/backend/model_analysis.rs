@@ -37,7 +37,7 @@ impl ModelAnalysisArea {
                     } else {
                         let picked = dialog
                             .set_title("Open per-example evaluation data")
-                            .add_filter("Evaluation data", &["csv", "jsonl", "json"])
+                            .add_filter("Evaluation data", &["csv", "jsonl", "json", "parquet"])
                             .pick_files()
                             .await;
                         picked.unwrap_or_default().iter().map(|f| f.path().to_path_buf()).collect()

@@ -18,7 +18,7 @@ pub enum Output {
 /// The flags of `bosun slices`.
 #[derive(Debug, Clone, PartialEq, clap::Args)]
 pub struct SlicesArgs {
-    /// The files (or folders of shards).
+    /// The files: CSV, JSON lines (.jsonl) or Parquet (.parquet), or folders of such shards.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// The column with the label (0 or 1).

@@ -1,4 +1,5 @@
-//! Per-example evaluation data read into [`Examples`]: CSV (with a header) and JSON lines files, or a folder of such
+//! Per-example evaluation data read into [`Examples`]: CSV (with a header), JSON lines and Parquet files (Snappy,
+//! Zstandard, gzip or LZ4 compressed, read row by row through the `parquet` crate without Arrow), or a folder of such
 //! shards, with the label, prediction and weight columns parsed as numbers and the slice columns dictionary-encoded
 //! (numeric ones binned by quantiles or fixed edges). Problems name the file, row and column.
 
@@ -110,13 +111,15 @@ pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReadError> {
                 .map_err(|e| ReadError::File { path: path.display().to_string(), message: e.to_string() })?
                 .flatten()
                 .map(|e| e.path())
-                .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("csv" | "json" | "jsonl")))
+                .filter(|p| {
+                    matches!(p.extension().and_then(|e| e.to_str()), Some("csv" | "json" | "jsonl" | "parquet" | "pq"))
+                })
                 .collect();
             shards.sort();
             if shards.is_empty() {
                 return Err(ReadError::File {
                     path: path.display().to_string(),
-                    message: "the folder holds no .csv or .jsonl files".into(),
+                    message: "the folder holds no .csv, .jsonl or .parquet files".into(),
                 });
             }
             out.extend(shards);
@@ -125,6 +128,61 @@ pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReadError> {
         }
     }
     Ok(out)
+}
+
+/// A Parquet value as text, as a CSV would hold it (`None`: null).
+fn parquet_text(field: &parquet::record::Field) -> Option<String> {
+    use parquet::record::Field;
+    match field {
+        Field::Null => None,
+        Field::Bool(b) => Some(if *b { "1" } else { "0" }.into()),
+        Field::Str(s) => Some(s.clone()),
+        // Rust prints floats as the shortest text that reads back as the same number.
+        Field::Float(v) => Some(v.to_string()),
+        Field::Double(v) => Some(v.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Calls `each` with every row of a Parquet file (numbered from 1, at most `limit`): the text of the `wanted` columns
+/// in that order (all columns when `None`) and the fraction of rows read. Returns the file's column names.
+fn parquet_rows(
+    path: &Path,
+    wanted: Option<&[String]>,
+    limit: Option<usize>,
+    each: &mut dyn FnMut(usize, &[Option<String>], f64) -> Result<(), ReadError>,
+) -> Result<Vec<String>, ReadError> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let file_error = |message: String| ReadError::File { path: path.display().to_string(), message };
+    let file = std::fs::File::open(path).map_err(|e| file_error(e.to_string()))?;
+    let reader = SerializedFileReader::new(file).map_err(|e| file_error(format!("not a readable Parquet file: {e}")))?;
+    let schema = reader.metadata().file_metadata().schema();
+    let names: Vec<String> = schema.get_fields().iter().map(|f| f.name().to_string()).collect();
+    let wanted: Vec<String> = wanted.map_or_else(|| names.clone(), <[String]>::to_vec);
+    for w in &wanted {
+        if !names.contains(w) {
+            return Err(file_error(format!("no column {w:?} (the file has {})", names.join(", "))));
+        }
+    }
+    let fields = schema.get_fields().iter().filter(|f| wanted.contains(&f.name().to_string())).cloned().collect();
+    let projection = parquet::schema::types::Type::group_type_builder(schema.name())
+        .with_fields(fields)
+        .build()
+        .map_err(|e| file_error(e.to_string()))?;
+    let total = reader.metadata().file_metadata().num_rows().max(1) as f64;
+    let rows = reader.get_row_iter(Some(projection)).map_err(|e| file_error(e.to_string()))?;
+    let mut values: Vec<Option<String>> = vec![None; wanted.len()];
+    for (i, row) in rows.enumerate().take(limit.unwrap_or(usize::MAX)) {
+        let row = row.map_err(|e| file_error(format!("row {}: {e}", i + 1)))?;
+        values.iter_mut().for_each(|v| *v = None);
+        for (name, field) in row.get_column_iter() {
+            if let Some(at) = wanted.iter().position(|w| w == name) {
+                values[at] = parquet_text(field);
+            }
+        }
+        each(i + 1, &values, (i + 1) as f64 / total)?;
+    }
+    Ok(names)
 }
 
 /// Whether a file has a double quote anywhere (then a line break may sit inside a field, and it is read whole).
@@ -442,6 +500,19 @@ impl Reader {
         Ok(())
     }
 
+    /// A Parquet file, row by row (only the columns asked for are decoded).
+    fn read_parquet(&mut self, path: &Path, progress: &mut dyn FnMut(u64)) -> Result<(), ReadError> {
+        let wanted: Vec<String> = self.wanted().iter().map(|w| w.to_string()).collect();
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        parquet_rows(path, Some(&wanted), None, &mut |row, fields, fraction| {
+            if row % 65_536 == 0 {
+                progress((fraction * size as f64) as u64);
+            }
+            self.push(path, row, |role| fields[role].as_deref().map(str::as_bytes))
+        })?;
+        Ok(())
+    }
+
     fn read_json_lines(&mut self, path: &Path, progress: &mut dyn FnMut(u64)) -> Result<(), ReadError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ReadError::File { path: path.display().to_string(), message: e.to_string() })?;
@@ -548,6 +619,7 @@ pub fn read_with_progress(
         let mut within = |bytes: u64| progress((done + bytes) as f64 / total);
         match path.extension().and_then(|e| e.to_str()) {
             Some("json" | "jsonl") => reader.read_json_lines(path, &mut within)?,
+            Some("parquet" | "pq") => reader.read_parquet(path, &mut within)?,
             _ => reader.read_csv(path, &mut within)?,
         }
         done += size;
@@ -587,6 +659,16 @@ pub fn sample_columns(paths: &[PathBuf], rows: usize) -> Result<Vec<ColumnInfo>,
     let mut names: Vec<String> = Vec::new();
     let mut values: Vec<Vec<String>> = Vec::new();
     match path.extension().and_then(|e| e.to_str()) {
+        Some("parquet" | "pq") => {
+            names = parquet_rows(path, None, Some(rows), &mut |_, fields, _| {
+                values.resize(fields.len(), Vec::new());
+                for (column, field) in values.iter_mut().zip(fields) {
+                    column.push(field.clone().unwrap_or_default());
+                }
+                Ok(())
+            })?;
+            values.resize(names.len(), Vec::new());
+        }
         Some("json" | "jsonl") => {
             use std::io::BufRead as _;
             let file = std::fs::File::open(path).map_err(|e| file_error(e.to_string()))?;
@@ -726,6 +808,65 @@ mod tests {
         let labels = write("labels.csv", "label,score\n2,0.5\n");
         assert!(read(&[labels], &columns(&[])).unwrap_err().to_string().contains("not 0 or 1"));
         assert!(SliceSpec::parse("hour:bins=1").is_err() && SliceSpec::parse("hour:edges=a").is_err());
+    }
+
+    /// A Parquet file of these rows (label, score, region with nulls), Snappy-compressed as pandas writes them.
+    fn write_parquet(path: &Path, rows: &[(i32, f64, Option<&str>)]) {
+        use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int32Type};
+        let schema = parquet::schema::parser::parse_message_type(
+            "message eval { REQUIRED INT32 label; REQUIRED DOUBLE score; OPTIONAL BYTE_ARRAY region (UTF8); }",
+        )
+        .unwrap();
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::SNAPPY)
+            .build();
+        let file = std::fs::File::create(path).unwrap();
+        let mut writer =
+            parquet::file::writer::SerializedFileWriter::new(file, schema.into(), props.into()).unwrap();
+        let mut group = writer.next_row_group().unwrap();
+        let labels: Vec<i32> = rows.iter().map(|r| r.0).collect();
+        let scores: Vec<f64> = rows.iter().map(|r| r.1).collect();
+        let regions: Vec<ByteArray> = rows.iter().filter_map(|r| r.2).map(ByteArray::from).collect();
+        let levels: Vec<i16> = rows.iter().map(|r| i16::from(r.2.is_some())).collect();
+        let mut column = group.next_column().unwrap().unwrap();
+        column.typed::<Int32Type>().write_batch(&labels, None, None).unwrap();
+        column.close().unwrap();
+        let mut column = group.next_column().unwrap().unwrap();
+        column.typed::<DoubleType>().write_batch(&scores, None, None).unwrap();
+        column.close().unwrap();
+        let mut column = group.next_column().unwrap().unwrap();
+        column.typed::<ByteArrayType>().write_batch(&regions, Some(&levels), None).unwrap();
+        column.close().unwrap();
+        group.close().unwrap();
+        writer.close().unwrap();
+    }
+
+    #[test]
+    fn parquet_reads_like_csv_and_bad_parquet_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = [(1, 0.9, Some("eu")), (0, 0.2, Some("us")), (1, 0.7, None), (0, 0.4, Some("eu"))];
+        let parquet = dir.path().join("eval.parquet");
+        write_parquet(&parquet, &rows);
+        let csv = dir.path().join("eval.csv");
+        std::fs::write(&csv, "label,score,region\n1,0.9,eu\n0,0.2,us\n1,0.7,\n0,0.4,eu\n").unwrap();
+        let from_parquet = read(std::slice::from_ref(&parquet), &columns(&["region"])).unwrap();
+        let from_csv = read(&[csv], &columns(&["region"])).unwrap();
+        assert_eq!(from_parquet, from_csv);
+        assert_eq!(from_parquet.columns[0].codes, [0, 1, MISSING, 0]);
+        let info = sample_columns(std::slice::from_ref(&parquet), 10).unwrap();
+        assert_eq!(info.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["label", "score", "region"]);
+        assert!(info[0].binary && info[1].unit);
+        // A column it lacks, a file cut short, and one that is no Parquet at all.
+        let e = read(std::slice::from_ref(&parquet), &columns(&["camera"])).unwrap_err().to_string();
+        assert!(e.contains("no column \"camera\" (the file has label, score, region)"), "{e}");
+        let bytes = std::fs::read(&parquet).unwrap();
+        let cut = dir.path().join("cut.parquet");
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+        let e = read(&[cut], &columns(&[])).unwrap_err().to_string();
+        assert!(e.contains("cut.parquet: not a readable Parquet file"), "{e}");
+        let text = dir.path().join("text.parquet");
+        std::fs::write(&text, "label,score\n1,0.5\n").unwrap();
+        assert!(read(&[text], &columns(&[])).unwrap_err().to_string().contains("not a readable Parquet file"));
     }
 
     #[test]
