@@ -11,6 +11,9 @@ use crate::metrics::sliced::{FORMAT, SlicedMetrics};
 
 pub use crate::workloads::evaluation::LABEL;
 
+/// Lines read from the end of an evaluation pod's log.
+const LOG_TAIL: i64 = 500;
+
 /// One document found on the cluster, or why it could not be read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
@@ -66,7 +69,9 @@ pub async fn list(client: &kube::Client, namespace: Option<&str>) -> Result<Vec<
         let name = pod.metadata.name.clone().unwrap_or_default();
         let source = format!("pod/{ns}/{name}");
         let api: Api<Pod> = Api::namespaced(client.clone(), &ns);
-        match api.logs(&name, &LogParams::default()).await {
+        // The document is printed last; the tail of a long log is enough.
+        let params = LogParams { tail_lines: Some(LOG_TAIL), ..Default::default() };
+        match api.logs(&name, &params).await {
             Ok(log) => {
                 if let Some(document) = from_log(&log) {
                     found.push(Found { source, document });

@@ -144,18 +144,22 @@ fn parquet_text(field: &parquet::record::Field) -> Option<String> {
     }
 }
 
+/// What [`parquet_rows`] calls per row: its number, the wanted columns' text, the fraction of rows read.
+type EachRow<'a> = dyn FnMut(usize, &[Option<String>], f64) -> Result<(), ReadError> + 'a;
+
 /// Calls `each` with every row of a Parquet file (numbered from 1, at most `limit`): the text of the `wanted` columns
 /// in that order (all columns when `None`) and the fraction of rows read. Returns the file's column names.
 fn parquet_rows(
     path: &Path,
     wanted: Option<&[String]>,
     limit: Option<usize>,
-    each: &mut dyn FnMut(usize, &[Option<String>], f64) -> Result<(), ReadError>,
+    each: &mut EachRow<'_>,
 ) -> Result<Vec<String>, ReadError> {
     use parquet::file::reader::{FileReader, SerializedFileReader};
     let file_error = |message: String| ReadError::File { path: path.display().to_string(), message };
     let file = std::fs::File::open(path).map_err(|e| file_error(e.to_string()))?;
-    let reader = SerializedFileReader::new(file).map_err(|e| file_error(format!("not a readable Parquet file: {e}")))?;
+    let reader =
+        SerializedFileReader::new(file).map_err(|e| file_error(format!("not a readable Parquet file: {e}")))?;
     let schema = reader.metadata().file_metadata().schema();
     let names: Vec<String> = schema.get_fields().iter().map(|f| f.name().to_string()).collect();
     let wanted: Vec<String> = wanted.map_or_else(|| names.clone(), <[String]>::to_vec);
@@ -443,7 +447,7 @@ impl Reader {
             }
             let rec = &record;
             self.push(path, row, |role| rec.get(positions[role]))?;
-            if row % 65_536 == 0 {
+            if row.is_multiple_of(65_536) {
                 progress(reader.position().byte());
             }
         }
@@ -505,7 +509,7 @@ impl Reader {
         let wanted: Vec<String> = self.wanted().iter().map(|w| w.to_string()).collect();
         let size = std::fs::metadata(path).map_or(0, |m| m.len());
         parquet_rows(path, Some(&wanted), None, &mut |row, fields, fraction| {
-            if row % 65_536 == 0 {
+            if row.is_multiple_of(65_536) {
                 progress((fraction * size as f64) as u64);
             }
             self.push(path, row, |role| fields[role].as_deref().map(str::as_bytes))
@@ -523,7 +527,7 @@ impl Reader {
                 continue;
             }
             let row = i + 1;
-            if row % 65_536 == 0 {
+            if row.is_multiple_of(65_536) {
                 progress(offset);
             }
             let value: serde_json::Value = serde_json::from_str(line).map_err(|e| ReadError::Value {
@@ -821,8 +825,7 @@ mod tests {
             .set_compression(parquet::basic::Compression::SNAPPY)
             .build();
         let file = std::fs::File::create(path).unwrap();
-        let mut writer =
-            parquet::file::writer::SerializedFileWriter::new(file, schema.into(), props.into()).unwrap();
+        let mut writer = parquet::file::writer::SerializedFileWriter::new(file, schema.into(), props.into()).unwrap();
         let mut group = writer.next_row_group().unwrap();
         let labels: Vec<i32> = rows.iter().map(|r| r.0).collect();
         let scores: Vec<f64> = rows.iter().map(|r| r.1).collect();

@@ -437,7 +437,7 @@ impl ModelAnalysisState {
                 if self.progress.as_ref().is_some_and(|p| p.id == id) {
                     self.progress = None;
                 }
-                let Some(at) = self.pending.iter().position(|(p, _)| *p == id) else { return None };
+                let at = self.pending.iter().position(|(p, _)| *p == id)?;
                 let (_, setup) = self.pending.remove(at);
                 // The form closes when what it asked for is done.
                 let from_form = self.setup.as_ref().is_some_and(|s| s.files() == setup.files());
@@ -526,7 +526,7 @@ impl ModelAnalysisState {
         }
         self.evaluations.retain(|e| !e.from_cluster);
         self.evaluations.extend(fresh);
-        self.evaluations.sort_by(|a, b| time_key(&a.time).cmp(&time_key(&b.time)));
+        self.evaluations.sort_by_key(|e| time_key(&e.time));
         let nothing_shown = self.shown().is_none();
         self.fix_selection();
         if !self.cluster.chose && nothing_shown {
