@@ -65,24 +65,12 @@ impl Evaluation {
     }
 }
 
-/// The form that turns per-example files into an evaluation.
+/// The form that turns per-example files into an evaluation: the choices (remembered as they are between runs) and
+/// the files' columns to pick from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Setup {
-    pub paths: Vec<PathBuf>,
+    pub files: EvaluationFiles,
     pub columns: Vec<ColumnInfo>,
-    pub label: String,
-    pub prediction: String,
-    /// Empty: every example weighs 1.
-    pub weight: String,
-    /// `COL`, `COL:bins=N` or `COL:edges=a,b,c`, as `bosun slices --slice` takes them.
-    pub slices: Vec<String>,
-    /// `A,B`.
-    pub crosses: Vec<String>,
-    pub threshold: f64,
-    pub bootstrap: usize,
-    pub seed: u64,
-    pub model: String,
-    pub version: String,
     pub error: Option<String>,
 }
 
@@ -91,9 +79,8 @@ impl Setup {
         let (label, prediction, weight, slices) = examples::guess(&columns);
         let model =
             paths.first().and_then(|p| p.file_stem()).map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-        Self {
+        let files = EvaluationFiles {
             paths,
-            columns,
             label: label.unwrap_or_default(),
             prediction: prediction.unwrap_or_default(),
             weight: weight.unwrap_or_default(),
@@ -104,63 +91,33 @@ impl Setup {
             seed: 1,
             model,
             version: String::new(),
-            error: None,
-        }
-    }
-
-    /// The form's choices, to remember.
-    pub fn files(&self) -> EvaluationFiles {
-        EvaluationFiles {
-            paths: self.paths.clone(),
-            label: self.label.clone(),
-            prediction: self.prediction.clone(),
-            weight: self.weight.clone(),
-            slices: self.slices.clone(),
-            crosses: self.crosses.clone(),
-            threshold: self.threshold,
-            bootstrap: self.bootstrap,
-            seed: self.seed,
-            model: self.model.clone(),
-            version: self.version.clone(),
-        }
+        };
+        Self { files, columns, error: None }
     }
 
     /// A form with remembered choices (its columns are not sampled again).
     pub fn from_files(files: EvaluationFiles) -> Self {
-        Self {
-            paths: files.paths,
-            columns: Vec::new(),
-            label: files.label,
-            prediction: files.prediction,
-            weight: files.weight,
-            slices: files.slices,
-            crosses: files.crosses,
-            threshold: files.threshold,
-            bootstrap: files.bootstrap,
-            seed: files.seed,
-            model: files.model,
-            version: files.version,
-            error: None,
-        }
+        Self { files, columns: Vec::new(), error: None }
     }
 
     /// What `Compute` sends, or what is wrong with the form.
     fn request(&self, id: u64) -> Result<ModelAnalysisRequest, String> {
-        if self.label.is_empty() || self.prediction.is_empty() {
+        let f = &self.files;
+        if f.label.is_empty() || f.prediction.is_empty() {
             return Err("pick the label and the prediction columns".into());
         }
-        if !(0.0..=1.0).contains(&self.threshold) {
-            return Err(format!("the threshold {} must be between 0 and 1", self.threshold));
+        if !(0.0..=1.0).contains(&f.threshold) {
+            return Err(format!("the threshold {} must be between 0 and 1", f.threshold));
         }
-        let (specs, slicings) = examples::plan(&self.slices, &self.crosses)?;
+        let (specs, slicings) = examples::plan(&f.slices, &f.crosses)?;
         let columns = Columns {
-            label: self.label.clone(),
-            prediction: self.prediction.clone(),
-            weight: Some(self.weight.clone()).filter(|w| !w.is_empty()),
+            label: f.label.clone(),
+            prediction: f.prediction.clone(),
+            weight: Some(f.weight.clone()).filter(|w| !w.is_empty()),
             slices: specs,
         };
-        let options = Options { threshold: self.threshold, bootstrap: self.bootstrap, seed: self.seed };
-        Ok(ModelAnalysisRequest::Compute { id, paths: self.paths.clone(), columns, slicings, options })
+        let options = Options { threshold: f.threshold, bootstrap: f.bootstrap, seed: f.seed };
+        Ok(ModelAnalysisRequest::Compute { id, paths: f.paths.clone(), columns, slicings, options })
     }
 }
 
@@ -308,7 +265,7 @@ impl ModelAnalysisState {
         let id = self.next_id + 1;
         let request = setup.request(id)?;
         self.next_id = id;
-        let what = setup.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+        let what = setup.files.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
         self.progress = Some(Progress { id, what: what.join(", "), phase: "reading".into(), fraction: 0.0 });
         self.pending.push((id, setup));
         Ok(request)
@@ -323,7 +280,7 @@ impl ModelAnalysisState {
     /// fails, such as a file gone since, is forgotten).
     pub fn remembered(&self) -> Vec<EvaluationFiles> {
         let open = self.evaluations.iter().filter_map(|e| e.files.clone());
-        open.chain(self.pending.iter().map(|(_, s)| s.files())).collect()
+        open.chain(self.pending.iter().map(|(_, s)| s.files.clone())).collect()
     }
 
     /// A read of the cluster's evaluations when the screen is open and the last read is old (or of another cluster).
@@ -440,24 +397,24 @@ impl ModelAnalysisState {
                 let at = self.pending.iter().position(|(p, _)| *p == id)?;
                 let (_, setup) = self.pending.remove(at);
                 // The form closes when what it asked for is done.
-                let from_form = self.setup.as_ref().is_some_and(|s| s.files() == setup.files());
+                let from_form = self.setup.as_ref().is_some_and(|s| s.files == setup.files);
                 match rows {
                     Ok(rows) => {
                         if from_form {
                             self.setup = None;
                         }
-                        let source = setup.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+                        let source = setup.files.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
                         let e = Evaluation {
                             id,
-                            model: setup.model.clone(),
-                            version: setup.version.clone(),
+                            model: setup.files.model.clone(),
+                            version: setup.files.version.clone(),
                             run: String::new(),
                             time,
                             source: source.join(", "),
                             rows,
                             has_examples: true,
                             from_cluster: false,
-                            files: Some(setup.files()),
+                            files: Some(setup.files.clone()),
                         };
                         let label = e.label();
                         self.add(e);
@@ -877,10 +834,10 @@ mod tests {
             columns: Ok(vec![info("is_hotdog", true, true), info("p", false, true), info("camera", false, false)]),
         });
         let setup = state.setup.clone().unwrap();
-        assert_eq!((setup.label.as_str(), setup.prediction.as_str()), ("is_hotdog", "p"));
-        assert_eq!(setup.slices, ["camera"]);
+        assert_eq!((setup.files.label.as_str(), setup.files.prediction.as_str()), ("is_hotdog", "p"));
+        assert_eq!(setup.files.slices, ["camera"]);
         let mut bad = setup.clone();
-        bad.crosses = vec!["camera".into()];
+        bad.files.crosses = vec!["camera".into()];
         state.handle(ModelAnalysisCommand::EditSetup(Box::new(bad)));
         assert!(state.handle(ModelAnalysisCommand::Compute).is_empty());
         assert!(state.setup.as_ref().unwrap().error.as_ref().unwrap().contains("two columns"));

@@ -1,6 +1,7 @@
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 
+use bosun::settings::EvaluationFiles;
 use bosun::state::model_analysis::{ModelAnalysisCommand, Setup};
 use bosun::workloads::evaluation;
 
@@ -77,9 +78,8 @@ fn per_example_files_are_computed_in_the_background_with_curves_per_slice() {
     harness.run_steps(2);
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/model-analysis/hotdog-v3.csv");
     let columns = bosun::metrics::examples::sample_columns(std::slice::from_ref(&path), 100).expect("columns");
-    let setup = Setup {
+    let files = EvaluationFiles {
         paths: vec![path],
-        columns,
         label: "label".into(),
         prediction: "score".into(),
         weight: String::new(),
@@ -90,8 +90,8 @@ fn per_example_files_are_computed_in_the_background_with_curves_per_slice() {
         seed: 3,
         model: "hotdog".into(),
         version: "3".into(),
-        error: None,
     };
+    let setup = Setup { files, columns, error: None };
     let send = |harness: &egui_kittest::Harness<'static, bosun::app::BosunApp>, c: ModelAnalysisCommand| {
         harness.state().command_sender().send(bosun::state::command::Command::ModelAnalysis(c));
     };

@@ -472,18 +472,18 @@ fn setup_card(ui: &mut Ui, view: &ViewCtx<'_>, setup: &Setup, busy: bool) {
     let mut s = setup.clone();
     crate::ui::views::empty_state::card(ui, view, |ui| {
         section(ui, view.theme, "Compute sliced metrics");
-        let files: Vec<String> = s.paths.iter().map(|p| p.display().to_string()).collect();
+        let files: Vec<String> = s.files.paths.iter().map(|p| p.display().to_string()).collect();
         ui.label(RichText::new(files.join(", ")).color(p.text_weak).size(12.0));
         ui.add_space(6.0);
         let names: Vec<String> = s.columns.iter().map(|c| c.name.clone()).collect();
         egui::Grid::new("setup_grid").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
-            column_pick(ui, "Label (0 or 1)", &mut s.label, &names, false);
-            column_pick(ui, "Prediction (score)", &mut s.prediction, &names, false);
-            column_pick(ui, "Weight", &mut s.weight, &names, true);
+            column_pick(ui, "Label (0 or 1)", &mut s.files.label, &names, false);
+            column_pick(ui, "Prediction (score)", &mut s.files.prediction, &names, false);
+            column_pick(ui, "Weight", &mut s.files.weight, &names, true);
             ui.label("Slice by");
             ui.vertical(|ui| {
                 let mut remove = None;
-                for (i, spec) in s.slices.iter_mut().enumerate() {
+                for (i, spec) in s.files.slices.iter_mut().enumerate() {
                     ui.horizontal(|ui| {
                         let edit = ui.add(egui::TextEdit::singleline(spec).desired_width(180.0));
                         edit.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Slice column"));
@@ -493,7 +493,7 @@ fn setup_card(ui: &mut Ui, view: &ViewCtx<'_>, setup: &Setup, busy: bool) {
                     });
                 }
                 if let Some(i) = remove {
-                    s.slices.remove(i);
+                    s.files.slices.remove(i);
                 }
                 ui.horizontal(|ui| {
                     egui::ComboBox::new("add_slice", "").selected_text("Add a column").show_ui(ui, |ui| {
@@ -504,7 +504,7 @@ fn setup_card(ui: &mut Ui, view: &ViewCtx<'_>, setup: &Setup, busy: bool) {
                                 } else {
                                     c.name.clone()
                                 };
-                                s.slices.push(spec);
+                                s.files.slices.push(spec);
                             }
                         }
                     });
@@ -515,7 +515,7 @@ fn setup_card(ui: &mut Ui, view: &ViewCtx<'_>, setup: &Setup, busy: bool) {
             ui.label("Crosses");
             ui.vertical(|ui| {
                 let mut remove = None;
-                for (i, cross) in s.crosses.iter_mut().enumerate() {
+                for (i, cross) in s.files.crosses.iter_mut().enumerate() {
                     ui.horizontal(|ui| {
                         let edit = ui.add(egui::TextEdit::singleline(cross).desired_width(180.0).hint_text("A,B"));
                         edit.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Cross"));
@@ -525,30 +525,30 @@ fn setup_card(ui: &mut Ui, view: &ViewCtx<'_>, setup: &Setup, busy: bool) {
                     });
                 }
                 if let Some(i) = remove {
-                    s.crosses.remove(i);
+                    s.files.crosses.remove(i);
                 }
                 let columns: Vec<String> =
-                    s.slices.iter().map(|spec| spec.split(':').next().unwrap_or(spec).to_string()).collect();
+                    s.files.slices.iter().map(|spec| spec.split(':').next().unwrap_or(spec).to_string()).collect();
                 if columns.len() >= 2 && ui.small_button("Add a cross").clicked() {
-                    s.crosses.push(format!("{},{}", columns[0], columns[1]));
+                    s.files.crosses.push(format!("{},{}", columns[0], columns[1]));
                 }
             });
             ui.end_row();
             ui.label("Threshold");
-            ui.add(egui::Slider::new(&mut s.threshold, 0.0..=1.0).fixed_decimals(2));
+            ui.add(egui::Slider::new(&mut s.files.threshold, 0.0..=1.0).fixed_decimals(2));
             ui.end_row();
             ui.label("Bootstrap resamples");
             ui.horizontal(|ui| {
-                ui.add(egui::DragValue::new(&mut s.bootstrap).range(0..=2000));
+                ui.add(egui::DragValue::new(&mut s.files.bootstrap).range(0..=2000));
                 ui.label("seed");
-                ui.add(egui::DragValue::new(&mut s.seed));
+                ui.add(egui::DragValue::new(&mut s.files.seed));
                 ui.label(RichText::new("0: no confidence intervals").color(p.text_weak).size(11.0));
             });
             ui.end_row();
             ui.label("Model and version");
             ui.horizontal(|ui| {
-                ui.add(egui::TextEdit::singleline(&mut s.model).desired_width(140.0).hint_text("model"));
-                ui.add(egui::TextEdit::singleline(&mut s.version).desired_width(60.0).hint_text("version"));
+                ui.add(egui::TextEdit::singleline(&mut s.files.model).desired_width(140.0).hint_text("model"));
+                ui.add(egui::TextEdit::singleline(&mut s.files.version).desired_width(60.0).hint_text("version"));
             });
             ui.end_row();
         });
