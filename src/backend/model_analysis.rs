@@ -79,6 +79,10 @@ impl ModelAnalysisArea {
                 tokio::task::spawn_blocking(move || {
                     let curves = match examples {
                         None => Err("the examples of this evaluation are no longer open".to_string()),
+                        Some(ex) if ex.classes.is_some() => {
+                            Err("ROC and calibration curves are a binary classifier's; these examples have classes"
+                                .to_string())
+                        }
                         Some(ex) => analysis::members(&ex, &slice)
                             .map(|rows| analysis::curves(&ex, &rows, CALIBRATION_BINS))
                             .ok_or_else(|| format!("no slice {slice} in these examples")),
@@ -136,7 +140,7 @@ fn compute(
         report((f * reading_share) as f32, "reading");
     })
     .map_err(|e| e.to_string())?;
-    if examples.labels.is_empty() {
+    if examples.is_empty() {
         return Err("the files hold no examples".into());
     }
     report(reading_share as f32, "sorting");

@@ -87,7 +87,7 @@ pub fn compute(args: &SlicesArgs) -> anyhow::Result<Vec<SliceRow>> {
     };
     let mut data = examples::read(&args.files, &columns).map_err(|e| BadSlices(e.to_string()))?;
     data.sort_by_score();
-    if data.labels.is_empty() {
+    if data.is_empty() {
         return Err(BadSlices("the files hold no examples".into()).into());
     }
     let options = Options { threshold: args.threshold, bootstrap: args.bootstrap, seed: args.seed };
@@ -97,17 +97,12 @@ pub fn compute(args: &SlicesArgs) -> anyhow::Result<Vec<SliceRow>> {
 /// The rows as JSON: one object per slice, metrics by name (`null` where undefined).
 pub fn json(rows: &[SliceRow]) -> serde_json::Value {
     let bootstrap = rows.first().is_some_and(|r| r.lower.is_some());
-    let names = sliced::csv_header(bootstrap);
+    let classes = sliced::classes_of(rows);
+    let names = sliced::csv_header(bootstrap, &classes);
     let objects: Vec<serde_json::Value> = rows
         .iter()
         .map(|row| {
-            let mut numbers = row.metrics.values().to_vec();
-            if let (Some(lo), Some(hi)) = (row.lower, row.upper) {
-                for (l, h) in lo.values().iter().zip(hi.values()) {
-                    numbers.push(*l);
-                    numbers.push(h);
-                }
-            }
+            let numbers = sliced::row_values(row, &classes);
             let mut object = serde_json::Map::new();
             object.insert("slice".into(), row.slice.clone().into());
             for (name, v) in names.iter().skip(1).zip(numbers) {
@@ -121,6 +116,10 @@ pub fn json(rows: &[SliceRow]) -> serde_json::Value {
 }
 
 fn table(rows: &[SliceRow]) -> String {
+    let classes = sliced::classes_of(rows);
+    if !classes.is_empty() {
+        return multiclass_table(rows, &classes);
+    }
     let names = ["slice", "count", "accuracy", "precision", "recall", "f1", "auc", "pr_auc", "logloss", "calibration"];
     let pick = |row: &SliceRow| {
         let m = row.metrics;
@@ -147,6 +146,37 @@ fn table(rows: &[SliceRow]) -> String {
         ]
     };
     let cells: Vec<Vec<String>> = rows.iter().map(pick).collect();
+    aligned(&names.map(str::to_string), cells)
+}
+
+/// A multi-class classifier's table: count, accuracy, each class's recall.
+fn multiclass_table(rows: &[SliceRow], classes: &[String]) -> String {
+    let mut names = vec!["slice".to_string(), "count".into(), "accuracy".into()];
+    names.extend(classes.iter().map(|c| format!("recall {c}")));
+    let cell = |v: f64, lo: Option<f64>, hi: Option<f64>| match (v.is_finite(), lo, hi) {
+        (false, ..) => "—".to_string(),
+        (true, Some(lo), Some(hi)) => {
+            format!("{} [{}–{}]", crate::metrics::short(v), crate::metrics::short(lo), crate::metrics::short(hi))
+        }
+        _ => crate::metrics::short(v),
+    };
+    let cells = rows
+        .iter()
+        .map(|row| {
+            let mut r = vec![row.slice.clone(), format!("{}", row.metrics.count)];
+            r.push(cell(row.metrics.accuracy, row.lower.map(|m| m.accuracy), row.upper.map(|m| m.accuracy)));
+            for class in classes {
+                let c = row.per_class.iter().find(|c| &c.class == class);
+                r.push(c.map_or("—".into(), |c| cell(c.recall, c.lower, c.upper)));
+            }
+            r
+        })
+        .collect();
+    aligned(&names, cells)
+}
+
+/// Columns padded to their widest cell, the header in capitals.
+fn aligned(names: &[String], cells: Vec<Vec<String>>) -> String {
     let widths: Vec<usize> = (0..names.len())
         .map(|i| cells.iter().map(|r| r[i].chars().count()).chain([names[i].len()]).max().unwrap_or(0))
         .collect();
@@ -196,6 +226,24 @@ mod tests {
             seed: 1,
             output: Output::Csv,
         }
+    }
+
+    #[test]
+    fn a_multiclass_classifier_gets_accuracy_and_recall_per_class() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("eval.csv"),
+            "label,score,camera\n0,0,phone\n1,1,phone\n2,1,webcam\n2,2,webcam\n1,1,webcam\n",
+        )
+        .unwrap();
+        let rows = compute(&args(dir.path(), &["camera"], &[])).unwrap();
+        let text = sliced::to_csv(&rows);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].ends_with(",calibration,recall_0,recall_1,recall_2"), "{}", lines[0]);
+        assert!(lines[1].starts_with("Overall,5,5,0.8,,,,,,,,,,1,1,0.5"), "{}", lines[1]);
+        assert!(table(&rows).contains("RECALL 2"));
+        assert_eq!(json(&rows)[2]["recall_2"], 0.5);
+        assert!(json(&rows)[1]["recall_2"].is_null(), "no class 2 on the phone");
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub fn confusion(m: &Metrics) -> Option<Confusion> {
 
 /// The rows (indices) of examples in a named slice; `None` when the name does not match the examples' columns.
 pub fn members(examples: &Examples, slice: &str) -> Option<Vec<u32>> {
-    let n = examples.labels.len();
+    let n = examples.len();
     if slice == "Overall" {
         return Some((0..n as u32).collect());
     }
@@ -295,6 +295,7 @@ mod tests {
                 values: vec!["eu".into(), "us".into()],
                 codes: vec![0, 0, 1, 1, 1, MISSING],
             }],
+            classes: None,
         }
     }
 
@@ -340,7 +341,7 @@ mod tests {
     fn row(slice: &str, accuracy: f64, ci: Option<f64>) -> SliceRow {
         let m = Metrics { count: 100.0, weighted_count: 100.0, accuracy, ..Default::default() };
         let bound = |d: f64| ci.map(|w| Metrics { accuracy: accuracy + d * w, ..m });
-        SliceRow { slice: slice.into(), metrics: m, lower: bound(-1.0), upper: bound(1.0) }
+        SliceRow { slice: slice.into(), metrics: m, lower: bound(-1.0), upper: bound(1.0), per_class: Vec::new() }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::slices::{Examples, MISSING, SliceColumn, Slicing};
+use super::slices::{Classes, Examples, MISSING, SliceColumn, Slicing};
 
 /// How one slice column is read.
 #[derive(Debug, Clone, PartialEq)]
@@ -246,6 +246,16 @@ struct Reader {
     columns: Columns,
     examples: Examples,
     raw: Vec<Raw>,
+    /// A multi-class classifier's classes (true and predicted share one dictionary); `None` for a binary one.
+    classes: Option<ClassCodes>,
+}
+
+#[derive(Default)]
+struct ClassCodes {
+    names: Vec<String>,
+    index: Dictionary,
+    truth: Vec<u32>,
+    predicted: Vec<u32>,
 }
 
 /// Powers of ten that are exact doubles.
@@ -309,7 +319,12 @@ impl Reader {
                 _ => Raw::Numbers(Vec::new()),
             })
             .collect();
-        Self { columns, examples: Examples::default(), raw }
+        Self { columns, examples: Examples::default(), raw, classes: None }
+    }
+
+    /// A reader of a multi-class classifier's examples: the label and the prediction are classes.
+    fn multiclass(columns: Columns) -> Self {
+        Self { classes: Some(ClassCodes::default()), ..Self::new(columns) }
     }
 
     /// The columns read, by role: label, prediction, weight (if any), then the slice columns.
@@ -327,6 +342,9 @@ impl Reader {
         row: usize,
         field: impl Fn(usize) -> Option<&'a [u8]>,
     ) -> Result<(), ReadError> {
+        if self.classes.is_some() {
+            return self.push_classes(path, row, field);
+        }
         let label = number(path, row, &self.columns.label, field(0).unwrap_or(b""))?;
         if label != 0.0 && label != 1.0 {
             return Err(ReadError::Value {
@@ -363,8 +381,55 @@ impl Reader {
         Ok(())
     }
 
+    /// One example of a multi-class classifier: its true and predicted class (neither may be missing).
+    fn push_classes<'a>(
+        &mut self,
+        path: &Path,
+        row: usize,
+        field: impl Fn(usize) -> Option<&'a [u8]>,
+    ) -> Result<(), ReadError> {
+        let class = |role: usize, column: &str| {
+            field(role).map(<[u8]>::trim_ascii).filter(|t| !t.is_empty()).ok_or_else(|| ReadError::Value {
+                path: path.display().to_string(),
+                row,
+                column: column.to_string(),
+                message: "no class".into(),
+            })
+        };
+        let (truth, predicted) = (class(0, &self.columns.label)?, class(1, &self.columns.prediction)?);
+        let weight = match &self.columns.weight {
+            Some(w) => Some(number(path, row, w, field(2).unwrap_or(b""))?),
+            None => None,
+        };
+        let first_slice = if self.columns.weight.is_some() { 3 } else { 2 };
+        for (k, (spec, raw)) in self.columns.slices.iter().zip(self.raw.iter_mut()).enumerate() {
+            let text = field(first_slice + k).map(<[u8]>::trim_ascii).filter(|t| !t.is_empty());
+            match raw {
+                Raw::Text { values, index, codes } => codes.push(text.map_or(MISSING, |t| intern(values, index, t))),
+                Raw::Numbers(v) => v.push(match text {
+                    None => f64::NAN,
+                    Some(t) => number(path, row, &spec.column, t)?,
+                }),
+            }
+        }
+        if let Some(c) = &mut self.classes {
+            let t = intern(&mut c.names, &mut c.index, truth);
+            let p = intern(&mut c.names, &mut c.index, predicted);
+            c.truth.push(t);
+            c.predicted.push(p);
+        }
+        self.examples.weights.extend(weight);
+        Ok(())
+    }
+
     /// Takes another reader's examples after this one's (its dictionary codes renumbered into this one's).
     fn absorb(&mut self, other: Reader) {
+        if let (Some(mine), Some(theirs)) = (&mut self.classes, other.classes) {
+            let renumber: Vec<u32> =
+                theirs.names.iter().map(|n| intern(&mut mine.names, &mut mine.index, n.as_bytes())).collect();
+            mine.truth.extend(theirs.truth.iter().map(|c| renumber[*c as usize]));
+            mine.predicted.extend(theirs.predicted.iter().map(|c| renumber[*c as usize]));
+        }
         self.examples.labels.extend(other.examples.labels);
         self.examples.scores.extend(other.examples.scores);
         self.examples.weights.extend(other.examples.weights);
@@ -478,7 +543,8 @@ impl Reader {
         };
         let mut first = chunk(header_end, middle)?;
         let mut second = chunk(middle, size)?;
-        let mut other = Reader::new(self.columns.clone());
+        let mut other =
+            if self.classes.is_some() { Reader::multiclass(self.columns.clone()) } else { Reader::new(self.columns.clone()) };
         let (mine, theirs) = std::thread::scope(|scope| {
             let positions = &positions;
             let other = &mut other;
@@ -487,7 +553,7 @@ impl Reader {
             (mine, handle.join())
         });
         mine?;
-        let first_rows = self.examples.labels.len() + 1;
+        let first_rows = self.examples.labels.len() + self.classes.as_ref().map_or(0, |c| c.truth.len()) + 1;
         match theirs {
             Ok(Ok(())) => {}
             // Rows of the second half count from the middle: add the first half's.
@@ -557,6 +623,23 @@ impl Reader {
     }
 
     fn finish(mut self) -> Examples {
+        if let Some(c) = self.classes.take() {
+            // Classes in natural order (numbers by value), codes renumbered to match.
+            let mut order: Vec<usize> = (0..c.names.len()).collect();
+            order.sort_by(|&a, &b| match (c.names[a].parse::<f64>(), c.names[b].parse::<f64>()) {
+                (Ok(x), Ok(y)) => x.total_cmp(&y),
+                _ => c.names[a].cmp(&c.names[b]),
+            });
+            let mut renumber = vec![0u32; order.len()];
+            for (new, &old) in order.iter().enumerate() {
+                renumber[old] = new as u32;
+            }
+            self.examples.classes = Some(Classes {
+                names: order.iter().map(|&i| c.names[i].clone()).collect(),
+                truth: c.truth.iter().map(|t| renumber[*t as usize]).collect(),
+                predicted: c.predicted.iter().map(|p| renumber[*p as usize]).collect(),
+            });
+        }
         for (spec, raw) in self.columns.slices.iter().zip(self.raw) {
             let column = match raw {
                 Raw::Text { values, codes, .. } => SliceColumn { name: spec.column.clone(), values, codes },
@@ -617,7 +700,11 @@ pub fn read_with_progress(
     let files = files(paths)?;
     let sizes: Vec<u64> = files.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).collect();
     let total = sizes.iter().sum::<u64>().max(1) as f64;
-    let mut reader = Reader::new(columns.clone());
+    let mut reader = if is_multiclass(&files, columns)? {
+        Reader::multiclass(columns.clone())
+    } else {
+        Reader::new(columns.clone())
+    };
     let mut done = 0u64;
     for (path, size) in files.iter().zip(sizes) {
         let mut within = |bytes: u64| progress((done + bytes) as f64 / total);
@@ -630,6 +717,18 @@ pub fn read_with_progress(
         progress(done as f64 / total);
     }
     Ok(reader.finish())
+}
+
+/// Whether the files hold a multi-class classifier's examples, by their first rows: labels other than 0 and 1, and
+/// predictions that are classes (text or whole numbers) rather than scores. Labels other than 0 and 1 beside scores
+/// are a binary classifier's mistake, said when read.
+fn is_multiclass(files: &[PathBuf], columns: &Columns) -> Result<bool, ReadError> {
+    let info = sample_columns(files, 1000)?;
+    let find = |name: &str| info.iter().find(|c| c.name == name);
+    Ok(match (find(&columns.label), find(&columns.prediction)) {
+        (Some(label), Some(prediction)) => !label.binary && (!prediction.numeric || prediction.integral),
+        _ => false,
+    })
 }
 
 /// CSV text that is not a file (`name` names it in errors).
@@ -649,6 +748,8 @@ pub struct ColumnInfo {
     pub binary: bool,
     /// Every sampled value is a number in [0, 1].
     pub unit: bool,
+    /// Every sampled value is a whole number.
+    pub integral: bool,
     /// Distinct values among the sample.
     pub distinct: usize,
 }
@@ -730,6 +831,7 @@ pub fn sample_columns(paths: &[PathBuf], rows: usize) -> Result<Vec<ColumnInfo>,
                 numeric,
                 binary: numeric && numbers.iter().all(|v| *v == 0.0 || *v == 1.0),
                 unit: numeric && numbers.iter().all(|v| (0.0..=1.0).contains(v)),
+                integral: numeric && numbers.iter().all(|v| v.fract() == 0.0),
                 distinct: distinct.len(),
             }
         })
@@ -870,6 +972,32 @@ mod tests {
         let text = dir.path().join("text.parquet");
         std::fs::write(&text, "label,score\n1,0.5\n").unwrap();
         assert!(read(&[text], &columns(&[])).unwrap_err().to_string().contains("not a readable Parquet file"));
+    }
+
+    #[test]
+    fn multiclass_examples_are_read_as_classes() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("animals.csv");
+        std::fs::write(&csv, "label,predicted,camera\ndog,dog,phone\ncat,dog,phone\nbird,bird,\ncat,cat,webcam\n")
+            .unwrap();
+        let mut cols = columns(&["camera"]);
+        cols.prediction = "predicted".into();
+        let ex = read(std::slice::from_ref(&csv), &cols).unwrap();
+        let classes = ex.classes.clone().unwrap();
+        assert_eq!(classes.names, ["bird", "cat", "dog"]);
+        assert_eq!((classes.truth, classes.predicted), (vec![2, 1, 0, 1], vec![2, 2, 0, 1]));
+        assert_eq!((ex.len(), ex.labels.len()), (4, 0));
+        assert_eq!(ex.columns[0].codes, [0, 0, MISSING, 1]);
+        // Labels other than 0 and 1 beside scores stay a binary classifier's mistake.
+        let scores = dir.path().join("scores.csv");
+        std::fs::write(&scores, "label,score\n2,0.5\n0,0.25\n").unwrap();
+        assert!(read(&[scores], &columns(&[])).unwrap_err().to_string().contains("not 0 or 1"));
+        // A missing class says where.
+        let gap = dir.path().join("gap.csv");
+        std::fs::write(&gap, "label,predicted\ndog,cat\ncat,\n").unwrap();
+        cols.slices.clear();
+        let e = read(&[gap], &cols).unwrap_err().to_string();
+        assert!(e.contains("row 3, column predicted: no class"), "{e}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod curves;
 pub mod examples;
 pub mod lines;
+pub mod multiclass;
 pub mod pyfmt;
 pub mod sliced;
 pub mod slices;

@@ -15,9 +15,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::slices::{METRIC_NAMES, Metrics, SliceRow};
+use super::slices::{ClassRecall, METRIC_NAMES, Metrics, SliceRow};
 
 pub const FORMAT: &str = "bosun.sliced-metrics/v1";
+
+/// A multi-class classifier's recall of one class is the metric `recall_<class>`.
+pub const CLASS_RECALL: &str = "recall_";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Model {
@@ -89,7 +92,7 @@ pub fn from_rows(model: Model, run: &str, time: &str, rows: &[SliceRow]) -> Slic
             let values = row.metrics.values();
             let lower = row.lower.map(|m| m.values());
             let upper = row.upper.map(|m| m.values());
-            let metrics = METRIC_NAMES
+            let mut metrics: std::collections::BTreeMap<String, Value> = METRIC_NAMES
                 .iter()
                 .enumerate()
                 .skip(2) // count and weighted count have their own fields
@@ -99,6 +102,10 @@ pub fn from_rows(model: Model, run: &str, time: &str, rows: &[SliceRow]) -> Slic
                     (name.to_string(), Value { value: values[i], lower: bound(lower), upper: bound(upper) })
                 })
                 .collect();
+            for c in row.per_class.iter().filter(|c| c.recall.is_finite()) {
+                let value = Value { value: c.recall, lower: c.lower, upper: c.upper };
+                metrics.insert(format!("{CLASS_RECALL}{}", c.class), value);
+            }
             Slice {
                 slice: pairs_of(&row.slice),
                 count: row.metrics.count,
@@ -138,11 +145,20 @@ impl SlicedMetrics {
                     v
                 };
                 let has_bounds = s.metrics.values().any(|m| m.lower.is_some() || m.upper.is_some());
+                let per_class = s
+                    .metrics
+                    .iter()
+                    .filter_map(|(name, m)| {
+                        let class = name.strip_prefix(CLASS_RECALL)?;
+                        Some(ClassRecall { class: class.to_string(), recall: m.value, lower: m.lower, upper: m.upper })
+                    })
+                    .collect();
                 SliceRow {
                     slice: slice_name(&s.slice),
                     metrics: Metrics::from_values(pick(&|m| Some(m.value))),
                     lower: has_bounds.then(|| Metrics::from_values(pick(&|m| m.lower))),
                     upper: has_bounds.then(|| Metrics::from_values(pick(&|m| m.upper))),
+                    per_class,
                 }
             })
             .collect()
@@ -158,12 +174,14 @@ fn csv_value(v: f64) -> String {
 }
 
 /// The CSV header of sliced rows (as `bosun slices -o csv` prints them): `slice`, the metrics, then `_lo`/`_hi` of each
-/// with bootstrap.
-pub fn csv_header(bootstrap: bool) -> Vec<String> {
+/// with bootstrap; a multi-class classifier's rows add `recall_<class>` (and its bounds) per class.
+pub fn csv_header(bootstrap: bool, classes: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = METRIC_NAMES.iter().map(|m| m.to_string()).collect();
+    names.extend(classes.iter().map(|c| format!("{CLASS_RECALL}{c}")));
     let mut h = vec!["slice".to_string()];
-    h.extend(METRIC_NAMES.iter().map(|m| m.to_string()));
+    h.extend(names.iter().cloned());
     if bootstrap {
-        for m in METRIC_NAMES {
+        for m in &names {
             h.push(format!("{m}_lo"));
             h.push(format!("{m}_hi"));
         }
@@ -171,26 +189,41 @@ pub fn csv_header(bootstrap: bool) -> Vec<String> {
     h
 }
 
-/// One row's CSV fields, in [`csv_header`]'s order (undefined metrics empty).
-pub fn csv_fields(row: &SliceRow) -> Vec<String> {
-    let mut f = vec![row.slice.clone()];
-    f.extend(row.metrics.values().iter().map(|v| csv_value(*v)));
+/// The classes of multi-class rows (none for a binary classifier's).
+pub fn classes_of(rows: &[SliceRow]) -> Vec<String> {
+    rows.first().map(|r| r.per_class.iter().map(|c| c.class.clone()).collect()).unwrap_or_default()
+}
+
+/// One row's values in [`csv_header`]'s order after `slice` (undefined: NaN).
+pub fn row_values(row: &SliceRow, classes: &[String]) -> Vec<f64> {
+    let recall = |class: &String, pick: &dyn Fn(&ClassRecall) -> Option<f64>| {
+        row.per_class.iter().find(|c| &c.class == class).and_then(pick).unwrap_or(f64::NAN)
+    };
+    let mut v = row.metrics.values().to_vec();
+    v.extend(classes.iter().map(|c| recall(c, &|r| Some(r.recall))));
     if let (Some(lo), Some(hi)) = (row.lower, row.upper) {
         for (l, h) in lo.values().iter().zip(hi.values()) {
-            f.push(csv_value(*l));
-            f.push(csv_value(h));
+            v.push(*l);
+            v.push(h);
+        }
+        for c in classes {
+            v.push(recall(c, &|r| r.lower));
+            v.push(recall(c, &|r| r.upper));
         }
     }
-    f
+    v
 }
 
 /// Rows as CSV text.
 pub fn to_csv(rows: &[SliceRow]) -> String {
     let bootstrap = rows.first().is_some_and(|r| r.lower.is_some());
-    let mut out = csv_header(bootstrap).join(",");
+    let classes = classes_of(rows);
+    let mut out = csv_header(bootstrap, &classes).join(",");
     out.push('\n');
     for row in rows {
-        out.push_str(&csv_fields(row).iter().map(|f| super::csv_field(f)).collect::<Vec<_>>().join(","));
+        let mut fields = vec![super::csv_field(&row.slice)];
+        fields.extend(row_values(row, &classes).into_iter().map(csv_value));
+        out.push_str(&fields.join(","));
         out.push('\n');
     }
     out
@@ -200,6 +233,21 @@ pub fn to_csv(rows: &[SliceRow]) -> String {
 mod tests {
     use super::*;
     use crate::metrics::slices::{Examples, Options, SliceColumn, Slicing, compute};
+
+    #[test]
+    fn class_recalls_round_trip_through_the_document() {
+        let row = SliceRow {
+            slice: "camera=webcam".into(),
+            metrics: Metrics { count: 4.0, weighted_count: 4.0, accuracy: 0.75, ..Default::default() },
+            lower: None,
+            upper: None,
+            per_class: vec![ClassRecall { class: "cat".into(), recall: 0.5, lower: Some(0.25), upper: Some(0.75) }],
+        };
+        let doc = from_rows(Model::default(), "", "", std::slice::from_ref(&row));
+        assert_eq!(doc.slices[0].metrics["recall_cat"].value, 0.5);
+        let back = doc.rows();
+        assert_eq!(back[0].per_class, row.per_class);
+    }
 
     #[test]
     fn computed_rows_round_trip_through_the_document() {
@@ -215,6 +263,7 @@ mod tests {
                 },
                 SliceColumn { name: "camera".into(), values: vec!["webcam".into()], codes: vec![0; 6] },
             ],
+            classes: None,
         };
         let options = Options { bootstrap: 20, ..Default::default() };
         let rows = compute(&examples, &[Slicing::Column(0), Slicing::Cross(0, 1)], &options);

@@ -21,16 +21,44 @@ pub struct SliceColumn {
 pub const MISSING: u32 = u32::MAX;
 
 /// The examples: label (0 or 1), predicted score of the positive class, weight (none at all: every example weighs
-/// 1), and the slice columns.
+/// 1), and the slice columns. A multi-class classifier's examples carry their true and predicted classes instead of
+/// labels and scores.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Examples {
     pub labels: Vec<f64>,
     pub scores: Vec<f64>,
     pub weights: Vec<f64>,
     pub columns: Vec<SliceColumn>,
+    pub classes: Option<Classes>,
+}
+
+/// A multi-class classifier's examples: each one's true and predicted class, as codes into `names`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Classes {
+    pub names: Vec<String>,
+    pub truth: Vec<u32>,
+    pub predicted: Vec<u32>,
+}
+
+/// One class's recall in a slice (`NaN` when the slice has no example of it), with its bootstrap bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassRecall {
+    pub class: String,
+    pub recall: f64,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
 }
 
 impl Examples {
+    /// How many examples there are.
+    pub fn len(&self) -> usize {
+        self.classes.as_ref().map_or(self.labels.len(), |c| c.truth.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Example `i`'s weight.
     pub fn weight(&self, i: usize) -> f64 {
         self.weights.get(i).copied().unwrap_or(1.0)
@@ -165,13 +193,15 @@ impl Metrics {
 }
 
 /// One row of the result: the slice's name (`Overall`, `col=value`, `a=x&b=y`), its metrics, and their bootstrap
-/// bounds when asked for.
+/// bounds when asked for. A multi-class classifier's rows have the counts and accuracy (the binary metrics `NaN`)
+/// and each class's recall.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SliceRow {
     pub slice: String,
     pub metrics: Metrics,
     pub lower: Option<Metrics>,
     pub upper: Option<Metrics>,
+    pub per_class: Vec<ClassRecall>,
 }
 
 /// Options of a computation.
@@ -304,7 +334,7 @@ impl Acc {
 
 /// The slices of a slicing: each row's slice number (`MISSING` for none; a column's own codes, borrowed) and the
 /// slices' names.
-fn slice_keys(examples: &Examples, slicing: Slicing) -> (std::borrow::Cow<'_, [u32]>, Vec<String>) {
+pub(super) fn slice_keys(examples: &Examples, slicing: Slicing) -> (std::borrow::Cow<'_, [u32]>, Vec<String>) {
     match slicing {
         Slicing::Column(c) => {
             let col = &examples.columns[c];
@@ -434,7 +464,7 @@ fn pass(
 }
 
 /// A draw from Poisson(1) (Knuth's method: few iterations at this mean).
-fn poisson1(rng: &mut fastrand::Rng) -> f64 {
+pub(super) fn poisson1(rng: &mut fastrand::Rng) -> f64 {
     let limit = (-1.0f64).exp();
     let mut k = 0.0;
     let mut p = rng.f64();
@@ -446,7 +476,7 @@ fn poisson1(rng: &mut fastrand::Rng) -> f64 {
 }
 
 /// The quantile `q` of sorted finite values (linear between ranks), `NaN` when there are none.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
+pub(super) fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -468,6 +498,9 @@ pub fn compute_with_progress(
     options: &Options,
     progress: &mut dyn FnMut(f64),
 ) -> Vec<SliceRow> {
+    if let Some(classes) = &examples.classes {
+        return super::multiclass::compute(examples, classes, slicings, options, progress);
+    }
     let passes = (options.bootstrap + 1) as f64;
     let n = examples.labels.len();
     let order: Option<Vec<u32>> = (!is_descending(&examples.scores)).then(|| descending_order(&examples.scores));
@@ -517,6 +550,7 @@ pub fn compute_with_progress(
         metrics: point[0][0],
         lower: bound(0, 0, true),
         upper: bound(0, 0, false),
+        per_class: Vec::new(),
     }];
     for (k, (_, names)) in keys.iter().enumerate() {
         let mut slice_rows: Vec<SliceRow> = names
@@ -528,6 +562,7 @@ pub fn compute_with_progress(
                 metrics: point[k + 1][c],
                 lower: bound(k + 1, c, true),
                 upper: bound(k + 1, c, false),
+                per_class: Vec::new(),
             })
             .collect();
         slice_rows.sort_by(|a, b| natural(&a.slice, &b.slice));
@@ -537,7 +572,7 @@ pub fn compute_with_progress(
 }
 
 /// Orders names with numbers by their value (`hour=[2,4)` before `hour=[10,12)`).
-fn natural(a: &str, b: &str) -> std::cmp::Ordering {
+pub(super) fn natural(a: &str, b: &str) -> std::cmp::Ordering {
     let key = |s: &str| {
         let digits: String = s
             .chars()
@@ -579,6 +614,7 @@ mod tests {
             scores: rows.iter().map(|r| r.1).collect(),
             weights: rows.iter().map(|r| r.2).collect(),
             columns: vec![SliceColumn { name: "region".into(), values, codes }],
+            classes: None,
         }
     }
 
@@ -678,6 +714,7 @@ mod tests {
             scores: (0..n).map(|_| (rng.f64() * 100.0).round() / 100.0).collect(),
             weights: Vec::new(),
             columns: vec![col("a", 5, &mut rng), col("b", 3, &mut rng)],
+            classes: None,
         };
         let slicings = [Slicing::Column(0), Slicing::Column(1), Slicing::Cross(0, 1)];
         let unsorted = compute(&ex, &slicings, &Options::default());

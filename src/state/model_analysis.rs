@@ -546,6 +546,13 @@ impl ModelAnalysisState {
         self.history = None;
         self.history_labels.clear();
         let Some(current) = self.shown().cloned() else { return };
+        // A metric the evaluation does not have (AUC of a multi-class classifier): accuracy instead.
+        if let Some(overall) = current.rows.iter().find(|r| r.slice == "Overall") {
+            let values = overall.metrics.values();
+            if !values[self.metric].is_finite() && values[2].is_finite() {
+                self.metric = 2;
+            }
+        }
         let metric = self.metric;
         let baseline = self.compared().cloned();
         if let Some(base) = &baseline {
@@ -696,6 +703,7 @@ mod tests {
             metrics: Metrics { count, weighted_count: count, auc, ..Default::default() },
             lower: Some(Metrics { auc: auc - 0.02, ..Default::default() }),
             upper: Some(Metrics { auc: auc + 0.02, ..Default::default() }),
+            per_class: Vec::new(),
         };
         vec![
             row("Overall", 0.9, 1000.0),
@@ -826,6 +834,7 @@ mod tests {
             numeric: binary || unit,
             binary,
             unit,
+            integral: binary,
             distinct: 3,
         };
         let mut state = ModelAnalysisState::default();

@@ -200,6 +200,8 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, state: &ModelAnalysisState, rows: &[Sl
     let comparing = !state.deltas.is_empty();
     let overall: Vec<&SliceRow> = rows.iter().filter(|r| r.slice == "Overall").collect();
     let listed: Vec<&SliceRow> = overall.into_iter().chain(state.order.iter().map(|&i| &rows[i])).collect();
+    // A multi-class classifier's rows: each class's recall after the metrics.
+    let classes = crate::metrics::sliced::classes_of(rows);
     ui.style_mut().interaction.selectable_labels = false;
     let mut clicked: Option<String> = None;
     // Wide tables scroll sideways, clipped at the charts rather than reaching under them.
@@ -214,6 +216,9 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, state: &ModelAnalysisState, rows: &[Sl
         }
         for _ in TABLE_METRICS {
             builder = builder.column(Column::initial(58.0));
+        }
+        for _ in &classes {
+            builder = builder.column(Column::initial(76.0));
         }
         builder
             .header(24.0, |mut header| {
@@ -232,6 +237,9 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, state: &ModelAnalysisState, rows: &[Sl
                             send(view, ModelAnalysisCommand::SortBy(Some(i)));
                         }
                     });
+                }
+                for class in &classes {
+                    header.col(|ui| plain_header(ui, view.theme, &format!("recall {class}")));
                 }
             })
             .body(|body| {
@@ -305,6 +313,17 @@ fn table(ui: &mut Ui, view: &ViewCtx<'_>, state: &ModelAnalysisState, rows: &[Sl
                                     cell(lo.values()[i]),
                                     cell(hi.values()[i])
                                 ));
+                            }
+                        });
+                    }
+                    for class in &classes {
+                        row.col(|ui| {
+                            let recall = r.per_class.iter().find(|c| &c.class == class);
+                            let value = recall.map_or(f64::NAN, |c| c.recall);
+                            let color = if small { p.text_weak } else { p.text };
+                            let label = ui.label(RichText::new(cell(value)).color(color));
+                            if let Some((lo, hi)) = recall.and_then(|c| c.lower.zip(c.upper)) {
+                                label.on_hover_text(format!("95% interval {} to {}", cell(lo), cell(hi)));
                             }
                         });
                     }
