@@ -21,10 +21,10 @@ pub struct SlicesArgs {
     /// The files: CSV, JSON lines (.jsonl) or Parquet (.parquet), or folders of such shards.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// The column with the label (0 or 1).
+    /// The column with the label: 0 or 1, or a multi-class classifier's true class.
     #[arg(long)]
     pub label: String,
-    /// The column with the predicted score of the positive class.
+    /// The column with the predicted score of the positive class, or a multi-class classifier's predicted class.
     #[arg(long)]
     pub prediction: String,
     /// A column with each example's weight.
