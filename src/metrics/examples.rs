@@ -543,8 +543,11 @@ impl Reader {
         };
         let mut first = chunk(header_end, middle)?;
         let mut second = chunk(middle, size)?;
-        let mut other =
-            if self.classes.is_some() { Reader::multiclass(self.columns.clone()) } else { Reader::new(self.columns.clone()) };
+        let mut other = if self.classes.is_some() {
+            Reader::multiclass(self.columns.clone())
+        } else {
+            Reader::new(self.columns.clone())
+        };
         let (mine, theirs) = std::thread::scope(|scope| {
             let positions = &positions;
             let other = &mut other;

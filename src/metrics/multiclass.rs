@@ -170,7 +170,10 @@ mod tests {
     #[test]
     fn accuracy_and_recall_per_class_and_slice() {
         let rows = compute(&examples(), &[Slicing::Column(0)], &Options::default());
-        assert_eq!(rows.iter().map(|r| r.slice.as_str()).collect::<Vec<_>>(), ["Overall", "camera=phone", "camera=webcam"]);
+        assert_eq!(
+            rows.iter().map(|r| r.slice.as_str()).collect::<Vec<_>>(),
+            ["Overall", "camera=phone", "camera=webcam"]
+        );
         let overall = &rows[0];
         assert_eq!(overall.metrics.count, 6.0);
         assert!((overall.metrics.accuracy - 4.0 / 6.0).abs() < 1e-12);
