@@ -207,11 +207,29 @@ fn default_template(obj: &mut Value, restart: &str) {
 }
 
 /// Kind-specific defaults on create.
+/// A pod's container that limits a resource without requesting it requests its limit (the API server's pod
+/// defaulting; templates are left as written).
+fn default_requests_from_limits(spec: &mut Value) {
+    for list in ["containers", "initContainers"] {
+        for c in spec.get_mut(list).and_then(Value::as_array_mut).into_iter().flatten() {
+            let Some(resources) = c.get_mut("resources").and_then(Value::as_object_mut) else { continue };
+            let Some(limits) = resources.get("limits").and_then(Value::as_object).cloned() else { continue };
+            let requests = resources.entry("requests").or_insert(json!({}));
+            if let Some(requests) = requests.as_object_mut() {
+                for (name, q) in limits {
+                    requests.entry(name).or_insert(q);
+                }
+            }
+        }
+    }
+}
+
 pub fn apply_defaults(rt: &ResourceType, obj: &mut Value) {
     match (rt.group.as_str(), rt.plural.as_str()) {
         ("", "pods") => {
             if let Some(spec) = obj.get_mut("spec") {
                 default_pod_spec(spec, "Always");
+                default_requests_from_limits(spec);
             }
         }
         ("", "namespaces") => {

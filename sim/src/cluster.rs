@@ -91,6 +91,12 @@ impl Cluster {
             obj["status"] = s;
         }
         let name = meta::name(&obj).to_string();
+        if rt.group.is_empty()
+            && rt.plural == "pods"
+            && let Some(why) = crate::quota::refuse(self, meta::namespace(&obj), &obj)
+        {
+            return Err(ApiError::forbidden_message(&rt, &name, &why));
+        }
         let stored = self.store.create(&rt.key(), obj).map_err(|e| match e {
             StoreError::AlreadyExists => ApiError::already_exists(&rt, &name),
             other => ApiError::internal(other.to_string()),

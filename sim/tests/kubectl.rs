@@ -449,3 +449,64 @@ fn hostile_objects_neither_crash_the_server_nor_stop_its_controllers() {
     sim.ok(&["rollout", "status", "deployment/web", "--timeout=60s"]);
     assert!(sim.ok(&["get", "--raw", "/readyz"]).contains("ok"));
 }
+
+/// A ResourceQuota on GPUs: a pod past it is refused with the API server's words and numbers, one within it runs, and
+/// the quota's `status.used` follows; a Job's pod past it leaves the Job a FailedCreate event saying so.
+#[test]
+fn resource_quotas_refuse_pods_past_them_in_the_servers_words() {
+    let sim = demo();
+    sim.ok(&["create", "namespace", "team-a"]);
+    sim.apply_text(
+        "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: gpu-quota, namespace: team-a}\nspec:\n  hard: {requests.nvidia.com/gpu: \"4\", pods: \"10\"}\n",
+        &[],
+    );
+    let pod = |name: &str, gpus: u32| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: team-a}}\nspec:\n  containers:\n  - name: train\n    image: pytorch/pytorch:2.5.1\n    resources:\n      limits: {{nvidia.com/gpu: \"{gpus}\"}}\n"
+        )
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let big = dir.path().join("big.yaml");
+    std::fs::write(&big, pod("big", 8)).expect("write");
+    let err = sim.fails(&["create", "-f", &big.display().to_string()]);
+    assert!(
+        err.contains(
+            "pods \"big\" is forbidden: exceeded quota: gpu-quota, requested: requests.nvidia.com/gpu=8, used: requests.nvidia.com/gpu=0, limited: requests.nvidia.com/gpu=4"
+        ),
+        "{err}"
+    );
+    sim.apply_text(&pod("small", 3), &[]);
+    sim.eventually(
+        &["get", "resourcequota", "gpu-quota", "-n", "team-a", "-o", "jsonpath={.status.used}"],
+        Duration::from_secs(20),
+        |out| out.contains("\"requests.nvidia.com/gpu\":\"3\"") && out.contains("\"pods\":\"1\""),
+    );
+    let two = dir.path().join("two.yaml");
+    std::fs::write(&two, pod("two", 2)).expect("write");
+    let err = sim.fails(&["create", "-f", &two.display().to_string()]);
+    assert!(
+        err.contains(
+            "requested: requests.nvidia.com/gpu=2, used: requests.nvidia.com/gpu=3, limited: requests.nvidia.com/gpu=4"
+        ),
+        "{err}"
+    );
+    // A controller's pod past the quota: the Job says why it has none.
+    sim.apply_text(
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: greedy, namespace: team-a}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: train\n        image: pytorch/pytorch:2.5.1\n        resources: {limits: {nvidia.com/gpu: \"2\"}}\n",
+        &[],
+    );
+    sim.eventually(
+        &[
+            "get",
+            "events",
+            "-n",
+            "team-a",
+            "--field-selector",
+            "reason=FailedCreate",
+            "-o",
+            "jsonpath={.items[*].message}",
+        ],
+        Duration::from_secs(30),
+        |out| out.contains("Error creating: pods \"greedy-") && out.contains("exceeded quota: gpu-quota"),
+    );
+}

@@ -51,6 +51,12 @@ pub fn spawn_all(cluster: Arc<Cluster>, shutdown: watch::Receiver<bool>) {
     spawn("job", vec![ResourceKey::new("batch", "jobs"), pods_key()], Duration::from_secs(5), job::reconcile);
     spawn("devices", vec![pods_key(), nodes_key()], Duration::from_secs(5), devices::reconcile);
     spawn(
+        "resourcequota",
+        vec![crate::quota::quotas_key(), pods_key()],
+        Duration::from_secs(5),
+        crate::quota::reconcile,
+    );
+    spawn(
         "hpa",
         vec![ResourceKey::new("autoscaling", "horizontalpodautoscalers")],
         Duration::from_secs(15),
@@ -205,10 +211,27 @@ pub fn create_pod(cluster: &Cluster, mut pod: Value) -> Option<Arc<Stored>> {
         let prefix = meta::str_at(&pod, "/metadata/generateName").to_string();
         pod["metadata"]["name"] = json!(format!("{prefix}{}", meta::random_suffix(5)));
     }
+    let owner = pod.pointer("/metadata/ownerReferences/0").cloned();
+    let namespace = meta::namespace(&pod).to_string();
     match cluster.create(pod) {
         Ok(s) => Some(s),
         Err(e) => {
             tracing::debug!("could not create pod: {}", e.message);
+            // A refusal (a quota) is said on the owner, as the real controllers do.
+            if e.code == 403
+                && let Some(owner) = owner
+            {
+                let kind = meta::str_at(&owner, "/kind");
+                let found = cluster
+                    .registry
+                    .find_kind(meta::str_at(&owner, "/apiVersion"), kind)
+                    .and_then(|rt| cluster.store.get(&rt.key(), &namespace, meta::str_at(&owner, "/name")));
+                if let Some(owner) = found {
+                    let component = format!("{}-controller", kind.to_lowercase());
+                    let message = format!("Error creating: {}", e.message);
+                    cluster.record_event(&owner.value, "Warning", "FailedCreate", &message, &component);
+                }
+            }
             None
         }
     }
