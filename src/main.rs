@@ -53,6 +53,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             bosun::cli::serving::serve(launch, file, wait, timeout, dry_run)
         }
         Mode::Servers { launch, output } => bosun::cli::serving::servers(launch, output),
+        Mode::Teams { launch, output } => bosun::cli::teams::run(launch, output),
         Mode::Predict { launch, server, model, json } => bosun::cli::serving::predict(launch, server, model, json),
         Mode::Forward { launch, target, ports } => bosun::cli::serving::forward(launch, target, ports),
         Mode::BenchSync { nodes, pods } => bosun::cli::bench::sync(nodes, pods),

@@ -12,6 +12,7 @@ pub mod nodes;
 pub mod runs;
 pub mod serving;
 pub mod slices;
+pub mod teams;
 pub mod training;
 
 use std::path::PathBuf;
@@ -61,6 +62,12 @@ pub enum Command {
         /// Give up when the cluster has not answered in full after this many seconds.
         #[arg(long, default_value_t = 60)]
         timeout: u64,
+    },
+    /// GPUs per team (namespace): requested, in use, the accelerator quota, running and waiting pods, the oldest
+    /// wait, and who made them.
+    Teams {
+        #[arg(long, short = 'o', value_enum, default_value_t = teams::Output::Table)]
+        output: teams::Output,
     },
     /// Install, upgrade or repair the ML stack (all components unless --components), or apply a folder of YAML.
     Install {
@@ -309,6 +316,7 @@ pub enum BenchCommand {
 pub enum Mode {
     Gui { launch: LaunchOptions, demo: bool },
     Nodes { launch: LaunchOptions, output: nodes::Output, timeout: Duration },
+    Teams { launch: LaunchOptions, output: teams::Output },
     Install { launch: LaunchOptions, args: install::InstallArgs },
     Uninstall { launch: LaunchOptions, yes: bool, delete_data: bool, folder: Option<PathBuf> },
     Status { launch: LaunchOptions },
@@ -403,6 +411,7 @@ impl Args {
                 Mode::Serve { launch, file, wait, timeout, dry_run }
             }
             Some(Command::Servers { output }) => Mode::Servers { launch, output },
+            Some(Command::Teams { output }) => Mode::Teams { launch, output },
             Some(Command::Predict { server, model, json }) => Mode::Predict { launch, server, model, json },
             Some(Command::Forward { target, ports }) => Mode::Forward { launch, target, ports },
             Some(Command::Bench { bench: BenchCommand::Sync { nodes, pods } }) => Mode::BenchSync { nodes, pods },

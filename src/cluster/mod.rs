@@ -13,4 +13,5 @@ pub mod kubeconfig;
 pub mod notebooks;
 pub mod recorder;
 pub mod serving;
+pub mod teams;
 pub mod training;

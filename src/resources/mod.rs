@@ -12,5 +12,6 @@ pub mod notebook;
 pub mod pod;
 pub mod quantity;
 pub mod serving;
+pub mod teams;
 pub mod training;
 pub mod workload;

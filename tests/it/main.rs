@@ -28,6 +28,8 @@ mod notebooks_screen;
 mod serving;
 /// The Serving screen: the deploy form to a ready server answering a prediction.
 mod serving_screen;
+/// `bosun teams` on kubesim: GPUs per team against their quota, with running and waiting pods.
+mod teams;
 /// TensorBoard event files written by TensorBoard's own writer, read back exactly by `bosun tfevents`, also
 /// corrupted, cut and still growing.
 mod tfevents;
