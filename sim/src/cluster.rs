@@ -91,11 +91,13 @@ impl Cluster {
             obj["status"] = s;
         }
         let name = meta::name(&obj).to_string();
-        if rt.group.is_empty()
-            && rt.plural == "pods"
-            && let Some(why) = crate::quota::refuse(self, meta::namespace(&obj), &obj)
-        {
-            return Err(ApiError::forbidden_message(&rt, &name, &why));
+        if rt.group.is_empty() && rt.plural == "pods" {
+            let namespace = meta::namespace(&obj).to_string();
+            let refused =
+                crate::priority::admit(self, &mut obj).err().or_else(|| crate::quota::refuse(self, &namespace, &obj));
+            if let Some(why) = refused {
+                return Err(ApiError::forbidden_message(&rt, &name, &why));
+            }
         }
         let stored = self.store.create(&rt.key(), obj).map_err(|e| match e {
             StoreError::AlreadyExists => ApiError::already_exists(&rt, &name),

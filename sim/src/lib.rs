@@ -30,6 +30,7 @@ pub mod kubeconfig;
 pub mod logs;
 pub mod meta;
 pub mod patch;
+pub mod priority;
 pub mod quota;
 pub mod registry;
 pub mod schema;

@@ -510,3 +510,48 @@ fn resource_quotas_refuse_pods_past_them_in_the_servers_words() {
         |out| out.contains("Error creating: pods \"greedy-") && out.contains("exceeded quota: gpu-quota"),
     );
 }
+
+/// Priority and preemption: a pod of a higher PriorityClass that fits only if a lower one leaves gets it preempted
+/// (the `Preempted` event naming the preemptor, a `DisruptionTarget` condition, a graceful delete) and then runs; the
+/// pod that takes only a little is spared. A class that does not exist refuses the pod.
+#[test]
+fn a_higher_priority_pod_preempts_a_lower_one_like_the_real_scheduler() {
+    let sim = demo();
+    sim.apply_text(
+        "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: best-effort}\nvalue: 100\n---\napiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: research-critical}\nvalue: 1000\n",
+        &[],
+    );
+    let pod = |name: &str, class: &str, gpus: u32| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: default}}\nspec:\n  priorityClassName: {class}\n  nodeSelector: {{kubernetes.io/hostname: gpu-mi300x-1}}\n  tolerations: [{{key: amd.com/gpu, operator: Exists, effect: NoSchedule}}]\n  containers:\n  - name: c\n    image: rocm/pytorch:latest\n    resources: {{limits: {{amd.com/gpu: \"{gpus}\"}}}}\n"
+        )
+    };
+    // The fleet already runs a 2-GPU pod of priority 0 there; the notebook takes the other 6.
+    sim.apply_text(&pod("intern-notebook", "best-effort", 6), &[]);
+    sim.eventually(
+        &["get", "pod", "intern-notebook", "-o", "jsonpath={.spec.nodeName}"],
+        Duration::from_secs(20),
+        |n| n == "gpu-mi300x-1",
+    );
+    assert_eq!(sim.ok(&["get", "pod", "intern-notebook", "-o", "jsonpath={.spec.priority}"]), "100");
+    sim.apply_text(&pod("deadline-job", "research-critical", 4), &[]);
+    let uid = sim.ok(&["get", "pod", "deadline-job", "-o", "jsonpath={.metadata.uid}"]);
+    let preempted = sim.eventually(
+        &["get", "events", "--field-selector", "reason=Preempted", "-o", "jsonpath={.items[*].message}"],
+        Duration::from_secs(30),
+        |out| !out.is_empty(),
+    );
+    assert_eq!(preempted, format!("Preempted by pod {uid} on node gpu-mi300x-1"));
+    sim.eventually(&["get", "pod", "deadline-job", "-o", "jsonpath={.spec.nodeName}"], Duration::from_secs(60), |n| {
+        n == "gpu-mi300x-1"
+    });
+    let gone = sim.kubectl(&["get", "pod", "intern-notebook"]);
+    assert!(!gone.status.success(), "the preempted pod is deleted");
+    // Only the notebook was preempted: the fleet's 2-GPU pod fits beside the job.
+    assert_eq!(preempted.matches("Preempted by").count(), 1);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("nope.yaml");
+    std::fs::write(&path, pod("nope", "no-such-class", 1)).expect("write");
+    let err = sim.fails(&["create", "-f", &path.display().to_string()]);
+    assert!(err.contains("pods \"nope\" is forbidden: no PriorityClass with name no-such-class was found"), "{err}");
+}

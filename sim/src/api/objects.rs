@@ -296,12 +296,14 @@ fn create_object(cluster: &Cluster, ctx: &Ctx, mut obj: Value, track: bool) -> R
     }
     check_namespace_exists(cluster, &rt, ctx.target.ns())?;
     admission::prepare_create(&rt, &mut obj);
-    // Quota admission sees the defaulted pod (requests taken from limits), as on a real server.
-    if rt.group.is_empty()
-        && rt.plural == "pods"
-        && let Some(why) = crate::quota::refuse(cluster, ctx.target.ns(), &obj)
-    {
-        return Err(ApiError::forbidden_message(&rt, meta::name(&obj), &why));
+    // Priority and quota admission see the defaulted pod (requests taken from limits), as on a real server.
+    if rt.group.is_empty() && rt.plural == "pods" {
+        let refused = crate::priority::admit(cluster, &mut obj)
+            .err()
+            .or_else(|| crate::quota::refuse(cluster, ctx.target.ns(), &obj));
+        if let Some(why) = refused {
+            return Err(ApiError::forbidden_message(&rt, meta::name(&obj), &why));
+        }
     }
     if track {
         patch::track_update(None, &mut obj, &ctx.field_manager(), &rt.api_version(), "", &meta::now());

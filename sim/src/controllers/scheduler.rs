@@ -255,10 +255,124 @@ pub fn reconcile(cluster: &Cluster) {
                         *room.free.entry("pods".into()).or_default() -= 1.0;
                     }
                 }
-                None => report_unschedulable(cluster, pod, &failure_message(rooms.len(), &reasons)),
+                None => {
+                    // Waiting for the pods it preempted to go: nothing more to do until they have.
+                    let nominated = meta::str_at(&pod.value, "/status/nominatedNodeName");
+                    if !nominated.is_empty() && victims_leaving(&pods, nominated) {
+                        return;
+                    }
+                    if !preempt(cluster, pod, &requests, &rooms, &pods) {
+                        report_unschedulable(cluster, pod, &failure_message(rooms.len(), &reasons));
+                    }
+                }
             }
         });
     }
+}
+
+/// Whether pods are still leaving a node (being deleted, not yet gone).
+fn victims_leaving(pods: &[Arc<Stored>], node: &str) -> bool {
+    pods.iter().any(|p| meta::str_at(&p.value, "/spec/nodeName") == node && is_deleting(&p.value))
+}
+
+/// Preemption as the real scheduler does it for what Bosun shows: on the node where evicting the fewest pods of
+/// lower priority (lowest first) makes room, those pods get a `Preempted` event and a `DisruptionTarget` condition and
+/// are deleted gracefully; the preemptor is nominated to the node and binds once they are gone. Pods whose
+/// `preemptionPolicy` is `Never` wait instead. Returns whether it preempted.
+fn preempt(
+    cluster: &Cluster,
+    pod: &Stored,
+    requests: &BTreeMap<String, f64>,
+    rooms: &[NodeRoom],
+    pods: &[Arc<Stored>],
+) -> bool {
+    if meta::str_at(&pod.value, "/spec/preemptionPolicy") == "Never" {
+        return false;
+    }
+    let priority = meta::int_at(&pod.value, "/spec/priority");
+    // Per node that passes every filter but room: the victims, lowest priority first.
+    let mut best: Option<(usize, Vec<&Arc<Stored>>, i64)> = None;
+    for (i, room) in rooms.iter().enumerate() {
+        let reasons = filter(&pod.value, requests, room);
+        if reasons.iter().any(|r| !(r.starts_with("Insufficient ") || r == "Too many pods")) {
+            continue;
+        }
+        let mut candidates: Vec<&Arc<Stored>> = pods
+            .iter()
+            .filter(|p| {
+                meta::str_at(&p.value, "/spec/nodeName") == room.node.name()
+                    && !is_terminal(&p.value)
+                    && !is_deleting(&p.value)
+                    && meta::int_at(&p.value, "/spec/priority") < priority
+            })
+            .collect();
+        candidates.sort_by_key(|p| meta::int_at(&p.value, "/spec/priority"));
+        let mut free = room.free.clone();
+        let mut victims = Vec::new();
+        let fits = |free: &BTreeMap<String, f64>| {
+            free.get("pods").copied().unwrap_or(0.0) >= 1.0
+                && requests.iter().all(|(r, n)| *n <= 0.0 || free.get(r).copied().unwrap_or(0.0) + 1e-9 >= *n)
+        };
+        for victim in candidates {
+            if fits(&free) {
+                break;
+            }
+            for (k, v) in pod_requests(&victim.value) {
+                *free.entry(k).or_default() += v;
+            }
+            *free.entry("pods".into()).or_default() += 1.0;
+            victims.push(victim);
+        }
+        if !fits(&free) || victims.is_empty() {
+            continue;
+        }
+        // Reprieve: keep every victim the pod fits without, highest priority first, as the real scheduler does.
+        victims.sort_by_key(|v| std::cmp::Reverse(meta::int_at(&v.value, "/spec/priority")));
+        let mut evicted = Vec::new();
+        for victim in victims {
+            let mut without = free.clone();
+            for (k, v) in pod_requests(&victim.value) {
+                *without.entry(k).or_default() -= v;
+            }
+            *without.entry("pods".into()).or_default() -= 1.0;
+            if fits(&without) {
+                free = without;
+            } else {
+                evicted.push(victim);
+            }
+        }
+        let victims = evicted;
+        let highest = victims.iter().map(|v| meta::int_at(&v.value, "/spec/priority")).max().unwrap_or(0);
+        let better = best.as_ref().is_none_or(|(_, b, h)| (highest, victims.len()) < (*h, b.len()));
+        if better {
+            best = Some((i, victims, highest));
+        }
+    }
+    let Some((i, victims, _)) = best else { return false };
+    let node = rooms[i].node.name().to_string();
+    let preemptor = meta::uid(&pod.value).to_string();
+    for victim in victims {
+        cluster.modify(&pods_key(), victim.namespace(), victim.name(), |p| {
+            set_condition(
+                p,
+                "DisruptionTarget",
+                "True",
+                "PreemptionByScheduler",
+                "default-scheduler: preempting to accommodate a higher priority pod",
+            );
+            true
+        });
+        let message = format!("Preempted by pod {preemptor} on node {node}");
+        cluster.record_event(&victim.value, "Normal", "Preempted", &message, "default-scheduler");
+        if let Some(current) = cluster.store.get(&pods_key(), victim.namespace(), victim.name()) {
+            super::delete_pod(cluster, &current);
+        }
+    }
+    cluster.modify(&pods_key(), pod.namespace(), pod.name(), |p| {
+        p["status"]["nominatedNodeName"] = json!(node);
+        true
+    });
+    true
 }
 
 fn bind(cluster: &Cluster, pod: &Stored, node: &str) -> bool {
@@ -267,6 +381,9 @@ fn bind(cluster: &Cluster, pod: &Stored, node: &str) -> bool {
             return false;
         }
         p["spec"]["nodeName"] = json!(node);
+        if let Some(status) = p.get_mut("status").and_then(Value::as_object_mut) {
+            status.remove("nominatedNodeName");
+        }
         set_condition(p, "PodScheduled", "True", "", "");
         if let Some(c) = p.pointer_mut("/status/conditions").and_then(Value::as_array_mut) {
             for cond in c.iter_mut().filter(|c| meta::str_at(c, "/type") == "PodScheduled") {
