@@ -11,6 +11,7 @@ pub mod katib;
 pub mod keeper;
 pub mod kubeconfig;
 pub mod notebooks;
+pub mod priorities;
 pub mod recorder;
 pub mod serving;
 pub mod teams;

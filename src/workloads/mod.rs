@@ -8,6 +8,7 @@ pub mod fit;
 pub mod import;
 pub mod kind;
 pub mod notebook;
+pub mod priority;
 pub mod render;
 pub mod serving;
 pub mod spec;

@@ -59,6 +59,8 @@ pub struct NotebookSpec {
     pub workspace: Workspace,
     /// Scale to zero after this many hours without activity (0: never).
     pub idle_hours: u32,
+    /// The pod's PriorityClass (empty: the cluster's default).
+    pub priority_class: String,
 }
 
 impl Default for NotebookSpec {
@@ -74,6 +76,7 @@ impl Default for NotebookSpec {
             gpu_product: String::new(),
             workspace: Workspace::default(),
             idle_hours: 8,
+            priority_class: String::new(),
         }
     }
 }
@@ -189,6 +192,9 @@ fn deployment(spec: &NotebookSpec) -> Value {
         if !spec.gpu_product.is_empty() {
             pod.insert("nodeSelector".into(), json!({GPU_PRODUCT_LABEL: spec.gpu_product}));
         }
+    }
+    if !spec.priority_class.is_empty() {
+        pod.insert("priorityClassName".into(), json!(spec.priority_class));
     }
     let mut metadata = json!({"name": spec.name, "namespace": spec.namespace, "labels": labels});
     if spec.idle_hours > 0 {

@@ -23,6 +23,9 @@ mod nodes_screen;
 mod notebooks;
 /// The Notebooks screen: a server started from the form, opened through a forward.
 mod notebooks_screen;
+/// PriorityClasses: the preset ladder applied idempotently, and a research-critical TFJob preempting a best-effort
+/// notebook on kubesim.
+mod priorities;
 /// Model servers on kubesim: deploy from the form, autoscaler, predictions and load tests through port-forwards,
 /// roll-out, rollback, canary promote and abort, the KServe servers, stalled roll-outs, and the CLI.
 mod serving;

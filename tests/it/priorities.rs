@@ -1,0 +1,100 @@
+use std::time::Duration;
+
+use bosun::cluster::{notebooks, priorities, training};
+use bosun::workloads::JobKind;
+use bosun::workloads::notebook::NotebookSpec;
+use bosun::workloads::render;
+use bosun::workloads::spec::{RoleSpec, RunPolicy, TrainingSpec};
+use k8s_openapi::api::core::v1::{Event, Pod};
+use kube::Api;
+use kube::api::ListParams;
+
+use crate::training::cluster_with_operator;
+
+/// The preset ladder is created once (applying it again changes nothing), and a research-critical TFJob that needs
+/// the GPUs a best-effort notebook holds gets the notebook's pod preempted, and runs.
+#[test]
+fn a_research_critical_tfjob_preempts_a_best_effort_notebook() {
+    let (sim, _) = cluster_with_operator();
+    let client = sim.runtime.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(sim.server.kubeconfig_path()).expect("kubeconfig");
+        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config");
+        kube::Client::try_from(config).expect("client")
+    });
+    sim.runtime.block_on(async {
+        let applied = priorities::apply_ladder(&client).await.expect("ladder");
+        assert_eq!(applied, ["research-critical", "team-default", "best-effort"]);
+        let api: Api<k8s_openapi::api::scheduling::v1::PriorityClass> = Api::all(client.clone());
+        let before = api.get("best-effort").await.expect("class").metadata.resource_version;
+        priorities::apply_ladder(&client).await.expect("ladder again");
+        let after = api.get("best-effort").await.expect("class").metadata.resource_version;
+        assert_eq!(before, after, "applying the ladder again changes nothing");
+        let rows = priorities::list(&client).await.expect("list");
+        let best_effort = rows.iter().find(|r| r.name == "best-effort").expect("listed");
+        assert_eq!(best_effort.preemption, "Never");
+
+        // The notebook takes 6 of the MI300X node's 8 GPUs (the fleet's own pod holds 2).
+        let notebook = NotebookSpec {
+            name: "intern".into(),
+            accelerator: Some("amd.com/gpu".into()),
+            accelerators: 6,
+            priority_class: "best-effort".into(),
+            ..Default::default()
+        };
+        notebooks::start(&client, &notebook).await.expect("notebook");
+        let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+        let notebook_pod = wait_for(&pods, "bosun.dev/notebook=intern", |p| {
+            p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some("gpu-mi300x-1")
+        })
+        .await
+        .unwrap_or_else(|| panic!("the notebook never ran on the MI300X node"));
+
+        let worker = RoleSpec {
+            role: "Worker".into(),
+            replicas: 1,
+            cpu: "1".into(),
+            memory: "2Gi".into(),
+            accelerator: Some("amd.com/gpu".into()),
+            accelerators: 4,
+            ..Default::default()
+        };
+        let job = TrainingSpec {
+            kind: JobKind::TFJob,
+            name: "deadline".into(),
+            image: "registry.example/train:1.0".into(),
+            env: vec![("KUBESIM_EPOCH_SECONDS".into(), "30".into())],
+            roles: vec![worker],
+            run_policy: RunPolicy { priority_class: "research-critical".into(), ..Default::default() },
+            ..Default::default()
+        };
+        training::submit(&client, &render::job(&job), false).await.expect("submit");
+        let deadline_pod = wait_for(&pods, "training.kubeflow.org/job-name=deadline", |p| {
+            p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some("gpu-mi300x-1")
+        })
+        .await
+        .unwrap_or_else(|| panic!("the TFJob's worker never ran"));
+        let events: Api<Event> = Api::namespaced(client.clone(), "default");
+        let preempted = events.list(&ListParams::default().fields("reason=Preempted")).await.expect("events");
+        let uid = deadline_pod.metadata.uid.clone().unwrap_or_default();
+        let victim = notebook_pod.metadata.name.clone().unwrap_or_default();
+        assert!(
+            preempted.items.iter().any(|e| e.involved_object.name.as_deref() == Some(victim.as_str())
+                && e.message.as_deref() == Some(format!("Preempted by pod {uid} on node gpu-mi300x-1").as_str())),
+            "{:?}",
+            preempted.items.iter().map(|e| &e.message).collect::<Vec<_>>()
+        );
+    });
+}
+
+/// The first pod matching `selector` for which `done` holds, within a minute.
+async fn wait_for(pods: &Api<Pod>, selector: &str, done: impl Fn(&Pod) -> bool) -> Option<Pod> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        let list = pods.list(&ListParams::default().labels(selector)).await.ok()?;
+        if let Some(p) = list.items.into_iter().find(|p| done(p)) {
+            return Some(p);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    None
+}
