@@ -56,7 +56,6 @@ fn a_research_critical_tfjob_preempts_a_best_effort_notebook() {
             memory: "2Gi".into(),
             accelerator: Some("amd.com/gpu".into()),
             accelerators: 4,
-            ..Default::default()
         };
         let job = TrainingSpec {
             kind: JobKind::TFJob,
