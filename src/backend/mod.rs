@@ -18,6 +18,7 @@ mod notebooks;
 mod serving;
 mod settings;
 mod stack;
+mod teams;
 mod training;
 
 use std::sync::{Arc, Mutex};
@@ -137,6 +138,7 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
     let mut serving = serving::ServingArea::new(client.clone(), outbox.clone(), serving_draft);
     let mut notebooks = notebooks::NotebooksArea::new(client.clone(), outbox.clone(), notebook_draft);
     let mut model_analysis = model_analysis::ModelAnalysisArea::new(client.clone(), outbox.clone());
+    let mut teams = teams::TeamsArea::new(client.clone(), outbox.clone());
     let mut stack = stack::StackArea::new(client, outbox.clone());
     while let Some(request) = requests.recv().await {
         match request {
@@ -150,6 +152,7 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, store: Setting
             Request::Serving(r) => serving.handle(r),
             Request::Notebooks(r) => notebooks.handle(r),
             Request::ModelAnalysis(r) => model_analysis.handle(r),
+            Request::Teams(r) => teams.handle(r),
         }
     }
 }

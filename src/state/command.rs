@@ -64,6 +64,10 @@ pub enum Command {
     Experiments(crate::state::experiments::ExperimentsCommand),
     /// Something for the Serving screen.
     Serving(crate::state::serving::ServingCommand),
+    /// Read the Teams tab's data again when it is due (sent while the tab is shown).
+    RefreshTeams,
+    /// Apply the preset PriorityClass ladder.
+    ApplyPriorityLadder,
     /// Something for the Model analysis screen.
     ModelAnalysis(crate::state::model_analysis::ModelAnalysisCommand),
     /// Save the Model analysis table as CSV (a save dialog asks where).

@@ -14,6 +14,7 @@ pub mod model_analysis;
 pub mod notebooks;
 pub mod protocol;
 pub mod serving;
+pub mod teams;
 pub mod toasts;
 pub mod training;
 
@@ -123,6 +124,8 @@ pub struct AppState {
     pub notebooks: notebooks::NotebooksState,
     /// The Model analysis screen: evaluations, the slice table and charts, comparisons.
     pub model_analysis: model_analysis::ModelAnalysisState,
+    /// The Nodes screen's Teams tab: GPUs by team against quotas, PriorityClasses.
+    pub teams: teams::TeamsState,
     /// Numbers connection attempts, so a late answer for an earlier context is ignored.
     connect_attempt: u64,
     extra_kubeconfigs: Vec<PathBuf>,
@@ -155,6 +158,7 @@ impl AppState {
             serving: serving::ServingState::new(crate::workloads::serving::ServingSpec::default()),
             notebooks: notebooks::NotebooksState::new(crate::workloads::notebook::NotebookSpec::default()),
             model_analysis: model_analysis::ModelAnalysisState::default(),
+            teams: teams::TeamsState::default(),
             connect_attempt: 0,
             extra_kubeconfigs: Vec::new(),
         }
@@ -223,6 +227,13 @@ impl AppState {
                 requests.extend(self.refresh_model_analysis_if_due());
                 self.settings.evaluation_files = self.model_analysis.remembered();
             }
+            Command::RefreshTeams => {
+                if let Connection::Connected(info) = &self.connection {
+                    let (context, namespace) = (info.context.clone(), self.launch.namespace.clone());
+                    requests.extend(self.teams.refresh(&context, namespace).map(Request::Teams));
+                }
+            }
+            Command::ApplyPriorityLadder => requests.push(Request::Teams(self.teams.apply_ladder())),
             Command::ExportSlicesCsv => {
                 if let Some((file_name, text)) = self.model_analysis.csv() {
                     let title = "Export the slices as CSV".to_string();
@@ -452,6 +463,16 @@ impl AppState {
                 // Remembered: the folder is opened again at the next start.
                 self.settings.runs_folders = self.experiments.folders.clone();
                 requests.extend(self.save_if_changed());
+            }
+            Event::Teams(event) => {
+                let (toast, again) = self.teams.apply(event);
+                if let Some((tone, message)) = toast {
+                    self.toasts.push(tone, message);
+                }
+                if again && let Connection::Connected(info) = &self.connection {
+                    let (context, namespace) = (info.context.clone(), self.launch.namespace.clone());
+                    requests.extend(self.teams.refresh(&context, namespace).map(Request::Teams));
+                }
             }
             Event::ModelAnalysis(event) => {
                 if let Some((tone, message)) = self.model_analysis.apply(event) {

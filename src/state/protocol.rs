@@ -41,6 +41,8 @@ pub enum Request {
     Notebooks(NotebooksRequest),
     /// Work for the Model analysis screen.
     ModelAnalysis(ModelAnalysisRequest),
+    /// Work for the Nodes screen's Teams tab.
+    Teams(TeamsRequest),
 }
 
 /// Results of background work, applied to the model in order.
@@ -58,6 +60,7 @@ pub enum Event {
     Serving(ServingEvent),
     Notebooks(NotebooksEvent),
     ModelAnalysis(ModelAnalysisEvent),
+    Teams(TeamsEvent),
 }
 
 /// Kubeconfig, connection and the live view of the cluster.
@@ -380,6 +383,31 @@ pub enum ServingEvent {
     LoadDone(Result<Box<crate::cluster::forward::LoadReport>, String>),
 }
 
+/// Work for the Teams tab: GPUs by team against their quotas, and the PriorityClasses.
+#[derive(Debug, Clone)]
+pub enum TeamsRequest {
+    /// Read the teams (all namespaces when `None`), the PriorityClasses, and whether the user may create them.
+    List { namespace: Option<String> },
+    /// Apply the preset PriorityClass ladder.
+    ApplyLadder,
+}
+
+/// What the Teams tab shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TeamsData {
+    pub teams: Vec<crate::resources::teams::TeamRow>,
+    pub priorities: Vec<crate::cluster::priorities::PriorityRow>,
+    /// Whether the user may create PriorityClasses (a viewer sees the classes, not the button).
+    pub may_create_priorities: bool,
+}
+
+/// Answers to [`TeamsRequest`]s.
+#[derive(Debug)]
+pub enum TeamsEvent {
+    Listed(Result<Box<TeamsData>, String>),
+    LadderApplied(Result<Vec<String>, String>),
+}
+
 /// Work for the Model analysis screen.
 #[derive(Debug, Clone)]
 pub enum ModelAnalysisRequest {
@@ -508,5 +536,7 @@ area!(Request::Serving(ServingRequest));
 area!(Request::Notebooks(NotebooksRequest));
 area!(Event::Notebooks(NotebooksEvent));
 area!(Request::ModelAnalysis(ModelAnalysisRequest));
+area!(Request::Teams(TeamsRequest));
+area!(Event::Teams(TeamsEvent));
 area!(Event::ModelAnalysis(ModelAnalysisEvent));
 area!(Event::Serving(ServingEvent));

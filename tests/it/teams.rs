@@ -61,3 +61,50 @@ fn teams_show_gpus_against_quota_with_the_waiting_pods() {
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(text.starts_with("NAMESPACE") && text.contains("research") && text.contains("ana (1), bo (1)"), "{text}");
 }
+
+/// The Nodes screen's Teams tab: a team's GPUs against its quota, and the preset PriorityClass ladder created from
+/// the button (shown to an account that may create them).
+#[test]
+fn the_teams_tab_shows_quotas_and_creates_the_priority_ladder() {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::Queryable;
+    let sim = start_sim(kubesim::Fleet::Demo);
+    let client = sim.runtime.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(sim.server.kubeconfig_path()).expect("kubeconfig");
+        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config");
+        kube::Client::try_from(config).expect("client")
+    });
+    sim.runtime.block_on(async {
+        use kube::api::{Api, PostParams};
+        let quotas: Api<k8s_openapi::api::core::v1::ResourceQuota> = Api::namespaced(client.clone(), "ml-research");
+        let quota = serde_json::from_value(json!({"metadata": {"name": "gpu-quota"},
+            "spec": {"hard": {"requests.nvidia.com/gpu": "16"}}}))
+        .expect("quota");
+        quotas.create(&PostParams::default(), &quota).await.expect("quota created");
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = crate::util::app(dir.path(), sim.server.kubeconfig_path().to_path_buf());
+    crate::util::wait_for(&mut harness, "the cluster", |s| s.cluster.as_ref().is_some_and(|c| c.is_synced()));
+    harness.get_by_role_and_label(Role::Button, "Nodes").click();
+    harness.run_steps(2);
+    harness.get_by_label("Teams and quotas").click();
+    crate::util::wait_for_explained(
+        &mut harness,
+        "the teams",
+        |s| s.teams.data.ready().is_some_and(|d| d.teams.iter().any(|t| t.namespace == "ml-research")),
+        |s| format!("{:?}", s.teams.data),
+    );
+    let data = harness.state().state().teams.data.ready().cloned().expect("teams");
+    let research = data.teams.iter().find(|t| t.namespace == "ml-research").expect("ml-research");
+    assert_eq!(research.gpu_quota, Some(16.0));
+    assert!(data.may_create_priorities, "the admin may create priority classes");
+    harness.run_steps(2);
+    harness.get_by_label("ml-research GPUs of quota");
+    harness.get_by_label("Create the ladder: research-critical, team-default, best-effort").click();
+    crate::util::wait_for_explained(
+        &mut harness,
+        "the ladder",
+        |s| s.teams.data.ready().is_some_and(|d| d.priorities.iter().any(|c| c.name == "best-effort")),
+        |s| format!("{:?} {:?}", s.teams.applying, s.toasts),
+    );
+}

@@ -50,6 +50,8 @@ pub enum Tab {
     #[default]
     Nodes,
     Namespaces,
+    /// GPUs by team against their quotas, and the PriorityClasses.
+    Teams,
 }
 
 /// Columns of the per-namespace allocation table.
@@ -185,10 +187,15 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut NodesView) {
             Tab::Namespaces,
             format!("By namespace ({})", snap.namespace_allocation.len()),
         );
+        ui.selectable_value(&mut state.tab, Tab::Teams, "Teams and quotas");
     });
     ui.add_space(6.0);
     if state.tab == Tab::Namespaces {
         namespaces_table(ui, view, &snap, state);
+        return;
+    }
+    if state.tab == Tab::Teams {
+        teams_tab(ui, view);
         return;
     }
     toolbar(ui, view, state);
@@ -204,6 +211,92 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut NodesView) {
     }
     // Wide tables scroll sideways rather than hiding columns under the detail panel.
     egui::ScrollArea::horizontal().id_salt("nodes_table_scroll").show(ui, |ui| table(ui, view, &snap, state));
+}
+
+/// GPUs by team against their quotas (who holds them, who waits), and the PriorityClasses with the preset ladder.
+fn teams_tab(ui: &mut Ui, view: &ViewCtx<'_>) {
+    use crate::state::loadable::Loadable;
+    let p = &view.theme.palette;
+    let teams = &view.state.teams;
+    if let crate::state::Connection::Connected(info) = &view.state.connection
+        && teams.stale(&info.context)
+    {
+        view.commands.send(crate::state::command::Command::RefreshTeams);
+    }
+    let data = match &teams.data {
+        Loadable::Ready(data) => data,
+        Loadable::Failed(e) => {
+            status_chip(ui, view.theme, Tone::Err, e);
+            return;
+        }
+        _ => {
+            ui.spinner();
+            return;
+        }
+    };
+    let now = jiff::Timestamp::now().as_second();
+    egui::ScrollArea::vertical().id_salt("teams_scroll").show(ui, |ui| {
+        if data.teams.is_empty() {
+            ui.label(RichText::new("No GPU pods and no accelerator quotas on this cluster.").color(p.text_weak));
+        }
+        egui::Grid::new("teams_table").num_columns(7).striped(true).spacing([14.0, 6.0]).show(ui, |ui| {
+            for h in ["Team", "GPUs requested / quota", "In use", "Running", "Waiting", "Oldest wait", "Who"] {
+                ui.label(RichText::new(h).small().strong().color(p.text_weak));
+            }
+            ui.end_row();
+            for t in &data.teams {
+                ui.label(RichText::new(&t.namespace).color(p.text_strong));
+                ui.vertical(|ui| {
+                    let quota = t.gpu_quota.map_or("no quota".to_string(), count);
+                    ui.label(format!("{} / {quota}", count(t.gpus_requested)));
+                    if let Some(q) = t.gpu_quota {
+                        usage_bar(
+                            ui,
+                            view.theme,
+                            t.gpus_requested,
+                            q,
+                            140.0,
+                            &format!("{} GPUs of quota", t.namespace),
+                        );
+                    }
+                });
+                ui.label(count(t.gpus_in_use));
+                ui.label(t.running.to_string());
+                let waiting = RichText::new(t.pending.to_string());
+                ui.label(if t.pending > 0 { waiting.color(view.theme.tone(Tone::Warn)) } else { waiting });
+                ui.label(t.oldest_pending.map_or("—".to_string(), |c| age(now - c)));
+                let who: Vec<String> = t.creators.iter().map(|c| format!("{} ({})", c.who, c.pods)).collect();
+                ui.label(RichText::new(who.join(", ")).color(p.text_weak));
+                ui.end_row();
+            }
+        });
+        ui.add_space(14.0);
+        ui.label(RichText::new("Priority classes").strong().color(p.text_strong));
+        if data.priorities.is_empty() {
+            ui.label(RichText::new("None besides the built-in system classes.").color(p.text_weak));
+        }
+        egui::Grid::new("priority_classes").num_columns(4).striped(true).spacing([14.0, 4.0]).show(ui, |ui| {
+            for c in &data.priorities {
+                let name = if c.global_default { format!("{} (default)", c.name) } else { c.name.clone() };
+                ui.label(RichText::new(name).color(p.text_strong));
+                ui.label(c.value.to_string());
+                ui.label(if c.preemption == "Never" { "never preempts" } else { "may preempt" });
+                ui.label(RichText::new(&c.description).color(p.text_weak));
+                ui.end_row();
+            }
+        });
+        let ladder: Vec<&str> = crate::workloads::priority::LADDER.iter().map(|r| r.name).collect();
+        let missing = ladder.iter().any(|n| !data.priorities.iter().any(|c| c.name == *n));
+        if data.may_create_priorities && missing {
+            ui.add_space(6.0);
+            let button = egui::Button::new(format!("Create the ladder: {}", ladder.join(", ")));
+            if ui.add_enabled(!teams.applying, button).clicked() {
+                view.commands.send(crate::state::command::Command::ApplyPriorityLadder);
+            }
+        } else if !data.may_create_priorities {
+            ui.label(RichText::new("Your account may not create priority classes.").color(p.text_weak).small());
+        }
+    });
 }
 
 fn summary(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot) {

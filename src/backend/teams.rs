@@ -1,0 +1,52 @@
+//! The Teams tab's background work: GPUs by team and the PriorityClasses (`cluster::teams`,
+//! `cluster::priorities`), whether the user may create PriorityClasses (SelfSubjectAccessReview), and the ladder.
+
+use super::{CurrentClient, Outbox};
+use crate::cluster::{connect, priorities, teams};
+use crate::state::protocol::{TeamsData, TeamsEvent, TeamsRequest};
+
+pub(super) struct TeamsArea {
+    client: CurrentClient,
+    outbox: Outbox,
+}
+
+impl TeamsArea {
+    pub fn new(client: CurrentClient, outbox: Outbox) -> Self {
+        Self { client, outbox }
+    }
+
+    pub fn handle(&mut self, request: TeamsRequest) {
+        let outbox = self.outbox.clone();
+        let Some(client) = self.client.get() else {
+            let e = "not connected to a cluster".to_string();
+            return outbox.send(match request {
+                TeamsRequest::List { .. } => TeamsEvent::Listed(Err(e)),
+                TeamsRequest::ApplyLadder => TeamsEvent::LadderApplied(Err(e)),
+            });
+        };
+        match request {
+            TeamsRequest::List { namespace } => {
+                tokio::spawn(async move {
+                    let result = async {
+                        let teams = teams::list(&client, namespace.as_deref()).await.map_err(|e| e.to_string())?;
+                        // Who may not list PriorityClasses still sees the teams.
+                        let priorities = priorities::list(&client).await.unwrap_or_default();
+                        let may_create_priorities =
+                            connect::can_i(&client, "create", "scheduling.k8s.io", "priorityclasses")
+                                .await
+                                .unwrap_or(false);
+                        Ok(Box::new(TeamsData { teams, priorities, may_create_priorities }))
+                    }
+                    .await;
+                    outbox.send(TeamsEvent::Listed(result));
+                });
+            }
+            TeamsRequest::ApplyLadder => {
+                tokio::spawn(async move {
+                    let result = priorities::apply_ladder(&client).await.map_err(|e| e.to_string());
+                    outbox.send(TeamsEvent::LadderApplied(result));
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! The Nodes screen's Teams tab: GPUs by team against their quotas and the cluster's PriorityClasses, read every few
+//! seconds while the tab is shown; applying the preset PriorityClass ladder.
+
+use std::time::{Duration, Instant};
+
+use super::loadable::Loadable;
+use super::protocol::{TeamsData, TeamsEvent, TeamsRequest};
+use crate::tone::Tone;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TeamsState {
+    pub data: Loadable<TeamsData>,
+    listed_at: Option<Instant>,
+    listed_for: String,
+    pub applying: bool,
+}
+
+/// How often the tab reads the cluster while it is shown.
+const REFRESH: Duration = Duration::from_secs(5);
+
+impl TeamsState {
+    /// Whether the tab, shown now for `cluster`, should read again.
+    pub fn stale(&self, cluster: &str) -> bool {
+        self.listed_for != cluster || self.listed_at.is_none_or(|t| t.elapsed() >= REFRESH)
+    }
+
+    /// A read when stale (and none is under way for this cluster).
+    pub fn refresh(&mut self, cluster: &str, namespace: Option<String>) -> Option<TeamsRequest> {
+        if !self.stale(cluster) || (matches!(self.data, Loadable::Loading) && self.listed_for == cluster) {
+            return None;
+        }
+        if self.listed_for != cluster {
+            self.data = Loadable::Loading;
+        }
+        self.listed_for = cluster.to_string();
+        self.listed_at = Some(Instant::now());
+        Some(TeamsRequest::List { namespace })
+    }
+
+    pub fn apply_ladder(&mut self) -> TeamsRequest {
+        self.applying = true;
+        TeamsRequest::ApplyLadder
+    }
+
+    /// Applies an answer; a toast when there is one, and whether to read again.
+    pub fn apply(&mut self, event: TeamsEvent) -> (Option<(Tone, String)>, bool) {
+        match event {
+            TeamsEvent::Listed(result) => {
+                match (result, &self.data) {
+                    (Ok(data), _) => self.data = Loadable::Ready(*data),
+                    // A failed refresh keeps what is shown, said in a toast.
+                    (Err(e), Loadable::Ready(_)) => return (Some((Tone::Warn, e)), false),
+                    (Err(e), _) => self.data = Loadable::Failed(e),
+                }
+                (None, false)
+            }
+            TeamsEvent::LadderApplied(result) => {
+                self.applying = false;
+                self.listed_at = None;
+                match result {
+                    Ok(names) => (Some((Tone::Ok, format!("PriorityClasses applied: {}", names.join(", ")))), true),
+                    Err(e) => (Some((Tone::Err, e)), false),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_paced_and_a_new_cluster_starts_over() {
+        let mut state = TeamsState::default();
+        assert!(state.refresh("a", None).is_some());
+        assert!(state.refresh("a", None).is_none(), "one read at a time, then every few seconds");
+        state.apply(TeamsEvent::Listed(Ok(Box::default())));
+        assert!(state.refresh("a", None).is_none());
+        assert!(state.refresh("b", None).is_some() && matches!(state.data, Loadable::Loading));
+        state.apply(TeamsEvent::Listed(Ok(Box::default())));
+        let (toast, _) = state.apply(TeamsEvent::Listed(Err("forbidden".into())));
+        assert!(toast.is_some() && state.data.ready().is_some(), "a failed refresh keeps the data");
+        let request = state.apply_ladder();
+        assert!(matches!(request, TeamsRequest::ApplyLadder) && state.applying);
+        let (toast, again) = state.apply(TeamsEvent::LadderApplied(Ok(vec!["best-effort".into()])));
+        assert!(toast.unwrap().1.contains("best-effort") && again && !state.applying);
+    }
+}
