@@ -73,7 +73,51 @@ pub async fn seed(kubeconfig: &std::path::Path) -> anyhow::Result<()> {
         training::submit(&client, &job, false).await?;
     }
     seed_servers(&client).await?;
-    seed_evaluations(&client).await
+    seed_evaluations(&client).await?;
+    seed_sharing(&client).await
+}
+
+/// The fight over GPUs, for the Teams tab: the PriorityClass ladder, a GPU quota for `ml-research`, an intern's
+/// best-effort notebook on the MI300X node, and a researcher's research-critical TFJob that needs those GPUs and
+/// preempts it (the notebook's new pod then waits: best-effort never preempts).
+async fn seed_sharing(client: &kube::Client) -> anyhow::Result<()> {
+    crate::cluster::priorities::apply_ladder(client).await?;
+    let hard = [("requests.amd.com/gpu", "8"), ("requests.nvidia.com/gpu", "16")];
+    let hard = hard.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    crate::cluster::teams::apply_quota(client, "ml-research", "gpu-quota", &hard).await?;
+    let notebook = crate::workloads::notebook::NotebookSpec {
+        name: "intern-notebook".into(),
+        namespace: "ml-research".into(),
+        accelerator: Some("amd.com/gpu".into()),
+        accelerators: 4,
+        priority_class: "best-effort".into(),
+        ..Default::default()
+    };
+    crate::cluster::notebooks::start(client, &notebook).await?;
+    // The notebook holds its GPUs before the deadline job arrives.
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(client.clone(), "ml-research");
+    let on_node = kube::api::ListParams::default().labels("bosun.dev/notebook=intern-notebook");
+    for _ in 0..100 {
+        let list = pods.list(&on_node).await?;
+        if list.items.iter().any(|p| p.spec.as_ref().is_some_and(|s| s.node_name.is_some())) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let worker = gpus(role("Worker", 1, "4", "32Gi"), "amd.com/gpu", 4);
+    let deadline = TrainingSpec {
+        kind: JobKind::TFJob,
+        name: "deadline-llm".into(),
+        namespace: "ml-research".into(),
+        image: "rocm/tensorflow:latest".into(),
+        env: vec![("KUBESIM_EPOCH_SECONDS".into(), "20".into()), ("EPOCHS".into(), "500".into())],
+        roles: vec![worker],
+        run_policy: RunPolicy { priority_class: "research-critical".into(), ..Default::default() },
+        labels: [("bosun.dev/user".to_string(), "researcher".to_string())].into(),
+        ..Default::default()
+    };
+    training::submit(client, &render::job(&deadline), false).await?;
+    Ok(())
 }
 
 /// The sample evaluation data: a classifier's predictions per version (`assets/model-analysis/generate.py`).

@@ -54,6 +54,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         Mode::Servers { launch, output } => bosun::cli::serving::servers(launch, output),
         Mode::Teams { launch, output } => bosun::cli::teams::run(launch, output),
+        Mode::Plan { launch, shape, max, output } => bosun::cli::plan::run(launch, shape, max, output),
         Mode::Predict { launch, server, model, json } => bosun::cli::serving::predict(launch, server, model, json),
         Mode::Forward { launch, target, ports } => bosun::cli::serving::forward(launch, target, ports),
         Mode::BenchSync { nodes, pods } => bosun::cli::bench::sync(nodes, pods),
@@ -64,6 +65,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         Mode::BenchTfevents { points } => bosun::cli::bench_tfevents::run(points),
         Mode::BenchMetrics { lines } => bosun::cli::bench_metrics::run(lines),
         Mode::BenchSlices { rows } => bosun::cli::bench_slices::run(rows),
+        Mode::BenchPlan { nodes, pods, pending } => bosun::cli::bench_plan::run(nodes, pods, pending),
         Mode::BenchForward { requests, concurrency } => bosun::cli::bench_forward::run(requests, concurrency),
         Mode::BenchTfeventsRead { file } => bosun::cli::bench_tfevents::read(&file),
         Mode::BenchSyncClient { launch } => bosun::cli::bench::sync_client(launch.kubeconfig),

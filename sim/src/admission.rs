@@ -355,7 +355,9 @@ pub fn prepare_create(rt: &ResourceType, obj: &mut Value) {
     if obj.get("spec").is_some() || rt.custom {
         obj_mut(obj, "metadata").insert("generation".into(), json!(1));
     }
-    if status_is_subresource(rt) && !(rt.group.is_empty() && rt.plural == "pods") {
+    // Nodes may be created with their status (a kubelet registers itself so), as the real server allows.
+    let keeps_status = rt.group.is_empty() && matches!(rt.plural.as_str(), "pods" | "nodes");
+    if status_is_subresource(rt) && !keeps_status {
         // Custom resources and workloads start without status; the controllers fill it in.
         if let Some(m) = obj.as_object_mut() {
             m.remove("status");

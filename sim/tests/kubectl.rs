@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{demo, fixture};
+use common::{demo, fixture, start};
 
 const DEPLOYMENT: &str = r#"
 apiVersion: apps/v1
@@ -554,4 +554,27 @@ fn a_higher_priority_pod_preempts_a_lower_one_like_the_real_scheduler() {
     std::fs::write(&path, pod("nope", "no-such-class", 1)).expect("write");
     let err = sim.fails(&["create", "-f", &path.display().to_string()]);
     assert!(err.contains("pods \"nope\" is forbidden: no PriorityClass with name no-such-class was found"), "{err}");
+}
+
+#[test]
+fn a_node_registered_with_its_status_keeps_it_and_takes_pods() {
+    let sim = start(kubesim::Fleet::Empty, 10.0);
+    let node = r#"
+apiVersion: v1
+kind: Node
+metadata:
+  name: gpu-extra-1
+  labels: {kubernetes.io/hostname: gpu-extra-1, nvidia.com/gpu.product: NVIDIA-H100-80GB-HBM3}
+status:
+  capacity: {cpu: "96", memory: 1Ti, pods: "110", nvidia.com/gpu: "8"}
+  allocatable: {cpu: "96", memory: 1Ti, pods: "110", nvidia.com/gpu: "8"}
+  conditions: [{type: Ready, status: "True", reason: KubeletReady, message: kubelet is posting ready status}]
+"#;
+    sim.apply_text(node, &[]);
+    let gpus = sim.ok(&["get", "node", "gpu-extra-1", "-o", "jsonpath={.status.allocatable.nvidia\\.com/gpu}"]);
+    assert_eq!(gpus, "8");
+    sim.ok(&["run", "cuda", "--image=nvidia/cuda:12.4.1-base", "--overrides", r#"{"spec":{"containers":[{"name":"cuda","image":"nvidia/cuda:12.4.1-base","resources":{"limits":{"nvidia.com/gpu":"8"}}}]}}"#]);
+    sim.eventually(&["get", "pod", "cuda", "-o", "jsonpath={.spec.nodeName}"], Duration::from_secs(20), |n| {
+        n == "gpu-extra-1"
+    });
 }

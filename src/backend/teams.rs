@@ -2,7 +2,7 @@
 //! `cluster::priorities`), whether the user may create PriorityClasses (SelfSubjectAccessReview), and the ladder.
 
 use super::{CurrentClient, Outbox};
-use crate::cluster::{connect, priorities, teams};
+use crate::cluster::{capacity, connect, priorities, teams};
 use crate::state::protocol::{TeamsData, TeamsEvent, TeamsRequest};
 
 pub(super) struct TeamsArea {
@@ -22,6 +22,8 @@ impl TeamsArea {
             return outbox.send(match request {
                 TeamsRequest::List { .. } => TeamsEvent::Listed(Err(e)),
                 TeamsRequest::ApplyLadder => TeamsEvent::LadderApplied(Err(e)),
+                TeamsRequest::Plan { .. } => TeamsEvent::Planned(Err(e)),
+                TeamsRequest::ListPriorities => TeamsEvent::Priorities(Err(e)),
             });
         };
         match request {
@@ -39,6 +41,28 @@ impl TeamsArea {
                     }
                     .await;
                     outbox.send(TeamsEvent::Listed(result));
+                });
+            }
+            TeamsRequest::Plan { ledger, namespace, shape, max } => {
+                tokio::spawn(async move {
+                    let result = async {
+                        let pending =
+                            capacity::pending(&client, namespace.as_deref()).await.map_err(|e| e.to_string())?;
+                        // Thousands of nodes times thousands of pods: off the async workers.
+                        tokio::task::spawn_blocking(move || {
+                            crate::workloads::capacity::plans(&ledger, &pending, shape.as_deref(), max)
+                        })
+                        .await
+                        .map_err(|e| format!("the planner stopped: {e}"))?
+                    }
+                    .await;
+                    outbox.send(TeamsEvent::Planned(result));
+                });
+            }
+            TeamsRequest::ListPriorities => {
+                tokio::spawn(async move {
+                    let result = priorities::list(&client).await.map_err(|e| e.to_string());
+                    outbox.send(TeamsEvent::Priorities(result));
                 });
             }
             TeamsRequest::ApplyLadder => {

@@ -3,12 +3,14 @@
 pub mod bench;
 pub mod bench_forward;
 pub mod bench_metrics;
+pub mod bench_plan;
 pub mod bench_recorder;
 pub mod bench_slices;
 pub mod bench_tfevents;
 pub mod install;
 pub mod metrics;
 pub mod nodes;
+pub mod plan;
 pub mod runs;
 pub mod serving;
 pub mod slices;
@@ -68,6 +70,19 @@ pub enum Command {
     Teams {
         #[arg(long, short = 'o', value_enum, default_value_t = teams::Output::Table)]
         output: teams::Output,
+    },
+    /// The capacity planner: how many nodes like NODE it takes to run every pod waiting for accelerators (training
+    /// jobs as a whole), what would still wait and why, and the accelerator use after. Without --shape, every kind
+    /// of node that could help is tried, the best first.
+    Plan {
+        /// The node to copy (its GPUs, model, CPU, memory, labels and taints).
+        #[arg(long, value_name = "NODE")]
+        shape: Option<String>,
+        /// The most new nodes to consider.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=5000))]
+        max: u32,
+        #[arg(long, short = 'o', value_enum, default_value_t = plan::Output::Table)]
+        output: plan::Output,
     },
     /// Install, upgrade or repair the ML stack (all components unless --components), or apply a folder of YAML.
     Install {
@@ -293,6 +308,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
     },
+    /// The capacity planner on a 5,000-node fleet with 150,000 pods and 2,000 pending GPU pods (goal: 1 s).
+    Plan {
+        #[arg(long, default_value_t = 5_000)]
+        nodes: usize,
+        #[arg(long, default_value_t = 150_000)]
+        pods: usize,
+        #[arg(long, default_value_t = 2_000)]
+        pending: usize,
+    },
     /// Metrics per slice of N examples: `bosun slices` vs pandas groupby + scikit-learn on the same CSV.
     Slices {
         #[arg(long, default_value_t = 10_000_000)]
@@ -317,6 +341,7 @@ pub enum Mode {
     Gui { launch: LaunchOptions, demo: bool },
     Nodes { launch: LaunchOptions, output: nodes::Output, timeout: Duration },
     Teams { launch: LaunchOptions, output: teams::Output },
+    Plan { launch: LaunchOptions, shape: Option<String>, max: u32, output: plan::Output },
     Install { launch: LaunchOptions, args: install::InstallArgs },
     Uninstall { launch: LaunchOptions, yes: bool, delete_data: bool, folder: Option<PathBuf> },
     Status { launch: LaunchOptions },
@@ -343,6 +368,7 @@ pub enum Mode {
     BenchTfeventsRead { file: PathBuf },
     BenchForward { requests: usize, concurrency: usize },
     BenchSlices { rows: usize },
+    BenchPlan { nodes: usize, pods: usize, pending: usize },
 }
 
 /// Validated command line.
@@ -412,6 +438,7 @@ impl Args {
             }
             Some(Command::Servers { output }) => Mode::Servers { launch, output },
             Some(Command::Teams { output }) => Mode::Teams { launch, output },
+            Some(Command::Plan { shape, max, output }) => Mode::Plan { launch, shape, max, output },
             Some(Command::Predict { server, model, json }) => Mode::Predict { launch, server, model, json },
             Some(Command::Forward { target, ports }) => Mode::Forward { launch, target, ports },
             Some(Command::Bench { bench: BenchCommand::Sync { nodes, pods } }) => Mode::BenchSync { nodes, pods },
@@ -425,6 +452,9 @@ impl Args {
             Some(Command::Bench { bench: BenchCommand::Metrics { lines } }) => Mode::BenchMetrics { lines },
             Some(Command::Bench { bench: BenchCommand::TfeventsRead { file } }) => Mode::BenchTfeventsRead { file },
             Some(Command::Bench { bench: BenchCommand::Slices { rows } }) => Mode::BenchSlices { rows },
+            Some(Command::Bench { bench: BenchCommand::Plan { nodes, pods, pending } }) => {
+                Mode::BenchPlan { nodes, pods, pending }
+            }
             Some(Command::Bench { bench: BenchCommand::Forward { requests, concurrency } }) => {
                 Mode::BenchForward { requests, concurrency }
             }

@@ -2,6 +2,7 @@
 //! server or reads kubeconfig files; it knows nothing of egui.
 
 pub mod cache;
+pub mod capacity;
 pub mod connect;
 pub mod evaluations;
 pub mod exec_plugin;

@@ -21,3 +21,24 @@ pub async fn list(client: &kube::Client, namespace: Option<&str>) -> Result<Vec<
         .map_err(|e| JobError::from_kube("list resource quotas", "resourcequotas", e))?;
     Ok(teams::teams(&pods.items, &quotas.items))
 }
+
+/// Sets a team's quota (server-side apply of a ResourceQuota with these `hard` limits, e.g.
+/// `requests.nvidia.com/gpu` → `8`).
+pub async fn apply_quota(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    hard: &std::collections::BTreeMap<String, String>,
+) -> Result<(), JobError> {
+    let quota = serde_json::json!({
+        "apiVersion": "v1", "kind": "ResourceQuota",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"hard": hard},
+    });
+    let api: Api<ResourceQuota> = Api::namespaced(client.clone(), namespace);
+    let params = kube::api::PatchParams::apply(super::install::apply::FIELD_MANAGER).force();
+    api.patch(name, &params, &kube::api::Patch::Apply(&quota))
+        .await
+        .map_err(|e| JobError::from_kube(&format!("apply ResourceQuota {namespace}/{name}"), "resourcequotas", e))?;
+    Ok(())
+}

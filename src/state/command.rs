@@ -35,17 +35,28 @@ pub enum Command {
     /// Start the built-in demo cluster and connect to it.
     StartDemo,
     /// Show (and stream, with `follow`) a container's log.
-    OpenLogs { namespace: String, pod: String, container: String, follow: bool },
+    OpenLogs {
+        namespace: String,
+        pod: String,
+        container: String,
+        follow: bool,
+    },
     /// Stop showing the log.
     CloseLogs,
     /// Open a pod's detail: fetch its containers and events.
-    OpenPod { namespace: String, name: String },
+    OpenPod {
+        namespace: String,
+        name: String,
+    },
     /// Close the pod detail.
     ClosePod,
     /// Filter and sort the pod list this way.
     SetPodQuery(crate::state::cluster_view::PodQuery),
     /// Save the frame-time chart to a file the user picks, drawn in the given (theme) style.
-    ExportFrameChart { format: ExportFormat, style: ChartStyle },
+    ExportFrameChart {
+        format: ExportFormat,
+        style: ChartStyle,
+    },
     /// Hide a notification.
     DismissToast(u64),
     /// Remember the window's inner size (points).
@@ -55,7 +66,10 @@ pub enum Command {
     /// Something for the Training screen.
     Training(crate::state::training::TrainingCommand),
     /// Save the Experiments screen's curves as SVG or PNG (asks where).
-    ExportExperimentChart { format: crate::charts::ExportFormat, style: crate::charts::ChartStyle },
+    ExportExperimentChart {
+        format: crate::charts::ExportFormat,
+        style: crate::charts::ChartStyle,
+    },
     /// Save the shown runs' points of the objective's metric as CSV (asks where).
     ExportExperimentCsv,
     /// Pick a folder of TensorBoard runs to compare on the Experiments screen.
@@ -66,6 +80,21 @@ pub enum Command {
     Serving(crate::state::serving::ServingCommand),
     /// Read the Teams tab's data again when it is due (sent while the tab is shown).
     RefreshTeams,
+    /// Read the cluster's PriorityClasses for the launch forms, once per cluster (sent while a form is shown).
+    LoadPriorityClasses,
+    /// Ask the capacity planner again when its answer is due (sent while its tab is shown).
+    RefreshPlan,
+    /// Plan for copies of this node (`None`: every kind of node).
+    SetPlanShape(Option<String>),
+    SetPlanMax(u32),
+    /// Show this plan of the answer in the detail.
+    SelectPlan(usize),
+    /// Save what would still wait (CSV) or the chart of pods waiting against nodes added.
+    ExportPlanCsv,
+    ExportPlanChart {
+        format: crate::charts::ExportFormat,
+        style: crate::charts::ChartStyle,
+    },
     /// Apply the preset PriorityClass ladder.
     ApplyPriorityLadder,
     /// Something for the Model analysis screen.
@@ -73,7 +102,11 @@ pub enum Command {
     /// Save the Model analysis table as CSV (a save dialog asks where).
     ExportSlicesCsv,
     /// Save the slice chart (or, with `history`, the history chart) as SVG or PNG.
-    ExportSlicesChart { history: bool, format: crate::charts::ExportFormat, style: crate::charts::ChartStyle },
+    ExportSlicesChart {
+        history: bool,
+        format: crate::charts::ExportFormat,
+        style: crate::charts::ChartStyle,
+    },
     /// Something for the Notebooks screen.
     Notebooks(crate::state::notebooks::NotebooksCommand),
 }

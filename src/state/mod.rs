@@ -4,6 +4,7 @@
 //! for background [`Event`]s. Both are plain functions that return the background [`Request`]s they need, so
 //! they are tested without a window or a runtime. Nothing here knows egui.
 
+pub mod capacity;
 pub mod cluster_view;
 pub mod command;
 pub mod experiments;
@@ -29,7 +30,9 @@ pub use crate::settings::Screen;
 use crate::settings::Settings;
 use crate::tone::Tone;
 use frame_times::FrameTimes;
-use protocol::{ClusterEvent, ClusterRequest, Event, ExportEvent, ExportRequest, LogEvent, LogRequest, Request};
+use protocol::{
+    ClusterEvent, ClusterRequest, Event, ExportEvent, ExportRequest, LogEvent, LogRequest, Request, TeamsEvent,
+};
 use toasts::Toasts;
 
 /// What the command line asked for at start.
@@ -126,6 +129,7 @@ pub struct AppState {
     pub model_analysis: model_analysis::ModelAnalysisState,
     /// The Nodes screen's Teams tab: GPUs by team against quotas, PriorityClasses.
     pub teams: teams::TeamsState,
+    pub planner: capacity::PlannerState,
     /// Numbers connection attempts, so a late answer for an earlier context is ignored.
     connect_attempt: u64,
     extra_kubeconfigs: Vec<PathBuf>,
@@ -159,6 +163,7 @@ impl AppState {
             notebooks: notebooks::NotebooksState::new(crate::workloads::notebook::NotebookSpec::default()),
             model_analysis: model_analysis::ModelAnalysisState::default(),
             teams: teams::TeamsState::default(),
+            planner: capacity::PlannerState::default(),
             connect_attempt: 0,
             extra_kubeconfigs: Vec::new(),
         }
@@ -233,7 +238,34 @@ impl AppState {
                     requests.extend(self.teams.refresh(&context, namespace).map(Request::Teams));
                 }
             }
+            Command::LoadPriorityClasses => {
+                if let Connection::Connected(info) = &self.connection {
+                    let context = info.context.clone();
+                    requests.extend(self.teams.want_classes(&context).map(Request::Teams));
+                }
+            }
             Command::ApplyPriorityLadder => requests.push(Request::Teams(self.teams.apply_ladder())),
+            Command::RefreshPlan => {
+                if let (Connection::Connected(info), Some(snapshot)) = (&self.connection, &self.cluster) {
+                    let (context, namespace) = (info.context.clone(), self.launch.namespace.clone());
+                    requests.extend(self.planner.ask(&context, namespace, &snapshot.ledger).map(Request::Teams));
+                }
+            }
+            Command::SetPlanShape(shape) => self.planner.set_shape(shape),
+            Command::SetPlanMax(max) => self.planner.set_max(max),
+            Command::SelectPlan(i) => self.planner.selected = i,
+            Command::ExportPlanCsv => {
+                if let Some((file_name, text)) = self.planner.csv() {
+                    let title = "Export what would still wait as CSV".to_string();
+                    requests.push(Request::Training(protocol::TrainingRequest::SaveText { title, file_name, text }));
+                }
+            }
+            Command::ExportPlanChart { format, style } => {
+                if let Some(chart) = self.planner.waiting_chart() {
+                    let chart = crate::charts::Chart::from(chart);
+                    requests.push(Request::Export(ExportRequest::Chart { chart, style, format, path: None }));
+                }
+            }
             Command::ExportSlicesCsv => {
                 if let Some((file_name, text)) = self.model_analysis.csv() {
                     let title = "Export the slices as CSV".to_string();
@@ -463,6 +495,11 @@ impl AppState {
                 // Remembered: the folder is opened again at the next start.
                 self.settings.runs_folders = self.experiments.folders.clone();
                 requests.extend(self.save_if_changed());
+            }
+            Event::Teams(TeamsEvent::Planned(result)) => {
+                if let Some(e) = self.planner.apply(result) {
+                    self.toasts.push(Tone::Warn, e);
+                }
             }
             Event::Teams(event) => {
                 let (toast, again) = self.teams.apply(event);

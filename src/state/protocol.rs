@@ -390,6 +390,16 @@ pub enum TeamsRequest {
     List { namespace: Option<String> },
     /// Apply the preset PriorityClass ladder.
     ApplyLadder,
+    /// Read the PriorityClasses (for the launch forms).
+    ListPriorities,
+    /// Run the capacity planner on this ledger and the cluster's pending accelerator pods (of `namespace`, all when
+    /// `None`): for `shape`, or every kind of node.
+    Plan {
+        ledger: Vec<crate::resources::ledger::LedgerRow>,
+        namespace: Option<String>,
+        shape: Option<String>,
+        max: u32,
+    },
 }
 
 /// What the Teams tab shows.
@@ -406,6 +416,8 @@ pub struct TeamsData {
 pub enum TeamsEvent {
     Listed(Result<Box<TeamsData>, String>),
     LadderApplied(Result<Vec<String>, String>),
+    Planned(Result<Vec<crate::workloads::capacity::Plan>, String>),
+    Priorities(Result<Vec<crate::cluster::priorities::PriorityRow>, String>),
 }
 
 /// Work for the Model analysis screen.

@@ -7,12 +7,17 @@ use super::loadable::Loadable;
 use super::protocol::{TeamsData, TeamsEvent, TeamsRequest};
 use crate::tone::Tone;
 
+pub use crate::cluster::priorities::PriorityRow;
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TeamsState {
     pub data: Loadable<TeamsData>,
     listed_at: Option<Instant>,
     listed_for: String,
     pub applying: bool,
+    /// The cluster's PriorityClasses for the launch forms' pickers (read once per cluster, and with every list).
+    pub classes: Vec<PriorityRow>,
+    classes_for: Option<String>,
 }
 
 /// How often the tab reads the cluster while it is shown.
@@ -37,6 +42,16 @@ impl TeamsState {
         Some(TeamsRequest::List { namespace })
     }
 
+    /// The PriorityClasses for the forms, read once per cluster.
+    pub fn want_classes(&mut self, cluster: &str) -> Option<TeamsRequest> {
+        if self.classes_for.as_deref() == Some(cluster) {
+            return None;
+        }
+        self.classes_for = Some(cluster.to_string());
+        self.classes.clear();
+        Some(TeamsRequest::ListPriorities)
+    }
+
     pub fn apply_ladder(&mut self) -> TeamsRequest {
         self.applying = true;
         TeamsRequest::ApplyLadder
@@ -47,16 +62,28 @@ impl TeamsState {
         match event {
             TeamsEvent::Listed(result) => {
                 match (result, &self.data) {
-                    (Ok(data), _) => self.data = Loadable::Ready(*data),
+                    (Ok(data), _) => {
+                        self.classes = data.priorities.clone();
+                        self.data = Loadable::Ready(*data);
+                    }
                     // A failed refresh keeps what is shown, said in a toast.
                     (Err(e), Loadable::Ready(_)) => return (Some((Tone::Warn, e)), false),
                     (Err(e), _) => self.data = Loadable::Failed(e),
                 }
                 (None, false)
             }
+            TeamsEvent::Priorities(result) => {
+                // Who may not list them types the name instead.
+                self.classes = result.unwrap_or_default();
+                (None, false)
+            }
+            // The planner's answers go to its own state.
+            TeamsEvent::Planned(_) => (None, false),
             TeamsEvent::LadderApplied(result) => {
                 self.applying = false;
                 self.listed_at = None;
+                // The forms' pickers read the classes again.
+                self.classes_for = None;
                 match result {
                     Ok(names) => (Some((Tone::Ok, format!("PriorityClasses applied: {}", names.join(", ")))), true),
                     Err(e) => (Some((Tone::Err, e)), false),

@@ -176,16 +176,16 @@ pub fn demand(role: &str, replicas: u32, template: &Value) -> RoleDemand {
 
 /// A node as the fit sees it: what it offers, what is taken, and what keeps pods off.
 #[derive(Debug, Clone, PartialEq)]
-struct NodeRoom {
-    name: String,
-    labels: BTreeMap<String, String>,
-    taints: Vec<Taint>,
-    unschedulable: bool,
-    allocatable: BTreeMap<String, f64>,
-    free: BTreeMap<String, f64>,
+pub(super) struct NodeRoom {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub taints: Vec<Taint>,
+    pub unschedulable: bool,
+    pub allocatable: BTreeMap<String, f64>,
+    pub free: BTreeMap<String, f64>,
 }
 
-fn rooms(ledger: &[LedgerRow]) -> Vec<NodeRoom> {
+pub(super) fn rooms(ledger: &[LedgerRow]) -> Vec<NodeRoom> {
     ledger
         .iter()
         .map(|row| {
@@ -224,7 +224,7 @@ fn rooms(ledger: &[LedgerRow]) -> Vec<NodeRoom> {
 }
 
 /// Why a node cannot take a pod at all, in the scheduler's words; `None` when it could (given room).
-fn static_reason(room: &NodeRoom, d: &RoleDemand) -> Option<String> {
+pub(super) fn static_reason(room: &NodeRoom, d: &RoleDemand) -> Option<String> {
     if room.unschedulable {
         return Some("node(s) were unschedulable".into());
     }
@@ -258,14 +258,14 @@ fn slots(room: &BTreeMap<String, f64>, d: &RoleDemand) -> (u32, Option<String>) 
 }
 
 /// `0/11 nodes are available: 3 Insufficient nvidia.com/gpu, 8 node(s) didn't match Pod's node affinity/selector.`
-fn scheduler_message(nodes: usize, reasons: &BTreeMap<String, usize>) -> String {
+pub(super) fn scheduler_message(nodes: usize, reasons: &BTreeMap<String, usize>) -> String {
     // The real scheduler sorts the counted reasons as strings ("1 Too many pods, 4 Insufficient nvidia.com/gpu").
     let mut parts: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
     parts.sort();
     format!("0/{nodes} nodes are available: {}.", parts.join(", "))
 }
 
-fn amount_text(resource: &str, amount: f64) -> String {
+pub(super) fn amount_text(resource: &str, amount: f64) -> String {
     match resource {
         "memory" => format!("{} memory", crate::resources::quantity::bytes(amount)),
         "cpu" => format!("{} CPU", crate::resources::quantity::cores(amount)),

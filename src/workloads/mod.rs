@@ -3,6 +3,7 @@
 //! object read back into the form ([`import`]); model servers ([`serving`]).
 //! No I/O: the CLI and the Training screen submit what these return.
 
+pub mod capacity;
 pub mod evaluation;
 pub mod fit;
 pub mod import;

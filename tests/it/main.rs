@@ -2,6 +2,8 @@
 
 /// The watch-fed cache converges on the server's state through dropped watches and 410 Gone.
 mod cache;
+/// The capacity planner against kubesim's scheduler: the nodes it asks for are exactly enough.
+mod capacity;
 /// Connecting to clusters (kubesim over real HTTPS): identity, permissions, and failures explained.
 mod connect;
 /// The Experiments screen on a sweep run while the window is open: runs, best run, curves, selection.

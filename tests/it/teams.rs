@@ -99,7 +99,7 @@ fn the_teams_tab_shows_quotas_and_creates_the_priority_ladder() {
     assert_eq!(research.gpu_quota, Some(16.0));
     assert!(data.may_create_priorities, "the admin may create priority classes");
     harness.run_steps(2);
-    harness.get_by_label("ml-research GPUs of quota");
+    harness.get_by_label("ml-research GPU quota");
     harness.get_by_label("Create the ladder: research-critical, team-default, best-effort").click();
     crate::util::wait_for_explained(
         &mut harness,

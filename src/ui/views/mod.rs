@@ -1,5 +1,6 @@
 //! The screens. Each screen is registered once in [`registry`]; [`show`] draws the open one.
 
+pub mod capacity;
 pub mod empty_state;
 pub mod experiments;
 pub mod install;

@@ -52,6 +52,8 @@ pub enum Tab {
     Namespaces,
     /// GPUs by team against their quotas, and the PriorityClasses.
     Teams,
+    /// How many more nodes it takes to run everything waiting for accelerators.
+    Planner,
 }
 
 /// Columns of the per-namespace allocation table.
@@ -188,6 +190,7 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut NodesView) {
             format!("By namespace ({})", snap.namespace_allocation.len()),
         );
         ui.selectable_value(&mut state.tab, Tab::Teams, "Teams and quotas");
+        ui.selectable_value(&mut state.tab, Tab::Planner, "Capacity planner");
     });
     ui.add_space(6.0);
     if state.tab == Tab::Namespaces {
@@ -196,6 +199,10 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>, state: &mut NodesView) {
     }
     if state.tab == Tab::Teams {
         teams_tab(ui, view);
+        return;
+    }
+    if state.tab == Tab::Planner {
+        crate::ui::views::capacity::ui(ui, view);
         return;
     }
     toolbar(ui, view, state);
@@ -239,27 +246,30 @@ fn teams_tab(ui: &mut Ui, view: &ViewCtx<'_>) {
         if data.teams.is_empty() {
             ui.label(RichText::new("No GPU pods and no accelerator quotas on this cluster.").color(p.text_weak));
         }
-        egui::Grid::new("teams_table").num_columns(7).striped(true).spacing([14.0, 6.0]).show(ui, |ui| {
-            for h in ["Team", "GPUs requested / quota", "In use", "Running", "Waiting", "Oldest wait", "Who"] {
+        egui::Grid::new("teams_table").num_columns(8).striped(true).spacing([14.0, 6.0]).show(ui, |ui| {
+            for h in
+                ["Team", "Quota (used / hard)", "GPUs requested", "In use", "Running", "Waiting", "Oldest wait", "Who"]
+            {
                 ui.label(RichText::new(h).small().strong().color(p.text_weak));
             }
             ui.end_row();
             for t in &data.teams {
                 ui.label(RichText::new(&t.namespace).color(p.text_strong));
                 ui.vertical(|ui| {
-                    let quota = t.gpu_quota.map_or("no quota".to_string(), count);
-                    ui.label(format!("{} / {quota}", count(t.gpus_requested)));
-                    if let Some(q) = t.gpu_quota {
-                        usage_bar(
-                            ui,
-                            view.theme,
-                            t.gpus_requested,
-                            q,
-                            140.0,
-                            &format!("{} GPUs of quota", t.namespace),
-                        );
+                    if t.quotas.is_empty() {
+                        ui.label(RichText::new("no GPU quota").color(p.text_weak));
+                    }
+                    // One line per quota'd accelerator: what the quota counts as used, of its hard limit.
+                    for q in &t.quotas {
+                        let resource = q.resource.trim_start_matches("requests.");
+                        let name = AcceleratorKind::of(resource).map_or_else(|| resource.to_string(), |k| k.label());
+                        let used = q.used.unwrap_or(0.0);
+                        ui.label(format!("{name} {} / {}", count(used), count(q.hard)));
+                        let label = format!("{} {name} quota", t.namespace);
+                        usage_bar(ui, view.theme, used, q.hard, 140.0, &label);
                     }
                 });
+                ui.label(count(t.gpus_requested));
                 ui.label(count(t.gpus_in_use));
                 ui.label(t.running.to_string());
                 let waiting = RichText::new(t.pending.to_string());

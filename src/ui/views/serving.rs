@@ -19,6 +19,7 @@ use crate::ui::theme::Theme;
 use crate::ui::views::training::{field_error, section, text_field};
 use crate::ui::widgets::accelerator::accelerator_picker;
 use crate::ui::widgets::chart::{bar_chart, chart_style, line_chart};
+use crate::ui::widgets::priority_picker::priority_picker;
 use crate::ui::widgets::status_chip::status_chip;
 use crate::workloads::serving::{Autoscale, ModelSource, Runtime, ServingSpec, VersionPolicy, default_rest_port};
 
@@ -828,6 +829,10 @@ fn form(
             }
             field_error(ui, theme, errors, "accelerator");
         });
+        ui.end_row();
+        ui.label("Priority class");
+        view.commands.send(Command::LoadPriorityClasses);
+        priority_picker(ui, theme, "serving_priority", &view.state.teams.classes, &mut spec.priority_class);
         ui.end_row();
         ui.label("Replicas");
         ui.vertical(|ui| {

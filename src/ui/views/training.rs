@@ -15,6 +15,7 @@ use crate::state::training::{Submit, Tab, TrainingCommand};
 use crate::state::{Screen, cluster_view::ClusterSnapshot};
 use crate::ui::ViewCtx;
 use crate::ui::theme::{Theme, Tone};
+use crate::ui::widgets::priority_picker::priority_picker;
 use crate::ui::widgets::status_chip::status_chip;
 use crate::workloads::JobKind;
 use crate::workloads::fit::Verdict;
@@ -795,6 +796,7 @@ fn form(
 ) {
     let p = view.theme.palette;
     let theme = view.theme;
+    view.commands.send(Command::LoadPriorityClasses);
     section(ui, theme, "Job");
     ui.horizontal(|ui| {
         let label = ui.label(RichText::new("Kind").color(p.text_weak));
@@ -1011,7 +1013,8 @@ fn form(
         policy.active_deadline_seconds = deadline.trim().parse().ok();
         ui.end_row();
         ui.label("Priority class");
-        text_field(ui, "Priority class", &mut policy.priority_class, "", 160.0);
+        let classes = &view.state.teams.classes;
+        priority_picker(ui, theme, "training_priority", classes, &mut policy.priority_class);
         ui.end_row();
         ui.label("Kueue queue");
         text_field(ui, "Kueue queue", &mut policy.queue, "", 160.0);

@@ -1,0 +1,192 @@
+//! The Nodes screen's Capacity planner tab: which shape of node to add (or every kind), how many at most, and the
+//! planner's answer for the ledger as it stood when asked — re-asked while the tab is shown, every half minute or
+//! when the question changes.
+
+use std::time::{Duration, Instant};
+
+use super::loadable::Loadable;
+use super::protocol::TeamsRequest;
+use crate::charts::{LineChart, Series};
+use crate::resources::ledger::LedgerRow;
+use crate::workloads::capacity::Plan;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannerState {
+    /// The node to copy; `None`: try every kind of node.
+    pub shape: Option<String>,
+    pub max: u32,
+    /// The plans, the chosen shape's (or the best) first.
+    pub plans: Loadable<Vec<Plan>>,
+    /// Which of the plans the detail shows.
+    pub selected: usize,
+    asked: Option<Question>,
+}
+
+/// What the last answer was asked for.
+#[derive(Debug, Clone, PartialEq)]
+struct Question {
+    cluster: String,
+    shape: Option<String>,
+    max: u32,
+    at: Instant,
+}
+
+impl Default for PlannerState {
+    fn default() -> Self {
+        Self { shape: None, max: 50, plans: Loadable::Idle, selected: 0, asked: None }
+    }
+}
+
+/// How long an answer stands while the tab is shown.
+const FRESH_FOR: Duration = Duration::from_secs(30);
+
+impl PlannerState {
+    /// Whether the tab, shown now for `cluster`, should ask again.
+    pub fn stale(&self, cluster: &str) -> bool {
+        self.asked.as_ref().is_none_or(|q| {
+            q.cluster != cluster || q.shape != self.shape || q.max != self.max || q.at.elapsed() >= FRESH_FOR
+        })
+    }
+
+    /// The question for the planner when one is due (and none is on its way).
+    pub fn ask(&mut self, cluster: &str, namespace: Option<String>, ledger: &[LedgerRow]) -> Option<TeamsRequest> {
+        let same_cluster = self.asked.as_ref().is_some_and(|q| q.cluster == cluster);
+        if !self.stale(cluster) || (matches!(self.plans, Loadable::Loading) && same_cluster) {
+            return None;
+        }
+        if !same_cluster {
+            self.plans = Loadable::Loading;
+            self.selected = 0;
+        }
+        if matches!(self.plans, Loadable::Idle | Loadable::Failed(_)) {
+            self.plans = Loadable::Loading;
+        }
+        let (shape, max) = (self.shape.clone(), self.max);
+        self.asked = Some(Question { cluster: cluster.to_string(), shape: shape.clone(), max, at: Instant::now() });
+        Some(TeamsRequest::Plan { ledger: ledger.to_vec(), namespace, shape, max })
+    }
+
+    pub fn set_shape(&mut self, shape: Option<String>) {
+        self.shape = shape;
+        self.selected = 0;
+    }
+
+    pub fn set_max(&mut self, max: u32) {
+        self.max = max.clamp(1, 500);
+    }
+
+    /// Applies the planner's answer; a failure replaces what is shown only when nothing was.
+    pub fn apply(&mut self, result: Result<Vec<Plan>, String>) -> Option<String> {
+        match (result, &self.plans) {
+            (Ok(plans), _) => {
+                self.selected = self.selected.min(plans.len().saturating_sub(1));
+                self.plans = Loadable::Ready(plans);
+                None
+            }
+            (Err(e), Loadable::Ready(_)) => Some(e),
+            (Err(e), _) => {
+                self.plans = Loadable::Failed(e);
+                None
+            }
+        }
+    }
+
+    /// The plan the detail shows.
+    pub fn plan(&self) -> Option<&Plan> {
+        self.plans.ready().and_then(|p| p.get(self.selected).or_else(|| p.first()))
+    }
+
+    /// Pods still waiting against the number of nodes added, for the plan shown.
+    pub fn waiting_chart(&self) -> Option<LineChart> {
+        let plan = self.plan()?;
+        let points = plan.curve.iter().map(|c| (f64::from(c.nodes), c.waiting_pods as f64)).collect();
+        Some(LineChart {
+            title: format!("Pods still waiting with N more nodes like {}", plan.shape),
+            x_label: "nodes added".into(),
+            y_label: "pods waiting".into(),
+            series: vec![Series { name: "waiting pods".into(), points }],
+            fill_first: true,
+            fit_y: false,
+            log_y: false,
+        })
+    }
+
+    /// The accelerator use against the number of nodes added.
+    pub fn utilisation_chart(&self) -> Option<LineChart> {
+        let plan = self.plan()?;
+        let points = plan.curve.iter().map(|c| (f64::from(c.nodes), c.utilisation * 100.0)).collect();
+        Some(LineChart {
+            title: format!("{} in use (%)", plan.resource),
+            x_label: "nodes added".into(),
+            y_label: "% in use".into(),
+            series: vec![Series { name: "in use".into(), points }],
+            fill_first: false,
+            fit_y: false,
+            log_y: false,
+        })
+    }
+
+    /// What still waits, as CSV: `namespace,name,pods,gpus,reason`.
+    pub fn csv(&self) -> Option<(String, String)> {
+        let plan = self.plan()?;
+        let mut out = String::from("namespace,name,pods,gpus,reason\n");
+        for w in &plan.still_waiting {
+            let reason = format!("\"{}\"", w.reason.replace('"', "\"\""));
+            out.push_str(&format!("{},{},{},{},{reason}\n", w.namespace, w.name, w.pods, w.gpus));
+        }
+        Some((format!("plan-{}-{}-nodes.csv", plan.shape, plan.nodes_needed), out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(shape: &str) -> Plan {
+        Plan {
+            shape: shape.into(),
+            shape_description: String::new(),
+            nodes_needed: 2,
+            enough: true,
+            still_waiting: vec![crate::workloads::capacity::Waiting {
+                namespace: "ml".into(),
+                name: "big".into(),
+                pods: 1,
+                gpus: 16.0,
+                reason: "no node could ever hold it: needs 16 \"GPUs\"".into(),
+            }],
+            resource: "nvidia.com/gpu".into(),
+            utilisation_before: 0.5,
+            utilisation_after: 0.9,
+            pending_pods: 3,
+            new_nodes: vec![],
+            curve: vec![crate::workloads::capacity::CurvePoint { nodes: 0, waiting_pods: 3, utilisation: 0.5 }],
+        }
+    }
+
+    #[test]
+    fn asks_once_per_question_and_again_when_it_changes() {
+        let mut state = PlannerState::default();
+        assert!(state.ask("lab", None, &[]).is_some());
+        assert!(state.ask("lab", None, &[]).is_none(), "one question at a time");
+        assert!(state.apply(Ok(vec![plan("h100")])).is_none());
+        assert!(state.ask("lab", None, &[]).is_none(), "the answer stands a while");
+        state.set_shape(Some("a100".into()));
+        let Some(TeamsRequest::Plan { shape, max, .. }) = state.ask("lab", None, &[]) else { panic!("asks again") };
+        assert_eq!((shape.as_deref(), max), (Some("a100"), 50));
+        assert!(state.apply(Err("forbidden".into())).is_some(), "a failure keeps the answer shown");
+        assert_eq!(state.plan().map(|p| p.shape.as_str()), Some("h100"));
+        assert!(state.ask("other", None, &[]).is_some() && matches!(state.plans, Loadable::Loading));
+    }
+
+    #[test]
+    fn charts_and_csv_come_from_the_plan_shown() {
+        let mut state = PlannerState::default();
+        state.apply(Ok(vec![plan("h100")]));
+        assert_eq!(state.waiting_chart().expect("chart").series[0].points, [(0.0, 3.0)]);
+        assert_eq!(state.utilisation_chart().expect("chart").series[0].points, [(0.0, 50.0)]);
+        let (name, text) = state.csv().expect("csv");
+        assert_eq!(name, "plan-h100-2-nodes.csv");
+        assert!(text.ends_with("ml,big,1,16,\"no node could ever hold it: needs 16 \"\"GPUs\"\"\"\n"), "{text}");
+    }
+}
