@@ -211,6 +211,8 @@ pub struct ClusterCache {
     pub namespaces: RowStore<String>,
     /// Warning events (Normal events are not kept: they are many and the screens do not show them).
     pub warnings: RowStore<event::EventRow>,
+    /// The scheduler's `Preempted` events (Normal, but the story of who took whose GPUs).
+    pub preemptions: RowStore<event::EventRow>,
     /// One store per [`WorkloadKind`], indexed by [`WorkloadKind::index`].
     pub workloads: Vec<RowStore<WorkloadRow>>,
     /// The custom kinds whose CRDs are installed, with the version being watched.
@@ -229,6 +231,7 @@ impl Default for ClusterCache {
             pods: RowStore::new(),
             namespaces: RowStore::new(),
             warnings: RowStore::new(),
+            preemptions: RowStore::new(),
             workloads: WorkloadKind::ALL.iter().map(|_| RowStore::new()).collect(),
             custom_kinds: RwLock::new(BTreeMap::new()),
             generation: AtomicU64::new(0),
@@ -381,6 +384,13 @@ pub fn spawn(client: kube::Client, cache: Arc<ClusterCache>) -> Vec<tokio::task:
             paged().fields("type=Warning"),
             c(),
             |c| &c.warnings,
+            event::row,
+        )),
+        tokio::spawn(feed(
+            Api::<Event>::all(client.clone()),
+            paged().fields("reason=Preempted"),
+            c(),
+            |c| &c.preemptions,
             event::row,
         )),
         tokio::spawn(feed(Api::<Pod>::all(client.clone()), paged(), c(), |c| &c.pods, pod::row)),

@@ -39,6 +39,36 @@ pub fn row(e: &Event) -> EventRow {
     }
 }
 
+/// A pod evicted by the scheduler to make room for a higher-priority one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Preemption {
+    pub namespace: String,
+    /// The evicted pod.
+    pub victim: String,
+    pub node: String,
+    /// The preemptor's uid, as the event names it.
+    pub by_uid: String,
+    /// Unix seconds.
+    pub time: i64,
+}
+
+/// Reads a `Preempted` event (`Preempted by pod <uid> on node <node>`, the scheduler's words).
+pub fn preemption(e: &EventRow) -> Option<Preemption> {
+    if e.reason != "Preempted" {
+        return None;
+    }
+    let rest = e.message.strip_prefix("Preempted by pod ")?;
+    let (uid, node) = rest.split_once(" on node ")?;
+    let victim = e.object.split_once('/').map_or(e.object.as_str(), |(_, n)| n);
+    Some(Preemption {
+        namespace: e.namespace.clone(),
+        victim: victim.to_string(),
+        node: node.trim().to_string(),
+        by_uid: uid.trim().to_string(),
+        time: e.last_seen,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +85,24 @@ mod tests {
         let r = row(&e);
         assert_eq!((r.object.as_str(), r.count, r.reason.as_str()), ("pod/train-0", 4, "FailedScheduling"));
         assert_eq!(r.last_seen, 1767225610);
+    }
+
+    #[test]
+    fn preemptions_are_read_from_the_schedulers_event() {
+        let e = EventRow {
+            namespace: "ml".into(),
+            type_: "Normal".into(),
+            reason: "Preempted".into(),
+            message: "Preempted by pod 6a1c-77 on node gpu-mi300x-1".into(),
+            object: "pod/intern-notebook-5d9".into(),
+            count: 1,
+            last_seen: 100,
+        };
+        let p = preemption(&e).expect("a preemption");
+        assert_eq!(
+            (p.victim.as_str(), p.node.as_str(), p.by_uid.as_str()),
+            ("intern-notebook-5d9", "gpu-mi300x-1", "6a1c-77")
+        );
+        assert!(preemption(&EventRow { reason: "Killing".into(), ..e }).is_none());
     }
 }

@@ -183,6 +183,7 @@ mod tests {
             requests: Requests { cpu: 2.0, memory: 1e9, accelerators: vec![("nvidia.com/gpu".into(), gpus)] },
             created: 0,
             containers: vec![],
+            uid: 0,
         }
     }
 

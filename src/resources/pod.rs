@@ -61,6 +61,8 @@ pub struct PodRow {
     pub created: i64,
     /// Container names, for picking whose logs to read.
     pub containers: Vec<String>,
+    /// A hash of the pod's uid: events name pods by uid ("Preempted by pod <uid>"), and a hash keeps rows small.
+    pub uid: u64,
 }
 
 impl PodRow {
@@ -198,7 +200,16 @@ pub fn row(pod: &Pod) -> PodRow {
             .as_ref()
             .map(|s| s.containers.iter().map(|c| c.name.clone()).collect())
             .unwrap_or_default(),
+        uid: uid_hash(pod.metadata.uid.as_deref().unwrap_or_default()),
     }
+}
+
+/// The hash [`PodRow::uid`] holds for a uid.
+pub fn uid_hash(uid: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    uid.hash(&mut h);
+    h.finish()
 }
 
 /// One container of a pod as its detail shows it: state, why, exit code, restarts.

@@ -153,6 +153,8 @@ pub struct ClusterSnapshot {
     pub training_jobs: Arc<Vec<Arc<crate::resources::training::TrainingJobRow>>>,
     /// The latest warning events, newest first.
     pub recent_warnings: Vec<Arc<crate::resources::event::EventRow>>,
+    /// Pods the scheduler evicted for higher-priority ones, newest first, with who took their place.
+    pub preemptions: Vec<PreemptionRow>,
     /// Model servers (TF Serving and KServe-server Deployments with canaries and autoscalers, InferenceServices),
     /// by namespace and name.
     pub model_servers: Arc<Vec<crate::resources::serving::ModelServerRow>>,
@@ -163,10 +165,71 @@ impl ClusterSnapshot {
         self.health.lists_done == self.health.lists
     }
 
+    /// The latest preemption of one of the pods named `{owner}-…` in `namespace` (a job's, a notebook's).
+    pub fn preempted(&self, namespace: &str, owner: &str) -> Option<&PreemptionRow> {
+        self.preemptions.iter().find(|p| p.hit(namespace, owner))
+    }
+
     /// The first error of a watch that is retrying (its data is stale until it recovers).
     pub fn error(&self) -> Option<&str> {
         self.health.failing.first().map(|(_, e)| e.as_str())
     }
+}
+
+/// A preemption, with the preemptor found among the pods.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PreemptionRow {
+    pub namespace: String,
+    pub victim: String,
+    pub node: String,
+    /// `namespace/name` of the pod that took the room, when it is still there.
+    pub by: Option<String>,
+    /// Unix seconds.
+    pub time: i64,
+}
+
+impl PreemptionRow {
+    /// Whether the evicted pod was one of the pods named `{owner}-…` (a job's or a notebook's).
+    pub fn hit(&self, namespace: &str, owner: &str) -> bool {
+        self.namespace == namespace && self.victim.strip_prefix(owner).is_some_and(|rest| rest.starts_with('-'))
+    }
+
+    /// `preempted by ml/deadline-worker-0`, or by a pod no longer there.
+    pub fn by_text(&self) -> String {
+        format!("preempted by {}", self.by.as_deref().unwrap_or("a higher-priority pod"))
+    }
+}
+
+/// The preemptions the cache saw, the preemptors looked up by uid (one pass over the pods, only when there are any).
+fn preemptions(cache: &ClusterCache) -> Vec<PreemptionRow> {
+    use crate::resources::event::preemption;
+    let mut found: Vec<_> = cache.preemptions.rows_unsorted().iter().filter_map(|e| preemption(e)).collect();
+    if found.is_empty() {
+        return Vec::new();
+    }
+    found.sort_by(|a, b| b.time.cmp(&a.time).then_with(|| a.victim.cmp(&b.victim)));
+    let wanted: std::collections::HashMap<u64, usize> =
+        found.iter().enumerate().map(|(i, p)| (crate::resources::pod::uid_hash(&p.by_uid), i)).collect();
+    let mut by: Vec<Option<String>> = vec![None; found.len()];
+    cache.pods.with_rows(|pods| {
+        for p in pods.values() {
+            if let Some(&i) = wanted.get(&p.uid) {
+                by[i] = Some(format!("{}/{}", p.namespace, p.name));
+            }
+        }
+    });
+    // Several evictions by one preemptor: the map kept one index, so copy its name to the others.
+    for (i, p) in found.iter().enumerate() {
+        if by[i].is_none() {
+            by[i] =
+                found.iter().zip(&by).find(|(q, b)| q.by_uid == p.by_uid && b.is_some()).and_then(|(_, b)| b.clone());
+        }
+    }
+    found
+        .into_iter()
+        .zip(by)
+        .map(|(p, by)| PreemptionRow { namespace: p.namespace, victim: p.victim, node: p.node, by, time: p.time })
+        .collect()
 }
 
 /// How many warnings the overview lists.
@@ -264,6 +327,7 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
         workload_counts,
         custom_kinds: cache.custom_kinds.read().map(|k| k.clone()).unwrap_or_default(),
         workload_errors,
+        preemptions: preemptions(cache),
         recent_warnings: {
             let mut warnings = cache.warnings.rows_unsorted();
             warnings.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then_with(|| a.object.cmp(&b.object)));
@@ -304,6 +368,7 @@ mod tests {
             requests: Requests::default(),
             created: 0,
             containers: vec![],
+            uid: 0,
         })
     }
 

@@ -769,6 +769,7 @@ mod tests {
                 requests: Default::default(),
                 created: 0,
                 containers: vec![],
+                uid: 0,
             })
         };
         let snapshot = |r| {

@@ -82,6 +82,25 @@ fn a_research_critical_tfjob_preempts_a_best_effort_notebook() {
             "{:?}",
             preempted.items.iter().map(|e| &e.message).collect::<Vec<_>>()
         );
+
+        // What the screens see: the live cache finds the preemption and who took the room.
+        let cache = std::sync::Arc::new(bosun::cluster::cache::ClusterCache::default());
+        let watchers = bosun::cluster::cache::spawn(client.clone(), cache.clone());
+        let by = format!("default/{}", deadline_pod.metadata.name.clone().unwrap_or_default());
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let row = loop {
+            let snap = bosun::state::cluster_view::snapshot(&cache, &Default::default());
+            if let Some(row) = snap.preempted("default", "intern").filter(|r| r.by.is_some()) {
+                break row.clone();
+            }
+            assert!(std::time::Instant::now() < deadline, "the snapshot never showed the notebook preempted");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(row.by_text(), format!("preempted by {by}"));
+        assert_eq!((row.victim.as_str(), row.node.as_str()), (victim.as_str(), "gpu-mi300x-1"));
+        for w in watchers {
+            w.abort();
+        }
     });
 }
 

@@ -653,6 +653,16 @@ fn detail(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, row: &LedgerR
                 format!("{} of {}", quantity::bytes(row.memory.requested), quantity::bytes(row.memory.allocatable)),
             );
         });
+        let here: Vec<_> = snap.preemptions.iter().filter(|x| x.node == n_.name).take(5).collect();
+        if !here.is_empty() {
+            ui.add_space(10.0);
+            ui.label(RichText::new("Recent preemptions").strong().color(p.text_strong));
+            let now = jiff::Timestamp::now().as_second();
+            for x in here {
+                let text = format!("{}/{} {}, {} ago", x.namespace, x.victim, x.by_text(), age(now - x.time));
+                ui.add(egui::Label::new(RichText::new(text).color(view.theme.tone(Tone::Warn))).wrap());
+            }
+        }
         ui.add_space(10.0);
         ui.label(RichText::new("Taints").strong().color(p.text_strong));
         if n_.taints.is_empty() {

@@ -118,10 +118,18 @@ fn servers(ui: &mut Ui, view: &ViewCtx<'_>, rows: &[crate::resources::notebook::
             let short = r.image.rsplit('/').next().unwrap_or(&r.image);
             ui.add(egui::Label::new(RichText::new(short).size(12.0)).extend()).on_hover_text(&r.image);
             ui.label(if r.gpus > 0.0 { format!("{}", r.gpus) } else { "—".into() });
-            let chip = status_chip(ui, view.theme, r.tone, &r.state);
-            if r.idle_hours > 0 {
-                chip.on_hover_text(format!("Scales to zero after {} idle hours", r.idle_hours));
-            }
+            ui.vertical(|ui| {
+                let chip = status_chip(ui, view.theme, r.tone, &r.state);
+                if r.idle_hours > 0 {
+                    chip.on_hover_text(format!("Scales to zero after {} idle hours", r.idle_hours));
+                }
+                let preempted = view.state.cluster.as_ref().and_then(|s| s.preempted(&r.namespace, &r.name));
+                if let Some(pre) = preempted {
+                    let text = RichText::new(pre.by_text()).color(view.theme.tone(Tone::Warn)).size(11.0);
+                    let when = kubefmt::duration::human(now - pre.time);
+                    ui.label(text).on_hover_text(format!("{} on {}, {when} ago", pre.victim, pre.node));
+                }
+            });
             ui.horizontal(|ui| {
                 if opening.as_deref() == Some(r.name.as_str()) {
                     ui.spinner();

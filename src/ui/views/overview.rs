@@ -23,6 +23,11 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>) {
             warnings_card(ui, view, &snap);
             ui.add_space(12.0);
         }
+        let hour_ago = jiff::Timestamp::now().as_second() - 3600;
+        if snap.preemptions.iter().any(|x| x.time >= hour_ago) {
+            preemptions_card(ui, view, &snap, hour_ago);
+            ui.add_space(12.0);
+        }
     }
     contexts_card(ui, view);
     ui.add_space(12.0);
@@ -274,6 +279,26 @@ fn charts(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::Cl
             log_y: false,
         };
         chart::line_chart(&mut cols[1], &line, view.theme, 220.0, |v| format!("{v:.0} pods"));
+    });
+}
+
+/// Pods evicted for higher-priority ones in the last hour, and who took their place.
+fn preemptions_card(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::ClusterSnapshot, since: i64) {
+    let p = &view.theme.palette;
+    let now = jiff::Timestamp::now().as_second();
+    let recent: Vec<_> = snap.preemptions.iter().filter(|x| x.time >= since).collect();
+    card(ui, view, |ui| {
+        let title = format!("Preemptions in the last hour: {}", recent.len());
+        ui.label(RichText::new(title).strong().color(p.text_strong));
+        ui.add_space(4.0);
+        for x in recent.iter().take(6) {
+            ui.horizontal_wrapped(|ui| {
+                status_chip(ui, view.theme, Tone::Warn, "Preempted");
+                ui.label(RichText::new(format!("{}/{}", x.namespace, x.victim)).color(p.text_strong));
+                ui.label(format!("{} on {}", x.by_text(), x.node));
+                ui.label(RichText::new(crate::resources::quantity::age(now - x.time)).color(p.text_weak));
+            });
+        }
     });
 }
 

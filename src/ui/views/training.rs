@@ -237,10 +237,18 @@ fn jobs(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, state: &mut Tra
                         ui.add(egui::Label::new(RichText::new(&r.name).color(p.text_strong)).truncate());
                     });
                     row.col(|ui| {
-                        let chip = status_chip(ui, view.theme, tone_of(&r.state), &r.state);
-                        if !r.message.is_empty() {
-                            chip.on_hover_text(&r.message);
-                        }
+                        ui.horizontal(|ui| {
+                            let chip = status_chip(ui, view.theme, tone_of(&r.state), &r.state);
+                            if !r.message.is_empty() {
+                                chip.on_hover_text(&r.message);
+                            }
+                            if let Some(pre) = snap.preempted(&r.namespace, &r.name) {
+                                let text = RichText::new(pre.by_text()).color(view.theme.tone(Tone::Warn)).size(11.0);
+                                let when = age(now - pre.time);
+                                ui.add(egui::Label::new(text).truncate())
+                                    .on_hover_text(format!("{} on {}, {when} ago", pre.victim, pre.node));
+                            }
+                        });
                     });
                     row.col(|ui| {
                         ui.add(egui::Label::new(r.replicas_text()).truncate());
@@ -310,6 +318,11 @@ fn recorder(ui: &mut Ui, view: &ViewCtx<'_>, key: &JobKey, state: &mut TrainingV
         match &recorder.job {
             Some(job) => {
                 status_chip(ui, view.theme, tone_of(&job.state), &job.state);
+                if let Some(pre) = view.state.cluster.as_ref().and_then(|s| s.preempted(&job.namespace, &job.name)) {
+                    let when = age(jiff::Timestamp::now().as_second() - pre.time);
+                    let text = format!("{}: {} on {}, {when} ago", pre.by_text(), pre.victim, pre.node);
+                    ui.label(RichText::new(text).color(view.theme.tone(Tone::Warn)));
+                }
             }
             None => {
                 status_chip(ui, view.theme, Tone::Neutral, "Deleted from the cluster");
