@@ -79,19 +79,7 @@ fn used_in(cluster: &Cluster, namespace: &str) -> BTreeMap<String, f64> {
     used
 }
 
-/// A quantity as the server prints it: whole numbers plain, fractions of a core in millis, memory in the largest
-/// binary unit that divides it.
-pub fn format_quantity(resource: &str, v: f64) -> String {
-    if resource.ends_with("memory") || resource.ends_with("storage") {
-        for (unit, size) in [("Ti", 1u64 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)] {
-            let n = v / size as f64;
-            if v > 0.0 && n.fract() == 0.0 {
-                return format!("{n}{unit}");
-            }
-        }
-    }
-    if v.fract() == 0.0 { format!("{v}") } else { format!("{}m", (v * 1000.0).round()) }
-}
+use kubefmt::quantity::format as format_quantity;
 
 /// Why the namespace's quotas refuse this new pod, in the server's words (`None`: admitted).
 pub fn refuse(cluster: &Cluster, namespace: &str, pod: &Value) -> Option<String> {

@@ -191,11 +191,23 @@ pub fn fit(
             job["metadata"]["namespace"] = Value::from(launch.namespace.clone().unwrap_or_else(|| "default".into()));
         }
     }
-    let ledger = runtime()?.block_on(super::nodes::ledger_for(&launch, timeout))?;
+    let runtime = runtime()?;
+    let ledger = runtime.block_on(super::nodes::ledger_for(&launch, timeout))?;
+    // The quotas of the jobs' namespaces (an account that may not read them gets the fit without the quota check).
+    let quotas: Vec<crate::resources::teams::QuotaRow> = runtime.block_on(async {
+        let Ok(client) = super::client_for(&launch).await else { return Vec::new() };
+        let api: kube::Api<k8s_openapi::api::core::v1::ResourceQuota> = kube::Api::all(client);
+        let list = api.list(&Default::default()).await;
+        list.map(|l| l.items.iter().map(crate::resources::teams::quota_row).collect()).unwrap_or_default()
+    });
     let mut reports: Vec<(String, FitReport)> = Vec::new();
     for (source, job) in &jobs {
         let demands = fit::demands(job).map_err(|e| JobError::BadInput(format!("{source}: {e}")))?;
-        reports.push((jobs_api::display(job), fit::fit(&demands, &ledger)));
+        let mut report = fit::fit(&demands, &ledger);
+        let namespace = job.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");
+        let in_namespace: Vec<_> = quotas.iter().filter(|q| q.namespace == namespace).collect();
+        report.quota = fit::quota_refusals(&demands, &in_namespace);
+        reports.push((jobs_api::display(job), report));
     }
     match output {
         Output::Json if reports.len() == 1 => {
@@ -204,7 +216,7 @@ pub fn fit(
         Output::Json => {
             let all: Vec<Value> = reports
                 .iter()
-                .map(|(job, r)| serde_json::json!({"job": job, "roles": r.roles, "all_at_once": r.all_at_once}))
+                .map(|(job, r)| serde_json::json!({"job": job, "roles": r.roles, "all_at_once": r.all_at_once, "quota": r.quota}))
                 .collect();
             println!("{}", serde_json::to_string_pretty(&all)?);
         }
@@ -230,6 +242,9 @@ pub fn fit(
                 }
                 if report.roles.len() > 1 {
                     println!("all replicas at once: {}", if report.all_at_once { "yes" } else { "no" });
+                }
+                for refusal in &report.quota {
+                    println!("the quota refuses: {refusal}");
                 }
             }
         }

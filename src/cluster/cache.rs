@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::api::core::v1::{Event, Namespace, Node, PersistentVolumeClaim, Pod, ResourceQuota, Service};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::core::{ApiResource, DynamicObject};
 use kube::runtime::WatchStreamExt;
@@ -211,6 +211,8 @@ pub struct ClusterCache {
     pub namespaces: RowStore<String>,
     /// Warning events (Normal events are not kept: they are many and the screens do not show them).
     pub warnings: RowStore<event::EventRow>,
+    /// ResourceQuotas, for the fit preview's quota check.
+    pub quotas: RowStore<crate::resources::teams::QuotaRow>,
     /// The scheduler's `Preempted` events (Normal, but the story of who took whose GPUs).
     pub preemptions: RowStore<event::EventRow>,
     /// One store per [`WorkloadKind`], indexed by [`WorkloadKind::index`].
@@ -232,6 +234,7 @@ impl Default for ClusterCache {
             namespaces: RowStore::new(),
             warnings: RowStore::new(),
             preemptions: RowStore::new(),
+            quotas: RowStore::new(),
             workloads: WorkloadKind::ALL.iter().map(|_| RowStore::new()).collect(),
             custom_kinds: RwLock::new(BTreeMap::new()),
             generation: AtomicU64::new(0),
@@ -394,6 +397,13 @@ pub fn spawn(client: kube::Client, cache: Arc<ClusterCache>) -> Vec<tokio::task:
             event::row,
         )),
         tokio::spawn(feed(Api::<Pod>::all(client.clone()), paged(), c(), |c| &c.pods, pod::row)),
+        tokio::spawn(feed(
+            Api::<ResourceQuota>::all(client.clone()),
+            paged(),
+            c(),
+            |c| &c.quotas,
+            crate::resources::teams::quota_row,
+        )),
     ];
     macro_rules! workloads {
         ($($ty:ty => $kind:ident, $row:path);* $(;)?) => {$(

@@ -21,6 +21,36 @@ pub struct QuotaLine {
     pub used: Option<f64>,
 }
 
+/// A ResourceQuota as the fit preview needs it: hard limits and what its controller counts as used, by the quota's
+/// resource names (`requests.nvidia.com/gpu`, `pods`; bare `cpu`/`memory` read as their requests).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QuotaRow {
+    pub namespace: String,
+    pub name: String,
+    pub hard: BTreeMap<String, f64>,
+    pub used: BTreeMap<String, f64>,
+}
+
+/// cpu and memory quota'd under a bare name mean their requests.
+fn canonical(resource: &str) -> String {
+    match resource {
+        "cpu" | "memory" | "ephemeral-storage" => format!("requests.{resource}"),
+        other => other.to_string(),
+    }
+}
+
+pub fn quota_row(q: &ResourceQuota) -> QuotaRow {
+    let read = |m: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>| {
+        m.into_iter().flatten().map(|(k, v)| (canonical(k), quantity::value(v))).collect()
+    };
+    QuotaRow {
+        namespace: q.metadata.namespace.clone().unwrap_or_default(),
+        name: q.metadata.name.clone().unwrap_or_default(),
+        hard: read(q.spec.as_ref().and_then(|s| s.hard.as_ref())),
+        used: read(q.status.as_ref().and_then(|s| s.used.as_ref())),
+    }
+}
+
 /// A team's GPUs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TeamRow {

@@ -155,6 +155,10 @@ pub struct ClusterSnapshot {
     pub recent_warnings: Vec<Arc<crate::resources::event::EventRow>>,
     /// Pods the scheduler evicted for higher-priority ones, newest first, with who took their place.
     pub preemptions: Vec<PreemptionRow>,
+    /// ResourceQuotas, by namespace and name.
+    pub quotas: Vec<Arc<crate::resources::teams::QuotaRow>>,
+    /// Controllers' `FailedCreate` warnings a quota caused (`exceeded quota: …`), newest first.
+    pub quota_refusals: Vec<Arc<crate::resources::event::EventRow>>,
     /// Model servers (TF Serving and KServe-server Deployments with canaries and autoscalers, InferenceServices),
     /// by namespace and name.
     pub model_servers: Arc<Vec<crate::resources::serving::ModelServerRow>>,
@@ -168,6 +172,20 @@ impl ClusterSnapshot {
     /// The latest preemption of one of the pods named `{owner}-…` in `namespace` (a job's, a notebook's).
     pub fn preempted(&self, namespace: &str, owner: &str) -> Option<&PreemptionRow> {
         self.preemptions.iter().find(|p| p.hit(namespace, owner))
+    }
+
+    /// Why a quota refuses the pods of `kind`/`name` (its controller's latest `FailedCreate`), in the server's words.
+    pub fn quota_refusal(&self, namespace: &str, kind: &str, name: &str) -> Option<&str> {
+        let object = format!("{}/{name}", kind.to_lowercase());
+        let event = self.quota_refusals.iter().find(|w| w.namespace == namespace && w.object == object)?;
+        // `Error creating: pods "x" is forbidden: exceeded quota: …`: the quota's part says it.
+        let message = event.message.as_str();
+        Some(
+            message
+                .find("exceeded quota:")
+                .or_else(|| message.find("failed quota:"))
+                .map_or(message, |i| &message[i..]),
+        )
     }
 
     /// The first error of a watch that is retrying (its data is stale until it recovers).
@@ -328,6 +346,21 @@ pub fn snapshot(cache: &ClusterCache, query: &PodQuery) -> ClusterSnapshot {
         custom_kinds: cache.custom_kinds.read().map(|k| k.clone()).unwrap_or_default(),
         workload_errors,
         preemptions: preemptions(cache),
+        quota_refusals: {
+            let mut refused: Vec<_> = cache
+                .warnings
+                .rows_unsorted()
+                .into_iter()
+                .filter(|w| w.reason == "FailedCreate" && w.message.contains(" quota: "))
+                .collect();
+            refused.sort_by_key(|w| std::cmp::Reverse(w.last_seen));
+            refused
+        },
+        quotas: {
+            let mut quotas = cache.quotas.rows_unsorted();
+            quotas.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+            quotas
+        },
         recent_warnings: {
             let mut warnings = cache.warnings.rows_unsorted();
             warnings.sort_by(|a, b| b.last_seen.cmp(&a.last_seen).then_with(|| a.object.cmp(&b.object)));

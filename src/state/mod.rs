@@ -436,7 +436,10 @@ impl AppState {
             Event::Cluster(ClusterEvent::Snapshot { attempt, snapshot }) if attempt == self.connect_attempt => {
                 self.record_phases(&snapshot);
                 requests.extend(self.training.on_snapshot(&snapshot).into_iter().map(Request::Training));
-                self.notebooks.refresh_fit(snapshot.generation, &snapshot.ledger);
+                for news in self.training.quota_news(&snapshot) {
+                    self.toasts.push(Tone::Err, news);
+                }
+                self.notebooks.refresh_fit(&snapshot);
                 let servers = snapshot.model_servers.clone();
                 requests.extend(self.serving.on_snapshot(servers).into_iter().map(Request::Serving));
                 self.cluster = Some(snapshot);

@@ -92,18 +92,24 @@ impl NotebooksState {
     }
 
     /// Recomputes the fit of the form's server when the form or the cluster changed.
-    pub fn refresh_fit(&mut self, generation: u64, ledger: &[crate::resources::ledger::LedgerRow]) {
-        if self.fit_generation == generation {
+    pub fn refresh_fit(&mut self, snap: &crate::state::cluster_view::ClusterSnapshot) {
+        if self.fit_generation == snap.generation {
             return;
         }
-        self.fit_generation = generation;
+        self.fit_generation = snap.generation;
+        let namespace = self.form.namespace.clone();
         self.fit = crate::workloads::notebook::objects(&self.form, "")
             .iter()
             .find(|o| o["kind"] == "Deployment")
             .and_then(|d| d.pointer("/spec/template"))
             .map(|template| {
-                let demand = crate::workloads::fit::demand("Notebook", 1, template);
-                crate::workloads::fit::fit(&[demand], ledger)
+                use crate::workloads::fit;
+                let demand = fit::demand("Notebook", 1, template);
+                let mut report = fit::fit(std::slice::from_ref(&demand), &snap.ledger);
+                let quotas: Vec<_> =
+                    snap.quotas.iter().filter(|q| q.namespace == namespace).map(|q| q.as_ref()).collect();
+                report.quota = fit::quota_refusals(&[demand], &quotas);
+                report
             });
     }
 

@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::loadable::Loadable;
 use super::protocol::{JobKey, Recorder, TrainingEvent, TrainingRequest};
 use crate::resources::ledger::LedgerRow;
+use crate::resources::teams::QuotaRow;
 use crate::tone::Tone;
 use crate::workloads::fit::{self, FitReport};
 use crate::workloads::import::{self, Imported};
@@ -84,6 +85,8 @@ pub struct TrainingState {
     /// The fit of what would be submitted, against the ledger it was computed on.
     pub fit: Option<FitReport>,
     fit_generation: u64,
+    /// `kind/namespace/name` of jobs just submitted, watched for a quota refusing their pods.
+    watch_quota: Vec<String>,
     pub submit: Submit,
     pub open: Option<JobKey>,
     pub recorder: Loadable<Recorder>,
@@ -245,8 +248,26 @@ impl TrainingState {
         (Tone::Warn, message)
     }
 
+    /// What a quota says to the pods of jobs just submitted (once per job): the API server's refusal, which the
+    /// operator reports on the job, since the job itself was created.
+    pub fn quota_news(&mut self, snap: &crate::state::cluster_view::ClusterSnapshot) -> Vec<String> {
+        let mut news = Vec::new();
+        self.watch_quota.retain(|created| {
+            let mut parts = created.splitn(3, '/');
+            let (Some(kind), Some(ns), Some(name)) = (parts.next(), parts.next(), parts.next()) else { return false };
+            match snap.quota_refusal(ns, kind, name) {
+                Some(refusal) => {
+                    news.push(format!("{kind} {ns}/{name} was created, but its pods are refused: {refusal}"));
+                    false
+                }
+                None => true,
+            }
+        });
+        news
+    }
+
     /// Recomputes the fit preview when the form or the cluster changed (not every frame).
-    pub fn refresh_fit(&mut self, generation: u64, ledger: &[LedgerRow]) {
+    pub fn refresh_fit(&mut self, generation: u64, ledger: &[LedgerRow], quotas: &[std::sync::Arc<QuotaRow>]) {
         if self.fit_generation == generation {
             return;
         }
@@ -255,14 +276,20 @@ impl TrainingState {
             let job = objects.iter().find(|o| {
                 o.get("kind").and_then(Value::as_str).and_then(crate::workloads::JobKind::from_kind).is_some()
             })?;
-            fit::demands(job).ok().map(|d| fit::fit(&d, ledger))
+            let namespace = job.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");
+            let demands = fit::demands(job).ok()?;
+            let mut report = fit::fit(&demands, ledger);
+            let quotas: Vec<&QuotaRow> =
+                quotas.iter().filter(|q| q.namespace == namespace).map(|q| q.as_ref()).collect();
+            report.quota = fit::quota_refusals(&demands, &quotas);
+            Some(report)
         });
     }
 
     /// Follows the cluster: the fit preview is recomputed, and the open flight recorder fetched again when its job
     /// changed (a replica started, ended, restarted).
     pub fn on_snapshot(&mut self, snap: &crate::state::cluster_view::ClusterSnapshot) -> Vec<TrainingRequest> {
-        self.refresh_fit(snap.generation, &snap.ledger);
+        self.refresh_fit(snap.generation, &snap.ledger, &snap.quotas);
         let Some(key) = self.open.clone() else { return Vec::new() };
         let live = snap
             .training_jobs
@@ -393,6 +420,7 @@ impl TrainingState {
         match event {
             TrainingEvent::Submitted(Ok(created)) => {
                 let note = format!("Submitted {}", created.join(", "));
+                self.watch_quota = created.clone();
                 self.submit = Submit::Done(created);
                 self.tab = Tab::Jobs;
                 return Some((Tone::Ok, note));

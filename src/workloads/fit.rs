@@ -92,6 +92,9 @@ pub struct FitReport {
     pub roles: Vec<RoleFit>,
     /// Whether every replica of every role fits at the same time (what a gang-scheduled job needs).
     pub all_at_once: bool,
+    /// What the namespace's ResourceQuotas would refuse, in the API server's words (see [`quota_refusals`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quota: Vec<String>,
 }
 
 /// Reads each role's demand from a job object (TFJob, PyTorchJob, XGBoostJob, MPIJob or Job).
@@ -318,7 +321,69 @@ pub fn fit(roles: &[RoleDemand], ledger: &[LedgerRow]) -> FitReport {
         }
         out.push(RoleFit { role: d.role.clone(), replicas: d.replicas, verdict, reasons, nodes: fitting });
     }
-    FitReport { roles: out, all_at_once: all_at_once(roles, &nodes) }
+    FitReport { roles: out, all_at_once: all_at_once(roles, &nodes), quota: Vec::new() }
+}
+
+/// What the quotas would say to the job's pods, created one after another as its operator creates them: per quota,
+/// the first pod it refuses, in the API server's words (`exceeded quota: gpu-quota, requested:
+/// requests.nvidia.com/gpu=8, used: requests.nvidia.com/gpu=4, limited: requests.nvidia.com/gpu=8`), after how many
+/// pods got in. `quotas` are the namespace's, `used` as their controller last counted.
+pub fn quota_refusals(roles: &[RoleDemand], quotas: &[&crate::resources::teams::QuotaRow]) -> Vec<String> {
+    let total: u32 = roles.iter().map(|r| r.replicas).sum();
+    let mut out = Vec::new();
+    for quota in quotas {
+        let mut used = quota.used.clone();
+        let mut admitted = 0;
+        'pods: for d in roles {
+            // What one pod counts: itself, its requests, and the limits of extended resources (equal to requests).
+            let mut asks: BTreeMap<String, f64> = BTreeMap::from([("pods".into(), 1.0), ("count/pods".into(), 1.0)]);
+            for (r, a) in &d.requests {
+                asks.insert(format!("requests.{r}"), *a);
+                if r.contains('/') {
+                    asks.insert(format!("limits.{r}"), *a);
+                }
+            }
+            for _ in 0..d.replicas {
+                let over: Vec<&String> = quota
+                    .hard
+                    .iter()
+                    .filter(|(r, hard)| {
+                        let asked = asks.get(*r).copied().unwrap_or(0.0);
+                        asked > 0.0 && used.get(*r).copied().unwrap_or(0.0) + asked > **hard + 1e-9
+                    })
+                    .map(|(r, _)| r)
+                    .collect();
+                if !over.is_empty() {
+                    let list = |values: &BTreeMap<String, f64>| {
+                        over.iter()
+                            .map(|r| {
+                                format!("{r}={}", kubefmt::quantity::format(r, values.get(*r).copied().unwrap_or(0.0)))
+                            })
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    };
+                    let message = format!(
+                        "exceeded quota: {}, requested: {}, used: {}, limited: {}",
+                        quota.name,
+                        list(&asks),
+                        list(&used),
+                        list(&quota.hard)
+                    );
+                    out.push(if admitted == 0 {
+                        message
+                    } else {
+                        format!("{admitted} of {total} pods would be created, then {message}")
+                    });
+                    break 'pods;
+                }
+                for (r, a) in &asks {
+                    *used.entry(r.clone()).or_default() += a;
+                }
+                admitted += 1;
+            }
+        }
+    }
+    out
 }
 
 /// The same facts in plain words: the biggest node against the ask, a selector nothing matches, a taint no pod
@@ -519,5 +584,24 @@ mod tests {
         let d = demands(&job).expect("demands");
         assert_eq!((d[0].role.as_str(), d[0].replicas, d[0].requests["cpu"]), ("Pod", 3, 0.5));
         assert!(demands(&json!({"kind": "Deployment"})).unwrap_err().contains("not a training job"));
+    }
+
+    #[test]
+    fn quotas_refuse_the_first_pod_past_the_limit_in_the_servers_words() {
+        let quota = crate::resources::teams::QuotaRow {
+            namespace: "ml".into(),
+            name: "gpu-quota".into(),
+            hard: BTreeMap::from([("requests.nvidia.com/gpu".to_string(), 8.0), ("pods".to_string(), 10.0)]),
+            used: BTreeMap::from([("requests.nvidia.com/gpu".to_string(), 4.0), ("pods".to_string(), 1.0)]),
+        };
+        let roles = demands(&tfjob(2, 4, None)).expect("demands");
+        assert_eq!(
+            quota_refusals(&roles, &[&quota]),
+            [
+                "1 of 2 pods would be created, then exceeded quota: gpu-quota, requested: requests.nvidia.com/gpu=4, used: requests.nvidia.com/gpu=8, limited: requests.nvidia.com/gpu=8"
+            ]
+        );
+        let small = demands(&tfjob(1, 4, None)).expect("demands");
+        assert!(quota_refusals(&small, &[&quota]).is_empty(), "4 more fit under 8");
     }
 }

@@ -116,3 +116,88 @@ async fn wait_for(pods: &Api<Pod>, selector: &str, done: impl Fn(&Pod) -> bool) 
     }
     None
 }
+
+/// A team's GPU quota: the fit preview predicts the refusal in the API server's words and numbers, and once the
+/// job is submitted the operator's FailedCreate says the same, which the job list and a toast show.
+#[test]
+fn the_fit_preview_predicts_a_quota_refusal_that_the_server_then_makes() {
+    use bosun::state::cluster_view::snapshot;
+    use bosun::state::protocol::TrainingEvent;
+    use bosun::state::training::TrainingState;
+    use kube::api::PostParams;
+    use serde_json::json;
+
+    let (sim, _) = cluster_with_operator();
+    let client = sim.runtime.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(sim.server.kubeconfig_path()).expect("kubeconfig");
+        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config");
+        kube::Client::try_from(config).expect("client")
+    });
+    sim.runtime.block_on(async {
+        let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+        let ns = serde_json::from_value(json!({"metadata": {"name": "team-a"}})).expect("namespace");
+        namespaces.create(&PostParams::default(), &ns).await.expect("namespace");
+        let hard = [("requests.amd.com/gpu".to_string(), "4".to_string())].into();
+        bosun::cluster::teams::apply_quota(&client, "team-a", "gpu-quota", &hard).await.expect("quota");
+        let pods: Api<Pod> = Api::namespaced(client.clone(), "team-a");
+        let holder = json!({"metadata": {"name": "holder"}, "spec": {
+            "tolerations": [{"key": "amd.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+            "containers": [{"name": "main", "image": "rocm/pytorch:latest", "resources": {"limits": {"amd.com/gpu": "2"}}}]}});
+        pods.create(&PostParams::default(), &serde_json::from_value(holder).expect("pod")).await.expect("pod");
+
+        let cache = std::sync::Arc::new(bosun::cluster::cache::ClusterCache::default());
+        let watchers = bosun::cluster::cache::spawn(client.clone(), cache.clone());
+        let counted = |snap: &bosun::state::cluster_view::ClusterSnapshot| {
+            snap.quotas.iter().any(|q| q.namespace == "team-a" && q.used.get("requests.amd.com/gpu") == Some(&2.0))
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let snap = loop {
+            let snap = snapshot(&cache, &Default::default());
+            if counted(&snap) {
+                break snap;
+            }
+            assert!(std::time::Instant::now() < deadline, "the quota never counted the holder's GPUs");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+
+        let worker = RoleSpec {
+            role: "Worker".into(),
+            replicas: 1,
+            cpu: "1".into(),
+            memory: "2Gi".into(),
+            accelerator: Some("amd.com/gpu".into()),
+            accelerators: 4,
+        };
+        let job = TrainingSpec {
+            kind: JobKind::TFJob,
+            name: "greedy".into(),
+            namespace: "team-a".into(),
+            image: "registry.example/train:1.0".into(),
+            roles: vec![worker],
+            ..Default::default()
+        };
+        let expected = "exceeded quota: gpu-quota, requested: requests.amd.com/gpu=4, used: requests.amd.com/gpu=2, limited: requests.amd.com/gpu=4";
+        let mut form = TrainingState::new(job.clone());
+        form.on_snapshot(&snap);
+        let predicted = form.fit.as_ref().map(|f| f.quota.clone()).unwrap_or_default();
+        assert_eq!(predicted, [expected], "the fit preview predicts the refusal");
+
+        training::submit(&client, &render::job(&job), false).await.expect("the TFJob itself is created");
+        form.apply(TrainingEvent::Submitted(Ok(vec!["TFJob/team-a/greedy".into()])));
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let refusal = loop {
+            let snap = snapshot(&cache, &Default::default());
+            if let Some(r) = snap.quota_refusal("team-a", "TFJob", "greedy") {
+                let news = form.quota_news(&snap);
+                assert!(news.len() == 1 && news[0].ends_with(expected), "{news:?}");
+                break r.to_string();
+            }
+            assert!(std::time::Instant::now() < deadline, "the operator never reported the quota's refusal");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(refusal, expected, "the server's numbers are the predicted ones");
+        for w in watchers {
+            w.abort();
+        }
+    });
+}

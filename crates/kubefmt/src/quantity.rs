@@ -42,6 +42,20 @@ fn number_part(text: &str) -> Option<f64> {
     text.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
+/// A quantity as the API server prints it in quota messages: whole numbers plain, fractions of a core in millis,
+/// memory and storage in the largest binary unit that divides them (`resource` names which).
+pub fn format(resource: &str, v: f64) -> String {
+    if resource.ends_with("memory") || resource.ends_with("storage") {
+        for (unit, size) in [("Ti", 1u64 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)] {
+            let n = v / size as f64;
+            if v > 0.0 && n.fract() == 0.0 {
+                return format!("{n}{unit}");
+            }
+        }
+    }
+    if v.fract() == 0.0 { format!("{v}") } else { format!("{}m", (v * 1000.0).round()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

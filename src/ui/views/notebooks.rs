@@ -255,6 +255,9 @@ fn form(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::Clus
                     ui.add(egui::Label::new(RichText::new(reason).size(12.0)).wrap());
                 }
             }
+            if let Some(fit) = &state.fit {
+                crate::ui::views::training::quota_refusals(ui, theme, &fit.quota);
+            }
             field_error(ui, theme, errors, "accelerator");
         });
         ui.end_row();

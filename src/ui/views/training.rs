@@ -242,6 +242,12 @@ fn jobs(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, state: &mut Tra
                             if !r.message.is_empty() {
                                 chip.on_hover_text(&r.message);
                             }
+                            if let Some(refusal) = snap.quota_refusal(&r.namespace, &r.kind, &r.name) {
+                                let text = RichText::new("quota refuses its pods")
+                                    .color(view.theme.tone(Tone::Err))
+                                    .size(11.0);
+                                ui.add(egui::Label::new(text).truncate()).on_hover_text(refusal);
+                            }
                             if let Some(pre) = snap.preempted(&r.namespace, &r.name) {
                                 let text = RichText::new(pre.by_text()).color(view.theme.tone(Tone::Warn)).size(11.0);
                                 let when = age(now - pre.time);
@@ -751,6 +757,16 @@ pub(crate) fn field_error(ui: &mut Ui, theme: &Theme, errors: &[crate::workloads
     }
 }
 
+/// What the team's quota would refuse, in the API server's words, with what to do about it.
+pub(crate) fn quota_refusals(ui: &mut Ui, theme: &crate::ui::theme::Theme, refusals: &[String]) {
+    for refusal in refusals {
+        status_chip(ui, theme, Tone::Err, "The namespace's quota refuses it");
+        ui.add(egui::Label::new(RichText::new(refusal).size(12.0).color(theme.palette.text)).wrap());
+        let hint = "Ask for less, or raise the quota (Nodes, Teams and quotas).";
+        ui.label(RichText::new(hint).size(12.0).color(theme.palette.text_weak));
+    }
+}
+
 pub(crate) fn text_field(ui: &mut Ui, label: &str, value: &mut String, hint: &str, width: f32) {
     let edit = ui.add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(width));
     edit.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, label));
@@ -1163,6 +1179,7 @@ fn preview(ui: &mut Ui, view: &ViewCtx<'_>) {
                 };
                 status_chip(ui, view.theme, tone, text);
             }
+            quota_refusals(ui, view.theme, &report.quota);
         }
     }
     ui.add_space(10.0);
