@@ -1,8 +1,8 @@
 //! `bosun bench plan`: the capacity planner on a scale fleet — 5,000 nodes (every fifth with 8 H100 or A100 GPUs,
 //! tainted as the GPU operator does), 150,000 running pods that leave a few GPUs free, and 2,000 pending GPU pods
-//! (single pods of 1–4 GPUs, some pinned to a GPU model, and 8-worker training gangs of 8 GPUs each). The snapshot is
-//! built from API objects as the watch caches would hold it; what is timed is the planner's answer from it: every
-//! shape worth adding, the smallest count of each, what still waits, the utilisation curve.
+//! (single pods of 1 or 2 GPUs, some pinned to a GPU model, and research-critical 4-worker training gangs of 8 GPUs
+//! each). The snapshot is built from API objects as the watch caches would hold it; what is timed is the planner's
+//! answer from it: every shape worth adding, the smallest count of each, what still waits, the utilisation curve.
 
 use std::time::Instant;
 
@@ -87,14 +87,19 @@ fn fleet(nodes: usize, pods: usize, pending: usize) -> (Vec<LedgerRow>, Vec<Pod>
     let mut waiting = Vec::with_capacity(pending);
     let mut job = 0;
     while waiting.len() < pending {
-        if rng.u32(..10) == 0 && waiting.len() + 8 <= pending {
-            for w in 0..8 {
+        if rng.u32(..40) == 0 && waiting.len() + 4 <= pending {
+            for w in 0..4 {
                 let labels = json!({"training.kubeflow.org/job-name": format!("llm-{job}"), "training.kubeflow.org/replica-type": "worker"});
-                waiting.push(pod_object("research", &format!("llm-{job}-worker-{w}"), None, 16, 8, labels));
+                let mut p = pod_object("research", &format!("llm-{job}-worker-{w}"), None, 16, 8, labels);
+                // The research-critical class, as the preset ladder sets it.
+                if let Some(spec) = p.spec.as_mut() {
+                    spec.priority = Some(100_000);
+                }
+                waiting.push(p);
             }
             job += 1;
         } else {
-            let gpus = [1, 1, 2, 4][rng.usize(..4)];
+            let gpus = [1, 1, 1, 2][rng.usize(..4)];
             let mut p = pod_object("interns", &format!("notebook-{}", waiting.len()), None, 2, gpus, json!({}));
             if rng.u32(..4) == 0 {
                 let selector = [("nvidia.com/gpu.product".to_string(), H100.to_string())].into();
@@ -132,6 +137,11 @@ pub fn run(nodes: usize, pods: usize, pending: usize) -> anyhow::Result<()> {
         best.resource,
         best.utilisation_after * 100.0
     );
+    let curve: Vec<String> = best.curve.iter().map(|c| format!("{}:{}", c.nodes, c.waiting_pods)).collect();
+    eprintln!("  waiting pods by nodes added: {}", curve.join(" "));
+    for w in best.still_waiting.iter().take(3) {
+        eprintln!("  still waiting: {}/{} ({} pods): {}", w.namespace, w.name, w.pods, w.reason);
+    }
     println!(
         "plan: bosun {median:.3} s for {nodes} nodes, {pods} pods, {pending} pending GPU pods; goal {GOAL_SECONDS:.1} s; ratio {:.3}",
         median / GOAL_SECONDS

@@ -155,12 +155,12 @@ pub fn shapes(ledger: &[LedgerRow], pending: &[PendingPod]) -> Vec<String> {
             row.node.memory.allocatable,
             row.node.taints
         );
-        if seen.contains_key(&key) {
+        // One verdict per kind of node (thousands of nodes are a few kinds).
+        if seen.insert(key, ()).is_some() {
             continue;
         }
         let empty = NodeRoom { free: room.allocatable.clone(), ..room.clone() };
         if pending.iter().any(|p| fits_empty(&empty, &p.demand).is_ok()) {
-            seen.insert(key, ());
             out.push(row.node.name.clone());
         }
     }
@@ -199,13 +199,19 @@ struct Replay<'a> {
     nodes: Vec<ReplayNode>,
     /// The new nodes' names, in the order they are added.
     new_names: Vec<String>,
-    /// Per pod, the nodes (indices into `nodes`) that pass its static filters.
+    /// Per pod, the existing nodes (indices into `nodes`) that pass its static filters.
     eligible: Vec<std::rc::Rc<Vec<u32>>>,
+    /// Where each new node sits in `nodes` (the new nodes are all alike: see [`Replay::run`]).
+    new_at: Vec<u32>,
+    /// Per pod, the resources it asks for, accelerators first (the check that fails most often, first).
+    checks: Vec<Vec<usize>>,
     /// Per pod, its gang (index into `gangs`).
     gang_of: Vec<usize>,
     gangs: Vec<Vec<usize>>,
     /// Per pod, how many existing nodes its static filters turn down, by reason (for the waiting message).
     turned_down: Vec<std::rc::Rc<BTreeMap<String, usize>>>,
+    /// Per pod, the existing nodes its static filters let through (for the waiting message).
+    static_ok: Vec<std::rc::Rc<Vec<u32>>>,
     /// Per pod, why a new node would turn it down, if one would.
     shape_reason: Vec<Option<String>>,
 }
@@ -215,6 +221,16 @@ struct ReplayNode {
     /// For a new node, which one (0-based); existing nodes are `None`.
     new: Option<u32>,
     free: Vec<f64>,
+    /// Allocatable CPU and memory, for the score.
+    cpu: f64,
+    memory: f64,
+}
+
+impl ReplayNode {
+    fn new(resources: &[String], room: NodeRoom, new: Option<u32>) -> Self {
+        let of = |r: &str| room.allocatable.get(r).copied().unwrap_or(0.0);
+        Self { free: vector(resources, &room.free), cpu: of("cpu"), memory: of("memory"), room, new }
+    }
 }
 
 /// The outcome of one replay.
@@ -253,10 +269,8 @@ impl<'a> Replay<'a> {
                 v
             })
             .collect();
-        let mut nodes: Vec<ReplayNode> = fit::rooms(ledger)
-            .into_iter()
-            .map(|room| ReplayNode { free: vector(&resources, &room.free), room, new: None })
-            .collect();
+        let mut nodes: Vec<ReplayNode> =
+            fit::rooms(ledger).into_iter().map(|room| ReplayNode::new(&resources, room, None)).collect();
         let new_names = new_names(&shape.name, max, &nodes);
         for (i, name) in (0..).zip(new_names.iter().cloned()) {
             let mut labels = shape.labels.clone();
@@ -264,27 +278,34 @@ impl<'a> Replay<'a> {
                 labels.insert("kubernetes.io/hostname".into(), name.clone());
             }
             let room = NodeRoom { name, labels, free: shape.allocatable.clone(), ..shape.clone() };
-            nodes.push(ReplayNode { free: vector(&resources, &room.free), room, new: Some(i) });
+            nodes.push(ReplayNode::new(&resources, room, Some(i)));
         }
         nodes.sort_by(|a, b| a.room.name.cmp(&b.room.name));
         // Pods with the same selector and tolerations share their list of eligible nodes.
+        // A node's room only shrinks during a replay, so a node without room for a pod at the start never has it:
+        // pods with the same selector, tolerations and requests share the list of nodes worth trying.
         let mut by_signature: HashMap<String, std::rc::Rc<Vec<u32>>> = HashMap::new();
         let eligible = pods
             .iter()
-            .map(|p| {
-                let key = format!("{:?}|{:?}", p.demand.node_selector, p.demand.tolerations);
+            .zip(&asks)
+            .map(|(p, ask)| {
+                let key = format!("{:?}|{:?}|{ask:?}", p.demand.node_selector, p.demand.tolerations);
                 by_signature
                     .entry(key)
                     .or_insert_with(|| {
-                        let list =
-                            nodes.iter().enumerate().filter(|(_, n)| fit::static_reason(&n.room, &p.demand).is_none());
+                        let list = nodes.iter().enumerate().filter(|(_, n)| {
+                            n.new.is_none()
+                                && ask.iter().zip(&n.free).all(|(a, f)| *a <= 0.0 || f + 1e-9 >= *a)
+                                && fit::static_reason(&n.room, &p.demand).is_none()
+                        });
                         std::rc::Rc::new(list.map(|(i, _)| i as u32).collect())
                     })
                     .clone()
             })
             .collect();
-        let mut by_signature: HashMap<String, std::rc::Rc<BTreeMap<String, usize>>> = HashMap::new();
-        let turned_down = pods
+        type Verdicts = (std::rc::Rc<BTreeMap<String, usize>>, std::rc::Rc<Vec<u32>>);
+        let mut by_signature: HashMap<String, Verdicts> = HashMap::new();
+        let (turned_down, static_ok): (Vec<_>, Vec<_>) = pods
             .iter()
             .map(|p| {
                 let key = format!("{:?}|{:?}", p.demand.node_selector, p.demand.tolerations);
@@ -292,16 +313,18 @@ impl<'a> Replay<'a> {
                     .entry(key)
                     .or_insert_with(|| {
                         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-                        for n in nodes.iter().filter(|n| n.new.is_none()) {
-                            if let Some(why) = fit::static_reason(&n.room, &p.demand) {
-                                *counts.entry(why).or_default() += 1;
+                        let mut ok = Vec::new();
+                        for (i, n) in nodes.iter().enumerate().filter(|(_, n)| n.new.is_none()) {
+                            match fit::static_reason(&n.room, &p.demand) {
+                                Some(why) => *counts.entry(why).or_default() += 1,
+                                None => ok.push(i as u32),
                             }
                         }
-                        std::rc::Rc::new(counts)
+                        (std::rc::Rc::new(counts), std::rc::Rc::new(ok))
                     })
                     .clone()
             })
-            .collect();
+            .unzip();
         let shape_reason = pods.iter().map(|p| fit::static_reason(shape, &p.demand)).collect();
         let mut order: Vec<usize> = (0..pods.len()).collect();
         // The scheduler's queue: priority, then age; the store's order (namespace, name) among equals.
@@ -329,7 +352,36 @@ impl<'a> Replay<'a> {
             gangs[g].push(i);
             gang_of[i] = g;
         }
-        Replay { pods, order, resources, asks, nodes, new_names, eligible, gang_of, gangs, turned_down, shape_reason }
+        let mut new_at = vec![0; new_names.len()];
+        for (at, n) in nodes.iter().enumerate() {
+            if let Some(i) = n.new {
+                new_at[i as usize] = at as u32;
+            }
+        }
+        let checks = asks
+            .iter()
+            .map(|ask| {
+                let mut c: Vec<usize> = (0..ask.len()).filter(|&i| ask[i] > 0.0).collect();
+                c.sort_by_key(|&i| i < 3);
+                c
+            })
+            .collect();
+        Replay {
+            pods,
+            order,
+            resources,
+            asks,
+            nodes,
+            new_names,
+            eligible,
+            new_at,
+            checks,
+            gang_of,
+            gangs,
+            turned_down,
+            static_ok,
+            shape_reason,
+        }
     }
 
     /// Places the pods in `include` with the first `added` new nodes present.
@@ -338,25 +390,34 @@ impl<'a> Replay<'a> {
         let mut placed: Vec<Option<u32>> = vec![None; self.pods.len()];
         let mut given_back: Vec<Option<u32>> = vec![None; self.pods.len()];
         let mut stuck: Vec<Option<usize>> = vec![None; self.gangs.len()];
+        // New nodes 0..touched have been given pods (some may have given them back); the rest are still empty.
+        let mut touched: u32 = 0;
         for &p in &self.order {
             let g = self.gang_of[p];
             if !include[p] || stuck[g].is_some() {
                 continue;
             }
             let ask = &self.asks[p];
+            let check = &self.checks[p];
+            // The best node, the first in name order among equals (as a scan in name order finds it).
             let mut best: Option<(u32, f64)> = None;
-            for &n in self.eligible[p].iter() {
-                let node = &self.nodes[n as usize];
-                if node.new.is_some_and(|i| i >= added) {
-                    continue;
-                }
+            let mut consider = |n: u32| {
                 let room = &free[n as usize];
-                if ask.iter().zip(room).any(|(a, f)| *a > 0.0 && f + 1e-9 < *a) {
-                    continue;
+                if check.iter().any(|&i| room[i] + 1e-9 < ask[i]) {
+                    return;
                 }
-                let s = score(&node.room, room, ask);
-                if best.is_none_or(|(_, b)| s > b) {
+                let s = score(&self.nodes[n as usize], room, ask);
+                if best.is_none_or(|(b, bs)| s > bs || (s == bs && n < b)) {
                     best = Some((n, s));
+                }
+            };
+            for &n in self.eligible[p].iter() {
+                consider(n);
+            }
+            // New nodes are alike: those already given pods, and the first untouched one, are all that can differ.
+            if self.shape_reason[p].is_none() {
+                for i in 0..(touched + 1).min(added) {
+                    consider(self.new_at[i as usize]);
                 }
             }
             match best {
@@ -365,6 +426,9 @@ impl<'a> Replay<'a> {
                         *f -= a;
                     }
                     placed[p] = Some(n);
+                    if let Some(i) = self.nodes[n as usize].new {
+                        touched = touched.max(i + 1);
+                    }
                 }
                 None => {
                     // A gang waits whole: give back what its other pods took.
@@ -399,10 +463,8 @@ impl<'a> Replay<'a> {
         let taken = |n: u32, i: usize| -> f64 {
             gang.iter().filter(|&&q| outcome.given_back[q] == Some(n)).map(|&q| self.asks[q][i]).sum()
         };
-        for &n in self.eligible[p].iter() {
-            if self.nodes[n as usize].new.is_some_and(|i| i >= added) {
-                continue;
-            }
+        let new_ones = if self.shape_reason[p].is_none() { &self.new_at[..added as usize] } else { &[][..] };
+        for &n in self.static_ok[p].iter().chain(new_ones) {
             let room: Vec<f64> = outcome.free[n as usize].iter().enumerate().map(|(i, f)| f - taken(n, i)).collect();
             if room[0] < 1.0 {
                 *reasons.entry("Too many pods".into()).or_default() += 1;
@@ -447,12 +509,9 @@ fn vector(resources: &[String], room: &BTreeMap<String, f64>) -> Vec<f64> {
 }
 
 /// Least allocated: the mean free share of CPU and memory after placing the pod.
-fn score(room: &NodeRoom, free: &[f64], ask: &[f64]) -> f64 {
-    let share = |i: usize, name: &str| {
-        let total = room.allocatable.get(name).copied().unwrap_or(0.0);
-        if total > 0.0 { (free[i] - ask[i]) / total } else { 0.0 }
-    };
-    (share(1, "cpu") + share(2, "memory")) / 2.0
+fn score(node: &ReplayNode, free: &[f64], ask: &[f64]) -> f64 {
+    let share = |i: usize, total: f64| if total > 0.0 { (free[i] - ask[i]) / total } else { 0.0 };
+    (share(1, node.cpu) + share(2, node.memory)) / 2.0
 }
 
 /// Plans for one shape: the node `shape` copied up to `max` times.
@@ -472,9 +531,15 @@ pub fn plan(ledger: &[LedgerRow], pending: &[PendingPod], shape: &str, max: u32)
     // Pods no node could ever hold — neither a copy of the shape nor any node as it is — wait whatever is added.
     let mut hopeless: Vec<Option<String>> = pending
         .iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(i, p)| {
             let on_shape = fits_empty(&empty, &p.demand);
-            let on_existing = rooms.iter().any(|r| fits_empty(r, &p.demand).is_ok());
+            // Among the nodes the static filters let through, one big enough when empty.
+            let on_existing = on_shape.is_err()
+                && replay.static_ok[i].iter().any(|&n| {
+                    let node = &replay.nodes[n as usize].room;
+                    p.demand.requests.iter().all(|(r, a)| node.allocatable.get(r).copied().unwrap_or(0.0) + 1e-9 >= *a)
+                });
             match on_shape {
                 Err(why) if !on_existing => Some(format!("no node could ever hold it: {why}")),
                 _ => None,
@@ -490,7 +555,17 @@ pub fn plan(ledger: &[LedgerRow], pending: &[PendingPod], shape: &str, max: u32)
         }
     }
     let include: Vec<bool> = hopeless.iter().map(Option::is_none).collect();
-    let fits_with = |n: u32| replay.waiting(&replay.run(n, &include), &include) == 0;
+    // Waiting pods per count of new nodes, each count replayed once.
+    let tried: std::cell::RefCell<HashMap<u32, usize>> = std::cell::RefCell::new(HashMap::new());
+    let waiting_with = |n: u32| {
+        if let Some(&w) = tried.borrow().get(&n) {
+            return w;
+        }
+        let w = replay.waiting(&replay.run(n, &include), &include);
+        tried.borrow_mut().insert(n, w);
+        w
+    };
+    let fits_with = |n: u32| waiting_with(n) == 0;
 
     let (needed, enough) = if fits_with(0) {
         (0, true)
@@ -781,5 +856,13 @@ mod tests {
         let plan = plan(&lab(), &waiting, "h100-1", 0).expect("plan");
         assert_eq!(plan.still_waiting.len(), 1);
         assert_eq!(plan.still_waiting[0].name, "early");
+    }
+
+    #[test]
+    fn small_pods_spread_over_the_new_nodes_and_pack_them() {
+        let waiting: Vec<PendingPod> = (0..16).map(|i| pending(&format!("p{i:02}"), 1.0, None, None)).collect();
+        let full = vec![node("h100-1", "H100", 8.0, 8.0)];
+        let plan = plan(&full, &waiting, "h100-1", 40).expect("plan");
+        assert_eq!((plan.nodes_needed, plan.enough), (2, true), "{:?}", plan.curve);
     }
 }
