@@ -82,7 +82,7 @@ pub async fn seed(kubeconfig: &std::path::Path) -> anyhow::Result<()> {
 /// preempts it (the notebook's new pod then waits: best-effort never preempts).
 async fn seed_sharing(client: &kube::Client) -> anyhow::Result<()> {
     crate::cluster::priorities::apply_ladder(client).await?;
-    let hard = [("requests.amd.com/gpu", "8"), ("requests.nvidia.com/gpu", "16")];
+    let hard = [("requests.amd.com/gpu", "12"), ("requests.nvidia.com/gpu", "32")];
     let hard = hard.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     crate::cluster::teams::apply_quota(client, "ml-research", "gpu-quota", &hard).await?;
     let notebook = crate::workloads::notebook::NotebookSpec {
@@ -91,6 +91,7 @@ async fn seed_sharing(client: &kube::Client) -> anyhow::Result<()> {
         accelerator: Some("amd.com/gpu".into()),
         accelerators: 4,
         priority_class: "best-effort".into(),
+        user: "intern".into(),
         ..Default::default()
     };
     crate::cluster::notebooks::start(client, &notebook).await?;

@@ -61,6 +61,8 @@ pub struct NotebookSpec {
     pub idle_hours: u32,
     /// The pod's PriorityClass (empty: the cluster's default).
     pub priority_class: String,
+    /// Whose notebook it is (the `bosun.dev/user` label the Teams view counts by; empty: none).
+    pub user: String,
 }
 
 impl Default for NotebookSpec {
@@ -77,6 +79,7 @@ impl Default for NotebookSpec {
             workspace: Workspace::default(),
             idle_hours: 8,
             priority_class: String::new(),
+            user: String::new(),
         }
     }
 }
@@ -136,6 +139,9 @@ fn labels(spec: &NotebookSpec) -> Map<String, Value> {
     labels.insert("app.kubernetes.io/name".into(), json!("jupyter"));
     labels.insert("app.kubernetes.io/component".into(), json!("notebook-server"));
     labels.insert(NOTEBOOK_LABEL.into(), json!(spec.name));
+    if !spec.user.is_empty() {
+        labels.insert("bosun.dev/user".into(), json!(spec.user));
+    }
     labels
 }
 

@@ -280,6 +280,21 @@ fn teams_tab(ui: &mut Ui, view: &ViewCtx<'_>) {
                 ui.end_row();
             }
         });
+        // Who took whose GPUs: the scheduler's preemptions, newest first.
+        if let Some(snap) = &view.state.cluster
+            && !snap.preemptions.is_empty()
+        {
+            ui.add_space(14.0);
+            ui.label(RichText::new("Recent preemptions").strong().color(p.text_strong));
+            for x in snap.preemptions.iter().take(6) {
+                ui.horizontal_wrapped(|ui| {
+                    status_chip(ui, view.theme, Tone::Warn, "Preempted");
+                    ui.label(RichText::new(format!("{}/{}", x.namespace, x.victim)).color(p.text_strong));
+                    ui.label(format!("{} on {}", x.by_text(), x.node));
+                    ui.label(RichText::new(format!("{} ago", age(now - x.time))).color(p.text_weak));
+                });
+            }
+        }
         ui.add_space(14.0);
         ui.label(RichText::new("Priority classes").strong().color(p.text_strong));
         if data.priorities.is_empty() {
