@@ -78,18 +78,18 @@ pub async fn seed(kubeconfig: &std::path::Path) -> anyhow::Result<()> {
 }
 
 /// The fight over GPUs, for the Teams tab: the PriorityClass ladder, a GPU quota for `ml-research`, an intern's
-/// best-effort notebook on the MI300X node, and a researcher's research-critical TFJob that needs those GPUs and
-/// preempts it (the notebook's new pod then waits: best-effort never preempts).
+/// best-effort notebook holding six of the MI300X node's eight GPUs, and a researcher's research-critical TFJob that needs four
+/// of them and preempts it (the notebook's new pod then waits: best-effort never preempts).
 async fn seed_sharing(client: &kube::Client) -> anyhow::Result<()> {
     crate::cluster::priorities::apply_ladder(client).await?;
-    let hard = [("requests.amd.com/gpu", "12"), ("requests.nvidia.com/gpu", "32")];
+    let hard = [("requests.amd.com/gpu", "16"), ("requests.nvidia.com/gpu", "32")];
     let hard = hard.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     crate::cluster::teams::apply_quota(client, "ml-research", "gpu-quota", &hard).await?;
     let notebook = crate::workloads::notebook::NotebookSpec {
         name: "intern-notebook".into(),
         namespace: "ml-research".into(),
         accelerator: Some("amd.com/gpu".into()),
-        accelerators: 4,
+        accelerators: 6,
         priority_class: "best-effort".into(),
         user: "intern".into(),
         ..Default::default()

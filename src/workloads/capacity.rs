@@ -540,10 +540,18 @@ pub fn plan(ledger: &[LedgerRow], pending: &[PendingPod], shape: &str, max: u32)
                     let node = &replay.nodes[n as usize].room;
                     p.demand.requests.iter().all(|(r, a)| node.allocatable.get(r).copied().unwrap_or(0.0) + 1e-9 >= *a)
                 });
-            match on_shape {
-                Err(why) if !on_existing => Some(format!("no node could ever hold it: {why}")),
-                _ => None,
+            let Err(why) = on_shape else { return None };
+            if on_existing {
+                return None;
             }
+            // The likeliest cause first: an accelerator no node offers at all (no device plugin advertises it).
+            let unoffered = p.demand.requests.keys().filter(|r| AcceleratorKind::of(r).is_some()).find(|r| {
+                !rooms.iter().any(|n| n.allocatable.get(*r).is_some_and(|a| *a > 0.0))
+            });
+            Some(match unoffered {
+                Some(r) => format!("no node offers {r} (is its device plugin running?)"),
+                None => format!("no node there is could hold it, nor one like {shape}: {why}"),
+            })
         })
         .collect();
     // A gang with a hopeless pod is hopeless whole.
