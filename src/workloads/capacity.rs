@@ -545,9 +545,12 @@ pub fn plan(ledger: &[LedgerRow], pending: &[PendingPod], shape: &str, max: u32)
                 return None;
             }
             // The likeliest cause first: an accelerator no node offers at all (no device plugin advertises it).
-            let unoffered = p.demand.requests.keys().filter(|r| AcceleratorKind::of(r).is_some()).find(|r| {
-                !rooms.iter().any(|n| n.allocatable.get(*r).is_some_and(|a| *a > 0.0))
-            });
+            let unoffered = p
+                .demand
+                .requests
+                .keys()
+                .filter(|r| AcceleratorKind::of(r).is_some())
+                .find(|r| !rooms.iter().any(|n| n.allocatable.get(*r).is_some_and(|a| *a > 0.0)));
             Some(match unoffered {
                 Some(r) => format!("no node offers {r} (is its device plugin running?)"),
                 None => format!("no node there is could hold it, nor one like {shape}: {why}"),

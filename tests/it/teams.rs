@@ -108,3 +108,42 @@ fn the_teams_tab_shows_quotas_and_creates_the_priority_ladder() {
         |s| format!("{:?} {:?}", s.teams.applying, s.toasts),
     );
 }
+
+/// The Nodes screen's Capacity planner tab on the demo fleet with a pod waiting for more AMD GPUs than any node has
+/// free: it asks for one more node like the MI300X one, and shows so.
+#[test]
+fn the_capacity_planner_tab_answers_for_the_waiting_pods() {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::Queryable;
+    let sim = start_sim(kubesim::Fleet::Demo);
+    let client = sim.runtime.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(sim.server.kubeconfig_path()).expect("kubeconfig");
+        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config");
+        kube::Client::try_from(config).expect("client")
+    });
+    sim.runtime.block_on(async {
+        use kube::api::{Api, PostParams};
+        let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client.clone(), "default");
+        let pod = json!({"metadata": {"name": "wants-seven"}, "spec": {
+            "tolerations": [{"key": "amd.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+            "containers": [{"name": "main", "image": "rocm/pytorch:latest", "resources": {"limits": {"amd.com/gpu": "7"}}}]}});
+        pods.create(&PostParams::default(), &serde_json::from_value(pod).expect("pod")).await.expect("pod created");
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut harness = crate::util::app(dir.path(), sim.server.kubeconfig_path().to_path_buf());
+    crate::util::wait_for(&mut harness, "the cluster", |s| s.cluster.as_ref().is_some_and(|c| c.is_synced()));
+    harness.get_by_role_and_label(Role::Button, "Nodes").click();
+    harness.run_steps(2);
+    harness.get_by_label("Capacity planner").click();
+    crate::util::wait_for_explained(
+        &mut harness,
+        "the plan",
+        |s| s.planner.plan().is_some_and(|p| p.shape == "gpu-mi300x-1" && p.pending_pods >= 1),
+        |s| format!("{:?}", s.planner.plans),
+    );
+    let plan = harness.state().state().planner.plan().cloned().expect("plan");
+    assert_eq!((plan.nodes_needed, plan.enough), (1, true), "{plan:?}");
+    assert!(!plan.still_waiting.iter().any(|w| w.name == "wants-seven"), "{:?}", plan.still_waiting);
+    harness.run_steps(2);
+    harness.get_by_label_contains("1 more node like gpu-mi300x-1 runs");
+}
