@@ -189,7 +189,7 @@ pub fn viewer_rbac() -> Vec<(ResourceKey, Value)> {
         "metadata": {"name": VIEWER_ROLE, "labels": {"app.kubernetes.io/managed-by": "kubesim"}},
         "rules": [
             {"apiGroups": [""], "resources": ["namespaces", "pods", "pods/log", "pods/status", "services", "endpoints",
-                "configmaps", "events", "persistentvolumeclaims", "serviceaccounts"], "verbs": read},
+                "configmaps", "events", "persistentvolumeclaims", "serviceaccounts", "resourcequotas", "limitranges"], "verbs": read},
             {"apiGroups": ["apps"], "resources": ["deployments", "replicasets", "daemonsets", "statefulsets"], "verbs": read},
             {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": read},
             {"apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"], "verbs": read},

@@ -24,6 +24,7 @@ impl TeamsArea {
                 TeamsRequest::ApplyLadder => TeamsEvent::LadderApplied(Err(e)),
                 TeamsRequest::Plan { .. } => TeamsEvent::Planned(Err(e)),
                 TeamsRequest::ListPriorities => TeamsEvent::Priorities(Err(e)),
+                TeamsRequest::ApplyQuota(_) => TeamsEvent::QuotaApplied(Err(e)),
             });
         };
         match request {
@@ -37,7 +38,10 @@ impl TeamsArea {
                             connect::can_i(&client, "create", "scheduling.k8s.io", "priorityclasses")
                                 .await
                                 .unwrap_or(false);
-                        Ok(Box::new(TeamsData { teams, priorities, may_create_priorities }))
+                        let may_edit_quotas =
+                            connect::can_i(&client, "patch", "", "resourcequotas").await.unwrap_or(false)
+                                && connect::can_i(&client, "patch", "", "limitranges").await.unwrap_or(false);
+                        Ok(Box::new(TeamsData { teams, priorities, may_create_priorities, may_edit_quotas }))
                     }
                     .await;
                     outbox.send(TeamsEvent::Listed(result));
@@ -57,6 +61,21 @@ impl TeamsArea {
                     }
                     .await;
                     outbox.send(TeamsEvent::Planned(result));
+                });
+            }
+            TeamsRequest::ApplyQuota(form) => {
+                tokio::spawn(async move {
+                    let result = async {
+                        let hard = [(format!("requests.{}", form.resource), form.hard.to_string())].into();
+                        teams::apply_quota(&client, &form.namespace, "gpu-quota", &hard).await?;
+                        if form.max_per_container > 0 {
+                            let (ns, r, max) = (&form.namespace, &form.resource, form.max_per_container);
+                            teams::apply_limit_range(&client, ns, "gpu-limits", r, max).await?;
+                        }
+                        Ok::<_, crate::cluster::training::JobError>(form.summary())
+                    }
+                    .await;
+                    outbox.send(TeamsEvent::QuotaApplied(result.map_err(|e| e.to_string())));
                 });
             }
             TeamsRequest::ListPriorities => {

@@ -80,6 +80,10 @@ pub enum Command {
     Serving(crate::state::serving::ServingCommand),
     /// Read the Teams tab's data again when it is due (sent while the tab is shown).
     RefreshTeams,
+    /// The Teams tab's quota form, as edited.
+    SetQuotaForm(crate::state::teams::QuotaForm),
+    /// Apply the quota form (server-side apply of the ResourceQuota and LimitRange).
+    ApplyQuota,
     /// Read the cluster's PriorityClasses for the launch forms, once per cluster (sent while a form is shown).
     LoadPriorityClasses,
     /// Ask the capacity planner again when its answer is due (sent while its tab is shown).

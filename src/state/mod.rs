@@ -238,6 +238,8 @@ impl AppState {
                     requests.extend(self.teams.refresh(&context, namespace).map(Request::Teams));
                 }
             }
+            Command::SetQuotaForm(form) => self.teams.quota_form = form,
+            Command::ApplyQuota => requests.extend(self.teams.apply_quota().map(Request::Teams)),
             Command::LoadPriorityClasses => {
                 if let Connection::Connected(info) = &self.connection {
                     let context = info.context.clone();

@@ -392,6 +392,8 @@ pub enum TeamsRequest {
     ApplyLadder,
     /// Read the PriorityClasses (for the launch forms).
     ListPriorities,
+    /// Set a team's accelerator quota (and, when `max_per_container` > 0, the most one container may ask for).
+    ApplyQuota(crate::state::teams::QuotaForm),
     /// Run the capacity planner on this ledger and the cluster's pending accelerator pods (of `namespace`, all when
     /// `None`): for `shape`, or every kind of node.
     Plan {
@@ -409,6 +411,8 @@ pub struct TeamsData {
     pub priorities: Vec<crate::cluster::priorities::PriorityRow>,
     /// Whether the user may create PriorityClasses (a viewer sees the classes, not the button).
     pub may_create_priorities: bool,
+    /// Whether the user may set ResourceQuotas and LimitRanges (a viewer sees the numbers, not the form).
+    pub may_edit_quotas: bool,
 }
 
 /// Answers to [`TeamsRequest`]s.
@@ -418,6 +422,7 @@ pub enum TeamsEvent {
     LadderApplied(Result<Vec<String>, String>),
     Planned(Result<Vec<crate::workloads::capacity::Plan>, String>),
     Priorities(Result<Vec<crate::cluster::priorities::PriorityRow>, String>),
+    QuotaApplied(Result<String, String>),
 }
 
 /// Work for the Model analysis screen.

@@ -9,12 +9,43 @@ use crate::tone::Tone;
 
 pub use crate::cluster::priorities::PriorityRow;
 
+/// The quota form of the Teams tab: a team's accelerator quota, and what one container may ask for at most.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotaForm {
+    pub namespace: String,
+    /// The accelerator resource (`nvidia.com/gpu`); the quota limits its requests.
+    pub resource: String,
+    pub hard: u32,
+    /// 0: no per-container cap.
+    pub max_per_container: u32,
+}
+
+impl Default for QuotaForm {
+    fn default() -> Self {
+        Self { namespace: String::new(), resource: "nvidia.com/gpu".into(), hard: 8, max_per_container: 0 }
+    }
+}
+
+impl QuotaForm {
+    /// What applying it does, in words.
+    pub fn summary(&self) -> String {
+        let cap = if self.max_per_container > 0 {
+            format!(", at most {} per container", self.max_per_container)
+        } else {
+            String::new()
+        };
+        format!("{}: {} {} for the team{cap}", self.namespace, self.hard, self.resource)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TeamsState {
     pub data: Loadable<TeamsData>,
     listed_at: Option<Instant>,
     listed_for: String,
     pub applying: bool,
+    pub quota_form: QuotaForm,
+    pub applying_quota: bool,
     /// The cluster's PriorityClasses for the launch forms' pickers (read once per cluster, and with every list).
     pub classes: Vec<PriorityRow>,
     classes_for: Option<String>,
@@ -52,6 +83,15 @@ impl TeamsState {
         Some(TeamsRequest::ListPriorities)
     }
 
+    /// The quota form's request, or why not (no namespace chosen).
+    pub fn apply_quota(&mut self) -> Option<TeamsRequest> {
+        if self.quota_form.namespace.trim().is_empty() || self.quota_form.resource.trim().is_empty() {
+            return None;
+        }
+        self.applying_quota = true;
+        Some(TeamsRequest::ApplyQuota(self.quota_form.clone()))
+    }
+
     pub fn apply_ladder(&mut self) -> TeamsRequest {
         self.applying = true;
         TeamsRequest::ApplyLadder
@@ -71,6 +111,14 @@ impl TeamsState {
                     (Err(e), _) => self.data = Loadable::Failed(e),
                 }
                 (None, false)
+            }
+            TeamsEvent::QuotaApplied(result) => {
+                self.applying_quota = false;
+                self.listed_at = None;
+                match result {
+                    Ok(what) => (Some((Tone::Ok, format!("Quota set: {what}"))), true),
+                    Err(e) => (Some((Tone::Err, e)), false),
+                }
             }
             TeamsEvent::Priorities(result) => {
                 // Who may not list them types the name instead.

@@ -107,10 +107,68 @@ fn the_teams_tab_shows_quotas_and_creates_the_priority_ladder() {
         |s| s.teams.data.ready().is_some_and(|d| d.priorities.iter().any(|c| c.name == "best-effort")),
         |s| format!("{:?} {:?}", s.teams.applying, s.toasts),
     );
+
+    // The quota form: the team's AMD GPU quota set to 12, at most 4 per container, by server-side apply.
+    assert!(harness.state().state().teams.data.ready().is_some_and(|d| d.may_edit_quotas));
+    let form = bosun::state::teams::QuotaForm {
+        namespace: "ml-research".into(),
+        resource: "amd.com/gpu".into(),
+        hard: 12,
+        max_per_container: 4,
+    };
+    harness.state().command_sender().send(bosun::state::command::Command::SetQuotaForm(form));
+    harness.run_steps(3);
+    harness.get_by_label("Apply quota").click();
+    crate::util::wait_for_explained(
+        &mut harness,
+        "the quota",
+        |s| {
+            s.teams.data.ready().is_some_and(|d| {
+                d.teams.iter().any(|t| t.quotas.iter().any(|q| q.resource == "requests.amd.com/gpu" && q.hard == 12.0))
+            })
+        },
+        |s| format!("{:?}", s.toasts),
+    );
+    sim.runtime.block_on(async {
+        let ranges: kube::Api<k8s_openapi::api::core::v1::LimitRange> = kube::Api::namespaced(client, "ml-research");
+        let range = ranges.get("gpu-limits").await.expect("the LimitRange");
+        let max = range.spec.and_then(|s| s.limits.into_iter().next()).and_then(|l| l.max).unwrap_or_default();
+        assert_eq!(max.get("amd.com/gpu").map(|q| q.0.as_str()), Some("4"));
+    });
+}
+
+/// A viewer sees the teams' numbers, not the quota form or the ladder's button.
+#[test]
+fn a_viewer_sees_the_numbers_not_the_buttons() {
+    use egui_kittest::kittest::Queryable;
+    let sim = start_sim(kubesim::Fleet::Demo);
+    let text = std::fs::read_to_string(sim.server.kubeconfig_path()).expect("kubeconfig");
+    let mut config: Value = serde_json::from_str(&text).expect("kubesim writes its kubeconfig as JSON");
+    config["current-context"] = json!("kubesim-viewer");
+    let viewer = serde_json::to_string(&config).expect("kubeconfig JSON");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = dir.path().join("viewer.yaml");
+    std::fs::write(&kubeconfig, viewer).expect("write kubeconfig");
+    let mut harness = crate::util::app(dir.path(), kubeconfig);
+    crate::util::wait_for(&mut harness, "the cluster", |s| s.cluster.as_ref().is_some_and(|c| c.is_synced()));
+    harness.get_by_role_and_label(egui::accesskit::Role::Button, "Nodes").click();
+    harness.run_steps(2);
+    harness.get_by_label("Teams and quotas").click();
+    crate::util::wait_for_explained(
+        &mut harness,
+        "the teams",
+        |s| s.teams.data.ready().is_some(),
+        |s| format!("{:?}", s.teams.data),
+    );
+    harness.run_steps(3);
+    let data = harness.state().state().teams.data.ready().cloned().expect("teams");
+    assert!(!data.may_edit_quotas && !data.may_create_priorities);
+    assert!(harness.query_by_label("Apply quota").is_none(), "a viewer gets no quota form");
+    harness.get_by_label("Your account may not set quotas.");
 }
 
 /// The Nodes screen's Capacity planner tab on the demo fleet with a pod waiting for more AMD GPUs than any node has
-/// free: it asks for one more node like the MI300X one, and shows so.
+/// free: it asks for one more node like the MI300X one, and says so.
 #[test]
 fn the_capacity_planner_tab_answers_for_the_waiting_pods() {
     use egui::accesskit::Role;
@@ -123,15 +181,25 @@ fn the_capacity_planner_tab_answers_for_the_waiting_pods() {
     });
     sim.runtime.block_on(async {
         use kube::api::{Api, PostParams};
+        // Two pods of five AMD GPUs: the MI300X node (eight) holds one, whatever else runs there.
         let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client.clone(), "default");
-        let pod = json!({"metadata": {"name": "wants-seven"}, "spec": {
-            "tolerations": [{"key": "amd.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
-            "containers": [{"name": "main", "image": "rocm/pytorch:latest", "resources": {"limits": {"amd.com/gpu": "7"}}}]}});
-        pods.create(&PostParams::default(), &serde_json::from_value(pod).expect("pod")).await.expect("pod created");
+        for name in ["five-a", "five-b"] {
+            let pod = json!({"metadata": {"name": name}, "spec": {
+                "tolerations": [{"key": "amd.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+                "containers": [{"name": "main", "image": "rocm/pytorch:latest", "resources": {"limits": {"amd.com/gpu": "5"}}}]}});
+            pods.create(&PostParams::default(), &serde_json::from_value(pod).expect("pod")).await.expect("pod created");
+        }
     });
     let dir = tempfile::tempdir().expect("temp dir");
     let mut harness = crate::util::app(dir.path(), sim.server.kubeconfig_path().to_path_buf());
-    crate::util::wait_for(&mut harness, "the cluster", |s| s.cluster.as_ref().is_some_and(|c| c.is_synced()));
+    // The ledger the planner is given already holds the pod that runs.
+    crate::util::wait_for(&mut harness, "one pod on the MI300X node", |s| {
+        s.cluster.as_ref().is_some_and(|c| {
+            c.ledger.iter().any(|r| {
+                r.node.name == "gpu-mi300x-1" && r.accelerators.get("amd.com/gpu").is_some_and(|u| u.requested >= 5.0)
+            })
+        })
+    });
     harness.get_by_role_and_label(Role::Button, "Nodes").click();
     harness.run_steps(2);
     harness.get_by_label("Capacity planner").click();
@@ -143,7 +211,7 @@ fn the_capacity_planner_tab_answers_for_the_waiting_pods() {
     );
     let plan = harness.state().state().planner.plan().cloned().expect("plan");
     assert_eq!((plan.nodes_needed, plan.enough), (1, true), "{plan:?}");
-    assert!(!plan.still_waiting.iter().any(|w| w.name == "wants-seven"), "{:?}", plan.still_waiting);
+    assert!(!plan.still_waiting.iter().any(|w| w.name.starts_with("five-")), "{:?}", plan.still_waiting);
     harness.run_steps(2);
     harness.get_by_label_contains("1 more node like gpu-mi300x-1 runs");
 }

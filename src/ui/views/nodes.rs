@@ -280,6 +280,12 @@ fn teams_tab(ui: &mut Ui, view: &ViewCtx<'_>) {
                 ui.end_row();
             }
         });
+        ui.add_space(10.0);
+        if data.may_edit_quotas {
+            quota_form(ui, view);
+        } else {
+            ui.label(RichText::new("Your account may not set quotas.").color(p.text_weak).small());
+        }
         // Who took whose GPUs: the scheduler's preemptions, newest first.
         if let Some(snap) = &view.state.cluster
             && !snap.preemptions.is_empty()
@@ -322,6 +328,56 @@ fn teams_tab(ui: &mut Ui, view: &ViewCtx<'_>) {
             ui.label(RichText::new("Your account may not create priority classes.").color(p.text_weak).small());
         }
     });
+}
+
+/// Sets a team's accelerator quota and the most one container may ask for (server-side apply).
+fn quota_form(ui: &mut Ui, view: &ViewCtx<'_>) {
+    use crate::state::command::Command;
+    let teams = &view.state.teams;
+    let mut form = teams.quota_form.clone();
+    let mut apply = false;
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("Set a team's quota").strong().color(view.theme.palette.text_strong));
+        let namespaces = view.state.cluster.as_ref().map(|s| s.namespaces.clone()).unwrap_or_default();
+        let shown = if form.namespace.is_empty() { "team (namespace)".to_string() } else { form.namespace.clone() };
+        egui::ComboBox::from_id_salt("quota_namespace").selected_text(shown).show_ui(ui, |ui| {
+            for ns in namespaces.iter().filter(|n| !n.starts_with("kube-")) {
+                ui.selectable_value(&mut form.namespace, ns.clone(), ns);
+            }
+        });
+        let mut resources: Vec<String> =
+            view.state.cluster.as_ref().map(|s| s.totals.keys().cloned().collect()).unwrap_or_default();
+        if !resources.contains(&form.resource) {
+            resources.insert(0, form.resource.clone());
+        }
+        egui::ComboBox::from_id_salt("quota_resource").selected_text(&form.resource).show_ui(ui, |ui| {
+            for r in &resources {
+                let name = AcceleratorKind::of(r).map_or_else(|| r.clone(), |k| k.label());
+                ui.selectable_value(&mut form.resource, r.clone(), format!("{name} ({r})"));
+            }
+        });
+        ui.add(egui::DragValue::new(&mut form.hard).range(0..=100_000).suffix(" for the team"))
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::SpinButton, true, "Quota for the team"));
+        ui.add(
+            egui::DragValue::new(&mut form.max_per_container)
+                .range(0..=1024)
+                .prefix("at most ")
+                .suffix(" per container"),
+        )
+        .on_hover_text("A LimitRange: 0 leaves containers uncapped")
+        .widget_info(|| egui::WidgetInfo::labeled(egui::Role::SpinButton, true, "Most per container"));
+        let ready = !form.namespace.is_empty() && !teams.applying_quota;
+        apply = ui.add_enabled(ready, egui::Button::new("Apply quota")).clicked();
+        if teams.applying_quota {
+            ui.spinner();
+        }
+    });
+    if form != teams.quota_form {
+        view.commands.send(Command::SetQuotaForm(form));
+    }
+    if apply {
+        view.commands.send(Command::ApplyQuota);
+    }
 }
 
 fn summary(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot) {
