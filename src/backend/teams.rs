@@ -2,7 +2,7 @@
 //! `cluster::priorities`), whether the user may create PriorityClasses (SelfSubjectAccessReview), and the ladder.
 
 use super::{CurrentClient, Outbox};
-use crate::cluster::{capacity, connect, priorities, teams};
+use crate::cluster::{capacity, connect, kueue, priorities, teams};
 use crate::state::protocol::{TeamsData, TeamsEvent, TeamsRequest};
 
 pub(super) struct TeamsArea {
@@ -23,7 +23,7 @@ impl TeamsArea {
                 TeamsRequest::List { .. } => TeamsEvent::Listed(Err(e)),
                 TeamsRequest::ApplyLadder => TeamsEvent::LadderApplied(Err(e)),
                 TeamsRequest::Plan { .. } => TeamsEvent::Planned(Err(e)),
-                TeamsRequest::ListPriorities => TeamsEvent::Priorities(Err(e)),
+                TeamsRequest::ListPriorities => TeamsEvent::Priorities(Err(e), Vec::new()),
                 TeamsRequest::ApplyQuota(_) => TeamsEvent::QuotaApplied(Err(e)),
             });
         };
@@ -41,7 +41,8 @@ impl TeamsArea {
                         let may_edit_quotas =
                             connect::can_i(&client, "patch", "", "resourcequotas").await.unwrap_or(false)
                                 && connect::can_i(&client, "patch", "", "limitranges").await.unwrap_or(false);
-                        Ok(Box::new(TeamsData { teams, priorities, may_create_priorities, may_edit_quotas }))
+                        let kueue = kueue::queues(&client).await.ok().flatten();
+                        Ok(Box::new(TeamsData { teams, priorities, may_create_priorities, may_edit_quotas, kueue }))
                     }
                     .await;
                     outbox.send(TeamsEvent::Listed(result));
@@ -81,7 +82,9 @@ impl TeamsArea {
             TeamsRequest::ListPriorities => {
                 tokio::spawn(async move {
                     let result = priorities::list(&client).await.map_err(|e| e.to_string());
-                    outbox.send(TeamsEvent::Priorities(result));
+                    let queues =
+                        kueue::queues(&client).await.ok().flatten().map(|q| q.local_queues).unwrap_or_default();
+                    outbox.send(TeamsEvent::Priorities(result, queues));
                 });
             }
             TeamsRequest::ApplyLadder => {

@@ -11,6 +11,7 @@ pub mod install;
 pub mod katib;
 pub mod keeper;
 pub mod kubeconfig;
+pub mod kueue;
 pub mod notebooks;
 pub mod priorities;
 pub mod recorder;

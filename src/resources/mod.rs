@@ -6,6 +6,7 @@ pub mod accelerators;
 pub mod context;
 pub mod event;
 pub mod katib;
+pub mod kueue;
 pub mod ledger;
 pub mod node;
 pub mod notebook;

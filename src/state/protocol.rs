@@ -413,6 +413,8 @@ pub struct TeamsData {
     pub may_create_priorities: bool,
     /// Whether the user may set ResourceQuotas and LimitRanges (a viewer sees the numbers, not the form).
     pub may_edit_quotas: bool,
+    /// Kueue's queues, when Kueue is installed and readable.
+    pub kueue: Option<crate::resources::kueue::Queues>,
 }
 
 /// Answers to [`TeamsRequest`]s.
@@ -421,7 +423,11 @@ pub enum TeamsEvent {
     Listed(Result<Box<TeamsData>, String>),
     LadderApplied(Result<Vec<String>, String>),
     Planned(Result<Vec<crate::workloads::capacity::Plan>, String>),
-    Priorities(Result<Vec<crate::cluster::priorities::PriorityRow>, String>),
+    /// The PriorityClasses, and Kueue's LocalQueues (empty without Kueue), for the forms' pickers.
+    Priorities(
+        Result<Vec<crate::cluster::priorities::PriorityRow>, String>,
+        Vec<crate::resources::kueue::LocalQueueRow>,
+    ),
     QuotaApplied(Result<String, String>),
 }
 

@@ -48,6 +48,8 @@ pub struct TeamsState {
     pub applying_quota: bool,
     /// The cluster's PriorityClasses for the launch forms' pickers (read once per cluster, and with every list).
     pub classes: Vec<PriorityRow>,
+    /// Kueue's LocalQueues for the forms' queue pickers (empty without Kueue).
+    pub local_queues: Vec<crate::resources::kueue::LocalQueueRow>,
     classes_for: Option<String>,
 }
 
@@ -80,6 +82,7 @@ impl TeamsState {
         }
         self.classes_for = Some(cluster.to_string());
         self.classes.clear();
+        self.local_queues.clear();
         Some(TeamsRequest::ListPriorities)
     }
 
@@ -104,6 +107,7 @@ impl TeamsState {
                 match (result, &self.data) {
                     (Ok(data), _) => {
                         self.classes = data.priorities.clone();
+                        self.local_queues = data.kueue.as_ref().map(|k| k.local_queues.clone()).unwrap_or_default();
                         self.data = Loadable::Ready(*data);
                     }
                     // A failed refresh keeps what is shown, said in a toast.
@@ -120,9 +124,10 @@ impl TeamsState {
                     Err(e) => (Some((Tone::Err, e)), false),
                 }
             }
-            TeamsEvent::Priorities(result) => {
+            TeamsEvent::Priorities(result, queues) => {
                 // Who may not list them types the name instead.
                 self.classes = result.unwrap_or_default();
+                self.local_queues = queues;
                 (None, false)
             }
             // The planner's answers go to its own state.

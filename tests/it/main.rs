@@ -13,6 +13,8 @@ mod experiments_screen;
 mod install;
 /// The Install screen's wizard walked end to end on kubesim.
 mod install_wizard;
+/// Kueue's queues, read-only, when its CRDs are there.
+mod kueue;
 /// The Model analysis screen: evaluations found on kubesim (an evaluation job's log, a ConfigMap) compared, and
 /// per-example files computed in the background with a slice's curves.
 mod model_analysis_screen;

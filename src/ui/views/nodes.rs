@@ -286,6 +286,9 @@ fn teams_tab(ui: &mut Ui, view: &ViewCtx<'_>) {
         } else {
             ui.label(RichText::new("Your account may not set quotas.").color(p.text_weak).small());
         }
+        if let Some(queues) = &data.kueue {
+            kueue_queues(ui, view, queues);
+        }
         // Who took whose GPUs: the scheduler's preemptions, newest first.
         if let Some(snap) = &view.state.cluster
             && !snap.preemptions.is_empty()
@@ -328,6 +331,52 @@ fn teams_tab(ui: &mut Ui, view: &ViewCtx<'_>) {
             ui.label(RichText::new("Your account may not create priority classes.").color(p.text_weak).small());
         }
     });
+}
+
+/// Kueue's queues, read-only: per ClusterQueue its quota per flavor and what it borrows; per LocalQueue what waits.
+fn kueue_queues(ui: &mut Ui, view: &ViewCtx<'_>, queues: &crate::resources::kueue::Queues) {
+    let p = &view.theme.palette;
+    ui.add_space(14.0);
+    ui.label(RichText::new("Kueue queues").strong().color(p.text_strong));
+    if queues.cluster_queues.is_empty() {
+        ui.label(RichText::new("Kueue is installed, with no ClusterQueue yet.").color(p.text_weak));
+        return;
+    }
+    egui::Grid::new("kueue_cluster_queues").num_columns(5).striped(true).spacing([14.0, 4.0]).show(ui, |ui| {
+        for h in ["ClusterQueue", "Cohort", "Quota (used of nominal) by flavor", "Waiting", "Admitted"] {
+            ui.label(RichText::new(h).small().strong().color(p.text_weak));
+        }
+        ui.end_row();
+        for cq in &queues.cluster_queues {
+            ui.label(RichText::new(&cq.name).color(p.text_strong));
+            ui.label(cq.cohort.as_deref().unwrap_or("—"));
+            ui.vertical(|ui| {
+                for q in &cq.quotas {
+                    ui.label(format!("{}: {}", q.flavor, q.describe()));
+                }
+            });
+            let waiting = RichText::new(cq.pending.to_string());
+            ui.label(if cq.pending > 0 { waiting.color(view.theme.tone(Tone::Warn)) } else { waiting });
+            ui.label(cq.admitted.to_string());
+            ui.end_row();
+        }
+    });
+    if !queues.local_queues.is_empty() {
+        ui.add_space(6.0);
+        egui::Grid::new("kueue_local_queues").num_columns(4).striped(true).spacing([14.0, 4.0]).show(ui, |ui| {
+            for h in ["LocalQueue", "Into", "Waiting", "Admitted"] {
+                ui.label(RichText::new(h).small().strong().color(p.text_weak));
+            }
+            ui.end_row();
+            for lq in &queues.local_queues {
+                ui.label(RichText::new(format!("{}/{}", lq.namespace, lq.name)).color(p.text_strong));
+                ui.label(&lq.cluster_queue);
+                ui.label(lq.pending.to_string());
+                ui.label(lq.admitted.to_string());
+                ui.end_row();
+            }
+        });
+    }
 }
 
 /// Sets a team's accelerator quota and the most one container may ask for (server-side apply).

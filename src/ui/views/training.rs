@@ -992,6 +992,7 @@ fn form(
     ui.add_space(8.0);
     section(ui, theme, "Run policy");
     egui::Grid::new("launch_policy").num_columns(2).spacing([10.0, 6.0]).show(ui, |ui| {
+        let namespace = if spec.namespace.is_empty() { "default".to_string() } else { spec.namespace.clone() };
         let policy = &mut spec.run_policy;
         ui.label("Restart policy");
         egui::ComboBox::from_id_salt("launch_restart")
@@ -1046,7 +1047,25 @@ fn form(
         priority_picker(ui, theme, "training_priority", classes, &mut policy.priority_class);
         ui.end_row();
         ui.label("Kueue queue");
-        text_field(ui, "Kueue queue", &mut policy.queue, "", 160.0);
+        let queues: Vec<&str> = view
+            .state
+            .teams
+            .local_queues
+            .iter()
+            .filter(|q| q.namespace == namespace)
+            .map(|q| q.name.as_str())
+            .collect();
+        if queues.is_empty() {
+            text_field(ui, "Kueue queue", &mut policy.queue, "", 160.0);
+        } else {
+            let shown = if policy.queue.is_empty() { "none (not queued)".to_string() } else { policy.queue.clone() };
+            egui::ComboBox::from_id_salt("training_queue").selected_text(shown).show_ui(ui, |ui| {
+                ui.selectable_value(&mut policy.queue, String::new(), "none (not queued)");
+                for q in queues {
+                    ui.selectable_value(&mut policy.queue, q.to_string(), q);
+                }
+            });
+        }
         ui.end_row();
         ui.label("");
         ui.checkbox(&mut policy.suspend, "Create suspended");
