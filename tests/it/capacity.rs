@@ -12,18 +12,10 @@ use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 
 use crate::training::bosun;
-use crate::util::{Sim, start_sim};
+use crate::util::{Sim, client, start_sim};
 
 const NS: &str = "default";
 const GATE: &str = "bosun.dev/held-for-the-test";
-
-fn client(sim: &Sim) -> kube::Client {
-    sim.runtime.block_on(async {
-        let kc = kube::config::Kubeconfig::read_from(sim.server.kubeconfig_path()).expect("kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config");
-        kube::Client::try_from(config).expect("client")
-    })
-}
 
 fn node(name: &str, product: &str, gpus: u32, cpu: u32, memory_gi: u32) -> Value {
     let allocatable = json!({"cpu": cpu.to_string(), "memory": format!("{memory_gi}Gi"), "pods": "110", "nvidia.com/gpu": gpus.to_string()});

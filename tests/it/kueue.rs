@@ -24,11 +24,7 @@ fn crd(kind: &str, plural: &str, scope: &str) -> CustomResourceDefinition {
 #[test]
 fn cluster_and_local_queues_are_read_when_kueue_is_installed() {
     let sim = start_sim(kubesim::Fleet::Empty);
-    let client = sim.runtime.block_on(async {
-        let kc = kube::config::Kubeconfig::read_from(sim.server.kubeconfig_path()).expect("kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config");
-        kube::Client::try_from(config).expect("client")
-    });
+    let client = crate::util::client(&sim);
     sim.runtime.block_on(async {
         assert_eq!(kueue::queues(&client).await.expect("no error without Kueue"), None);
         let crds: Api<CustomResourceDefinition> = Api::all(client.clone());

@@ -16,11 +16,7 @@ use crate::training::cluster_with_operator;
 #[test]
 fn a_research_critical_tfjob_preempts_a_best_effort_notebook() {
     let (sim, _) = cluster_with_operator();
-    let client = sim.runtime.block_on(async {
-        let kc = kube::config::Kubeconfig::read_from(sim.server.kubeconfig_path()).expect("kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config");
-        kube::Client::try_from(config).expect("client")
-    });
+    let client = crate::util::client(&sim);
     sim.runtime.block_on(async {
         let applied = priorities::apply_ladder(&client).await.expect("ladder");
         assert_eq!(applied, ["research-critical", "team-default", "best-effort"]);
@@ -128,11 +124,7 @@ fn the_fit_preview_predicts_a_quota_refusal_that_the_server_then_makes() {
     use serde_json::json;
 
     let (sim, _) = cluster_with_operator();
-    let client = sim.runtime.block_on(async {
-        let kc = kube::config::Kubeconfig::read_from(sim.server.kubeconfig_path()).expect("kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config");
-        kube::Client::try_from(config).expect("client")
-    });
+    let client = crate::util::client(&sim);
     sim.runtime.block_on(async {
         let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
         let ns = serde_json::from_value(json!({"metadata": {"name": "team-a"}})).expect("namespace");

@@ -11,11 +11,7 @@ use crate::util::start_sim;
 fn teams_show_gpus_against_quota_with_the_waiting_pods() {
     let sim = start_sim(kubesim::Fleet::Demo);
     let kubeconfig = sim.server.kubeconfig_path().display().to_string();
-    let client = sim.runtime.block_on(async {
-        let kc = kube::config::Kubeconfig::read_from(sim.server.kubeconfig_path()).expect("kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config");
-        kube::Client::try_from(config).expect("client")
-    });
+    let client = crate::util::client(&sim);
     let pod = |name: &str, resource: &str, n: u32, user: &str| {
         json!({"apiVersion": "v1", "kind": "Pod",
                "metadata": {"name": name, "namespace": "research", "labels": {"bosun.dev/user": user}},
@@ -69,11 +65,7 @@ fn the_teams_tab_shows_quotas_and_creates_the_priority_ladder() {
     use egui::accesskit::Role;
     use egui_kittest::kittest::Queryable;
     let sim = start_sim(kubesim::Fleet::Demo);
-    let client = sim.runtime.block_on(async {
-        let kc = kube::config::Kubeconfig::read_from(sim.server.kubeconfig_path()).expect("kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config");
-        kube::Client::try_from(config).expect("client")
-    });
+    let client = crate::util::client(&sim);
     sim.runtime.block_on(async {
         use kube::api::{Api, PostParams};
         let quotas: Api<k8s_openapi::api::core::v1::ResourceQuota> = Api::namespaced(client.clone(), "ml-research");
@@ -174,11 +166,7 @@ fn the_capacity_planner_tab_answers_for_the_waiting_pods() {
     use egui::accesskit::Role;
     use egui_kittest::kittest::Queryable;
     let sim = start_sim(kubesim::Fleet::Demo);
-    let client = sim.runtime.block_on(async {
-        let kc = kube::config::Kubeconfig::read_from(sim.server.kubeconfig_path()).expect("kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config");
-        kube::Client::try_from(config).expect("client")
-    });
+    let client = crate::util::client(&sim);
     sim.runtime.block_on(async {
         use kube::api::{Api, PostParams};
         // Two pods of five AMD GPUs: the MI300X node (eight) holds one, whatever else runs there.

@@ -78,3 +78,12 @@ pub fn start_sim(fleet: kubesim::Fleet) -> Sim {
     let server = runtime.block_on(kubesim::start(config)).expect("kubesim starts");
     Sim { server, runtime }
 }
+
+/// A client of the simulated cluster, as its admin.
+pub fn client(sim: &Sim) -> kube::Client {
+    sim.runtime.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(sim.server.kubeconfig_path()).expect("kubeconfig");
+        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default()).await.expect("config");
+        kube::Client::try_from(config).expect("client")
+    })
+}
