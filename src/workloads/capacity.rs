@@ -80,6 +80,7 @@ impl PendingPod {
                 requests,
                 node_selector: spec.node_selector.clone().unwrap_or_default(),
                 tolerations,
+                affinity: serde_json::to_value(spec).map(|v| fit::affinity_terms(&v)).unwrap_or_default(),
             },
         })
     }
@@ -289,7 +290,8 @@ impl<'a> Replay<'a> {
             .iter()
             .zip(&asks)
             .map(|(p, ask)| {
-                let key = format!("{:?}|{:?}|{ask:?}", p.demand.node_selector, p.demand.tolerations);
+                let key =
+                    format!("{:?}|{:?}|{:?}|{ask:?}", p.demand.node_selector, p.demand.tolerations, p.demand.affinity);
                 by_signature
                     .entry(key)
                     .or_insert_with(|| {
@@ -308,7 +310,7 @@ impl<'a> Replay<'a> {
         let (turned_down, static_ok): (Vec<_>, Vec<_>) = pods
             .iter()
             .map(|p| {
-                let key = format!("{:?}|{:?}", p.demand.node_selector, p.demand.tolerations);
+                let key = format!("{:?}|{:?}|{:?}", p.demand.node_selector, p.demand.tolerations, p.demand.affinity);
                 by_signature
                     .entry(key)
                     .or_insert_with(|| {
@@ -773,6 +775,7 @@ mod tests {
                     operator: "Exists".into(),
                     ..Default::default()
                 }],
+                affinity: Vec::new(),
             },
         }
     }
@@ -875,5 +878,18 @@ mod tests {
         let full = vec![node("h100-1", "H100", 8.0, 8.0)];
         let plan = plan(&full, &waiting, "h100-1", 40).expect("plan");
         assert_eq!((plan.nodes_needed, plan.enough), (2, true), "{:?}", plan.curve);
+    }
+
+    #[test]
+    fn required_node_affinity_is_a_filter_like_the_selector() {
+        let spec = serde_json::json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchExpressions": [
+                {"key": "nvidia.com/gpu.product", "operator": "In", "values": ["A100"]}]}]}}}});
+        let mut pinned = pending("pinned", 8.0, None, None);
+        pinned.demand.affinity = fit::affinity_terms(&spec);
+        let on_h100 = plan(&lab(), std::slice::from_ref(&pinned), "h100-1", 3).expect("plan");
+        assert!(!on_h100.enough, "H100 nodes do not help a pod that requires an A100");
+        let on_a100 = plan(&lab(), &[pinned], "a100-1", 3).expect("plan");
+        assert_eq!((on_a100.nodes_needed, on_a100.enough), (1, true));
     }
 }

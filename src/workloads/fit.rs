@@ -19,6 +19,74 @@ pub struct RoleDemand {
     pub requests: BTreeMap<String, f64>,
     pub node_selector: BTreeMap<String, String>,
     pub tolerations: Vec<Toleration>,
+    /// Required node affinity: the pod fits a node one of these terms matches (none: any node).
+    pub affinity: Vec<NodeTerm>,
+}
+
+/// One `nodeSelectorTerm`: every label expression and field expression must hold.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NodeTerm {
+    pub expressions: Vec<Requirement>,
+    /// On node fields; only `metadata.name` exists.
+    pub fields: Vec<Requirement>,
+}
+
+/// `key operator values`, as in a node selector requirement (`In`, `NotIn`, `Exists`, `DoesNotExist`, `Gt`, `Lt`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Requirement {
+    pub key: String,
+    pub operator: String,
+    pub values: Vec<String>,
+}
+
+impl Requirement {
+    fn holds(&self, value: Option<&str>) -> bool {
+        let number = |v: &str| v.parse::<i64>().ok();
+        match self.operator.as_str() {
+            "In" => value.is_some_and(|v| self.values.iter().any(|x| x == v)),
+            "NotIn" => value.is_none_or(|v| !self.values.iter().any(|x| x == v)),
+            "Exists" => value.is_some(),
+            "DoesNotExist" => value.is_none(),
+            "Gt" => value.and_then(number).zip(self.values.first().and_then(|v| number(v))).is_some_and(|(a, b)| a > b),
+            "Lt" => value.and_then(number).zip(self.values.first().and_then(|v| number(v))).is_some_and(|(a, b)| a < b),
+            _ => false,
+        }
+    }
+}
+
+impl NodeTerm {
+    fn matches(&self, name: &str, labels: &BTreeMap<String, String>) -> bool {
+        self.expressions.iter().all(|r| r.holds(labels.get(&r.key).map(String::as_str)))
+            && self.fields.iter().all(|r| r.holds((r.key == "metadata.name").then_some(name)))
+    }
+}
+
+/// The required node affinity terms of a pod spec (JSON).
+pub fn affinity_terms(spec: &Value) -> Vec<NodeTerm> {
+    let requirements = |list: Option<&Value>| -> Vec<Requirement> {
+        list.and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|e| Requirement {
+                key: e.get("key").and_then(Value::as_str).unwrap_or_default().to_string(),
+                operator: e.get("operator").and_then(Value::as_str).unwrap_or_default().to_string(),
+                values: e
+                    .get("values")
+                    .and_then(Value::as_array)
+                    .map(|v| v.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                    .unwrap_or_default(),
+            })
+            .collect()
+    };
+    spec.pointer("/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|t| NodeTerm {
+            expressions: requirements(t.get("matchExpressions")),
+            fields: requirements(t.get("matchFields")),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -174,7 +242,14 @@ pub fn demand(role: &str, replicas: u32, template: &Value) -> RoleDemand {
                 .collect()
         })
         .unwrap_or_default();
-    RoleDemand { role: role.to_string(), replicas, requests, node_selector, tolerations }
+    RoleDemand {
+        role: role.to_string(),
+        replicas,
+        requests,
+        node_selector,
+        tolerations,
+        affinity: affinity_terms(spec),
+    }
 }
 
 /// A node as the fit sees it: what it offers, what is taken, and what keeps pods off.
@@ -231,7 +306,8 @@ pub(super) fn static_reason(room: &NodeRoom, d: &RoleDemand) -> Option<String> {
     if room.unschedulable {
         return Some("node(s) were unschedulable".into());
     }
-    if !d.node_selector.iter().all(|(k, v)| room.labels.get(k) == Some(v)) {
+    let selected = d.node_selector.iter().all(|(k, v)| room.labels.get(k) == Some(v));
+    if !selected || (!d.affinity.is_empty() && !d.affinity.iter().any(|t| t.matches(&room.name, &room.labels))) {
         return Some("node(s) didn't match Pod's node affinity/selector".into());
     }
     let untolerated = room
