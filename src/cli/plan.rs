@@ -22,10 +22,20 @@ pub fn table(plans: &[Plan]) -> String {
     if best.pending_pods == 0 {
         return "No pod is waiting for accelerators: nothing to plan.\n".into();
     }
-    let mut out = format!(
+    let none_placed = best.still_waiting.iter().map(|w| w.pods).sum::<usize>() == best.pending_pods;
+    let mut out = String::new();
+    if none_placed && best.nodes_needed == 0 {
+        out.push_str(&format!(
+            "No kind of node here would run {}.\n",
+            capacity::waiting_pods_phrase(best.pending_pods)
+        ));
+        waiting_table(&mut out, best);
+        return out;
+    }
+    out.push_str(&format!(
         "{:<24} {:>12} {:>13} {:>8} {:>8}  {}\n",
         "SHAPE", "NODES-NEEDED", "STILL-WAITING", "USE-NOW", "USE-AFTER", "NODE TYPE"
-    );
+    ));
     for p in plans {
         let needed = if p.enough { p.nodes_needed.to_string() } else { format!(">{}", p.nodes_needed) };
         let waiting: usize = p.still_waiting.iter().map(|w| w.pods).sum();
@@ -50,23 +60,23 @@ pub fn table(plans: &[Plan]) -> String {
         percent(best.utilisation_before),
         percent(best.utilisation_after),
     ));
-    if !best.still_waiting.is_empty() {
-        out.push_str(&format!(
-            "\nStill waiting:\n{:<20} {:<28} {:>5} {:>5}  {}\n",
-            "NAMESPACE", "NAME", "PODS", "GPUS", "WHY"
-        ));
-        for w in &best.still_waiting {
-            out.push_str(&format!(
-                "{:<20} {:<28} {:>5} {:>5}  {}\n",
-                w.namespace,
-                w.name,
-                w.pods,
-                crate::metrics::short(w.gpus),
-                w.reason
-            ));
-        }
-    }
+    waiting_table(&mut out, best);
     out
+}
+
+/// What would still wait, and why.
+fn waiting_table(out: &mut String, plan: &Plan) {
+    if plan.still_waiting.is_empty() {
+        return;
+    }
+    out.push_str(&format!(
+        "\nStill waiting:\n{:<20} {:<28} {:>5} {:>5}  {}\n",
+        "NAMESPACE", "NAME", "PODS", "GPUS", "WHY"
+    ));
+    for w in &plan.still_waiting {
+        let gpus = crate::resources::quantity::count(w.gpus);
+        out.push_str(&format!("{:<20} {:<28} {:>5} {:>5}  {}\n", w.namespace, w.name, w.pods, gpus, w.reason));
+    }
 }
 
 pub fn run(launch: LaunchOptions, shape: Option<String>, max: u32, output: Output) -> anyhow::Result<()> {
@@ -84,4 +94,37 @@ pub fn run(launch: LaunchOptions, shape: Option<String>, max: u32, output: Outpu
         Output::Table => print!("{}", table(&plans)),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workloads::capacity::Waiting;
+
+    fn plan(needed: u32, pending: usize, waiting: Vec<Waiting>) -> Plan {
+        Plan {
+            shape: "gpu-h100-1".into(),
+            shape_description: "a3-highgpu-8g: 8 × nvidia.com/gpu".into(),
+            nodes_needed: needed,
+            enough: true,
+            still_waiting: waiting,
+            resource: "nvidia.com/gpu".into(),
+            utilisation_before: 0.5,
+            utilisation_after: 0.9,
+            pending_pods: pending,
+            new_nodes: vec![],
+            curve: vec![],
+        }
+    }
+
+    #[test]
+    fn the_table_says_the_answer_and_what_still_waits() {
+        assert!(table(&[plan(0, 0, vec![])]).starts_with("No pod is waiting"));
+        let big = Waiting { namespace: "ml".into(), name: "huge".into(), pods: 1, gpus: 16.0, reason: "why".into() };
+        let text = table(&[plan(2, 5, vec![big.clone()])]);
+        assert!(text.contains("Adding 2 nodes like gpu-h100-1 place 4 of 5 waiting pods"), "{text}");
+        assert!(text.contains("ml                   huge                             1    16  why"), "{text}");
+        let none = table(&[plan(0, 1, vec![big])]);
+        assert!(none.starts_with("No kind of node here would run the waiting pod."), "{none}");
+    }
 }

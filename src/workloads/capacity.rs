@@ -31,6 +31,11 @@ pub struct PendingPod {
     pub demand: RoleDemand,
 }
 
+/// `the waiting pod` or `any of the 3 waiting pods`, for "no node would run …".
+pub fn waiting_pods_phrase(n: usize) -> String {
+    if n == 1 { "the waiting pod".into() } else { format!("any of the {n} waiting pods") }
+}
+
 impl PendingPod {
     /// The pod as the planner sees it, or `None` when it is not waiting for the default scheduler or asks for no
     /// accelerator.

@@ -32,6 +32,11 @@ pub fn headline(plan: &Plan) -> String {
         "No pod is waiting for accelerators.".into()
     } else if !plan.enough {
         format!("Even {nodes} like {} leave {waiting} of {} waiting pods waiting.", plan.shape, plan.pending_pods)
+    } else if plan.nodes_needed == 0 && placed == 0 {
+        format!(
+            "No kind of node here would run {}.",
+            crate::workloads::capacity::waiting_pods_phrase(plan.pending_pods)
+        )
     } else if plan.nodes_needed == 0 && waiting == 0 {
         format!("Every waiting pod fits on the nodes there are ({} pods).", plan.pending_pods)
     } else if waiting == 0 {
@@ -208,6 +213,7 @@ mod tests {
     #[test]
     fn headlines_say_the_answer() {
         assert_eq!(headline(&plan(0, true, 0, 0)), "No pod is waiting for accelerators.");
+        assert_eq!(headline(&plan(0, true, 1, 1)), "No kind of node here would run the waiting pod.");
         assert_eq!(headline(&plan(0, true, 3, 0)), "Every waiting pod fits on the nodes there are (3 pods).");
         assert_eq!(headline(&plan(2, true, 5, 0)), "2 more nodes like gpu-h100-1 run all 5 waiting pods.");
         assert_eq!(
