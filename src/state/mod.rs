@@ -129,6 +129,7 @@ pub struct AppState {
     pub model_analysis: model_analysis::ModelAnalysisState,
     /// The Nodes screen's Teams tab: GPUs by team against quotas, PriorityClasses.
     pub teams: teams::TeamsState,
+    /// The Nodes screen's Capacity planner tab: the question and the planner's answer.
     pub planner: capacity::PlannerState,
     /// Numbers connection attempts, so a late answer for an earlier context is ignored.
     connect_attempt: u64,
