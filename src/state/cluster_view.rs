@@ -177,7 +177,17 @@ impl ClusterSnapshot {
     /// Why a quota refuses the pods of `kind`/`name` (its controller's latest `FailedCreate`), in the server's words.
     pub fn quota_refusal(&self, namespace: &str, kind: &str, name: &str) -> Option<&str> {
         let object = format!("{}/{name}", kind.to_lowercase());
-        let event = self.quota_refusals.iter().find(|w| w.namespace == namespace && w.object == object)?;
+        self.quota_refusal_where(namespace, |o| o == object)
+    }
+
+    /// The same for the ReplicaSets of a Deployment or model server named `owner` (`replicaset/{owner}-…`).
+    pub fn quota_refusal_of_replicas(&self, namespace: &str, owner: &str) -> Option<&str> {
+        let prefix = format!("replicaset/{owner}-");
+        self.quota_refusal_where(namespace, |o| o.starts_with(&prefix))
+    }
+
+    fn quota_refusal_where(&self, namespace: &str, object: impl Fn(&str) -> bool) -> Option<&str> {
+        let event = self.quota_refusals.iter().find(|w| w.namespace == namespace && object(&w.object))?;
         // `Error creating: pods "x" is forbidden: exceeded quota: …`: the quota's part says it.
         let message = event.message.as_str();
         Some(
@@ -417,5 +427,31 @@ mod tests {
         assert_eq!(query_pods(rows.clone(), &q).rows.len(), 2);
         let q = PodQuery { sort: PodSort::Restarts, descending: true, ..Default::default() };
         assert_eq!(query_pods(rows, &q).rows[0].name, "db-0");
+    }
+
+    #[test]
+    fn quota_refusals_are_found_for_jobs_and_for_a_servers_replica_sets() {
+        let refusal = |object: &str| {
+            Arc::new(crate::resources::event::EventRow {
+                namespace: "ml".into(),
+                type_: "Warning".into(),
+                reason: "FailedCreate".into(),
+                message: "Error creating: pods \"x\" is forbidden: exceeded quota: gpu-quota, requested: requests.nvidia.com/gpu=8, used: requests.nvidia.com/gpu=8, limited: requests.nvidia.com/gpu=8".into(),
+                object: object.into(),
+                count: 1,
+                last_seen: 0,
+            })
+        };
+        let snap = ClusterSnapshot {
+            quota_refusals: vec![refusal("tfjob/llm"), refusal("replicaset/resnet-7d4f9")],
+            ..Default::default()
+        };
+        let said = snap.quota_refusal("ml", "TFJob", "llm").expect("the job's");
+        assert!(said.starts_with("exceeded quota: gpu-quota, requested:"), "{said}");
+        assert!(
+            snap.quota_refusal("ml", "TFJob", "ll").is_none() && snap.quota_refusal("other", "TFJob", "llm").is_none()
+        );
+        assert!(snap.quota_refusal_of_replicas("ml", "resnet").is_some());
+        assert!(snap.quota_refusal_of_replicas("ml", "res").is_none());
     }
 }

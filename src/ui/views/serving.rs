@@ -165,10 +165,19 @@ fn server_table(ui: &mut Ui, view: &ViewCtx<'_>, rows: &[ModelServerRow]) {
                         Some(share) => format!("{} · {share:.0}%", r.state),
                         None => r.state.clone(),
                     };
-                    let chip = status_chip(ui, view.theme, r.tone, &text);
-                    if let Some(m) = &r.message {
-                        chip.on_hover_text(m);
-                    }
+                    ui.horizontal(|ui| {
+                        let chip = status_chip(ui, view.theme, r.tone, &text);
+                        if let Some(m) = &r.message {
+                            chip.on_hover_text(m);
+                        }
+                        // An old refusal stays in the events for an hour: it matters while replicas are missing.
+                        let snap = view.state.cluster.as_ref().filter(|_| r.ready < r.desired);
+                        if let Some(refusal) = snap.and_then(|s| s.quota_refusal_of_replicas(&r.namespace, &r.name)) {
+                            let warn =
+                                RichText::new("quota refuses its pods").color(view.theme.tone(Tone::Err)).size(11.0);
+                            ui.add(egui::Label::new(warn).truncate()).on_hover_text(refusal);
+                        }
+                    });
                 });
                 table_row.col(|ui| {
                     ui.label(kubefmt::duration::human(now - r.created));

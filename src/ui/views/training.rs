@@ -242,7 +242,13 @@ fn jobs(ui: &mut Ui, view: &ViewCtx<'_>, snap: &ClusterSnapshot, state: &mut Tra
                             if !r.message.is_empty() {
                                 chip.on_hover_text(&r.message);
                             }
-                            if let Some(refusal) = snap.quota_refusal(&r.namespace, &r.kind, &r.name) {
+                            // An old refusal stays in the events for an hour: it matters until the job runs or ends.
+                            let refused = if r.state == "Running" || r.is_finished() {
+                                None
+                            } else {
+                                snap.quota_refusal(&r.namespace, &r.kind, &r.name)
+                            };
+                            if let Some(refusal) = refused {
                                 let text = RichText::new("quota refuses its pods")
                                     .color(view.theme.tone(Tone::Err))
                                     .size(11.0);
