@@ -11,8 +11,9 @@ pub enum Output {
     Json,
 }
 
+/// Devices are counted: `8`, or `0.5` for a fraction of a shared GPU.
 fn number(v: f64) -> String {
-    crate::metrics::short(v)
+    crate::resources::quantity::count(v)
 }
 
 /// The teams as `bosun teams` prints them; `now` in Unix seconds for the waiting times.

@@ -19,6 +19,9 @@ pub struct PlannerState {
     pub plans: Loadable<Vec<Plan>>,
     /// Which of the plans the detail shows.
     pub selected: usize,
+    /// The charts of the plan shown, built once per answer or choice (not every frame).
+    pub waiting_chart: Option<LineChart>,
+    pub utilisation_chart: Option<LineChart>,
     asked: Option<Question>,
 }
 
@@ -33,7 +36,15 @@ struct Question {
 
 impl Default for PlannerState {
     fn default() -> Self {
-        Self { shape: None, max: 50, plans: Loadable::Idle, selected: 0, asked: None }
+        Self {
+            shape: None,
+            max: 50,
+            plans: Loadable::Idle,
+            selected: 0,
+            waiting_chart: None,
+            utilisation_chart: None,
+            asked: None,
+        }
     }
 }
 
@@ -68,7 +79,18 @@ impl PlannerState {
 
     pub fn set_shape(&mut self, shape: Option<String>) {
         self.shape = shape;
-        self.selected = 0;
+        self.select(0);
+    }
+
+    /// Shows plan `i` of the answer.
+    pub fn select(&mut self, i: usize) {
+        self.selected = i;
+        self.rebuild_charts();
+    }
+
+    fn rebuild_charts(&mut self) {
+        self.waiting_chart = self.build_waiting_chart();
+        self.utilisation_chart = self.build_utilisation_chart();
     }
 
     pub fn set_max(&mut self, max: u32) {
@@ -81,6 +103,7 @@ impl PlannerState {
             (Ok(plans), _) => {
                 self.selected = self.selected.min(plans.len().saturating_sub(1));
                 self.plans = Loadable::Ready(plans);
+                self.rebuild_charts();
                 None
             }
             (Err(e), Loadable::Ready(_)) => Some(e),
@@ -97,7 +120,7 @@ impl PlannerState {
     }
 
     /// Pods still waiting against the number of nodes added, for the plan shown.
-    pub fn waiting_chart(&self) -> Option<LineChart> {
+    fn build_waiting_chart(&self) -> Option<LineChart> {
         let plan = self.plan()?;
         let points = plan.curve.iter().map(|c| (f64::from(c.nodes), c.waiting_pods as f64)).collect();
         Some(LineChart {
@@ -112,7 +135,7 @@ impl PlannerState {
     }
 
     /// The accelerator use against the number of nodes added.
-    pub fn utilisation_chart(&self) -> Option<LineChart> {
+    fn build_utilisation_chart(&self) -> Option<LineChart> {
         let plan = self.plan()?;
         let points = plan.curve.iter().map(|c| (f64::from(c.nodes), c.utilisation * 100.0)).collect();
         Some(LineChart {
@@ -183,8 +206,8 @@ mod tests {
     fn charts_and_csv_come_from_the_plan_shown() {
         let mut state = PlannerState::default();
         state.apply(Ok(vec![plan("h100")]));
-        assert_eq!(state.waiting_chart().expect("chart").series[0].points, [(0.0, 3.0)]);
-        assert_eq!(state.utilisation_chart().expect("chart").series[0].points, [(0.0, 50.0)]);
+        assert_eq!(state.waiting_chart.as_ref().expect("chart").series[0].points, [(0.0, 3.0)]);
+        assert_eq!(state.utilisation_chart.as_ref().expect("chart").series[0].points, [(0.0, 50.0)]);
         let (name, text) = state.csv().expect("csv");
         assert_eq!(name, "plan-h100-2-nodes.csv");
         assert!(text.ends_with("ml,big,1,16,\"no node could ever hold it: needs 16 \"\"GPUs\"\"\"\n"), "{text}");

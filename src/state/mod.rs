@@ -256,7 +256,7 @@ impl AppState {
             }
             Command::SetPlanShape(shape) => self.planner.set_shape(shape),
             Command::SetPlanMax(max) => self.planner.set_max(max),
-            Command::SelectPlan(i) => self.planner.selected = i,
+            Command::SelectPlan(i) => self.planner.select(i),
             Command::ExportPlanCsv => {
                 if let Some((file_name, text)) = self.planner.csv() {
                     let title = "Export what would still wait as CSV".to_string();
@@ -264,7 +264,7 @@ impl AppState {
                 }
             }
             Command::ExportPlanChart { format, style } => {
-                if let Some(chart) = self.planner.waiting_chart() {
+                if let Some(chart) = self.planner.waiting_chart.clone() {
                     let chart = crate::charts::Chart::from(chart);
                     requests.push(Request::Export(ExportRequest::Chart { chart, style, format, path: None }));
                 }

@@ -673,7 +673,7 @@ pub fn plan_all(ledger: &[LedgerRow], pending: &[PendingPod], max: u32) -> Vec<P
 }
 
 /// The plans to show: for `shape` only, or for every shape worth adding (the best first). When no shape could take
-/// any waiting pod, the plan for the first node says why each waits.
+/// any waiting pod, the plan for the node with the most accelerators says why each waits.
 pub fn plans(ledger: &[LedgerRow], pending: &[PendingPod], shape: Option<&str>, max: u32) -> Result<Vec<Plan>, String> {
     if let Some(shape) = shape {
         return plan(ledger, pending, shape, max).map(|p| vec![p]);
@@ -682,8 +682,13 @@ pub fn plans(ledger: &[LedgerRow], pending: &[PendingPod], shape: Option<&str>, 
     if !plans.is_empty() {
         return Ok(plans);
     }
-    let first = ledger.iter().map(|r| r.node.name.as_str()).min().ok_or("the cluster has no nodes")?;
-    plan(ledger, pending, first, max).map(|p| vec![p])
+    // Said against the node with the most accelerators (the likeliest to be copied), the first by name among equals.
+    let devices = |r: &LedgerRow| r.accelerators.values().map(|u| u.allocatable).sum::<f64>();
+    let richest = ledger
+        .iter()
+        .max_by(|a, b| devices(a).total_cmp(&devices(b)).then_with(|| b.node.name.cmp(&a.node.name)))
+        .ok_or("the cluster has no nodes")?;
+    plan(ledger, pending, &richest.node.name, max).map(|p| vec![p])
 }
 
 /// The accelerator the utilisation is of: the shape's largest, else the one pending pods ask most of.

@@ -167,21 +167,21 @@ fn settle(sim: &Sim, client: &kube::Client) -> Vec<String> {
     }
 }
 
+/// The held pods, and the planner's answer for nodes like `gpu-h100-1` (at most 20) from the cluster's ledger.
+fn planned(sim: &Sim, client: &kube::Client) -> (Vec<PendingPod>, capacity::Plan) {
+    let launch = LaunchOptions { kubeconfig: Some(sim.server.kubeconfig_path().to_path_buf()), ..Default::default() };
+    let ledger = sim.runtime.block_on(bosun::cli::nodes::ledger_for(&launch, Duration::from_secs(30))).expect("ledger");
+    let held = held_pods(sim, client);
+    let plan = capacity::plan(&ledger, &held, "gpu-h100-1", 20).expect("plan");
+    (held, plan)
+}
+
 #[test]
 fn the_nodes_the_planner_asks_for_are_exactly_enough_on_kubesim() {
-    let launch = |sim: &Sim| LaunchOptions {
-        kubeconfig: Some(sim.server.kubeconfig_path().to_path_buf()),
-        ..Default::default()
-    };
     let mut tried = 0;
     for seed in [3, 11, 29, 42, 57, 88, 101, 140] {
         let (sim, client) = cluster(seed);
-        let ledger = sim
-            .runtime
-            .block_on(bosun::cli::nodes::ledger_for(&launch(&sim), Duration::from_secs(30)))
-            .expect("ledger");
-        let held = held_pods(&sim, &client);
-        let plan = capacity::plan(&ledger, &held, "gpu-h100-1", 20).expect("plan");
+        let (held, plan) = planned(&sim, &client);
         assert!(plan.enough && plan.still_waiting.is_empty(), "seed {seed}: every pod fits an H100 node: {plan:?}");
         add_nodes(&sim, &client, "gpu-h100-1", &plan.new_nodes);
         release(&sim, &client, &held);
@@ -195,12 +195,7 @@ fn the_nodes_the_planner_asks_for_are_exactly_enough_on_kubesim() {
         // A fresh copy of the cluster, planned again (its pods' creation times, which order the queue, may differ
         // by a second), given one node fewer than asked for.
         let (sim, client) = cluster(seed);
-        let ledger = sim
-            .runtime
-            .block_on(bosun::cli::nodes::ledger_for(&launch(&sim), Duration::from_secs(30)))
-            .expect("ledger");
-        let held = held_pods(&sim, &client);
-        let plan = capacity::plan(&ledger, &held, "gpu-h100-1", 20).expect("plan");
+        let (held, plan) = planned(&sim, &client);
         if plan.nodes_needed == 0 {
             continue;
         }

@@ -45,14 +45,7 @@ fn a_research_critical_tfjob_preempts_a_best_effort_notebook() {
         .await
         .unwrap_or_else(|| panic!("the notebook never ran on the MI300X node"));
 
-        let worker = RoleSpec {
-            role: "Worker".into(),
-            replicas: 1,
-            cpu: "1".into(),
-            memory: "2Gi".into(),
-            accelerator: Some("amd.com/gpu".into()),
-            accelerators: 4,
-        };
+        let worker = amd_worker(4);
         let job = TrainingSpec {
             kind: JobKind::TFJob,
             name: "deadline".into(),
@@ -98,6 +91,18 @@ fn a_research_critical_tfjob_preempts_a_best_effort_notebook() {
             w.abort();
         }
     });
+}
+
+/// One TFJob worker asking for `gpus` AMD GPUs.
+fn amd_worker(gpus: u32) -> RoleSpec {
+    RoleSpec {
+        role: "Worker".into(),
+        replicas: 1,
+        cpu: "1".into(),
+        memory: "2Gi".into(),
+        accelerator: Some("amd.com/gpu".into()),
+        accelerators: gpus,
+    }
 }
 
 /// The first pod matching `selector` for which `done` holds, within a minute.
@@ -152,14 +157,7 @@ fn the_fit_preview_predicts_a_quota_refusal_that_the_server_then_makes() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
 
-        let worker = RoleSpec {
-            role: "Worker".into(),
-            replicas: 1,
-            cpu: "1".into(),
-            memory: "2Gi".into(),
-            accelerator: Some("amd.com/gpu".into()),
-            accelerators: 4,
-        };
+        let worker = amd_worker(4);
         let job = TrainingSpec {
             kind: JobKind::TFJob,
             name: "greedy".into(),

@@ -126,11 +126,11 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>) {
             return;
         }
         ui.columns(2, |cols| {
-            if let Some(chart) = planner.waiting_chart() {
-                line_chart(&mut cols[0], &chart, view.theme, 200.0, |v| format!("{v:.0}"));
+            if let Some(chart) = &planner.waiting_chart {
+                line_chart(&mut cols[0], chart, view.theme, 200.0, |v| format!("{v:.0}"));
             }
-            if let Some(chart) = planner.utilisation_chart() {
-                line_chart(&mut cols[1], &chart, view.theme, 200.0, |v| format!("{v:.0}%"));
+            if let Some(chart) = &planner.utilisation_chart {
+                line_chart(&mut cols[1], chart, view.theme, 200.0, |v| format!("{v:.0}%"));
             }
         });
         ui.add_space(8.0);
