@@ -118,6 +118,19 @@ async fn seed_sharing(client: &kube::Client) -> anyhow::Result<()> {
         ..Default::default()
     };
     training::submit(client, &render::job(&deadline), false).await?;
+    // A pretraining run bigger than the team's NVIDIA quota: its operator creates two workers, the quota refuses the
+    // other two (the capacity planner's "if the team's quota were …").
+    let pretrain = TrainingSpec {
+        kind: JobKind::PyTorchJob,
+        name: "llm-pretrain".into(),
+        namespace: "ml-research".into(),
+        image: "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime".into(),
+        roles: vec![gpus(role("Worker", 4, "16", "64Gi"), "nvidia.com/gpu", 8)],
+        run_policy: RunPolicy { priority_class: "team-default".into(), ..Default::default() },
+        labels: [("bosun.dev/user".to_string(), "researcher".to_string())].into(),
+        ..Default::default()
+    };
+    training::submit(client, &render::job(&pretrain), false).await?;
     Ok(())
 }
 

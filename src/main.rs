@@ -54,7 +54,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         Mode::Servers { launch, output } => bosun::cli::serving::servers(launch, output),
         Mode::Teams { launch, output } => bosun::cli::teams::run(launch, output),
-        Mode::Plan { launch, shape, max, output } => bosun::cli::plan::run(launch, shape, max, output),
+        Mode::Plan { launch, shape, max, quota, output } => bosun::cli::plan::run(launch, shape, max, &quota, output),
         Mode::Predict { launch, server, model, json } => bosun::cli::serving::predict(launch, server, model, json),
         Mode::Forward { launch, target, ports } => bosun::cli::serving::forward(launch, target, ports),
         Mode::BenchSync { nodes, pods } => bosun::cli::bench::sync(nodes, pods),

@@ -48,14 +48,16 @@ impl TeamsArea {
                     outbox.send(TeamsEvent::Listed(result));
                 });
             }
-            TeamsRequest::Plan { ledger, namespace, shape, max } => {
+            TeamsRequest::Plan { ledger, namespace, shape, max, what_ifs } => {
                 tokio::spawn(async move {
                     let result = async {
-                        let pending =
-                            capacity::pending(&client, namespace.as_deref()).await.map_err(|e| e.to_string())?;
+                        let demand = capacity::demand(&client, namespace.as_deref(), &what_ifs)
+                            .await
+                            .map_err(|e| e.to_string())?;
                         // Thousands of nodes times thousands of pods: off the async workers.
                         tokio::task::spawn_blocking(move || {
-                            crate::workloads::capacity::plans(&ledger, &pending, shape.as_deref(), max)
+                            let (pending, refused) = (&demand.pending, &demand.refused);
+                            crate::workloads::capacity::plans(&ledger, pending, refused, shape.as_deref(), max)
                         })
                         .await
                         .map_err(|e| format!("the planner stopped: {e}"))?

@@ -122,7 +122,7 @@ pub fn run(nodes: usize, pods: usize, pending: usize) -> anyhow::Result<()> {
     for _ in 0..3 {
         let start = Instant::now();
         let pending: Vec<PendingPod> = waiting.iter().filter_map(PendingPod::from_pod).collect();
-        plans = capacity::plan_all(&ledger, &pending, 500);
+        plans = capacity::plan_all(&ledger, &pending, &[], 500);
         times.push(start.elapsed().as_secs_f64());
     }
     let (_, median) = super::bench::min_and_median(&times);

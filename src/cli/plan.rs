@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::state::LaunchOptions;
 use crate::workloads::capacity::{self, Plan};
+use crate::workloads::missing_pods::QuotaWhatIf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {
@@ -19,16 +20,10 @@ fn percent(v: f64) -> String {
 /// The plans as `bosun plan` prints them: one line per shape, then the first plan's verdict and what still waits.
 pub fn table(plans: &[Plan]) -> String {
     let Some(best) = plans.first() else { return String::new() };
-    if best.pending_pods == 0 {
-        return "No pod is waiting for accelerators: nothing to plan.\n".into();
-    }
-    let none_placed = best.still_waiting.iter().map(|w| w.pods).sum::<usize>() == best.pending_pods;
     let mut out = String::new();
-    if none_placed && best.nodes_needed == 0 {
-        out.push_str(&format!(
-            "No kind of node here would run {}.\n",
-            capacity::waiting_pods_phrase(best.pending_pods)
-        ));
+    if let Some(answer) = best.nothing_to_add() {
+        out.push_str(&answer);
+        out.push('\n');
         waiting_table(&mut out, best);
         return out;
     }
@@ -38,7 +33,7 @@ pub fn table(plans: &[Plan]) -> String {
     ));
     for p in plans {
         let needed = if p.enough { p.nodes_needed.to_string() } else { format!(">{}", p.nodes_needed) };
-        let waiting: usize = p.still_waiting.iter().map(|w| w.pods).sum();
+        let waiting = p.waiting_pods();
         out.push_str(&format!(
             "{:<24} {:>12} {:>13} {:>8} {:>8}  {}\n",
             p.shape,
@@ -49,7 +44,7 @@ pub fn table(plans: &[Plan]) -> String {
             p.shape_description
         ));
     }
-    let placed = best.pending_pods - best.still_waiting.iter().map(|w| w.pods).sum::<usize>();
+    let placed = best.pending_pods - best.waiting_pods();
     out.push_str(&format!(
         "\n{} {} like {} place {placed} of {} waiting pods; {} use {} now, {} after.\n",
         if best.enough { "Adding" } else { "Even adding" },
@@ -79,19 +74,37 @@ fn waiting_table(out: &mut String, plan: &Plan) {
     }
 }
 
-pub fn run(launch: LaunchOptions, shape: Option<String>, max: u32, output: Output) -> anyhow::Result<()> {
+pub fn run(
+    launch: LaunchOptions,
+    shape: Option<String>,
+    max: u32,
+    what_ifs: &[QuotaWhatIf],
+    output: Output,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let plans = runtime.block_on(async {
         let ledger = super::nodes::ledger_for(&launch, Duration::from_secs(60)).await?;
         let client = super::client_for(&launch).await?;
-        let pending = crate::cluster::capacity::pending(&client, launch.namespace.as_deref()).await?;
-        let plans =
-            tokio::task::spawn_blocking(move || capacity::plans(&ledger, &pending, shape.as_deref(), max)).await?;
+        let demand = crate::cluster::capacity::demand(&client, launch.namespace.as_deref(), what_ifs).await?;
+        let plans = tokio::task::spawn_blocking(move || {
+            capacity::plans(&ledger, &demand.pending, &demand.refused, shape.as_deref(), max)
+        })
+        .await?;
         plans.map_err(anyhow::Error::msg)
     })?;
     match output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&plans[0])?),
-        Output::Table => print!("{}", table(&plans)),
+        Output::Json => {
+            let mut json = serde_json::to_value(&plans[0])?;
+            json["quota_what_if"] = what_ifs.iter().map(ToString::to_string).collect();
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        Output::Table => {
+            if !what_ifs.is_empty() {
+                let list: Vec<String> = what_ifs.iter().map(ToString::to_string).collect();
+                println!("If the quotas were {}:\n", list.join(", "));
+            }
+            print!("{}", table(&plans))
+        }
     }
     Ok(())
 }
@@ -112,6 +125,7 @@ mod tests {
             utilisation_before: 0.5,
             utilisation_after: 0.9,
             pending_pods: pending,
+            quota_held: 0,
             new_nodes: vec![],
             curve: vec![],
         }
@@ -119,7 +133,7 @@ mod tests {
 
     #[test]
     fn the_table_says_the_answer_and_what_still_waits() {
-        assert!(table(&[plan(0, 0, vec![])]).starts_with("No pod is waiting"));
+        assert_eq!(table(&[plan(0, 0, vec![])]), "No pod is waiting for accelerators.\n");
         let big = Waiting { namespace: "ml".into(), name: "huge".into(), pods: 1, gpus: 16.0, reason: "why".into() };
         let text = table(&[plan(2, 5, vec![big.clone()])]);
         assert!(text.contains("Adding 2 nodes like gpu-h100-1 place 4 of 5 waiting pods"), "{text}");

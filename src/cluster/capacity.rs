@@ -1,20 +1,125 @@
-//! The capacity planner's view of the cluster: the pods waiting for the scheduler that ask for accelerators.
-//! (The nodes and what runs on them come from the ledger the watch caches keep.)
+//! The capacity planner's view of the cluster: the pods waiting for the scheduler that ask for accelerators, and the
+//! training jobs' pods their operators have not created (a quota refuses them) — those the quotas, as they are or as
+//! a what-if sets them, would let in wait with the others. (The nodes and what runs on them come from the ledger the
+//! watch caches keep.)
 
-use k8s_openapi::api::core::v1::Pod;
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Pod, ResourceQuota};
 use kube::Api;
 use kube::api::ListParams;
+use serde_json::Value;
 
-use super::training::JobError;
-use crate::workloads::capacity::PendingPod;
+use super::training::{self, JobError};
+use crate::resources::teams::quota_row;
+use crate::workloads::JobKind;
+use crate::workloads::capacity::{PendingPod, Waiting};
+use crate::workloads::missing_pods::{self, JobPods, Priorities, QuotaWhatIf};
+
+/// What waits for accelerators.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Demand {
+    /// Pods for the scheduler: those waiting, and the missing ones the quotas would let in.
+    pub pending: Vec<PendingPod>,
+    /// Jobs whose missing pods the quotas refuse.
+    pub refused: Vec<Waiting>,
+}
+
+fn namespaced<K>(client: &kube::Client, namespace: Option<&str>) -> Api<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
 
 /// The unscheduled accelerator pods in `namespace` (all namespaces when `None`).
 pub async fn pending(client: &kube::Client, namespace: Option<&str>) -> Result<Vec<PendingPod>, JobError> {
-    let api: Api<Pod> = match namespace {
-        Some(ns) => Api::namespaced(client.clone(), ns),
-        None => Api::all(client.clone()),
-    };
+    let api: Api<Pod> = namespaced(client, namespace);
     let waiting = ListParams::default().fields("spec.nodeName=,status.phase=Pending");
     let pods = api.list(&waiting).await.map_err(|e| JobError::from_kube("list pending pods", "pods", e))?;
     Ok(pods.items.iter().filter_map(PendingPod::from_pod).collect())
+}
+
+/// Everything that waits for accelerators in `namespace` (all when `None`), with the quotas set as `what_ifs` say.
+/// Jobs, quotas and PriorityClasses an account may not read are left out (it plans what it sees); a what-if on a
+/// quota it cannot see is an error.
+pub async fn demand(
+    client: &kube::Client,
+    namespace: Option<&str>,
+    what_ifs: &[QuotaWhatIf],
+) -> Result<Demand, JobError> {
+    let mut pending = pending(client, namespace).await?;
+    let jobs = unfinished_jobs(client, namespace).await?;
+    if jobs.is_empty() && what_ifs.is_empty() {
+        return Ok(Demand { pending, refused: Vec::new() });
+    }
+    let mut quotas: Vec<_> = match namespaced::<ResourceQuota>(client, namespace).list(&ListParams::default()).await {
+        Ok(list) => list.items.iter().map(quota_row).collect(),
+        Err(kube::Error::Api(e)) if e.code == 403 => Vec::new(),
+        Err(e) => return Err(JobError::from_kube("list resource quotas", "resourcequotas", e)),
+    };
+    missing_pods::apply_what_ifs(&mut quotas, what_ifs).map_err(JobError::BadInput)?;
+    if jobs.is_empty() {
+        return Ok(Demand { pending, refused: Vec::new() });
+    }
+    let priorities = priorities(client).await;
+    let pods = namespaced::<Pod>(client, namespace)
+        .list_metadata(&ListParams::default().labels("training.kubeflow.org/job-name"))
+        .await
+        .map_err(|e| JobError::from_kube("list training pods", "pods", e))?;
+    let mut labels_by_job: BTreeMap<(String, String), Vec<BTreeMap<String, String>>> = BTreeMap::new();
+    for pod in pods.items {
+        let labels = pod.metadata.labels.unwrap_or_default();
+        if let Some(job) = labels.get("training.kubeflow.org/job-name").cloned() {
+            let key = (pod.metadata.namespace.unwrap_or_default(), job);
+            labels_by_job.entry(key).or_default().push(labels);
+        }
+    }
+    let jobs: Vec<JobPods> = jobs
+        .iter()
+        .filter_map(|job| {
+            let text = |p: &str| job.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+            let key = (text("/metadata/namespace"), text("/metadata/name"));
+            JobPods::from_job(job, labels_by_job.get(&key).into_iter().flatten(), &priorities)
+        })
+        .collect();
+    let now = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap_or_default();
+    let admitted = missing_pods::admit(&jobs, &quotas, &now.to_string());
+    pending.extend(admitted.pods);
+    Ok(Demand { pending, refused: admitted.refused })
+}
+
+/// The training operator's jobs (every kind served) that have not finished, as JSON with their kind.
+async fn unfinished_jobs(client: &kube::Client, namespace: Option<&str>) -> Result<Vec<Value>, JobError> {
+    let mut out = Vec::new();
+    for kind in JobKind::ALL.into_iter().filter(|k| k.specs_field().is_some()) {
+        match training::api(client, kind, namespace).list(&ListParams::default()).await {
+            Ok(list) => out.extend(list.items.iter().map(|o| {
+                let mut v = serde_json::to_value(o).unwrap_or(Value::Null);
+                // Items of a list carry no kind of their own.
+                v["kind"] = Value::from(kind.name());
+                v
+            })),
+            Err(kube::Error::Api(s)) if s.code == 404 || s.code == 403 => {}
+            Err(e) => return Err(JobError::from_kube(&format!("list {}", kind.plural()), kind.plural(), e)),
+        }
+    }
+    out.retain(|job| !missing_pods::done_with_pods(job));
+    Ok(out)
+}
+
+/// The PriorityClasses' values (none when they may not be read).
+async fn priorities(client: &kube::Client) -> Priorities {
+    let rows = super::priorities::list(client).await.unwrap_or_default();
+    Priorities {
+        values: rows.iter().map(|r| (r.name.clone(), r.value)).collect(),
+        default: rows.iter().find(|r| r.global_default).map_or(0, |r| r.value),
+    }
 }

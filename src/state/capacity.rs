@@ -9,12 +9,36 @@ use super::protocol::TeamsRequest;
 use crate::charts::{LineChart, Series};
 use crate::resources::ledger::LedgerRow;
 use crate::workloads::capacity::Plan;
+use crate::workloads::missing_pods::QuotaWhatIf;
+
+/// The "if a team's quota were …" fields, before they are asked.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WhatIfDraft {
+    pub namespace: String,
+    /// The accelerator resource (`nvidia.com/gpu`).
+    pub resource: String,
+    pub hard: u32,
+}
+
+impl WhatIfDraft {
+    /// The what-if it says, when a team and a resource are chosen.
+    pub fn what_if(&self) -> Option<QuotaWhatIf> {
+        (!self.namespace.is_empty() && !self.resource.is_empty()).then(|| QuotaWhatIf {
+            namespace: self.namespace.clone(),
+            resource: Some(self.resource.clone()),
+            hard: f64::from(self.hard),
+        })
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannerState {
     /// The node to copy; `None`: try every kind of node.
     pub shape: Option<String>,
     pub max: u32,
+    /// The quota the plan assumes for a team instead of its own, when one is asked.
+    pub what_if: Option<QuotaWhatIf>,
+    pub draft: WhatIfDraft,
     /// The plans, the chosen shape's (or the best) first.
     pub plans: Loadable<Vec<Plan>>,
     /// Which of the plans the detail shows.
@@ -31,6 +55,7 @@ struct Question {
     cluster: String,
     shape: Option<String>,
     max: u32,
+    what_if: Option<QuotaWhatIf>,
     at: Instant,
 }
 
@@ -39,6 +64,8 @@ impl Default for PlannerState {
         Self {
             shape: None,
             max: 50,
+            what_if: None,
+            draft: WhatIfDraft::default(),
             plans: Loadable::Idle,
             selected: 0,
             waiting_chart: None,
@@ -55,7 +82,11 @@ impl PlannerState {
     /// Whether the tab, shown now for `cluster`, should ask again.
     pub fn stale(&self, cluster: &str) -> bool {
         self.asked.as_ref().is_none_or(|q| {
-            q.cluster != cluster || q.shape != self.shape || q.max != self.max || q.at.elapsed() >= FRESH_FOR
+            q.cluster != cluster
+                || q.shape != self.shape
+                || q.max != self.max
+                || q.what_if != self.what_if
+                || q.at.elapsed() >= FRESH_FOR
         })
     }
 
@@ -72,9 +103,21 @@ impl PlannerState {
         if matches!(self.plans, Loadable::Idle | Loadable::Failed(_)) {
             self.plans = Loadable::Loading;
         }
-        let (shape, max) = (self.shape.clone(), self.max);
-        self.asked = Some(Question { cluster: cluster.to_string(), shape: shape.clone(), max, at: Instant::now() });
-        Some(TeamsRequest::Plan { ledger: ledger.to_vec(), namespace, shape, max })
+        let (shape, max, what_if) = (self.shape.clone(), self.max, self.what_if.clone());
+        self.asked = Some(Question {
+            cluster: cluster.to_string(),
+            shape: shape.clone(),
+            max,
+            what_if: what_if.clone(),
+            at: Instant::now(),
+        });
+        Some(TeamsRequest::Plan {
+            ledger: ledger.to_vec(),
+            namespace,
+            shape,
+            max,
+            what_ifs: what_if.into_iter().collect(),
+        })
     }
 
     pub fn set_shape(&mut self, shape: Option<String>) {
@@ -91,6 +134,11 @@ impl PlannerState {
     fn rebuild_charts(&mut self) {
         self.waiting_chart = self.build_waiting_chart();
         self.utilisation_chart = self.build_utilisation_chart();
+    }
+
+    /// Plans with the draft's quota (`true`), or with the quotas as they are.
+    pub fn use_what_if(&mut self, on: bool) {
+        self.what_if = if on { self.draft.what_if() } else { None };
     }
 
     pub fn set_max(&mut self, max: u32) {
@@ -182,6 +230,7 @@ mod tests {
             utilisation_before: 0.5,
             utilisation_after: 0.9,
             pending_pods: 3,
+            quota_held: 0,
             new_nodes: vec![],
             curve: vec![crate::workloads::capacity::CurvePoint { nodes: 0, waiting_pods: 3, utilisation: 0.5 }],
         }
@@ -200,6 +249,13 @@ mod tests {
         assert!(state.apply(Err("forbidden".into())).is_some(), "a failure keeps the answer shown");
         assert_eq!(state.plan().map(|p| p.shape.as_str()), Some("h100"));
         assert!(state.ask("other", None, &[]).is_some() && matches!(state.plans, Loadable::Loading));
+        state.apply(Ok(vec![plan("h100")]));
+        state.use_what_if(true);
+        assert!(state.what_if.is_none(), "no team chosen yet: nothing to assume");
+        state.draft = WhatIfDraft { namespace: "ml".into(), resource: "nvidia.com/gpu".into(), hard: 64 };
+        state.use_what_if(true);
+        let Some(TeamsRequest::Plan { what_ifs, .. }) = state.ask("other", None, &[]) else { panic!("asks again") };
+        assert_eq!(what_ifs.iter().map(ToString::to_string).collect::<Vec<_>>(), ["ml/nvidia.com/gpu=64"]);
     }
 
     #[test]

@@ -91,6 +91,10 @@ pub enum Command {
     /// Plan for copies of this node (`None`: every kind of node).
     SetPlanShape(Option<String>),
     SetPlanMax(u32),
+    /// The planner's "if a team's quota were …" fields.
+    SetPlanDraft(crate::state::capacity::WhatIfDraft),
+    /// Plan with the draft's quota (`true`) or with the quotas as they are.
+    UsePlanWhatIf(bool),
     /// Show this plan of the answer in the detail.
     SelectPlan(usize),
     /// Save what would still wait (CSV) or the chart of pods waiting against nodes added.

@@ -256,6 +256,8 @@ impl AppState {
             }
             Command::SetPlanShape(shape) => self.planner.set_shape(shape),
             Command::SetPlanMax(max) => self.planner.set_max(max),
+            Command::SetPlanDraft(draft) => self.planner.draft = draft,
+            Command::UsePlanWhatIf(on) => self.planner.use_what_if(on),
             Command::SelectPlan(i) => self.planner.select(i),
             Command::ExportPlanCsv => {
                 if let Some((file_name, text)) = self.planner.csv() {

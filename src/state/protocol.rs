@@ -395,12 +395,13 @@ pub enum TeamsRequest {
     /// Set a team's accelerator quota (and, when `max_per_container` > 0, the most one container may ask for).
     ApplyQuota(crate::state::teams::QuotaForm),
     /// Run the capacity planner on this ledger and the cluster's pending accelerator pods (of `namespace`, all when
-    /// `None`): for `shape`, or every kind of node.
+    /// `None`) with the jobs' pods the quotas (as `what_ifs` set them) would let in: for `shape`, or every kind of node.
     Plan {
         ledger: Vec<crate::resources::ledger::LedgerRow>,
         namespace: Option<String>,
         shape: Option<String>,
         max: u32,
+        what_ifs: Vec<crate::workloads::missing_pods::QuotaWhatIf>,
     },
 }
 

@@ -133,11 +133,38 @@ pub struct Plan {
     /// Requested / allocatable of `resource` across the nodes, now and with the new nodes and the placed pods.
     pub utilisation_before: f64,
     pub utilisation_after: f64,
+    /// Pods waiting: for the scheduler, and (of `quota_held`) for a quota to let their operator create them.
     pub pending_pods: usize,
+    /// Pods no node can help: a ResourceQuota refuses them (see `workloads::missing_pods`).
+    pub quota_held: usize,
     /// The names the new nodes get in the replay (the scheduler breaks ties by name).
     pub new_nodes: Vec<String>,
     /// Waiting pods and utilisation for a few node counts around the answer, for the chart.
     pub curve: Vec<CurvePoint>,
+}
+
+impl Plan {
+    /// Pods still waiting with the new nodes, those held by a quota included.
+    pub fn waiting_pods(&self) -> usize {
+        self.still_waiting.iter().map(|w| w.pods).sum()
+    }
+
+    /// The answer when adding nodes is no answer: nothing waits, only quotas hold pods back, or no kind of node
+    /// would run any waiting pod.
+    pub fn nothing_to_add(&self) -> Option<String> {
+        let for_nodes = self.pending_pods - self.quota_held;
+        let held = crate::resources::quantity::counted(self.quota_held, "pod");
+        if self.pending_pods == 0 {
+            Some("No pod is waiting for accelerators.".into())
+        } else if for_nodes == 0 {
+            Some(format!("No pod waits for a node; {held} wait for a quota to let their operator create them."))
+        } else if self.nodes_needed == 0 && self.waiting_pods() == self.pending_pods {
+            let quota = if self.quota_held > 0 { format!("; {held} wait for a quota") } else { String::new() };
+            Some(format!("No kind of node here would run {}{quota}.", waiting_pods_phrase(for_nodes)))
+        } else {
+            None
+        }
+    }
 }
 
 /// The shapes worth adding: one node per kind of node (instance type, accelerators, CPU, memory, taints) on which
@@ -521,8 +548,15 @@ fn score(node: &ReplayNode, free: &[f64], ask: &[f64]) -> f64 {
     (share(1, node.cpu) + share(2, node.memory)) / 2.0
 }
 
-/// Plans for one shape: the node `shape` copied up to `max` times.
-pub fn plan(ledger: &[LedgerRow], pending: &[PendingPod], shape: &str, max: u32) -> Result<Plan, String> {
+/// Plans for one shape: the node `shape` copied up to `max` times. `refused` are the jobs whose missing pods a quota
+/// refuses: they wait whatever is added.
+pub fn plan(
+    ledger: &[LedgerRow],
+    pending: &[PendingPod],
+    refused: &[Waiting],
+    shape: &str,
+    max: u32,
+) -> Result<Plan, String> {
     let rooms = fit::rooms(ledger);
     let Some(base) = rooms.iter().find(|r| r.name == shape) else {
         let mut names: Vec<&str> = rooms.iter().map(|r| r.name.as_str()).collect();
@@ -626,7 +660,9 @@ pub fn plan(ledger: &[LedgerRow], pending: &[PendingPod], shape: &str, max: u32)
         let gpus = waiting.iter().map(|&p| pending[p].accelerators()).sum();
         still_waiting.push(Waiting { namespace, name, pods: waiting.len(), gpus, reason });
     }
+    still_waiting.extend(refused.iter().cloned());
     still_waiting.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    let quota_held: usize = refused.iter().map(|w| w.pods).sum();
     let mut counts: Vec<u32> = vec![0, needed / 4, needed / 2, needed.saturating_sub(1), needed, needed + 1];
     counts.extend([needed + needed / 4 + 2]);
     counts.retain(|n| *n <= max);
@@ -636,7 +672,8 @@ pub fn plan(ledger: &[LedgerRow], pending: &[PendingPod], shape: &str, max: u32)
         .into_iter()
         .map(|n| {
             let o = replay.run(n, &include);
-            let waiting_pods = replay.waiting(&o, &include) + include.iter().filter(|i| !**i).count();
+            let hopeless = include.iter().filter(|i| !**i).count();
+            let waiting_pods = replay.waiting(&o, &include) + hopeless + quota_held;
             CurvePoint { nodes: n, waiting_pods, utilisation: utilisation(&o, n) }
         })
         .collect();
@@ -650,7 +687,8 @@ pub fn plan(ledger: &[LedgerRow], pending: &[PendingPod], shape: &str, max: u32)
         utilisation_before: utilisation(&before, 0),
         utilisation_after: utilisation(&outcome, needed),
         resource,
-        pending_pods: pending.len(),
+        pending_pods: pending.len() + quota_held,
+        quota_held,
         new_nodes,
         curve,
     })
@@ -658,9 +696,9 @@ pub fn plan(ledger: &[LedgerRow], pending: &[PendingPod], shape: &str, max: u32)
 
 /// Plans for every shape worth adding (see [`shapes`]), the best first: fewest pods left waiting, then fewest
 /// nodes, then the most accelerators used.
-pub fn plan_all(ledger: &[LedgerRow], pending: &[PendingPod], max: u32) -> Vec<Plan> {
+pub fn plan_all(ledger: &[LedgerRow], pending: &[PendingPod], refused: &[Waiting], max: u32) -> Vec<Plan> {
     let mut plans: Vec<Plan> =
-        shapes(ledger, pending).iter().filter_map(|s| plan(ledger, pending, s, max).ok()).collect();
+        shapes(ledger, pending).iter().filter_map(|s| plan(ledger, pending, refused, s, max).ok()).collect();
     plans.sort_by(|a, b| {
         let waiting = |p: &Plan| p.still_waiting.iter().map(|w| w.pods).sum::<usize>();
         waiting(a)
@@ -674,11 +712,17 @@ pub fn plan_all(ledger: &[LedgerRow], pending: &[PendingPod], max: u32) -> Vec<P
 
 /// The plans to show: for `shape` only, or for every shape worth adding (the best first). When no shape could take
 /// any waiting pod, the plan for the node with the most accelerators says why each waits.
-pub fn plans(ledger: &[LedgerRow], pending: &[PendingPod], shape: Option<&str>, max: u32) -> Result<Vec<Plan>, String> {
+pub fn plans(
+    ledger: &[LedgerRow],
+    pending: &[PendingPod],
+    refused: &[Waiting],
+    shape: Option<&str>,
+    max: u32,
+) -> Result<Vec<Plan>, String> {
     if let Some(shape) = shape {
-        return plan(ledger, pending, shape, max).map(|p| vec![p]);
+        return plan(ledger, pending, refused, shape, max).map(|p| vec![p]);
     }
-    let plans = plan_all(ledger, pending, max);
+    let plans = plan_all(ledger, pending, refused, max);
     if !plans.is_empty() {
         return Ok(plans);
     }
@@ -688,7 +732,7 @@ pub fn plans(ledger: &[LedgerRow], pending: &[PendingPod], shape: Option<&str>, 
         .iter()
         .max_by(|a, b| devices(a).total_cmp(&devices(b)).then_with(|| b.node.name.cmp(&a.node.name)))
         .ok_or("the cluster has no nodes")?;
-    plan(ledger, pending, &richest.node.name, max).map(|p| vec![p])
+    plan(ledger, pending, refused, &richest.node.name, max).map(|p| vec![p])
 }
 
 /// The accelerator the utilisation is of: the shape's largest, else the one pending pods ask most of.
@@ -796,7 +840,7 @@ mod tests {
 
     #[test]
     fn nothing_waiting_needs_nothing() {
-        let plan = plan(&lab(), &[], "h100-1", 10).expect("plan");
+        let plan = plan(&lab(), &[], &[], "h100-1", 10).expect("plan");
         assert_eq!((plan.nodes_needed, plan.enough), (0, true));
         assert!(plan.still_waiting.is_empty());
         assert!((plan.utilisation_before - 22.0 / 24.0).abs() < 1e-9);
@@ -811,7 +855,7 @@ mod tests {
             pending("c", 8.0, None, None),
             pending("d", 2.0, None, None),
         ];
-        let plan = plan(&lab(), &waiting, "h100-1", 10).expect("plan");
+        let plan = plan(&lab(), &waiting, &[], "h100-1", 10).expect("plan");
         assert_eq!((plan.nodes_needed, plan.enough), (3, true));
         assert!(plan.still_waiting.is_empty(), "{:?}", plan.still_waiting);
         assert_eq!(plan.new_nodes, ["h100-1-new-01", "h100-1-new-02", "h100-1-new-03"]);
@@ -830,21 +874,21 @@ mod tests {
     fn a_training_job_waits_or_runs_whole() {
         // Two workers of 8 GPUs: one new node holds one of them, not both, and a gang does not start half.
         let waiting = [pending("w0", 8.0, Some("llm"), None), pending("w1", 8.0, Some("llm"), None)];
-        let one = plan(&lab(), &waiting, "h100-1", 1).expect("plan");
+        let one = plan(&lab(), &waiting, &[], "h100-1", 1).expect("plan");
         assert!(!one.enough);
         assert_eq!(one.still_waiting.len(), 1);
         let w = &one.still_waiting[0];
         assert_eq!((w.name.as_str(), w.pods, w.gpus), ("llm", 2, 16.0));
         assert!(w.reason.starts_with("0/4 nodes are available:"), "{}", w.reason);
         assert!(w.reason.contains("Insufficient nvidia.com/gpu"), "{}", w.reason);
-        let enough = plan(&lab(), &waiting, "h100-1", 5).expect("plan");
+        let enough = plan(&lab(), &waiting, &[], "h100-1", 5).expect("plan");
         assert_eq!((enough.nodes_needed, enough.enough), (2, true));
     }
 
     #[test]
     fn pods_no_node_could_hold_wait_with_the_reason() {
         let waiting = [pending("huge", 16.0, None, None), pending("small", 8.0, None, None)];
-        let plan = plan(&lab(), &waiting, "h100-1", 5).expect("plan");
+        let plan = plan(&lab(), &waiting, &[], "h100-1", 5).expect("plan");
         assert_eq!(plan.nodes_needed, 1, "the pod that can run is planned for");
         assert_eq!(plan.still_waiting.len(), 1);
         assert_eq!(plan.still_waiting[0].name, "huge");
@@ -854,10 +898,10 @@ mod tests {
     #[test]
     fn a_pod_pinned_to_another_model_is_not_helped_by_this_shape() {
         let waiting = [pending("pinned", 8.0, None, Some("A100"))];
-        let h100 = plan(&lab(), &waiting, "h100-1", 3).expect("plan");
+        let h100 = plan(&lab(), &waiting, &[], "h100-1", 3).expect("plan");
         assert!(!h100.enough);
         assert!(h100.still_waiting[0].reason.contains("didn't match Pod's node affinity/selector"));
-        let all = plan_all(&lab(), &waiting, 3);
+        let all = plan_all(&lab(), &waiting, &[], 3);
         assert_eq!(all[0].shape, "a100-1", "the A100 shape comes first");
         assert_eq!(all[0].nodes_needed, 1);
     }
@@ -866,7 +910,7 @@ mod tests {
     fn shapes_are_one_per_kind_of_node_and_unknown_shapes_are_refused() {
         let waiting = [pending("a", 1.0, None, None)];
         assert_eq!(shapes(&lab(), &waiting), ["a100-1", "h100-1"]);
-        let err = plan(&lab(), &waiting, "nope", 3).unwrap_err();
+        let err = plan(&lab(), &waiting, &[], "nope", 3).unwrap_err();
         assert!(err.contains("no node named \"nope\"") && err.contains("h100-1"), "{err}");
     }
 
@@ -877,7 +921,7 @@ mod tests {
         late.priority = 100;
         late.created = "2026-12-02T00:00:00Z".into();
         let waiting = [pending("early", 2.0, None, None), late];
-        let plan = plan(&lab(), &waiting, "h100-1", 0).expect("plan");
+        let plan = plan(&lab(), &waiting, &[], "h100-1", 0).expect("plan");
         assert_eq!(plan.still_waiting.len(), 1);
         assert_eq!(plan.still_waiting[0].name, "early");
     }
@@ -886,7 +930,7 @@ mod tests {
     fn small_pods_spread_over_the_new_nodes_and_pack_them() {
         let waiting: Vec<PendingPod> = (0..16).map(|i| pending(&format!("p{i:02}"), 1.0, None, None)).collect();
         let full = vec![node("h100-1", "H100", 8.0, 8.0)];
-        let plan = plan(&full, &waiting, "h100-1", 40).expect("plan");
+        let plan = plan(&full, &waiting, &[], "h100-1", 40).expect("plan");
         assert_eq!((plan.nodes_needed, plan.enough), (2, true), "{:?}", plan.curve);
     }
 
@@ -897,9 +941,9 @@ mod tests {
                 {"key": "nvidia.com/gpu.product", "operator": "In", "values": ["A100"]}]}]}}}});
         let mut pinned = pending("pinned", 8.0, None, None);
         pinned.demand.affinity = fit::affinity_terms(&spec);
-        let on_h100 = plan(&lab(), std::slice::from_ref(&pinned), "h100-1", 3).expect("plan");
+        let on_h100 = plan(&lab(), std::slice::from_ref(&pinned), &[], "h100-1", 3).expect("plan");
         assert!(!on_h100.enough, "H100 nodes do not help a pod that requires an A100");
-        let on_a100 = plan(&lab(), &[pinned], "a100-1", 3).expect("plan");
+        let on_a100 = plan(&lab(), &[pinned], &[], "a100-1", 3).expect("plan");
         assert_eq!((on_a100.nodes_needed, on_a100.enough), (1, true));
     }
 }

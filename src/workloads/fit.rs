@@ -411,40 +411,9 @@ pub fn quota_refusals(roles: &[RoleDemand], quotas: &[&crate::resources::teams::
         let mut used = quota.used.clone();
         let mut admitted = 0;
         'pods: for d in roles {
-            // What one pod counts: itself, its requests, and the limits of extended resources (equal to requests).
-            let mut asks: BTreeMap<String, f64> = BTreeMap::from([("pods".into(), 1.0), ("count/pods".into(), 1.0)]);
-            for (r, a) in &d.requests {
-                asks.insert(format!("requests.{r}"), *a);
-                if r.contains('/') {
-                    asks.insert(format!("limits.{r}"), *a);
-                }
-            }
+            let asks = quota_asks(d);
             for _ in 0..d.replicas {
-                let over: Vec<&String> = quota
-                    .hard
-                    .iter()
-                    .filter(|(r, hard)| {
-                        let asked = asks.get(*r).copied().unwrap_or(0.0);
-                        asked > 0.0 && used.get(*r).copied().unwrap_or(0.0) + asked > **hard + 1e-9
-                    })
-                    .map(|(r, _)| r)
-                    .collect();
-                if !over.is_empty() {
-                    let list = |values: &BTreeMap<String, f64>| {
-                        over.iter()
-                            .map(|r| {
-                                format!("{r}={}", kubefmt::quantity::format(r, values.get(*r).copied().unwrap_or(0.0)))
-                            })
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    };
-                    let message = format!(
-                        "exceeded quota: {}, requested: {}, used: {}, limited: {}",
-                        quota.name,
-                        list(&asks),
-                        list(&used),
-                        list(&quota.hard)
-                    );
+                if let Some(message) = quota_refusal(quota, &used, &asks) {
                     out.push(if admitted == 0 {
                         message
                     } else {
@@ -452,14 +421,65 @@ pub fn quota_refusals(roles: &[RoleDemand], quotas: &[&crate::resources::teams::
                     });
                     break 'pods;
                 }
-                for (r, a) in &asks {
-                    *used.entry(r.clone()).or_default() += a;
-                }
+                add_asks(&mut used, &asks);
                 admitted += 1;
             }
         }
     }
     out
+}
+
+/// What one pod of `d` counts against a quota: itself, its requests, and the limits of extended resources (equal to
+/// their requests).
+pub fn quota_asks(d: &RoleDemand) -> BTreeMap<String, f64> {
+    let mut asks: BTreeMap<String, f64> = BTreeMap::from([("pods".into(), 1.0), ("count/pods".into(), 1.0)]);
+    for (r, a) in &d.requests {
+        asks.insert(format!("requests.{r}"), *a);
+        if r.contains('/') {
+            asks.insert(format!("limits.{r}"), *a);
+        }
+    }
+    asks
+}
+
+/// Counts a pod's `asks` as used.
+pub fn add_asks(used: &mut BTreeMap<String, f64>, asks: &BTreeMap<String, f64>) {
+    for (r, a) in asks {
+        *used.entry(r.clone()).or_default() += a;
+    }
+}
+
+/// The API server's refusal of a pod asking `asks` when the quota counts `used`, or `None` when it gets in.
+pub fn quota_refusal(
+    quota: &crate::resources::teams::QuotaRow,
+    used: &BTreeMap<String, f64>,
+    asks: &BTreeMap<String, f64>,
+) -> Option<String> {
+    let over: Vec<&String> = quota
+        .hard
+        .iter()
+        .filter(|(r, hard)| {
+            let asked = asks.get(*r).copied().unwrap_or(0.0);
+            asked > 0.0 && used.get(*r).copied().unwrap_or(0.0) + asked > **hard + 1e-9
+        })
+        .map(|(r, _)| r)
+        .collect();
+    if over.is_empty() {
+        return None;
+    }
+    let list = |values: &BTreeMap<String, f64>| {
+        over.iter()
+            .map(|r| format!("{r}={}", kubefmt::quantity::format(r, values.get(*r).copied().unwrap_or(0.0))))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    Some(format!(
+        "exceeded quota: {}, requested: {}, used: {}, limited: {}",
+        quota.name,
+        list(asks),
+        list(used),
+        list(&quota.hard)
+    ))
 }
 
 /// The same facts in plain words: the biggest node against the ask, a selector nothing matches, a taint no pod

@@ -8,6 +8,7 @@ pub mod evaluation;
 pub mod fit;
 pub mod import;
 pub mod kind;
+pub mod missing_pods;
 pub mod notebook;
 pub mod priority;
 pub mod render;

@@ -172,7 +172,7 @@ fn planned(sim: &Sim, client: &kube::Client) -> (Vec<PendingPod>, capacity::Plan
     let launch = LaunchOptions { kubeconfig: Some(sim.server.kubeconfig_path().to_path_buf()), ..Default::default() };
     let ledger = sim.runtime.block_on(bosun::cli::nodes::ledger_for(&launch, Duration::from_secs(30))).expect("ledger");
     let held = held_pods(sim, client);
-    let plan = capacity::plan(&ledger, &held, "gpu-h100-1", 20).expect("plan");
+    let plan = capacity::plan(&ledger, &held, &[], "gpu-h100-1", 20).expect("plan");
     (held, plan)
 }
 

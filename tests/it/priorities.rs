@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::Api;
 use kube::api::ListParams;
 
-use crate::training::cluster_with_operator;
+use crate::training::{bosun, cluster_with_operator};
 
 /// The preset ladder is created once (applying it again changes nothing), and a research-critical TFJob that needs
 /// the GPUs a best-effort notebook holds gets the notebook's pod preempted, and runs.
@@ -190,4 +190,86 @@ fn the_fit_preview_predicts_a_quota_refusal_that_the_server_then_makes() {
             w.abort();
         }
     });
+}
+
+/// "If the team's quota were 12": the planner names the pod the quota refuses in the server's words, lets it in under
+/// the what-if with the name the operator gives it, and when the quota really becomes 12 the operator creates that
+/// very pod. `bosun plan --quota` says the same; a what-if on a quota there is not is refused with the fix.
+#[test]
+fn the_planner_lets_in_what_a_bigger_quota_would_under_the_operators_names() {
+    use bosun::cluster::capacity::demand;
+    use bosun::workloads::missing_pods::QuotaWhatIf;
+    use kube::api::PostParams;
+    use serde_json::json;
+
+    let (sim, kubeconfig) = cluster_with_operator();
+    let client = crate::util::client(&sim);
+    sim.runtime.block_on(async {
+        let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+        let ns = serde_json::from_value(json!({"metadata": {"name": "team-b"}})).expect("namespace");
+        namespaces.create(&PostParams::default(), &ns).await.expect("namespace");
+        let quota = |n: &str| [("requests.amd.com/gpu".to_string(), n.to_string())].into();
+        bosun::cluster::teams::apply_quota(&client, "team-b", "gpu-quota", &quota("8")).await.expect("quota");
+        let wide = TrainingSpec {
+            kind: JobKind::TFJob,
+            name: "wide".into(),
+            namespace: "team-b".into(),
+            image: "registry.example/train:1.0".into(),
+            roles: vec![RoleSpec { replicas: 3, ..amd_worker(4) }],
+            ..Default::default()
+        };
+        training::submit(&client, &render::job(&wide), false).await.expect("the TFJob itself is created");
+
+        // The operator's refusal, as the server worded it.
+        let events: Api<Event> = Api::namespaced(client.clone(), "team-b");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let refusal = loop {
+            let list = events.list(&ListParams::default()).await.expect("events");
+            let said = list.items.iter().find(|e| e.reason.as_deref() == Some("FailedCreate")).and_then(|e| {
+                let m = e.message.as_deref()?;
+                m.find("exceeded quota").map(|at| m[at..].to_string())
+            });
+            if let Some(said) = said {
+                break said;
+            }
+            assert!(std::time::Instant::now() < deadline, "the operator never reported the quota's refusal");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let as_is = demand(&client, Some("team-b"), &[]).await.expect("demand");
+        assert_eq!(as_is.refused.len(), 1, "{as_is:?}");
+        let refused = &as_is.refused[0];
+        assert_eq!((refused.name.as_str(), refused.pods, refused.gpus), ("wide", 1, 4.0));
+        assert!(refused.reason.ends_with(&refusal), "{} vs the server's {refusal}", refused.reason);
+        assert!(as_is.pending.iter().all(|p| p.name != "wide-worker-2"));
+
+        let what_if: QuotaWhatIf = "team-b=12".parse().expect("what-if");
+        let bigger = demand(&client, Some("team-b"), &[what_if]).await.expect("demand");
+        assert!(bigger.refused.is_empty(), "{bigger:?}");
+        let let_in: Vec<&str> =
+            bigger.pending.iter().filter(|p| p.name == "wide-worker-2").map(|p| p.name.as_str()).collect();
+        assert_eq!(let_in, ["wide-worker-2"]);
+        assert_eq!(
+            bigger.pending.iter().find(|p| p.name == "wide-worker-2").and_then(|p| p.job.as_deref()),
+            Some("team-b/wide")
+        );
+
+        bosun::cluster::teams::apply_quota(&client, "team-b", "gpu-quota", &quota("12")).await.expect("quota");
+        let pods: Api<Pod> = Api::namespaced(client.clone(), "team-b");
+        let created = wait_for(&pods, "training.kubeflow.org/job-name=wide", |p| {
+            p.metadata.name.as_deref() == Some("wide-worker-2")
+        })
+        .await;
+        assert!(created.is_some(), "the operator creates the pod the planner named once the quota lets it");
+    });
+
+    let out = bosun(&["plan", "--kubeconfig", &kubeconfig, "-n", "team-b", "--quota", "team-b=16", "-o", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["quota_what_if"], serde_json::json!(["team-b=16"]), "{json}");
+    let out = bosun(&["plan", "--kubeconfig", &kubeconfig, "--quota", "nowhere=4"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("namespace nowhere has no ResourceQuota on accelerators"), "{err}");
+    let out = bosun(&["plan", "--kubeconfig", &kubeconfig, "--quota", "team-b=lots"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -18,34 +18,31 @@ fn percent(v: f64) -> String {
     format!("{:.0}%", v * 100.0)
 }
 
-fn waiting_pods(plan: &Plan) -> usize {
-    plan.still_waiting.iter().map(|w| w.pods).sum()
-}
-
 /// The answer in one sentence.
 pub fn headline(plan: &Plan) -> String {
+    if let Some(answer) = plan.nothing_to_add() {
+        return answer;
+    }
     let nodes = crate::resources::quantity::counted(plan.nodes_needed as usize, "more node");
     let run = if plan.nodes_needed == 1 { "runs" } else { "run" };
-    let waiting = waiting_pods(plan);
+    let waiting = plan.waiting_pods();
     let placed = plan.pending_pods - waiting;
-    if plan.pending_pods == 0 {
-        "No pod is waiting for accelerators.".into()
-    } else if !plan.enough {
+    let (never, held) = (waiting - plan.quota_held, plan.quota_held);
+    let wait = if held == 1 { "waits" } else { "wait" };
+    let rest = match (never, held) {
+        (0, 0) => String::new(),
+        (n, 0) => format!("; {n} can never run here"),
+        (0, q) => format!("; {q} {wait} for a quota"),
+        (n, q) => format!("; {q} {wait} for a quota, {n} can never run here"),
+    };
+    if !plan.enough {
         format!("Even {nodes} like {} leave {waiting} of {} waiting pods waiting.", plan.shape, plan.pending_pods)
-    } else if plan.nodes_needed == 0 && placed == 0 {
-        format!(
-            "No kind of node here would run {}.",
-            crate::workloads::capacity::waiting_pods_phrase(plan.pending_pods)
-        )
-    } else if plan.nodes_needed == 0 && waiting == 0 {
-        format!("Every waiting pod fits on the nodes there are ({} pods).", plan.pending_pods)
+    } else if plan.nodes_needed == 0 {
+        format!("Every pod a node could run fits on the nodes there are ({placed} pods){rest}.")
     } else if waiting == 0 {
         format!("{nodes} like {} {run} all {} waiting pods.", plan.shape, plan.pending_pods)
     } else {
-        format!(
-            "{nodes} like {} {run} {placed} of {} waiting pods; {waiting} can never run here.",
-            plan.shape, plan.pending_pods
-        )
+        format!("{nodes} like {} {run} {placed} of {} waiting pods{rest}.", plan.shape, plan.pending_pods)
     }
 }
 
@@ -86,6 +83,7 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>) {
             ui.spinner();
         }
     });
+    what_if_row(ui, view);
     ui.add_space(6.0);
     let plans = match &planner.plans {
         Loadable::Ready(plans) => plans,
@@ -103,7 +101,7 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>) {
     };
     let Some(plan) = planner.plan() else { return };
     egui::ScrollArea::vertical().id_salt("planner_scroll").show(ui, |ui| {
-        let tone = if plan.enough && waiting_pods(plan) == 0 { Tone::Ok } else { Tone::Warn };
+        let tone = if plan.enough && plan.waiting_pods() == 0 { Tone::Ok } else { Tone::Warn };
         ui.label(RichText::new(headline(plan)).size(18.0).strong().color(view.theme.tone(tone)));
         if plan.pending_pods > 0 {
             ui.label(
@@ -155,6 +153,74 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>) {
     });
 }
 
+/// "If a team's quota were N": the team and accelerator among the quotas there are, the number, and whether the
+/// plan assumes it.
+fn what_if_row(ui: &mut Ui, view: &ViewCtx<'_>) {
+    let p = &view.theme.palette;
+    let planner = &view.state.planner;
+    // The accelerator quota lines there are: (namespace, resource, hard).
+    let mut lines: Vec<(String, String, f64)> = Vec::new();
+    for q in view.state.cluster.iter().flat_map(|s| s.quotas.iter()) {
+        for (line, hard) in &q.hard {
+            let resource = line.strip_prefix("requests.").unwrap_or(line);
+            let key = (q.namespace.clone(), resource.to_string());
+            if crate::resources::accelerators::AcceleratorKind::of(resource).is_some()
+                && !lines.iter().any(|(n, r, _)| (n, r) == (&key.0, &key.1))
+            {
+                lines.push((key.0, key.1, *hard));
+            }
+        }
+    }
+    ui.horizontal_wrapped(|ui| {
+        if lines.is_empty() {
+            ui.label(RichText::new("No team has an accelerator quota: nothing waits for one.").color(p.text_weak));
+            return;
+        }
+        let mut draft = planner.draft.clone();
+        if draft.namespace.is_empty()
+            && let Some((ns, r, hard)) = lines.first()
+        {
+            (draft.namespace, draft.resource, draft.hard) = (ns.clone(), r.clone(), (*hard * 2.0) as u32);
+        }
+        ui.label("If the quota of");
+        let shown = format!("{} on {}", draft.namespace, draft.resource);
+        egui::ComboBox::from_id_salt("plan_what_if_line").selected_text(shown).show_ui(ui, |ui| {
+            for (ns, r, hard) in &lines {
+                let chosen = draft.namespace == *ns && draft.resource == *r;
+                let label = format!("{ns} on {r} (now {})", count(*hard));
+                if ui.selectable_label(chosen, label).clicked() {
+                    (draft.namespace, draft.resource) = (ns.clone(), r.clone());
+                }
+            }
+        });
+        ui.label("were");
+        ui.add(egui::DragValue::new(&mut draft.hard).range(0..=100_000))
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::SpinButton, true, "What-if quota"));
+        let asked = planner.what_if.is_some() && planner.what_if == draft.what_if();
+        let mut use_it = None;
+        if ui
+            .add_enabled(!asked, egui::Button::new("Plan with it"))
+            .on_hover_text("Plan the pods the quota would then let the jobs' operators create, too")
+            .clicked()
+        {
+            use_it = Some(true);
+        }
+        if planner.what_if.is_some() && ui.button("Back to the quotas as they are").clicked() {
+            use_it = Some(false);
+        }
+        if let Some(w) = &planner.what_if {
+            status_chip(ui, view.theme, Tone::Pending, &format!("planned as if {w}"));
+        }
+        // The draft first: the plan is asked with it.
+        if draft != planner.draft {
+            view.commands.send(Command::SetPlanDraft(draft));
+        }
+        if let Some(on) = use_it {
+            view.commands.send(Command::UsePlanWhatIf(on));
+        }
+    });
+}
+
 /// One row per kind of node: how many it takes, what still waits, the use after; a click shows that plan.
 fn shapes_table(ui: &mut Ui, view: &ViewCtx<'_>, plans: &[Plan], selected: usize) {
     let p = &view.theme.palette;
@@ -171,7 +237,7 @@ fn shapes_table(ui: &mut Ui, view: &ViewCtx<'_>, plans: &[Plan], selected: usize
             let needed =
                 if plan.enough { plan.nodes_needed.to_string() } else { format!("more than {}", plan.nodes_needed) };
             ui.label(needed);
-            let waiting = waiting_pods(plan);
+            let waiting = plan.waiting_pods();
             let text = RichText::new(format!("{waiting} pods"));
             ui.label(if waiting > 0 { text.color(view.theme.tone(Tone::Warn)) } else { text });
             ui.label(percent(plan.utilisation_after));
@@ -205,6 +271,7 @@ mod tests {
             utilisation_before: 0.0,
             utilisation_after: 0.0,
             pending_pods: pending,
+            quota_held: 0,
             new_nodes: vec![],
             curve: vec![],
         }
@@ -214,7 +281,7 @@ mod tests {
     fn headlines_say_the_answer() {
         assert_eq!(headline(&plan(0, true, 0, 0)), "No pod is waiting for accelerators.");
         assert_eq!(headline(&plan(0, true, 1, 1)), "No kind of node here would run the waiting pod.");
-        assert_eq!(headline(&plan(0, true, 3, 0)), "Every waiting pod fits on the nodes there are (3 pods).");
+        assert_eq!(headline(&plan(0, true, 3, 0)), "Every pod a node could run fits on the nodes there are (3 pods).");
         assert_eq!(headline(&plan(2, true, 5, 0)), "2 more nodes like gpu-h100-1 run all 5 waiting pods.");
         assert_eq!(
             headline(&plan(1, true, 5, 1)),
@@ -223,6 +290,19 @@ mod tests {
         assert_eq!(
             headline(&plan(50, false, 9, 2)),
             "Even 50 more nodes like gpu-h100-1 leave 2 of 9 waiting pods waiting."
+        );
+        let held = |needed, pending, waiting, quota_held| Plan { quota_held, ..plan(needed, true, pending, waiting) };
+        assert_eq!(
+            headline(&held(0, 2, 2, 2)),
+            "No pod waits for a node; 2 pods wait for a quota to let their operator create them."
+        );
+        assert_eq!(
+            headline(&held(1, 5, 3, 2)),
+            "1 more node like gpu-h100-1 runs 2 of 5 waiting pods; 2 wait for a quota, 1 can never run here."
+        );
+        assert_eq!(
+            headline(&held(0, 3, 1, 1)),
+            "Every pod a node could run fits on the nodes there are (2 pods); 1 waits for a quota."
         );
     }
 }
