@@ -118,14 +118,27 @@ async fn seed_sharing(client: &kube::Client) -> anyhow::Result<()> {
         ..Default::default()
     };
     training::submit(client, &render::job(&deadline), false).await?;
-    // A pretraining run bigger than the team's NVIDIA quota: its operator creates two workers, the quota refuses the
-    // other two (the capacity planner's "if the team's quota were …").
+    // The notebook's new pod waits (and counts against the quota) before the pretraining run asks.
+    for _ in 0..100 {
+        let list = pods.list(&on_node).await?;
+        let waits = |p: &k8s_openapi::api::core::v1::Pod| {
+            p.metadata.deletion_timestamp.is_none() && p.spec.as_ref().is_some_and(|s| s.node_name.is_none())
+        };
+        if list.items.iter().any(waits) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // A pretraining run the team's AMD quota only half lets in: the notebook (waiting, it still counts), the deadline
+    // job and one worker make 14 of 16, so the operator cannot create the second worker (the capacity planner's "if
+    // the team's quota were …").
     let pretrain = TrainingSpec {
         kind: JobKind::PyTorchJob,
         name: "llm-pretrain".into(),
         namespace: "ml-research".into(),
-        image: "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime".into(),
-        roles: vec![gpus(role("Worker", 4, "16", "64Gi"), "nvidia.com/gpu", 8)],
+        image: "rocm/pytorch:latest".into(),
+        env: vec![("KUBESIM_EPOCH_SECONDS".into(), "20".into()), ("EPOCHS".into(), "500".into())],
+        roles: vec![gpus(role("Worker", 2, "16", "64Gi"), "amd.com/gpu", 4)],
         run_policy: RunPolicy { priority_class: "team-default".into(), ..Default::default() },
         labels: [("bosun.dev/user".to_string(), "researcher".to_string())].into(),
         ..Default::default()

@@ -6,6 +6,7 @@ use egui::{RichText, Ui};
 
 use crate::charts::ExportFormat;
 use crate::resources::quantity::count;
+use crate::state::capacity::WhatIfDraft;
 use crate::state::command::Command;
 use crate::state::loadable::Loadable;
 use crate::ui::ViewCtx;
@@ -176,12 +177,13 @@ fn what_if_row(ui: &mut Ui, view: &ViewCtx<'_>) {
             ui.label(RichText::new("No team has an accelerator quota: nothing waits for one.").color(p.text_weak));
             return;
         }
-        let mut draft = planner.draft.clone();
-        if draft.namespace.is_empty()
-            && let Some((ns, r, hard)) = lines.first()
-        {
-            (draft.namespace, draft.resource, draft.hard) = (ns.clone(), r.clone(), (*hard * 2.0) as u32);
-        }
+        // Until the user picks, the guess follows the plan shown (it may not have come yet).
+        let start = if planner.draft.namespace.is_empty() {
+            first_guess(planner.plan(), &lines)
+        } else {
+            planner.draft.clone()
+        };
+        let mut draft = start.clone();
         ui.label("If the quota of");
         let shown = format!("{} on {}", draft.namespace, draft.resource);
         egui::ComboBox::from_id_salt("plan_what_if_line").selected_text(shown).show_ui(ui, |ui| {
@@ -212,13 +214,28 @@ fn what_if_row(ui: &mut Ui, view: &ViewCtx<'_>) {
             status_chip(ui, view.theme, Tone::Pending, &format!("planned as if {w}"));
         }
         // The draft first: the plan is asked with it.
-        if draft != planner.draft {
+        if draft != start || (use_it.is_some() && draft != planner.draft) {
             view.commands.send(Command::SetPlanDraft(draft));
         }
         if let Some(on) = use_it {
             view.commands.send(Command::UsePlanWhatIf(on));
         }
     });
+}
+
+/// The what-if to offer first: the quota a job waits for, raised by what it waits for; else the first quota, doubled.
+fn first_guess(plan: Option<&Plan>, lines: &[(String, String, f64)]) -> WhatIfDraft {
+    let held = plan.into_iter().flat_map(|p| &p.still_waiting).find_map(|w| {
+        let (_, asked) = w.reason.split_once("requested: requests.")?;
+        let resource = asked.split_once('=')?.0;
+        let (ns, r, hard) = lines.iter().find(|(ns, r, _)| *ns == w.namespace && r == resource)?;
+        Some(WhatIfDraft { namespace: ns.clone(), resource: r.clone(), hard: (hard + w.gpus).round() as u32 })
+    });
+    held.or_else(|| {
+        let (ns, r, hard) = lines.first()?;
+        Some(WhatIfDraft { namespace: ns.clone(), resource: r.clone(), hard: (hard * 2.0).round() as u32 })
+    })
+    .unwrap_or_default()
 }
 
 /// One row per kind of node: how many it takes, what still waits, the use after; a click shows that plan.
