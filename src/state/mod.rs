@@ -445,6 +445,7 @@ impl AppState {
                     self.toasts.push(Tone::Err, news);
                 }
                 self.notebooks.refresh_fit(&snapshot);
+                self.serving.refresh_fit(&snapshot);
                 let servers = snapshot.model_servers.clone();
                 requests.extend(self.serving.on_snapshot(servers).into_iter().map(Request::Serving));
                 self.cluster = Some(snapshot);

@@ -104,12 +104,7 @@ impl NotebooksState {
             .and_then(|d| d.pointer("/spec/template"))
             .map(|template| {
                 use crate::workloads::fit;
-                let demand = fit::demand("Notebook", 1, template);
-                let mut report = fit::fit(std::slice::from_ref(&demand), &snap.ledger);
-                let quotas: Vec<_> =
-                    snap.quotas.iter().filter(|q| q.namespace == namespace).map(|q| q.as_ref()).collect();
-                report.quota = fit::quota_refusals(&[demand], &quotas);
-                report
+                fit::preview(&[fit::demand("Notebook", 1, template)], &namespace, &snap.ledger, &snap.quotas)
             });
     }
 

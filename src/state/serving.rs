@@ -247,6 +247,10 @@ pub struct ServingState {
     pub pending_toast: Option<(Tone, String)>,
     /// The stack's model-server template (the `tf-serving` component's ConfigMap): its namespace and settings.
     pub template: Option<(String, std::collections::BTreeMap<String, String>)>,
+    /// Whether the form's replicas fit the cluster now and what the namespace's quotas would refuse, as the
+    /// Training form's preview says it.
+    pub fit: Option<crate::workloads::fit::FitReport>,
+    fit_generation: u64,
 }
 
 impl ServingState {
@@ -257,6 +261,7 @@ impl ServingState {
     }
 
     fn rerender(&mut self) {
+        self.fit_generation = u64::MAX; // recomputed with the next snapshot
         self.errors = self.form.validate();
         self.yaml = serving::objects(&self.form)
             .iter()
@@ -272,6 +277,25 @@ impl ServingState {
     }
 
     /// Follows the cluster: the list, and the open server's detail when it changed.
+    /// Recomputes the fit of the form's replicas (the autoscaler's minimum when it has one) when the form or the
+    /// cluster changed.
+    pub fn refresh_fit(&mut self, snap: &crate::state::cluster_view::ClusterSnapshot) {
+        use crate::workloads::fit;
+        if self.fit_generation == snap.generation {
+            return;
+        }
+        self.fit_generation = snap.generation;
+        let replicas = self.form.autoscale.as_ref().map_or(self.form.replicas, |a| a.min);
+        self.fit = serving::objects(&self.form)
+            .iter()
+            .find(|o| o["kind"] == "Deployment")
+            .and_then(|d| d.pointer("/spec/template"))
+            .map(|template| {
+                let demand = fit::demand("Replica", replicas, template);
+                fit::preview(&[demand], &self.form.namespace, &snap.ledger, &snap.quotas)
+            });
+    }
+
     pub fn on_snapshot(&mut self, servers: std::sync::Arc<Vec<ModelServerRow>>) -> Vec<ServingRequest> {
         let before = self.open_row().cloned();
         self.servers = servers;

@@ -277,12 +277,7 @@ impl TrainingState {
                 o.get("kind").and_then(Value::as_str).and_then(crate::workloads::JobKind::from_kind).is_some()
             })?;
             let namespace = job.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");
-            let demands = fit::demands(job).ok()?;
-            let mut report = fit::fit(&demands, ledger);
-            let quotas: Vec<&QuotaRow> =
-                quotas.iter().filter(|q| q.namespace == namespace).map(|q| q.as_ref()).collect();
-            report.quota = fit::quota_refusals(&demands, &quotas);
-            Some(report)
+            Some(fit::preview(&fit::demands(job).ok()?, namespace, ledger, quotas))
         });
     }
 

@@ -400,6 +400,21 @@ pub fn fit(roles: &[RoleDemand], ledger: &[LedgerRow]) -> FitReport {
     FitReport { roles: out, all_at_once: all_at_once(roles, &nodes), quota: Vec::new() }
 }
 
+/// The fit preview of a form: where the pods of `roles` would fit on the ledger's nodes, and what the quotas of
+/// `namespace` would refuse.
+pub fn preview(
+    roles: &[RoleDemand],
+    namespace: &str,
+    ledger: &[LedgerRow],
+    quotas: &[std::sync::Arc<crate::resources::teams::QuotaRow>],
+) -> FitReport {
+    let mut report = fit(roles, ledger);
+    let ours: Vec<&crate::resources::teams::QuotaRow> =
+        quotas.iter().filter(|q| q.namespace == namespace).map(|q| q.as_ref()).collect();
+    report.quota = quota_refusals(roles, &ours);
+    report
+}
+
 /// What the quotas would say to the job's pods, created one after another as its operator creates them: per quota,
 /// the first pod it refuses, in the API server's words (`exceeded quota: gpu-quota, requested:
 /// requests.nvidia.com/gpu=8, used: requests.nvidia.com/gpu=4, limited: requests.nvidia.com/gpu=8`), after how many

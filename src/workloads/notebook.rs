@@ -63,6 +63,8 @@ pub struct NotebookSpec {
     pub priority_class: String,
     /// Whose notebook it is (the `bosun.dev/user` label the Teams view counts by; empty: none).
     pub user: String,
+    /// A Kueue LocalQueue (label `kueue.x-k8s.io/queue-name` on the Deployment and its pod; empty: not queued).
+    pub queue: String,
 }
 
 impl Default for NotebookSpec {
@@ -79,6 +81,7 @@ impl Default for NotebookSpec {
             workspace: Workspace::default(),
             idle_hours: 8,
             priority_class: String::new(),
+            queue: String::new(),
             user: String::new(),
         }
     }
@@ -172,7 +175,10 @@ pub fn objects(spec: &NotebookSpec, token: &str) -> Vec<Value> {
 }
 
 fn deployment(spec: &NotebookSpec) -> Value {
-    let labels = labels(spec);
+    let mut labels = labels(spec);
+    if !spec.queue.is_empty() {
+        labels.insert(crate::workloads::render::QUEUE_LABEL.into(), json!(spec.queue));
+    }
     let accelerator = spec.accelerator.as_deref().filter(|a| !a.is_empty() && spec.accelerators > 0);
     let resources = container_resources(&spec.cpu, &spec.memory, accelerator, spec.accelerators).unwrap_or(json!({}));
     let container = json!({
@@ -244,6 +250,21 @@ mod tests {
         assert_eq!(c.pointer("/resources/limits/nvidia.com~1gpu"), Some(&json!("1")));
         assert_eq!(d.pointer("/spec/template/spec/tolerations/0/key"), Some(&json!("nvidia.com/gpu")));
         assert_eq!(objects[3].pointer("/spec/ports/0/port"), Some(&json!(8888)));
+    }
+
+    #[test]
+    fn a_queued_notebook_labels_its_deployment_and_pod_for_kueue() {
+        let spec = NotebookSpec { name: "ana".into(), queue: "team-a".into(), ..Default::default() };
+        let objects = objects(&spec, "t");
+        let d = objects.iter().find(|o| o["kind"] == "Deployment").expect("deployment");
+        assert_eq!(d["metadata"]["labels"][crate::workloads::render::QUEUE_LABEL], "team-a");
+        assert_eq!(d["spec"]["template"]["metadata"]["labels"][crate::workloads::render::QUEUE_LABEL], "team-a");
+        let plain = NotebookSpec { name: "ana".into(), ..Default::default() };
+        assert!(
+            super::objects(&plain, "t")
+                .iter()
+                .all(|o| o["metadata"]["labels"].get("kueue.x-k8s.io/queue-name").is_none())
+        );
     }
 
     #[test]

@@ -115,6 +115,8 @@ pub struct ServingSpec {
     pub autoscale: Option<Autoscale>,
     pub priority_class: String,
     pub service_account: String,
+    /// A Kueue LocalQueue (label `kueue.x-k8s.io/queue-name` on the Deployments and their pods; empty: not queued).
+    pub queue: String,
 }
 
 impl Default for ServingSpec {
@@ -137,6 +139,7 @@ impl Default for ServingSpec {
             grpc_port: 8500,
             autoscale: None,
             priority_class: String::new(),
+            queue: String::new(),
             service_account: String::new(),
         }
     }
@@ -346,6 +349,9 @@ fn server_args(spec: &ServingSpec) -> Vec<String> {
 pub fn deployment(spec: &ServingSpec, track: &str) -> Value {
     let mut labels = labels(spec);
     labels.insert(TRACK_LABEL.into(), json!(track));
+    if !spec.queue.is_empty() {
+        labels.insert(crate::workloads::render::QUEUE_LABEL.into(), json!(spec.queue));
+    }
     let selector = json!({SERVER_LABEL: spec.name, TRACK_LABEL: track});
     let mut container = Map::new();
     container.insert("name".into(), json!(spec.runtime.container()));
@@ -509,6 +515,17 @@ mod tests {
         assert_eq!(objects[1].pointer("/spec/selector"), Some(&json!({SERVER_LABEL: "resnet"})));
         assert_eq!(objects[2].pointer("/spec/minReplicas"), Some(&json!(2)));
         assert_eq!(objects[2].pointer("/spec/metrics/0/resource/target/averageUtilization"), Some(&json!(60)));
+    }
+
+    #[test]
+    fn a_queued_server_labels_its_deployments_and_their_pods_for_kueue() {
+        let spec = ServingSpec { queue: "team-a".into(), ..resnet() };
+        for d in objects(&spec).iter().chain(&canary_objects(&spec, 1)).filter(|o| o["kind"] == "Deployment") {
+            assert_eq!(d["metadata"]["labels"][crate::workloads::render::QUEUE_LABEL], "team-a");
+            assert_eq!(d["spec"]["template"]["metadata"]["labels"][crate::workloads::render::QUEUE_LABEL], "team-a");
+        }
+        let service = objects(&spec).into_iter().find(|o| o["kind"] == "Service").expect("service");
+        assert!(service["metadata"]["labels"].get(crate::workloads::render::QUEUE_LABEL).is_none());
     }
 
     #[test]

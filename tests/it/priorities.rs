@@ -10,6 +10,7 @@ use kube::Api;
 use kube::api::ListParams;
 
 use crate::training::{bosun, cluster_with_operator};
+use bosun::state::cluster_view::{ClusterSnapshot, snapshot};
 
 /// The preset ladder is created once (applying it again changes nothing), and a research-critical TFJob that needs
 /// the GPUs a best-effort notebook holds gets the notebook's pod preempted, and runs.
@@ -118,44 +119,65 @@ async fn wait_for(pods: &Api<Pod>, selector: &str, done: impl Fn(&Pod) -> bool) 
     None
 }
 
+/// `team-a` with a quota of 4 AMD GPUs, 2 of them held by a pod, and watch caches whose snapshot counts them.
+async fn team_with_half_its_quota_used(
+    client: &kube::Client,
+) -> (std::sync::Arc<bosun::cluster::cache::ClusterCache>, Vec<tokio::task::JoinHandle<()>>, ClusterSnapshot) {
+    use kube::api::PostParams;
+    use serde_json::json;
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+    let ns = serde_json::from_value(json!({"metadata": {"name": "team-a"}})).expect("namespace");
+    namespaces.create(&PostParams::default(), &ns).await.expect("namespace");
+    let hard = [("requests.amd.com/gpu".to_string(), "4".to_string())].into();
+    bosun::cluster::teams::apply_quota(client, "team-a", "gpu-quota", &hard).await.expect("quota");
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "team-a");
+    let holder = json!({"metadata": {"name": "holder"}, "spec": {
+        "tolerations": [{"key": "amd.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+        "containers": [{"name": "main", "image": "rocm/pytorch:latest", "resources": {"limits": {"amd.com/gpu": "2"}}}]}});
+    pods.create(&PostParams::default(), &serde_json::from_value(holder).expect("pod")).await.expect("pod");
+
+    let cache = std::sync::Arc::new(bosun::cluster::cache::ClusterCache::default());
+    let watchers = bosun::cluster::cache::spawn(client.clone(), cache.clone());
+    let counted = |snap: &ClusterSnapshot| {
+        snap.quotas.iter().any(|q| q.namespace == "team-a" && q.used.get("requests.amd.com/gpu") == Some(&2.0))
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let snap = snapshot(&cache, &Default::default());
+        if counted(&snap) {
+            return (cache, watchers, snap);
+        }
+        assert!(std::time::Instant::now() < deadline, "the quota never counted the holder's GPUs");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until `refusal` finds the server's refusal in a snapshot.
+async fn refusal_in(
+    cache: &bosun::cluster::cache::ClusterCache,
+    mut refusal: impl FnMut(&ClusterSnapshot) -> Option<String>,
+) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(r) = refusal(&snapshot(cache, &Default::default())) {
+            return r;
+        }
+        assert!(std::time::Instant::now() < deadline, "the controller never reported the quota's refusal");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A team's GPU quota: the fit preview predicts the refusal in the API server's words and numbers, and once the
 /// job is submitted the operator's FailedCreate says the same, which the job list and a toast show.
 #[test]
 fn the_fit_preview_predicts_a_quota_refusal_that_the_server_then_makes() {
-    use bosun::state::cluster_view::snapshot;
     use bosun::state::protocol::TrainingEvent;
     use bosun::state::training::TrainingState;
-    use kube::api::PostParams;
-    use serde_json::json;
 
     let (sim, _) = cluster_with_operator();
     let client = crate::util::client(&sim);
     sim.runtime.block_on(async {
-        let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
-        let ns = serde_json::from_value(json!({"metadata": {"name": "team-a"}})).expect("namespace");
-        namespaces.create(&PostParams::default(), &ns).await.expect("namespace");
-        let hard = [("requests.amd.com/gpu".to_string(), "4".to_string())].into();
-        bosun::cluster::teams::apply_quota(&client, "team-a", "gpu-quota", &hard).await.expect("quota");
-        let pods: Api<Pod> = Api::namespaced(client.clone(), "team-a");
-        let holder = json!({"metadata": {"name": "holder"}, "spec": {
-            "tolerations": [{"key": "amd.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
-            "containers": [{"name": "main", "image": "rocm/pytorch:latest", "resources": {"limits": {"amd.com/gpu": "2"}}}]}});
-        pods.create(&PostParams::default(), &serde_json::from_value(holder).expect("pod")).await.expect("pod");
-
-        let cache = std::sync::Arc::new(bosun::cluster::cache::ClusterCache::default());
-        let watchers = bosun::cluster::cache::spawn(client.clone(), cache.clone());
-        let counted = |snap: &bosun::state::cluster_view::ClusterSnapshot| {
-            snap.quotas.iter().any(|q| q.namespace == "team-a" && q.used.get("requests.amd.com/gpu") == Some(&2.0))
-        };
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        let snap = loop {
-            let snap = snapshot(&cache, &Default::default());
-            if counted(&snap) {
-                break snap;
-            }
-            assert!(std::time::Instant::now() < deadline, "the quota never counted the holder's GPUs");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
+        let (cache, watchers, snap) = team_with_half_its_quota_used(&client).await;
 
         let worker = amd_worker(4);
         let job = TrainingSpec {
@@ -174,17 +196,52 @@ fn the_fit_preview_predicts_a_quota_refusal_that_the_server_then_makes() {
 
         training::submit(&client, &render::job(&job), false).await.expect("the TFJob itself is created");
         form.apply(TrainingEvent::Submitted(Ok(vec!["TFJob/team-a/greedy".into()])));
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        let refusal = loop {
-            let snap = snapshot(&cache, &Default::default());
-            if let Some(r) = snap.quota_refusal("team-a", "TFJob", "greedy") {
-                let news = form.quota_news(&snap);
-                assert!(news.len() == 1 && news[0].ends_with(expected), "{news:?}");
-                break r.to_string();
-            }
-            assert!(std::time::Instant::now() < deadline, "the operator never reported the quota's refusal");
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let refusal = refusal_in(&cache, |snap| {
+            let r = snap.quota_refusal("team-a", "TFJob", "greedy")?.to_string();
+            let news = form.quota_news(snap);
+            assert!(news.len() == 1 && news[0].ends_with(expected), "{news:?}");
+            Some(r)
+        })
+        .await;
+        assert_eq!(refusal, expected, "the server's numbers are the predicted ones");
+        for w in watchers {
+            w.abort();
+        }
+    });
+}
+
+/// The serving form's preview says which replica the team's quota refuses; once deployed, the ReplicaSet's
+/// FailedCreate (which the model server's row shows) has the same numbers.
+#[test]
+fn the_serving_form_predicts_the_quota_refusal_its_replicas_then_get() {
+    use bosun::state::serving::ServingState;
+    use bosun::workloads::serving::{self, ModelSource, Runtime, ServingSpec};
+
+    let (sim, _) = cluster_with_operator();
+    let client = crate::util::client(&sim);
+    sim.runtime.block_on(async {
+        let (cache, watchers, snap) = team_with_half_its_quota_used(&client).await;
+        let spec = ServingSpec {
+            name: "ranker".into(),
+            namespace: "team-a".into(),
+            runtime: Runtime::Sklearn,
+            image: Runtime::Sklearn.default_image().into(),
+            model_name: "ranker".into(),
+            source: ModelSource::Uri("gs://models/ranker".into()),
+            replicas: 2,
+            accelerator: Some("amd.com/gpu".into()),
+            accelerators: 2,
+            ..Default::default()
         };
+        let mut form = ServingState::new(spec.clone());
+        form.refresh_fit(&snap);
+        let expected = "exceeded quota: gpu-quota, requested: requests.amd.com/gpu=2, used: requests.amd.com/gpu=4, limited: requests.amd.com/gpu=4";
+        let predicted = form.fit.as_ref().map(|f| f.quota.clone()).unwrap_or_default();
+        assert_eq!(predicted, [format!("1 of 2 pods would be created, then {expected}")]);
+
+        bosun::cluster::serving::apply(&client, &serving::objects(&spec), false).await.expect("deployed");
+        let refusal =
+            refusal_in(&cache, |snap| snap.quota_refusal_of_replicas("team-a", "ranker").map(str::to_string)).await;
         assert_eq!(refusal, expected, "the server's numbers are the predicted ones");
         for w in watchers {
             w.abort();

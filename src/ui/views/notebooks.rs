@@ -243,27 +243,17 @@ fn form(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::Clus
             let resources: Vec<String> = snap.totals.keys().cloned().collect();
             let label = "Notebook accelerators";
             accelerator_picker(ui, "notebook_acc", &resources, &mut spec.accelerator, &mut spec.accelerators, label);
-            if let Some(role) = state.fit.as_ref().and_then(|f| f.roles.first()) {
-                use crate::workloads::fit::Verdict;
-                let tone = match role.verdict {
-                    Verdict::FitsNow => Tone::Ok,
-                    Verdict::FitsLater => Tone::Warn,
-                    Verdict::Never => Tone::Err,
-                };
-                status_chip(ui, theme, tone, role.verdict.describe());
-                for reason in &role.reasons {
-                    ui.add(egui::Label::new(RichText::new(reason).size(12.0)).wrap());
-                }
-            }
-            if let Some(fit) = &state.fit {
-                crate::ui::views::training::quota_refusals(ui, theme, &fit.quota);
-            }
+            crate::ui::views::training::single_role_fit(ui, theme, state.fit.as_ref());
             field_error(ui, theme, errors, "accelerator");
         });
         ui.end_row();
         ui.label("Priority class");
         view.commands.send(Command::LoadPriorityClasses);
         priority_picker(ui, theme, "notebook_priority", &view.state.teams.classes, &mut spec.priority_class);
+        ui.end_row();
+        ui.label("Kueue queue");
+        let queues = &view.state.teams.local_queues;
+        crate::ui::widgets::queue_picker::queue_picker(ui, "notebook_queue", queues, &spec.namespace, &mut spec.queue);
         ui.end_row();
         ui.label("Workspace");
         ui.vertical(|ui| {

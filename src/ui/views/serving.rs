@@ -836,12 +836,17 @@ fn form(
             if picked && spec.runtime == Runtime::TfServing && !spec.image.ends_with("-gpu") {
                 spec.image = "tensorflow/serving:2.15.0-gpu".into();
             }
+            crate::ui::views::training::single_role_fit(ui, theme, view.state.serving.fit.as_ref());
             field_error(ui, theme, errors, "accelerator");
         });
         ui.end_row();
         ui.label("Priority class");
         view.commands.send(Command::LoadPriorityClasses);
         priority_picker(ui, theme, "serving_priority", &view.state.teams.classes, &mut spec.priority_class);
+        ui.end_row();
+        ui.label("Kueue queue");
+        let queues = &view.state.teams.local_queues;
+        crate::ui::widgets::queue_picker::queue_picker(ui, "serving_queue", queues, &spec.namespace, &mut spec.queue);
         ui.end_row();
         ui.label("Replicas");
         ui.vertical(|ui| {

@@ -16,9 +16,10 @@ use crate::state::{Screen, cluster_view::ClusterSnapshot};
 use crate::ui::ViewCtx;
 use crate::ui::theme::{Theme, Tone};
 use crate::ui::widgets::priority_picker::priority_picker;
+use crate::ui::widgets::queue_picker::queue_picker;
 use crate::ui::widgets::status_chip::status_chip;
 use crate::workloads::JobKind;
-use crate::workloads::fit::Verdict;
+use crate::workloads::fit::{FitReport, Verdict};
 use crate::workloads::spec::{IMAGE_PRESETS, ParamsAs, RoleSpec, TrainingSpec, VolumeSpec};
 
 /// Columns the jobs table sorts by.
@@ -764,6 +765,23 @@ pub(crate) fn field_error(ui: &mut Ui, theme: &Theme, errors: &[crate::workloads
 }
 
 /// What the team's quota would refuse, in the API server's words, with what to do about it.
+/// The fit preview of a one-role form (a notebook, a model server): the verdict, why, and the quotas' refusals.
+pub(crate) fn single_role_fit(ui: &mut Ui, theme: &crate::ui::theme::Theme, fit: Option<&FitReport>) {
+    let Some(fit) = fit else { return };
+    if let Some(role) = fit.roles.first() {
+        let tone = match role.verdict {
+            Verdict::FitsNow => Tone::Ok,
+            Verdict::FitsLater => Tone::Warn,
+            Verdict::Never => Tone::Err,
+        };
+        status_chip(ui, theme, tone, role.verdict.describe());
+        for reason in &role.reasons {
+            ui.add(egui::Label::new(RichText::new(reason).size(12.0)).wrap());
+        }
+    }
+    quota_refusals(ui, theme, &fit.quota);
+}
+
 pub(crate) fn quota_refusals(ui: &mut Ui, theme: &crate::ui::theme::Theme, refusals: &[String]) {
     for refusal in refusals {
         status_chip(ui, theme, Tone::Err, "The namespace's quota refuses it");
@@ -1053,25 +1071,8 @@ fn form(
         priority_picker(ui, theme, "training_priority", classes, &mut policy.priority_class);
         ui.end_row();
         ui.label("Kueue queue");
-        let queues: Vec<&str> = view
-            .state
-            .teams
-            .local_queues
-            .iter()
-            .filter(|q| q.namespace == namespace)
-            .map(|q| q.name.as_str())
-            .collect();
-        if queues.is_empty() {
-            text_field(ui, "Kueue queue", &mut policy.queue, "", 160.0);
-        } else {
-            let shown = if policy.queue.is_empty() { "none (not queued)".to_string() } else { policy.queue.clone() };
-            egui::ComboBox::from_id_salt("training_queue").selected_text(shown).show_ui(ui, |ui| {
-                ui.selectable_value(&mut policy.queue, String::new(), "none (not queued)");
-                for q in queues {
-                    ui.selectable_value(&mut policy.queue, q.to_string(), q);
-                }
-            });
-        }
+        let queues = &view.state.teams.local_queues;
+        queue_picker(ui, "training_queue", queues, &namespace, &mut policy.queue);
         ui.end_row();
         ui.label("");
         ui.checkbox(&mut policy.suspend, "Create suspended");
