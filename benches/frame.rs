@@ -75,6 +75,7 @@ fn pods(n: usize, nodes: usize) -> Vec<Arc<PodRow>> {
                 created: 1_700_000_000 + i as i64,
                 containers: vec!["app".into()],
                 uid: i as u64,
+                daemon: false,
             })
         })
         .collect()

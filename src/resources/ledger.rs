@@ -39,6 +39,16 @@ pub struct LedgerRow {
     pub pods: usize,
     /// By resource name; includes resources pods request that the node does not advertise.
     pub accelerators: BTreeMap<String, Usage>,
+    /// What its DaemonSets' pods take (part of the above): a new node like it would give them as much.
+    pub daemons: DaemonLoad,
+}
+
+/// The pods, CPU and memory a node's DaemonSet pods request.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct DaemonLoad {
+    pub pods: usize,
+    pub cpu: f64,
+    pub memory: f64,
 }
 
 /// Builds the ledger from node rows and the pods that occupy nodes.
@@ -55,6 +65,7 @@ pub fn build<'a>(nodes: &[NodeRow], pods: impl IntoIterator<Item = &'a PodRow>) 
                 .iter()
                 .map(|(r, a)| (r.clone(), Usage { capacity: a.capacity, allocatable: a.allocatable, requested: 0.0 }))
                 .collect(),
+            daemons: DaemonLoad::default(),
         })
         .collect();
     rows.sort_by(|a, b| a.node.name.cmp(&b.node.name));
@@ -67,6 +78,11 @@ pub fn build<'a>(nodes: &[NodeRow], pods: impl IntoIterator<Item = &'a PodRow>) 
         row.memory.requested += pod.requests.memory;
         for (r, amount) in &pod.requests.accelerators {
             row.accelerators.entry(r.clone()).or_default().requested += amount;
+        }
+        if pod.daemon {
+            row.daemons.pods += 1;
+            row.daemons.cpu += pod.requests.cpu;
+            row.daemons.memory += pod.requests.memory;
         }
     }
     rows
@@ -184,6 +200,7 @@ mod tests {
             created: 0,
             containers: vec![],
             uid: 0,
+            daemon: false,
         }
     }
 

@@ -63,6 +63,8 @@ pub struct PodRow {
     pub containers: Vec<String>,
     /// A hash of the pod's uid: events name pods by uid ("Preempted by pod <uid>"), and a hash keeps rows small.
     pub uid: u64,
+    /// Made by a DaemonSet: a new node like its node would run one too (the capacity planner counts it).
+    pub daemon: bool,
 }
 
 impl PodRow {
@@ -201,6 +203,7 @@ pub fn row(pod: &Pod) -> PodRow {
             .map(|s| s.containers.iter().map(|c| c.name.clone()).collect())
             .unwrap_or_default(),
         uid: uid_hash(pod.metadata.uid.as_deref().unwrap_or_default()),
+        daemon: pod.metadata.owner_references.iter().flatten().any(|o| o.kind == "DaemonSet"),
     }
 }
 

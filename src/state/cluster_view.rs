@@ -412,6 +412,7 @@ mod tests {
             created: 0,
             containers: vec![],
             uid: 0,
+            daemon: false,
         })
     }
 

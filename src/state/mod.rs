@@ -779,6 +779,7 @@ mod tests {
                 created: 0,
                 containers: vec![],
                 uid: 0,
+                daemon: false,
             })
         };
         let snapshot = |r| {

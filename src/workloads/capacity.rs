@@ -192,7 +192,7 @@ pub fn shapes(ledger: &[LedgerRow], pending: &[PendingPod]) -> Vec<String> {
         if seen.insert(key, ()).is_some() {
             continue;
         }
-        let empty = NodeRoom { free: room.allocatable.clone(), ..room.clone() };
+        let empty = new_node(row, room);
         if pending.iter().any(|p| fits_empty(&empty, &p.demand).is_ok()) {
             out.push(row.node.name.clone());
         }
@@ -201,15 +201,34 @@ pub fn shapes(ledger: &[LedgerRow], pending: &[PendingPod]) -> Vec<String> {
 }
 
 /// Whether a pod could run on this node were it empty; else why not, in plain words.
+/// A new node like `room`'s (a row of the ledger): schedulable, empty but for the pods of its DaemonSets, which a
+/// new node runs too.
+fn new_node(row: &LedgerRow, room: &NodeRoom) -> NodeRoom {
+    let mut free = room.allocatable.clone();
+    let daemons = [("pods", row.daemons.pods as f64), ("cpu", row.daemons.cpu), ("memory", row.daemons.memory)];
+    for (r, taken) in daemons {
+        if let Some(f) = free.get_mut(r) {
+            *f = (*f - taken).max(0.0);
+        }
+    }
+    NodeRoom { free, unschedulable: false, ..room.clone() }
+}
+
+/// Whether a pod of `d` fits a new node `room` (its room beside its DaemonSets), or why not.
 fn fits_empty(room: &NodeRoom, d: &RoleDemand) -> Result<(), String> {
     if let Some(why) = fit::static_reason(room, d) {
         return Err(why);
     }
     for (resource, amount) in &d.requests {
-        let have = room.allocatable.get(resource).copied().unwrap_or(0.0);
+        let have = room.free.get(resource).copied().unwrap_or(0.0);
         if have + 1e-9 < *amount {
+            let beside = if have + 1e-9 < room.allocatable.get(resource).copied().unwrap_or(0.0) {
+                " beside its DaemonSets"
+            } else {
+                ""
+            };
             return Err(format!(
-                "needs {}, a {} node has {}",
+                "needs {}, a {} node has {}{beside}",
                 fit::amount_text(resource, *amount),
                 room.name,
                 fit::amount_text(resource, have)
@@ -310,7 +329,7 @@ impl<'a> Replay<'a> {
             if labels.contains_key("kubernetes.io/hostname") {
                 labels.insert("kubernetes.io/hostname".into(), name.clone());
             }
-            let room = NodeRoom { name, labels, free: shape.allocatable.clone(), ..shape.clone() };
+            let room = NodeRoom { name, labels, ..shape.clone() };
             nodes.push(ReplayNode::new(&resources, room, Some(i)));
         }
         nodes.sort_by(|a, b| a.room.name.cmp(&b.room.name));
@@ -567,19 +586,31 @@ pub fn plan(
             if names.len() > 8 { ", …" } else { "" }
         ));
     };
-    let empty = NodeRoom { free: base.allocatable.clone(), unschedulable: false, ..base.clone() };
+    let row = ledger.iter().find(|r| r.node.name == shape).ok_or("the shape's node left the ledger")?;
+    let empty = new_node(row, base);
     let replay = Replay::new(ledger, pending, &empty, max);
+    let daemons: HashMap<&str, crate::resources::ledger::DaemonLoad> =
+        ledger.iter().map(|r| (r.node.name.as_str(), r.daemons)).collect();
     // Pods no node could ever hold — neither a copy of the shape nor any node as it is — wait whatever is added.
     let mut hopeless: Vec<Option<String>> = pending
         .iter()
         .enumerate()
         .map(|(i, p)| {
             let on_shape = fits_empty(&empty, &p.demand);
-            // Among the nodes the static filters let through, one big enough when empty.
+            // Among the nodes the static filters let through, one big enough when empty (but for its DaemonSets).
             let on_existing = on_shape.is_err()
                 && replay.static_ok[i].iter().any(|&n| {
                     let node = &replay.nodes[n as usize].room;
-                    p.demand.requests.iter().all(|(r, a)| node.allocatable.get(r).copied().unwrap_or(0.0) + 1e-9 >= *a)
+                    let daemons = daemons.get(node.name.as_str()).copied().unwrap_or_default();
+                    p.demand.requests.iter().all(|(r, a)| {
+                        let taken = match r.as_str() {
+                            "cpu" => daemons.cpu,
+                            "memory" => daemons.memory,
+                            "pods" => daemons.pods as f64,
+                            _ => 0.0,
+                        };
+                        node.allocatable.get(r).copied().unwrap_or(0.0) - taken + 1e-9 >= *a
+                    })
                 });
             let Err(why) = on_shape else { return None };
             if on_existing {
@@ -771,6 +802,10 @@ fn describe(ledger: &[LedgerRow], shape: &NodeRoom) -> String {
         crate::resources::quantity::cores(shape.allocatable.get("cpu").copied().unwrap_or(0.0))
     ));
     parts.push(crate::resources::quantity::bytes(shape.allocatable.get("memory").copied().unwrap_or(0.0)));
+    if let Some(d) = row.map(|r| r.daemons).filter(|d| d.pods > 0) {
+        let (cpu, memory) = (crate::resources::quantity::cores(d.cpu), crate::resources::quantity::bytes(d.memory));
+        parts.push(format!("its DaemonSets take {cpu} CPU, {memory}"));
+    }
     let kind = row.and_then(|r| r.node.instance_type.clone()).unwrap_or_else(|| "node".into());
     format!("{kind}: {}", parts.join(", "))
 }
@@ -807,6 +842,7 @@ mod tests {
                 "nvidia.com/gpu".to_string(),
                 Usage { capacity: gpus, allocatable: gpus, requested: used },
             )]),
+            daemons: Default::default(),
         }
     }
 
@@ -836,6 +872,26 @@ mod tests {
 
     fn lab() -> Vec<LedgerRow> {
         vec![node("h100-1", "H100", 8.0, 6.0), node("h100-2", "H100", 8.0, 8.0), node("a100-1", "A100", 8.0, 8.0)]
+    }
+
+    #[test]
+    fn new_nodes_keep_room_for_their_daemonsets_pods() {
+        let mut ledger = lab();
+        for row in &mut ledger {
+            row.daemons = crate::resources::ledger::DaemonLoad { pods: 1, cpu: 90.0, memory: 0.0 };
+            row.cpu.requested = (row.cpu.requested + 90.0).min(96.0);
+        }
+        // 8 GPUs but 6 CPUs beside the DaemonSets: two 4-CPU pods need two new nodes, not one.
+        let two = [pending("a", 4.0, None, None), pending("b", 4.0, None, None)];
+        assert_eq!(plan(&lab(), &two, &[], "h100-1", 5).expect("plan").nodes_needed, 1);
+        assert_eq!(plan(&ledger, &two, &[], "h100-1", 5).expect("plan").nodes_needed, 2);
+        let mut wide = pending("wide", 1.0, None, None);
+        wide.demand.requests.insert("cpu".into(), 8.0);
+        let p = plan(&ledger, &[wide], &[], "h100-1", 5).expect("plan");
+        assert!(
+            p.still_waiting[0].reason.ends_with("needs 8 CPU, a h100-1 node has 6 CPU beside its DaemonSets"),
+            "{p:?}"
+        );
     }
 
     #[test]

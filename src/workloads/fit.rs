@@ -610,6 +610,7 @@ mod tests {
                 "nvidia.com/gpu".to_string(),
                 Usage { capacity: gpus, allocatable: gpus, requested: used },
             )]),
+            daemons: Default::default(),
         }
     }
 

@@ -1,5 +1,6 @@
-//! The capacity planner against kubesim's scheduler: for generated clusters, the N new nodes the planner asks for
-//! get every waiting pod scheduled when added to the cluster, and N-1 leave some waiting. `bosun plan` prints the
+//! The capacity planner against kubesim's scheduler: for generated clusters (with a DaemonSet taking most of each
+//! H100 node's CPUs), the N new nodes the planner asks for get every waiting pod scheduled when added to the
+//! cluster, and N-1 leave some waiting. `bosun plan` prints the
 //! contract's JSON.
 
 use std::time::{Duration, Instant};
@@ -83,6 +84,38 @@ fn generate(seed: u64) -> (Vec<Value>, Vec<Value>, Vec<Value>) {
     (nodes, running, waiting)
 }
 
+/// A node agent on every H100 node taking 60 of its 96 CPUs: a new node gives it as much.
+fn node_agent() -> Value {
+    json!({"apiVersion": "apps/v1", "kind": "DaemonSet",
+        "metadata": {"name": "node-agent", "namespace": "kube-system"},
+        "spec": {"selector": {"matchLabels": {"app": "node-agent"}},
+            "template": {"metadata": {"labels": {"app": "node-agent"}},
+                "spec": {"nodeSelector": {"nvidia.com/gpu.product": "H100"},
+                    "tolerations": [{"operator": "Exists"}],
+                    "containers": [{"name": "agent", "image": "nginx:1.27",
+                        "resources": {"requests": {"cpu": "60", "memory": "8Gi"}}}]}}}})
+}
+
+/// Waits until every node named has its node agent running.
+fn agents_on(sim: &Sim, client: &kube::Client, nodes: &[String]) {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "kube-system");
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let list = sim.runtime.block_on(pods.list(&ListParams::default().labels("app=node-agent"))).expect("pods");
+        let on = |n: &String| {
+            list.items.iter().any(|p| {
+                p.spec.as_ref().and_then(|s| s.node_name.as_ref()) == Some(n)
+                    && p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
+            })
+        };
+        if nodes.iter().all(on) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the node agent never ran on every node");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Starts an empty kubesim and creates the generated objects.
 fn cluster(seed: u64) -> (Sim, kube::Client) {
     let sim = start_sim(kubesim::Fleet::Empty);
@@ -100,7 +133,23 @@ fn cluster(seed: u64) -> (Sim, kube::Client) {
         for p in running.into_iter().chain(waiting) {
             pods.create(&PostParams::default(), &serde_json::from_value(p).expect("pod")).await.expect("pod created");
         }
+        let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+        if namespaces.get_opt("kube-system").await.expect("namespaces").is_none() {
+            let ns = serde_json::from_value(json!({"metadata": {"name": "kube-system"}})).expect("namespace");
+            namespaces.create(&PostParams::default(), &ns).await.expect("namespace");
+        }
+        let daemonsets: Api<k8s_openapi::api::apps::v1::DaemonSet> = Api::namespaced(client.clone(), "kube-system");
+        let agent = serde_json::from_value(node_agent()).expect("daemonset");
+        daemonsets.create(&PostParams::default(), &agent).await.expect("daemonset created");
     });
+    let h100: Vec<String> = generate(seed)
+        .0
+        .iter()
+        .filter_map(|n| n["metadata"]["name"].as_str())
+        .filter(|n| n.starts_with("gpu-h100"))
+        .map(str::to_string)
+        .collect();
+    agents_on(&sim, &client, &h100);
     (sim, client)
 }
 
@@ -184,6 +233,7 @@ fn the_nodes_the_planner_asks_for_are_exactly_enough_on_kubesim() {
         let (held, plan) = planned(&sim, &client);
         assert!(plan.enough && plan.still_waiting.is_empty(), "seed {seed}: every pod fits an H100 node: {plan:?}");
         add_nodes(&sim, &client, "gpu-h100-1", &plan.new_nodes);
+        agents_on(&sim, &client, &plan.new_nodes);
         release(&sim, &client, &held);
         let unbound = settle(&sim, &client);
         assert!(unbound.is_empty(), "seed {seed}: {} new nodes left {unbound:?} waiting", plan.nodes_needed);
@@ -201,6 +251,7 @@ fn the_nodes_the_planner_asks_for_are_exactly_enough_on_kubesim() {
         }
         let fewer = &plan.new_nodes[..plan.new_nodes.len() - 1];
         add_nodes(&sim, &client, "gpu-h100-1", fewer);
+        agents_on(&sim, &client, fewer);
         release(&sim, &client, &held);
         let unbound = settle(&sim, &client);
         assert!(
