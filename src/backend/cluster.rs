@@ -78,6 +78,7 @@ impl ClusterArea {
                             outbox.send(ClusterEvent::Connected { attempt, result: Ok(info) });
                             // Ends with this task: aborting a connection drops its keeper too.
                             let cache = Arc::new(ClusterCache::default());
+                            slot.set_cache(Some(cache.clone()));
                             let _keeper = keeper.map(|(writer, path)| {
                                 let task = keeper::spawn(client.clone(), context.clone(), writer, path, cache.clone());
                                 AbortOnDrop(task)

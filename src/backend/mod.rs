@@ -62,23 +62,39 @@ impl Outbox {
 }
 
 /// The client of the current connection, shared by the areas that talk to the cluster outside the watchers (logs,
-/// pod detail, the installer). `None` while not connected.
+/// pod detail, the installer), and its watch caches once they run. `None` while not connected.
 #[derive(Clone, Default)]
-struct CurrentClient(Arc<Mutex<Option<(kube::Client, String)>>>);
+struct CurrentClient {
+    client: Arc<Mutex<Option<(kube::Client, String)>>>,
+    cache: Arc<Mutex<Option<Arc<crate::cluster::cache::ClusterCache>>>>,
+}
 
 impl CurrentClient {
     fn get(&self) -> Option<kube::Client> {
-        self.0.lock().ok().and_then(|c| c.as_ref().map(|(client, _)| client.clone()))
+        self.client.lock().ok().and_then(|c| c.as_ref().map(|(client, _)| client.clone()))
     }
 
     /// The client with its context's name (which keys the local store).
     fn with_context(&self) -> Option<(kube::Client, String)> {
-        self.0.lock().ok().and_then(|c| c.clone())
+        self.client.lock().ok().and_then(|c| c.clone())
     }
 
+    /// Sets the connection's client; a new connection (or none) has no caches yet.
     fn set(&self, client: Option<(kube::Client, String)>) {
-        if let Ok(mut slot) = self.0.lock() {
+        if let Ok(mut slot) = self.client.lock() {
             *slot = client;
+        }
+        self.set_cache(None);
+    }
+
+    /// The connection's watch caches (for answers that must agree with one another, e.g. the planner's).
+    fn cache(&self) -> Option<Arc<crate::cluster::cache::ClusterCache>> {
+        self.cache.lock().ok().and_then(|c| c.clone())
+    }
+
+    fn set_cache(&self, cache: Option<Arc<crate::cluster::cache::ClusterCache>>) {
+        if let Ok(mut slot) = self.cache.lock() {
+            *slot = cache;
         }
     }
 }

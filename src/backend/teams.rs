@@ -48,10 +48,14 @@ impl TeamsArea {
                     outbox.send(TeamsEvent::Listed(result));
                 });
             }
-            TeamsRequest::Plan { ledger, namespace, shape, max, what_ifs } => {
+            TeamsRequest::Plan { namespace, shape, max, what_ifs } => {
+                let cache = self.client.cache();
                 tokio::spawn(async move {
                     let result = async {
-                        let demand = capacity::demand(&client, namespace.as_deref(), &what_ifs)
+                        let cache = cache.ok_or("the cluster's watches have not started yet")?;
+                        // Read together, so a pod being bound is on one side or the other.
+                        let (ledger, pending) = cache.capacity_view(namespace.as_deref());
+                        let demand = capacity::demand(&client, namespace.as_deref(), pending, &what_ifs)
                             .await
                             .map_err(|e| e.to_string())?;
                         // Thousands of nodes times thousands of pods: off the async workers.

@@ -19,6 +19,11 @@ pub enum Output {
 
 /// Connects, waits for the first complete list of nodes and pods, and returns the ledger.
 pub async fn ledger_for(launch: &LaunchOptions, timeout: Duration) -> anyhow::Result<Vec<LedgerRow>> {
+    Ok(synced_cache(launch, timeout).await?.ledger())
+}
+
+/// Connects and fills watch caches until the first complete list of nodes and pods (then stops watching).
+pub async fn synced_cache(launch: &LaunchOptions, timeout: Duration) -> anyhow::Result<Arc<ClusterCache>> {
     let client = super::client_for(launch).await?;
     let cache = Arc::new(ClusterCache::default());
     let watchers = cache::spawn(client, cache.clone());
@@ -59,7 +64,7 @@ pub async fn ledger_for(launch: &LaunchOptions, timeout: Duration) -> anyhow::Re
         let why = if errors.is_empty() { String::new() } else { format!(": {}", errors.join("; ")) };
         anyhow::anyhow!("the cluster did not finish listing nodes and pods within {} s{why}", timeout.as_secs())
     })?;
-    Ok(cache.ledger())
+    Ok(cache)
 }
 
 pub fn run(launch: LaunchOptions, output: Output, timeout: Duration) -> anyhow::Result<()> {

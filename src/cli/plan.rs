@@ -83,9 +83,10 @@ pub fn run(
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let plans = runtime.block_on(async {
-        let ledger = super::nodes::ledger_for(&launch, Duration::from_secs(60)).await?;
+        let cache = super::nodes::synced_cache(&launch, Duration::from_secs(60)).await?;
+        let (ledger, pending) = cache.capacity_view(launch.namespace.as_deref());
         let client = super::client_for(&launch).await?;
-        let demand = crate::cluster::capacity::demand(&client, launch.namespace.as_deref(), what_ifs).await?;
+        let demand = crate::cluster::capacity::demand(&client, launch.namespace.as_deref(), pending, what_ifs).await?;
         let plans = tokio::task::spawn_blocking(move || {
             capacity::plans(&ledger, &demand.pending, &demand.refused, shape.as_deref(), max)
         })

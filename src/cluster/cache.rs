@@ -215,6 +215,11 @@ pub struct ClusterCache {
     pub quotas: RowStore<crate::resources::teams::QuotaRow>,
     /// The scheduler's `Preempted` events (Normal, but the story of who took whose GPUs).
     pub preemptions: RowStore<event::EventRow>,
+    /// Pods not bound to a node, as the capacity planner sees them (`None`: not waiting for the default scheduler
+    /// or asking for no accelerator). Watched apart from `pods` (few rows, all a plan needs) and read at the same
+    /// moment as the ledger: a pod being bound can be missed or counted twice only while its two watch events are
+    /// apart (milliseconds), not for as long as a list call takes.
+    pub unscheduled: RowStore<Option<crate::workloads::capacity::PendingPod>>,
     /// One store per [`WorkloadKind`], indexed by [`WorkloadKind::index`].
     pub workloads: Vec<RowStore<WorkloadRow>>,
     /// The custom kinds whose CRDs are installed, with the version being watched.
@@ -234,6 +239,7 @@ impl Default for ClusterCache {
             namespaces: RowStore::new(),
             warnings: RowStore::new(),
             preemptions: RowStore::new(),
+            unscheduled: RowStore::new(),
             quotas: RowStore::new(),
             workloads: WorkloadKind::ALL.iter().map(|_| RowStore::new()).collect(),
             custom_kinds: RwLock::new(BTreeMap::new()),
@@ -246,7 +252,20 @@ impl Default for ClusterCache {
 
 impl ClusterCache {
     pub fn is_synced(&self) -> bool {
-        self.nodes.is_synced() && self.pods.is_synced()
+        self.nodes.is_synced() && self.pods.is_synced() && self.unscheduled.is_synced()
+    }
+
+    /// What the capacity planner needs, read together: the ledger and the pods waiting for accelerators (of
+    /// `namespace`, all when `None`).
+    pub fn capacity_view(
+        &self,
+        namespace: Option<&str>,
+    ) -> (Vec<ledger::LedgerRow>, Vec<crate::workloads::capacity::PendingPod>) {
+        let pending = self.unscheduled.with_rows(|rows| {
+            let ours = rows.values().filter_map(|p| p.as_ref().as_ref());
+            ours.filter(|p| namespace.is_none_or(|ns| p.namespace == ns)).cloned().collect()
+        });
+        (self.ledger(), pending)
     }
 
     /// The GPU ledger of the current rows.
@@ -270,6 +289,7 @@ impl ClusterCache {
         let mut stores: Vec<(&str, SyncState)> = vec![
             ("nodes", self.nodes.sync_state()),
             ("pods", self.pods.sync_state()),
+            ("unscheduled pods", self.unscheduled.sync_state()),
             ("namespaces", self.namespaces.sync_state()),
             ("events", self.warnings.sync_state()),
         ];
@@ -397,6 +417,13 @@ pub fn spawn(client: kube::Client, cache: Arc<ClusterCache>) -> Vec<tokio::task:
             event::row,
         )),
         tokio::spawn(feed(Api::<Pod>::all(client.clone()), paged(), c(), |c| &c.pods, pod::row)),
+        tokio::spawn(feed(
+            Api::<Pod>::all(client.clone()),
+            paged().fields("spec.nodeName="),
+            c(),
+            |c| &c.unscheduled,
+            crate::workloads::capacity::PendingPod::from_pod,
+        )),
         tokio::spawn(feed(
             Api::<ResourceQuota>::all(client.clone()),
             paged(),

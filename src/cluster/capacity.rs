@@ -1,7 +1,6 @@
-//! The capacity planner's view of the cluster: the pods waiting for the scheduler that ask for accelerators, and the
-//! training jobs' pods their operators have not created (a quota refuses them) — those the quotas, as they are or as
-//! a what-if sets them, would let in wait with the others. (The nodes and what runs on them come from the ledger the
-//! watch caches keep.)
+//! The capacity planner's view of the cluster beyond the watch caches (which give the ledger and the pods waiting
+//! for the scheduler): the training jobs' pods their operators have not created (a quota refuses them) — those the
+//! quotas, as they are or as a what-if sets them, would let in wait with the others.
 
 use std::collections::BTreeMap;
 
@@ -39,23 +38,16 @@ where
     }
 }
 
-/// The unscheduled accelerator pods in `namespace` (all namespaces when `None`).
-pub async fn pending(client: &kube::Client, namespace: Option<&str>) -> Result<Vec<PendingPod>, JobError> {
-    let api: Api<Pod> = namespaced(client, namespace);
-    let waiting = ListParams::default().fields("spec.nodeName=,status.phase=Pending");
-    let pods = api.list(&waiting).await.map_err(|e| JobError::from_kube("list pending pods", "pods", e))?;
-    Ok(pods.items.iter().filter_map(PendingPod::from_pod).collect())
-}
-
-/// Everything that waits for accelerators in `namespace` (all when `None`), with the quotas set as `what_ifs` say.
-/// Jobs, quotas and PriorityClasses an account may not read are left out (it plans what it sees); a what-if on a
-/// quota it cannot see is an error.
+/// Everything that waits for accelerators in `namespace` (all when `None`): the `pending` pods (the watch caches'
+/// unscheduled ones, read with the ledger) and the jobs' missing pods the quotas, set as `what_ifs` say, would let
+/// in. Jobs, quotas and PriorityClasses an account may not read are left out (it plans what it sees); a what-if on
+/// a quota it cannot see is an error.
 pub async fn demand(
     client: &kube::Client,
     namespace: Option<&str>,
+    mut pending: Vec<PendingPod>,
     what_ifs: &[QuotaWhatIf],
 ) -> Result<Demand, JobError> {
-    let mut pending = pending(client, namespace).await?;
     let jobs = unfinished_jobs(client, namespace).await?;
     if jobs.is_empty() && what_ifs.is_empty() {
         return Ok(Demand { pending, refused: Vec::new() });

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use super::loadable::Loadable;
 use super::protocol::TeamsRequest;
 use crate::charts::{LineChart, Series};
-use crate::resources::ledger::LedgerRow;
 use crate::workloads::capacity::Plan;
 use crate::workloads::missing_pods::QuotaWhatIf;
 
@@ -91,7 +90,7 @@ impl PlannerState {
     }
 
     /// The question for the planner when one is due (and none is on its way).
-    pub fn ask(&mut self, cluster: &str, namespace: Option<String>, ledger: &[LedgerRow]) -> Option<TeamsRequest> {
+    pub fn ask(&mut self, cluster: &str, namespace: Option<String>) -> Option<TeamsRequest> {
         let same_cluster = self.asked.as_ref().is_some_and(|q| q.cluster == cluster);
         if !self.stale(cluster) || (matches!(self.plans, Loadable::Loading) && same_cluster) {
             return None;
@@ -111,13 +110,7 @@ impl PlannerState {
             what_if: what_if.clone(),
             at: Instant::now(),
         });
-        Some(TeamsRequest::Plan {
-            ledger: ledger.to_vec(),
-            namespace,
-            shape,
-            max,
-            what_ifs: what_if.into_iter().collect(),
-        })
+        Some(TeamsRequest::Plan { namespace, shape, max, what_ifs: what_if.into_iter().collect() })
     }
 
     pub fn set_shape(&mut self, shape: Option<String>) {
@@ -239,22 +232,22 @@ mod tests {
     #[test]
     fn asks_once_per_question_and_again_when_it_changes() {
         let mut state = PlannerState::default();
-        assert!(state.ask("lab", None, &[]).is_some());
-        assert!(state.ask("lab", None, &[]).is_none(), "one question at a time");
+        assert!(state.ask("lab", None).is_some());
+        assert!(state.ask("lab", None).is_none(), "one question at a time");
         assert!(state.apply(Ok(vec![plan("h100")])).is_none());
-        assert!(state.ask("lab", None, &[]).is_none(), "the answer stands a while");
+        assert!(state.ask("lab", None).is_none(), "the answer stands a while");
         state.set_shape(Some("a100".into()));
-        let Some(TeamsRequest::Plan { shape, max, .. }) = state.ask("lab", None, &[]) else { panic!("asks again") };
+        let Some(TeamsRequest::Plan { shape, max, .. }) = state.ask("lab", None) else { panic!("asks again") };
         assert_eq!((shape.as_deref(), max), (Some("a100"), 50));
         assert!(state.apply(Err("forbidden".into())).is_some(), "a failure keeps the answer shown");
         assert_eq!(state.plan().map(|p| p.shape.as_str()), Some("h100"));
-        assert!(state.ask("other", None, &[]).is_some() && matches!(state.plans, Loadable::Loading));
+        assert!(state.ask("other", None).is_some() && matches!(state.plans, Loadable::Loading));
         state.apply(Ok(vec![plan("h100")]));
         state.use_what_if(true);
         assert!(state.what_if.is_none(), "no team chosen yet: nothing to assume");
         state.draft = WhatIfDraft { namespace: "ml".into(), resource: "nvidia.com/gpu".into(), hard: 64 };
         state.use_what_if(true);
-        let Some(TeamsRequest::Plan { what_ifs, .. }) = state.ask("other", None, &[]) else { panic!("asks again") };
+        let Some(TeamsRequest::Plan { what_ifs, .. }) = state.ask("other", None) else { panic!("asks again") };
         assert_eq!(what_ifs.iter().map(ToString::to_string).collect::<Vec<_>>(), ["ml/nvidia.com/gpu=64"]);
     }
 

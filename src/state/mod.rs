@@ -249,9 +249,10 @@ impl AppState {
             }
             Command::ApplyPriorityLadder => requests.push(Request::Teams(self.teams.apply_ladder())),
             Command::RefreshPlan => {
-                if let (Connection::Connected(info), Some(snapshot)) = (&self.connection, &self.cluster) {
+                // Asked once the caches have a snapshot: the plan is of what they hold.
+                if let (Connection::Connected(info), Some(_)) = (&self.connection, &self.cluster) {
                     let (context, namespace) = (info.context.clone(), self.launch.namespace.clone());
-                    requests.extend(self.planner.ask(&context, namespace, &snapshot.ledger).map(Request::Teams));
+                    requests.extend(self.planner.ask(&context, namespace).map(Request::Teams));
                 }
             }
             Command::SetPlanShape(shape) => self.planner.set_shape(shape),

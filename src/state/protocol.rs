@@ -394,10 +394,9 @@ pub enum TeamsRequest {
     ListPriorities,
     /// Set a team's accelerator quota (and, when `max_per_container` > 0, the most one container may ask for).
     ApplyQuota(crate::state::teams::QuotaForm),
-    /// Run the capacity planner on this ledger and the cluster's pending accelerator pods (of `namespace`, all when
+    /// Run the capacity planner on the watch caches' ledger and pending accelerator pods (of `namespace`, all when
     /// `None`) with the jobs' pods the quotas (as `what_ifs` set them) would let in: for `shape`, or every kind of node.
     Plan {
-        ledger: Vec<crate::resources::ledger::LedgerRow>,
         namespace: Option<String>,
         shape: Option<String>,
         max: u32,

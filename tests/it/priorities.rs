@@ -292,7 +292,7 @@ fn the_planner_lets_in_what_a_bigger_quota_would_under_the_operators_names() {
             assert!(std::time::Instant::now() < deadline, "the operator never reported the quota's refusal");
             tokio::time::sleep(Duration::from_millis(100)).await;
         };
-        let as_is = demand(&client, Some("team-b"), &[]).await.expect("demand");
+        let as_is = demand(&client, Some("team-b"), Vec::new(), &[]).await.expect("demand");
         assert_eq!(as_is.refused.len(), 1, "{as_is:?}");
         let refused = &as_is.refused[0];
         assert_eq!((refused.name.as_str(), refused.pods, refused.gpus), ("wide", 1, 4.0));
@@ -300,7 +300,7 @@ fn the_planner_lets_in_what_a_bigger_quota_would_under_the_operators_names() {
         assert!(as_is.pending.iter().all(|p| p.name != "wide-worker-2"));
 
         let what_if: QuotaWhatIf = "team-b=12".parse().expect("what-if");
-        let bigger = demand(&client, Some("team-b"), &[what_if]).await.expect("demand");
+        let bigger = demand(&client, Some("team-b"), Vec::new(), &[what_if]).await.expect("demand");
         assert!(bigger.refused.is_empty(), "{bigger:?}");
         let let_in: Vec<&str> =
             bigger.pending.iter().filter(|p| p.name == "wide-worker-2").map(|p| p.name.as_str()).collect();
