@@ -2,8 +2,9 @@
 //! for the scheduler): the training jobs' pods their operators have not created (a quota refuses them) — those the
 //! quotas, as they are or as a what-if sets them, would let in wait with the others.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use k8s_openapi::api::apps::v1::{ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Pod, ResourceQuota};
 use kube::Api;
 use kube::api::ListParams;
@@ -39,9 +40,10 @@ where
 }
 
 /// Everything that waits for accelerators in `namespace` (all when `None`): the `pending` pods (the watch caches'
-/// unscheduled ones, read with the ledger) and the jobs' missing pods the quotas, set as `what_ifs` say, would let
-/// in. Jobs, quotas and PriorityClasses an account may not read are left out (it plans what it sees); a what-if on
-/// a quota it cannot see is an error.
+/// unscheduled ones, read with the ledger) and the missing pods the quotas, set as `what_ifs` say, would let in —
+/// of training jobs anywhere, and of ReplicaSets and StatefulSets (model servers, notebooks) where a quota limits
+/// accelerators (elsewhere their pods are not held back by one). Jobs, sets, quotas and PriorityClasses an account
+/// may not read are left out (it plans what it sees); a what-if on a quota it cannot see is an error.
 pub async fn demand(
     client: &kube::Client,
     namespace: Option<&str>,
@@ -49,32 +51,21 @@ pub async fn demand(
     what_ifs: &[QuotaWhatIf],
 ) -> Result<Demand, JobError> {
     let jobs = unfinished_jobs(client, namespace).await?;
-    if jobs.is_empty() && what_ifs.is_empty() {
-        return Ok(Demand { pending, refused: Vec::new() });
-    }
     let mut quotas: Vec<_> = match namespaced::<ResourceQuota>(client, namespace).list(&ListParams::default()).await {
         Ok(list) => list.items.iter().map(quota_row).collect(),
         Err(kube::Error::Api(e)) if e.code == 403 => Vec::new(),
         Err(e) => return Err(JobError::from_kube("list resource quotas", "resourcequotas", e)),
     };
     missing_pods::apply_what_ifs(&mut quotas, what_ifs).map_err(JobError::BadInput)?;
-    if jobs.is_empty() {
+    let limited: BTreeSet<String> =
+        quotas.iter().filter(|q| missing_pods::limits_accelerators(q)).map(|q| q.namespace.clone()).collect();
+    let sets = short_sets(client, &limited).await?;
+    if jobs.is_empty() && sets.is_empty() {
         return Ok(Demand { pending, refused: Vec::new() });
     }
     let priorities = priorities(client).await;
-    let pods = namespaced::<Pod>(client, namespace)
-        .list_metadata(&ListParams::default().labels("training.kubeflow.org/job-name"))
-        .await
-        .map_err(|e| JobError::from_kube("list training pods", "pods", e))?;
-    let mut labels_by_job: BTreeMap<(String, String), Vec<BTreeMap<String, String>>> = BTreeMap::new();
-    for pod in pods.items {
-        let labels = pod.metadata.labels.unwrap_or_default();
-        if let Some(job) = labels.get("training.kubeflow.org/job-name").cloned() {
-            let key = (pod.metadata.namespace.unwrap_or_default(), job);
-            labels_by_job.entry(key).or_default().push(labels);
-        }
-    }
-    let jobs: Vec<JobPods> = jobs
+    let labels_by_job = if jobs.is_empty() { BTreeMap::new() } else { training_pod_labels(client, namespace).await? };
+    let mut makers: Vec<JobPods> = jobs
         .iter()
         .filter_map(|job| {
             let text = |p: &str| job.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
@@ -82,10 +73,30 @@ pub async fn demand(
             JobPods::from_job(job, labels_by_job.get(&key).into_iter().flatten(), &priorities)
         })
         .collect();
+    makers.extend(sets.iter().filter_map(|set| JobPods::from_set(set, &priorities)));
     let now = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap_or_default();
-    let admitted = missing_pods::admit(&jobs, &quotas, &now.to_string());
+    let admitted = missing_pods::admit(&makers, &quotas, &now.to_string());
     pending.extend(admitted.pods);
     Ok(Demand { pending, refused: admitted.refused })
+}
+
+/// The labels of the training operators' pods (names only, no specs), by namespace and job.
+async fn training_pod_labels(
+    client: &kube::Client,
+    namespace: Option<&str>,
+) -> Result<BTreeMap<(String, String), Vec<BTreeMap<String, String>>>, JobError> {
+    let pods = namespaced::<Pod>(client, namespace)
+        .list_metadata(&ListParams::default().labels("training.kubeflow.org/job-name"))
+        .await
+        .map_err(|e| JobError::from_kube("list training pods", "pods", e))?;
+    let mut by_job: BTreeMap<(String, String), Vec<BTreeMap<String, String>>> = BTreeMap::new();
+    for pod in pods.items {
+        let labels = pod.metadata.labels.unwrap_or_default();
+        if let Some(job) = labels.get("training.kubeflow.org/job-name").cloned() {
+            by_job.entry((pod.metadata.namespace.unwrap_or_default(), job)).or_default().push(labels);
+        }
+    }
+    Ok(by_job)
 }
 
 /// The training operator's jobs (every kind served) that have not finished, as JSON with their kind.
@@ -105,6 +116,46 @@ async fn unfinished_jobs(client: &kube::Client, namespace: Option<&str>) -> Resu
     }
     out.retain(|job| !missing_pods::done_with_pods(job));
     Ok(out)
+}
+
+/// The ReplicaSets and StatefulSets of `namespaces` that have made fewer pods than they want, as JSON with their kind.
+async fn short_sets(client: &kube::Client, namespaces: &BTreeSet<String>) -> Result<Vec<Value>, JobError> {
+    let mut out = Vec::new();
+    for ns in namespaces {
+        let replica_sets: Api<ReplicaSet> = Api::namespaced(client.clone(), ns);
+        let stateful_sets: Api<StatefulSet> = Api::namespaced(client.clone(), ns);
+        let short = |wanted: Option<i32>, made: Option<i32>| wanted.unwrap_or(1) > made.unwrap_or(0);
+        match replica_sets.list(&ListParams::default()).await {
+            Ok(list) => {
+                let sets = list
+                    .items
+                    .into_iter()
+                    .filter(|s| short(s.spec.as_ref().and_then(|s| s.replicas), s.status.as_ref().map(|s| s.replicas)));
+                out.extend(sets.filter_map(|s| with_kind(&s, "ReplicaSet")));
+            }
+            Err(kube::Error::Api(e)) if e.code == 403 => {}
+            Err(e) => return Err(JobError::from_kube("list replica sets", "replicasets", e)),
+        }
+        match stateful_sets.list(&ListParams::default()).await {
+            Ok(list) => {
+                let sets = list
+                    .items
+                    .into_iter()
+                    .filter(|s| short(s.spec.as_ref().and_then(|s| s.replicas), s.status.as_ref().map(|s| s.replicas)));
+                out.extend(sets.filter_map(|s| with_kind(&s, "StatefulSet")));
+            }
+            Err(kube::Error::Api(e)) if e.code == 403 => {}
+            Err(e) => return Err(JobError::from_kube("list stateful sets", "statefulsets", e)),
+        }
+    }
+    Ok(out)
+}
+
+/// An object as JSON with its kind (items of a list carry none).
+fn with_kind(object: &impl serde::Serialize, kind: &str) -> Option<Value> {
+    let mut v = serde_json::to_value(object).ok()?;
+    v["kind"] = Value::from(kind);
+    Some(v)
 }
 
 /// The PriorityClasses' values (none when they may not be read).

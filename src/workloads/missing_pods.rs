@@ -1,5 +1,6 @@
-//! The pods a training job's operator has not created yet — most often because a ResourceQuota refuses them — and
-//! which of them the namespace's quotas would let in, as they are or as they would be ("if team X's quota were Y").
+//! The pods a training job's operator, a ReplicaSet (a model server's, a notebook's) or a StatefulSet has not created
+//! yet — most often because a ResourceQuota refuses them — and which of them the namespace's quotas would let in, as
+//! they are or as they would be ("if team X's quota were Y").
 //! The planner plans the pods let in with the ones already waiting, and names the rest as waiting for the quota.
 //! Pure: from the jobs, the names of their pods, the quotas and the PriorityClasses as the API returns them.
 
@@ -21,12 +22,27 @@ pub struct JobRole {
     pub existing: BTreeSet<u32>,
 }
 
-/// A training job that is still meant to run (not finished, suspended or being deleted).
+/// What makes the pods, which says how it names them and whether they run as one (a gang).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Maker {
+    /// A training operator: `{job}-{role}-{index}`, the job's pods a gang.
+    TrainingJob,
+    /// `{set}-{ordinal}`.
+    StatefulSet,
+    /// Random suffixes (`{set}-new-{n}` stands for them).
+    ReplicaSet,
+}
+
+/// A training job that is still meant to run (not finished, suspended or being deleted), or a ReplicaSet or
+/// StatefulSet short of its replicas.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobPods {
     pub namespace: String,
     pub name: String,
-    /// RFC 3339: the operator works on older jobs first.
+    /// The name said when its pods wait for a quota (a ReplicaSet's Deployment).
+    pub shown: String,
+    pub maker: Maker,
+    /// RFC 3339: older first, as the controllers' queues mostly go.
     pub created: String,
     pub roles: Vec<JobRole>,
 }
@@ -99,10 +115,57 @@ impl JobPods {
             .collect();
         Some(JobPods {
             namespace: text("/metadata/namespace"),
+            shown: name.clone(),
             name,
+            maker: Maker::TrainingJob,
             created: text("/metadata/creationTimestamp"),
             roles,
         })
+    }
+
+    /// A ReplicaSet or StatefulSet (`apps/v1`, with its `kind`) short of its replicas (by `status.replicas`, the pods
+    /// it has made), or `None` when it has them all, asks for no accelerator or is being deleted.
+    pub fn from_set(set: &Value, priorities: &Priorities) -> Option<Self> {
+        let maker = match set.get("kind")?.as_str()? {
+            "ReplicaSet" => Maker::ReplicaSet,
+            "StatefulSet" => Maker::StatefulSet,
+            _ => return None,
+        };
+        let count = |p: &str, default: u64| {
+            let n = set.pointer(p).and_then(Value::as_u64).unwrap_or(default);
+            u32::try_from(n).unwrap_or(u32::MAX)
+        };
+        let (wanted, made) = (count("/spec/replicas", 1), count("/status/replicas", 0));
+        let template = set.pointer("/spec/template")?;
+        let demand = fit::demand("Pod", wanted, template);
+        let asks_accelerators = demand.requests.iter().any(|(r, a)| AcceleratorKind::of(r).is_some() && *a > 0.0);
+        let deleting = set.pointer("/metadata/deletionTimestamp").is_some_and(|t| !t.is_null());
+        if made >= wanted || !asks_accelerators || deleting {
+            return None;
+        }
+        let text = |p: &str| set.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+        let name = text("/metadata/name");
+        let deployment = set.pointer("/metadata/ownerReferences").and_then(Value::as_array).and_then(|owners| {
+            owners.iter().find(|o| o["kind"] == "Deployment").and_then(|o| o["name"].as_str()).map(str::to_string)
+        });
+        let class = template.pointer("/spec/priorityClassName").and_then(Value::as_str);
+        Some(JobPods {
+            namespace: text("/metadata/namespace"),
+            shown: deployment.unwrap_or_else(|| name.clone()),
+            name,
+            maker,
+            created: text("/metadata/creationTimestamp"),
+            roles: vec![JobRole { priority: priorities.of(class), existing: (0..made).collect(), demand }],
+        })
+    }
+
+    /// The name its controller gives the pod of `role` with `index`.
+    fn pod_name(&self, role: &str, index: u32) -> String {
+        match self.maker {
+            Maker::TrainingJob => format!("{}-{}-{index}", self.name, role.to_lowercase()),
+            Maker::StatefulSet => format!("{}-{index}", self.name),
+            Maker::ReplicaSet => format!("{}-new-{}", self.name, index + 1),
+        }
     }
 
     fn missing(&self) -> usize {
@@ -164,6 +227,11 @@ fn accelerator_of(line: &str) -> Option<&str> {
     AcceleratorKind::of(r).map(|_| r)
 }
 
+/// Whether a quota limits an accelerator (so it may hold pods back that the planner should know of).
+pub fn limits_accelerators(quota: &QuotaRow) -> bool {
+    quota.hard.keys().any(|line| accelerator_of(line).is_some())
+}
+
 /// Sets the quotas as the what-ifs say; an error names a what-if that limits nothing there is.
 pub fn apply_what_ifs(quotas: &mut [QuotaRow], what_ifs: &[QuotaWhatIf]) -> Result<(), String> {
     for w in what_ifs {
@@ -195,10 +263,11 @@ pub struct Admitted {
     pub refused: Vec<Waiting>,
 }
 
-/// Lets the jobs' missing pods in, oldest job first and each job's pods in role order, as their operators would
-/// create them, counting each against the namespace's quotas (`used` as their status says). A job stops at its first
-/// refused pod (its operator retries the same pod). Pods let in are named as the operator names them and are as old
-/// as `now` (newer than every pod that waits already).
+/// Lets the missing pods in, oldest maker first and each job's pods in role order, as their controllers would create
+/// them, counting each against the namespace's quotas (`used` as their status says). A maker stops at its first
+/// refused pod (its controller retries the same pod). Pods let in are named as their controller names them and are as
+/// old as `now` (newer than every pod that waits already); those asking for no accelerator count against the quotas
+/// but are not planned (the planner places accelerator pods only).
 pub fn admit(jobs: &[JobPods], quotas: &[QuotaRow], now: &str) -> Admitted {
     let mut used: Vec<BTreeMap<String, f64>> = quotas.iter().map(|q| q.used.clone()).collect();
     let mut order: Vec<&JobPods> = jobs.iter().filter(|j| j.missing() > 0).collect();
@@ -224,11 +293,13 @@ pub fn admit(jobs: &[JobPods], quotas: &[QuotaRow], now: &str) -> Admitted {
                 for (i, _) in ours {
                     fit::add_asks(&mut used[i], &asks);
                 }
-                let name = format!("{}-{}-{index}", job.name, role.demand.role.to_lowercase());
+                if gpus <= 0.0 {
+                    continue;
+                }
                 out.pods.push(PendingPod {
                     namespace: job.namespace.clone(),
-                    name,
-                    job: Some(format!("{}/{}", job.namespace, job.name)),
+                    name: job.pod_name(&role.demand.role, index),
+                    job: (job.maker == Maker::TrainingJob).then(|| format!("{}/{}", job.namespace, job.name)),
                     priority: role.priority,
                     created: now.to_string(),
                     demand: RoleDemand { replicas: 1, ..role.demand.clone() },
@@ -236,11 +307,10 @@ pub fn admit(jobs: &[JobPods], quotas: &[QuotaRow], now: &str) -> Admitted {
             }
         }
         if let Some((message, pods, gpus)) = refusal {
-            let reason = format!(
-                "the quota keeps its operator from creating {}: {message}",
-                crate::resources::quantity::counted(pods, "pod")
-            );
-            out.refused.push(Waiting { namespace: job.namespace.clone(), name: job.name.clone(), pods, gpus, reason });
+            let who = if job.maker == Maker::TrainingJob { "its operator" } else { "its controller" };
+            let pods_text = crate::resources::quantity::counted(pods, "pod");
+            let reason = format!("the quota keeps {who} from creating {pods_text}: {message}");
+            out.refused.push(Waiting { namespace: job.namespace.clone(), name: job.shown.clone(), pods, gpus, reason });
         }
     }
     out
@@ -321,6 +391,33 @@ mod tests {
         assert_eq!(names, ["big-worker-2", "big-worker-3", "small-worker-0"]);
         assert!(out.refused.is_empty());
         assert_eq!(out.pods[0].priority, 1000);
+    }
+
+    #[test]
+    fn sets_short_of_replicas_wait_under_their_deployments_name() {
+        let template = json!({"spec": {"priorityClassName": "team-default", "containers": [{"name": "server",
+            "resources": {"limits": {"nvidia.com/gpu": 4}}}]}});
+        let rs = json!({"kind": "ReplicaSet", "metadata": {"name": "ranker-7f9c", "namespace": "ml",
+                "creationTimestamp": "2026-01-01T00:00:00Z",
+                "ownerReferences": [{"kind": "Deployment", "name": "ranker", "apiVersion": "apps/v1", "uid": "u"}]},
+            "spec": {"replicas": 3, "template": template}, "status": {"replicas": 1}});
+        let set = JobPods::from_set(&rs, &priorities()).expect("short of two");
+        assert_eq!((set.shown.as_str(), set.maker, set.missing()), ("ranker", Maker::ReplicaSet, 2));
+        // 4 of 8 used: one more replica gets in, the third is refused.
+        let out = admit(&[set], &[quota(8.0, 4.0)], "2026-02-01T00:00:00Z");
+        assert_eq!(out.pods.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["ranker-7f9c-new-2"]);
+        assert_eq!((out.pods[0].job.as_deref(), out.pods[0].priority), (None, 1000), "no gang");
+        assert_eq!(out.refused[0].name, "ranker");
+        assert!(
+            out.refused[0].reason.starts_with("the quota keeps its controller from creating 1 pod: exceeded quota")
+        );
+        let mut sts = rs.clone();
+        sts["kind"] = json!("StatefulSet");
+        let set = JobPods::from_set(&sts, &priorities()).expect("short");
+        assert_eq!(set.pod_name("Pod", 1), "ranker-7f9c-1");
+        let mut whole = rs;
+        whole["status"]["replicas"] = json!(3);
+        assert!(JobPods::from_set(&whole, &priorities()).is_none());
     }
 
     #[test]

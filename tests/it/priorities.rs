@@ -211,7 +211,8 @@ fn the_fit_preview_predicts_a_quota_refusal_that_the_server_then_makes() {
 }
 
 /// The serving form's preview says which replica the team's quota refuses; once deployed, the ReplicaSet's
-/// FailedCreate (which the model server's row shows) has the same numbers.
+/// FailedCreate (which the model server's row shows) has the same numbers, and the capacity planner names the
+/// replica held back (and plans it under a what-if quota).
 #[test]
 fn the_serving_form_predicts_the_quota_refusal_its_replicas_then_get() {
     use bosun::state::serving::ServingState;
@@ -243,6 +244,16 @@ fn the_serving_form_predicts_the_quota_refusal_its_replicas_then_get() {
         let refusal =
             refusal_in(&cache, |snap| snap.quota_refusal_of_replicas("team-a", "ranker").map(str::to_string)).await;
         assert_eq!(refusal, expected, "the server's numbers are the predicted ones");
+
+        // The planner names the replica the quota holds back under its Deployment, and plans it if the quota were 6.
+        let as_is = bosun::cluster::capacity::demand(&client, Some("team-a"), Vec::new(), &[]).await.expect("demand");
+        let held: Vec<(&str, usize)> = as_is.refused.iter().map(|w| (w.name.as_str(), w.pods)).collect();
+        assert_eq!(held, [("ranker", 1)], "{as_is:?}");
+        assert!(as_is.refused[0].reason.ends_with(expected), "{}", as_is.refused[0].reason);
+        let what_if = "team-a/amd.com/gpu=6".parse().expect("what-if");
+        let bigger = bosun::cluster::capacity::demand(&client, Some("team-a"), Vec::new(), &[what_if]).await.expect("demand");
+        assert!(bigger.refused.is_empty(), "{bigger:?}");
+        assert!(bigger.pending.iter().any(|p| p.name.starts_with("ranker-") && p.name.ends_with("-new-2")), "{bigger:?}");
         for w in watchers {
             w.abort();
         }
