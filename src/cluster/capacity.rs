@@ -118,37 +118,27 @@ async fn unfinished_jobs(client: &kube::Client, namespace: Option<&str>) -> Resu
     Ok(out)
 }
 
-/// The ReplicaSets and StatefulSets of `namespaces` that have made fewer pods than they want, as JSON with their kind.
+/// The ReplicaSets and StatefulSets of `namespaces`, as JSON with their kind (`JobPods::from_set` keeps those short
+/// of replicas). Kinds the account may not list are left out.
 async fn short_sets(client: &kube::Client, namespaces: &BTreeSet<String>) -> Result<Vec<Value>, JobError> {
     let mut out = Vec::new();
     for ns in namespaces {
-        let replica_sets: Api<ReplicaSet> = Api::namespaced(client.clone(), ns);
-        let stateful_sets: Api<StatefulSet> = Api::namespaced(client.clone(), ns);
-        let short = |wanted: Option<i32>, made: Option<i32>| wanted.unwrap_or(1) > made.unwrap_or(0);
-        match replica_sets.list(&ListParams::default()).await {
-            Ok(list) => {
-                let sets = list
-                    .items
-                    .into_iter()
-                    .filter(|s| short(s.spec.as_ref().and_then(|s| s.replicas), s.status.as_ref().map(|s| s.replicas)));
-                out.extend(sets.filter_map(|s| with_kind(&s, "ReplicaSet")));
-            }
-            Err(kube::Error::Api(e)) if e.code == 403 => {}
-            Err(e) => return Err(JobError::from_kube("list replica sets", "replicasets", e)),
-        }
-        match stateful_sets.list(&ListParams::default()).await {
-            Ok(list) => {
-                let sets = list
-                    .items
-                    .into_iter()
-                    .filter(|s| short(s.spec.as_ref().and_then(|s| s.replicas), s.status.as_ref().map(|s| s.replicas)));
-                out.extend(sets.filter_map(|s| with_kind(&s, "StatefulSet")));
-            }
-            Err(kube::Error::Api(e)) if e.code == 403 => {}
-            Err(e) => return Err(JobError::from_kube("list stateful sets", "statefulsets", e)),
-        }
+        out.extend(listed(Api::<ReplicaSet>::namespaced(client.clone(), ns), "ReplicaSet", "replicasets").await?);
+        out.extend(listed(Api::<StatefulSet>::namespaced(client.clone(), ns), "StatefulSet", "statefulsets").await?);
     }
     Ok(out)
+}
+
+/// Every object `api` lists as JSON with its kind; none when the account may not list them.
+async fn listed<K>(api: Api<K>, kind: &str, plural: &str) -> Result<Vec<Value>, JobError>
+where
+    K: Clone + serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug,
+{
+    match api.list(&ListParams::default()).await {
+        Ok(list) => Ok(list.items.iter().filter_map(|o| with_kind(o, kind)).collect()),
+        Err(kube::Error::Api(e)) if e.code == 403 => Ok(Vec::new()),
+        Err(e) => Err(JobError::from_kube(&format!("list {plural}"), plural, e)),
+    }
 }
 
 /// An object as JSON with its kind (items of a list carry none).
