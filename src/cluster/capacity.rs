@@ -1,6 +1,6 @@
 //! The capacity planner's view of the cluster beyond the watch caches (which give the ledger and the pods waiting
-//! for the scheduler): the training jobs' pods their operators have not created (a quota refuses them) — those the
-//! quotas, as they are or as a what-if sets them, would let in wait with the others.
+//! for the scheduler): the pods training operators, ReplicaSets and StatefulSets have not created (a quota refuses
+//! them) — those the quotas, as they are or as a what-if sets them, would let in wait with the others.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,7 +14,7 @@ use super::training::{self, JobError};
 use crate::resources::teams::quota_row;
 use crate::workloads::JobKind;
 use crate::workloads::capacity::{PendingPod, Waiting};
-use crate::workloads::missing_pods::{self, JobPods, Priorities, QuotaWhatIf};
+use crate::workloads::missing_pods::{self, PodMaker, Priorities, QuotaWhatIf};
 
 /// What waits for accelerators.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -59,21 +59,21 @@ pub async fn demand(
     missing_pods::apply_what_ifs(&mut quotas, what_ifs).map_err(JobError::BadInput)?;
     let limited: BTreeSet<String> =
         quotas.iter().filter(|q| missing_pods::limits_accelerators(q)).map(|q| q.namespace.clone()).collect();
-    let sets = short_sets(client, &limited).await?;
+    let sets = sets_in(client, &limited).await?;
     if jobs.is_empty() && sets.is_empty() {
         return Ok(Demand { pending, refused: Vec::new() });
     }
     let priorities = priorities(client).await;
     let labels_by_job = if jobs.is_empty() { BTreeMap::new() } else { training_pod_labels(client, namespace).await? };
-    let mut makers: Vec<JobPods> = jobs
+    let mut makers: Vec<PodMaker> = jobs
         .iter()
         .filter_map(|job| {
             let text = |p: &str| job.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
             let key = (text("/metadata/namespace"), text("/metadata/name"));
-            JobPods::from_job(job, labels_by_job.get(&key).into_iter().flatten(), &priorities)
+            PodMaker::from_job(job, labels_by_job.get(&key).into_iter().flatten(), &priorities)
         })
         .collect();
-    makers.extend(sets.iter().filter_map(|set| JobPods::from_set(set, &priorities)));
+    makers.extend(sets.iter().filter_map(|set| PodMaker::from_set(set, &priorities)));
     let now = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap_or_default();
     let admitted = missing_pods::admit(&makers, &quotas, &now.to_string());
     pending.extend(admitted.pods);
@@ -118,9 +118,9 @@ async fn unfinished_jobs(client: &kube::Client, namespace: Option<&str>) -> Resu
     Ok(out)
 }
 
-/// The ReplicaSets and StatefulSets of `namespaces`, as JSON with their kind (`JobPods::from_set` keeps those short
+/// The ReplicaSets and StatefulSets of `namespaces`, as JSON with their kind (`PodMaker::from_set` keeps those short
 /// of replicas). Kinds the account may not list are left out.
-async fn short_sets(client: &kube::Client, namespaces: &BTreeSet<String>) -> Result<Vec<Value>, JobError> {
+async fn sets_in(client: &kube::Client, namespaces: &BTreeSet<String>) -> Result<Vec<Value>, JobError> {
     let mut out = Vec::new();
     for ns in namespaces {
         out.extend(listed(Api::<ReplicaSet>::namespaced(client.clone(), ns), "ReplicaSet", "replicasets").await?);

@@ -14,7 +14,8 @@ use super::kind::JobKind;
 use crate::resources::accelerators::AcceleratorKind;
 use crate::resources::teams::QuotaRow;
 
-/// One role of a job: what each pod asks, its priority, and the replica indices whose pods exist.
+/// One role of a maker (a job's Worker, a set's only one): what each pod asks, its priority, and the indices whose
+/// pods exist.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobRole {
     pub demand: RoleDemand,
@@ -24,7 +25,7 @@ pub struct JobRole {
 
 /// What makes the pods, which says how it names them and whether they run as one (a gang).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Maker {
+pub enum MakerKind {
     /// A training operator: `{job}-{role}-{index}`, the job's pods a gang.
     TrainingJob,
     /// `{set}-{ordinal}`.
@@ -33,15 +34,15 @@ pub enum Maker {
     ReplicaSet,
 }
 
-/// A training job that is still meant to run (not finished, suspended or being deleted), or a ReplicaSet or
-/// StatefulSet short of its replicas.
+/// What makes pods: a training job that is still meant to run (not finished, suspended or being deleted), or a
+/// ReplicaSet or StatefulSet short of its replicas.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JobPods {
+pub struct PodMaker {
     pub namespace: String,
     pub name: String,
     /// The name said when its pods wait for a quota (a ReplicaSet's Deployment).
     pub shown: String,
-    pub maker: Maker,
+    pub kind: MakerKind,
     /// RFC 3339: older first, as the controllers' queues mostly go.
     pub created: String,
     pub roles: Vec<JobRole>,
@@ -72,10 +73,9 @@ pub fn done_with_pods(job: &Value) -> bool {
     finished || suspended || job.pointer("/metadata/deletionTimestamp").is_some_and(|t| !t.is_null())
 }
 
-impl JobPods {
-    /// The job as the planner needs it, or `None` when it is [done with pods](done_with_pods) or not a training
-    /// operator's kind. `pods` are the names and labels of the
-    /// pods that exist, any phase; those of other jobs are ignored.
+impl PodMaker {
+    /// A training job as the planner needs it, or `None` when it is [done with pods](done_with_pods) or not a
+    /// training operator's kind. `pods` are the labels of the pods that exist, any phase (other jobs' are ignored).
     pub fn from_job<'a>(
         job: &Value,
         pods: impl IntoIterator<Item = &'a BTreeMap<String, String>>,
@@ -113,11 +113,11 @@ impl JobPods {
                 }
             })
             .collect();
-        Some(JobPods {
+        Some(PodMaker {
             namespace: text("/metadata/namespace"),
             shown: name.clone(),
             name,
-            maker: Maker::TrainingJob,
+            kind: MakerKind::TrainingJob,
             created: text("/metadata/creationTimestamp"),
             roles,
         })
@@ -126,9 +126,9 @@ impl JobPods {
     /// A ReplicaSet or StatefulSet (`apps/v1`, with its `kind`) short of its replicas (by `status.replicas`, the pods
     /// it has made), or `None` when it has them all, asks for no accelerator or is being deleted.
     pub fn from_set(set: &Value, priorities: &Priorities) -> Option<Self> {
-        let maker = match set.get("kind")?.as_str()? {
-            "ReplicaSet" => Maker::ReplicaSet,
-            "StatefulSet" => Maker::StatefulSet,
+        let kind = match set.get("kind")?.as_str()? {
+            "ReplicaSet" => MakerKind::ReplicaSet,
+            "StatefulSet" => MakerKind::StatefulSet,
             _ => return None,
         };
         let count = |p: &str, default: u64| {
@@ -149,11 +149,11 @@ impl JobPods {
             owners.iter().find(|o| o["kind"] == "Deployment").and_then(|o| o["name"].as_str()).map(str::to_string)
         });
         let class = template.pointer("/spec/priorityClassName").and_then(Value::as_str);
-        Some(JobPods {
+        Some(PodMaker {
             namespace: text("/metadata/namespace"),
             shown: deployment.unwrap_or_else(|| name.clone()),
             name,
-            maker,
+            kind,
             created: text("/metadata/creationTimestamp"),
             roles: vec![JobRole { priority: priorities.of(class), existing: (0..made).collect(), demand }],
         })
@@ -161,10 +161,10 @@ impl JobPods {
 
     /// The name its controller gives the pod of `role` with `index`.
     fn pod_name(&self, role: &str, index: u32) -> String {
-        match self.maker {
-            Maker::TrainingJob => format!("{}-{}-{index}", self.name, role.to_lowercase()),
-            Maker::StatefulSet => format!("{}-{index}", self.name),
-            Maker::ReplicaSet => format!("{}-new-{}", self.name, index + 1),
+        match self.kind {
+            MakerKind::TrainingJob => format!("{}-{}-{index}", self.name, role.to_lowercase()),
+            MakerKind::StatefulSet => format!("{}-{index}", self.name),
+            MakerKind::ReplicaSet => format!("{}-new-{}", self.name, index + 1),
         }
     }
 
@@ -256,7 +256,7 @@ pub fn apply_what_ifs(quotas: &mut [QuotaRow], what_ifs: &[QuotaWhatIf]) -> Resu
     Ok(())
 }
 
-/// The missing pods the quotas let in (to plan with the waiting ones), and per job what they still refuse.
+/// The missing pods the quotas let in (to plan with the waiting ones), and per maker what they still refuse.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Admitted {
     pub pods: Vec<PendingPod>,
@@ -268,14 +268,14 @@ pub struct Admitted {
 /// refused pod (its controller retries the same pod). Pods let in are named as their controller names them and are as
 /// old as `now` (newer than every pod that waits already); those asking for no accelerator count against the quotas
 /// but are not planned (the planner places accelerator pods only).
-pub fn admit(jobs: &[JobPods], quotas: &[QuotaRow], now: &str) -> Admitted {
+pub fn admit(makers: &[PodMaker], quotas: &[QuotaRow], now: &str) -> Admitted {
     let mut used: Vec<BTreeMap<String, f64>> = quotas.iter().map(|q| q.used.clone()).collect();
-    let mut order: Vec<&JobPods> = jobs.iter().filter(|j| j.missing() > 0).collect();
+    let mut order: Vec<&PodMaker> = makers.iter().filter(|m| m.missing() > 0).collect();
     order.sort_by(|a, b| (&a.created, &a.namespace, &a.name).cmp(&(&b.created, &b.namespace, &b.name)));
     let mut out = Admitted::default();
-    for job in order {
+    for maker in order {
         let mut refusal: Option<(String, usize, f64)> = None;
-        for role in &job.roles {
+        for role in &maker.roles {
             let asks = fit::quota_asks(&role.demand);
             let gpus: f64 =
                 role.demand.requests.iter().filter(|(r, _)| AcceleratorKind::of(r).is_some()).map(|(_, a)| a).sum();
@@ -285,7 +285,7 @@ pub fn admit(jobs: &[JobPods], quotas: &[QuotaRow], now: &str) -> Admitted {
                     *total += gpus;
                     continue;
                 }
-                let ours = quotas.iter().enumerate().filter(|(_, q)| q.namespace == job.namespace);
+                let ours = quotas.iter().enumerate().filter(|(_, q)| q.namespace == maker.namespace);
                 if let Some(message) = ours.clone().find_map(|(i, q)| fit::quota_refusal(q, &used[i], &asks)) {
                     refusal = Some((message, 1, gpus));
                     continue;
@@ -297,9 +297,9 @@ pub fn admit(jobs: &[JobPods], quotas: &[QuotaRow], now: &str) -> Admitted {
                     continue;
                 }
                 out.pods.push(PendingPod {
-                    namespace: job.namespace.clone(),
-                    name: job.pod_name(&role.demand.role, index),
-                    job: (job.maker == Maker::TrainingJob).then(|| format!("{}/{}", job.namespace, job.name)),
+                    namespace: maker.namespace.clone(),
+                    name: maker.pod_name(&role.demand.role, index),
+                    job: (maker.kind == MakerKind::TrainingJob).then(|| format!("{}/{}", maker.namespace, maker.name)),
                     priority: role.priority,
                     created: now.to_string(),
                     demand: RoleDemand { replicas: 1, ..role.demand.clone() },
@@ -307,10 +307,16 @@ pub fn admit(jobs: &[JobPods], quotas: &[QuotaRow], now: &str) -> Admitted {
             }
         }
         if let Some((message, pods, gpus)) = refusal {
-            let who = if job.maker == Maker::TrainingJob { "its operator" } else { "its controller" };
+            let who = if maker.kind == MakerKind::TrainingJob { "its operator" } else { "its controller" };
             let pods_text = crate::resources::quantity::counted(pods, "pod");
             let reason = format!("the quota keeps {who} from creating {pods_text}: {message}");
-            out.refused.push(Waiting { namespace: job.namespace.clone(), name: job.shown.clone(), pods, gpus, reason });
+            out.refused.push(Waiting {
+                namespace: maker.namespace.clone(),
+                name: maker.shown.clone(),
+                pods,
+                gpus,
+                reason,
+            });
         }
     }
     out
@@ -354,22 +360,22 @@ mod tests {
     #[test]
     fn a_job_counts_the_pods_it_has_and_skips_when_done() {
         let pods = [labels("big", 0), labels("big", 1), labels("other", 2)];
-        let j = JobPods::from_job(&job("big", 4, 8, "2026-01-01T00:00:00Z"), &pods, &priorities()).expect("job");
+        let j = PodMaker::from_job(&job("big", 4, 8, "2026-01-01T00:00:00Z"), &pods, &priorities()).expect("job");
         assert_eq!(j.roles[0].existing, BTreeSet::from([0, 1]));
         assert_eq!((j.roles[0].priority, j.missing()), (1000, 2));
         let mut done = job("big", 4, 8, "t");
         done["status"] = json!({"conditions": [{"type": "Succeeded", "status": "True"}]});
-        assert!(JobPods::from_job(&done, &pods, &priorities()).is_none());
+        assert!(PodMaker::from_job(&done, &pods, &priorities()).is_none());
         let mut held = job("big", 4, 8, "t");
         held["spec"]["runPolicy"] = json!({"suspend": true});
-        assert!(JobPods::from_job(&held, &pods, &priorities()).is_none());
+        assert!(PodMaker::from_job(&held, &pods, &priorities()).is_none());
     }
 
     #[test]
     fn the_quota_lets_in_what_fits_and_names_the_rest_in_the_servers_words() {
         let pods = [labels("big", 0), labels("big", 1)];
-        let big = JobPods::from_job(&job("big", 4, 8, "2026-01-01T00:00:00Z"), &pods, &priorities()).expect("job");
-        let small = JobPods::from_job(&job("small", 1, 4, "2026-01-02T00:00:00Z"), [], &priorities()).expect("job");
+        let big = PodMaker::from_job(&job("big", 4, 8, "2026-01-01T00:00:00Z"), &pods, &priorities()).expect("job");
+        let small = PodMaker::from_job(&job("small", 1, 4, "2026-01-02T00:00:00Z"), [], &priorities()).expect("job");
         let jobs = [small, big];
         // 16 used by big's two pods: big's third pod is refused, small (newer, smaller) still gets in.
         let out = admit(&jobs, &[quota(20.0, 16.0)], "2026-02-01T00:00:00Z");
@@ -401,8 +407,8 @@ mod tests {
                 "creationTimestamp": "2026-01-01T00:00:00Z",
                 "ownerReferences": [{"kind": "Deployment", "name": "ranker", "apiVersion": "apps/v1", "uid": "u"}]},
             "spec": {"replicas": 3, "template": template}, "status": {"replicas": 1}});
-        let set = JobPods::from_set(&rs, &priorities()).expect("short of two");
-        assert_eq!((set.shown.as_str(), set.maker, set.missing()), ("ranker", Maker::ReplicaSet, 2));
+        let set = PodMaker::from_set(&rs, &priorities()).expect("short of two");
+        assert_eq!((set.shown.as_str(), set.kind, set.missing()), ("ranker", MakerKind::ReplicaSet, 2));
         // 4 of 8 used: one more replica gets in, the third is refused.
         let out = admit(&[set], &[quota(8.0, 4.0)], "2026-02-01T00:00:00Z");
         assert_eq!(out.pods.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["ranker-7f9c-new-2"]);
@@ -413,11 +419,11 @@ mod tests {
         );
         let mut sts = rs.clone();
         sts["kind"] = json!("StatefulSet");
-        let set = JobPods::from_set(&sts, &priorities()).expect("short");
+        let set = PodMaker::from_set(&sts, &priorities()).expect("short");
         assert_eq!(set.pod_name("Pod", 1), "ranker-7f9c-1");
         let mut whole = rs;
         whole["status"]["replicas"] = json!(3);
-        assert!(JobPods::from_set(&whole, &priorities()).is_none());
+        assert!(PodMaker::from_set(&whole, &priorities()).is_none());
     }
 
     #[test]
