@@ -1,10 +1,11 @@
 //! The capacity planner's view of the cluster beyond the watch caches (which give the ledger and the pods waiting
-//! for the scheduler): the pods training operators, ReplicaSets and StatefulSets have not created (a quota refuses
-//! them) — those the quotas, as they are or as a what-if sets them, would let in wait with the others.
+//! for the scheduler): the pods training operators, ReplicaSets, StatefulSets and batch Jobs have not created (a
+//! quota refuses them) — those the quotas, as they are or as a what-if sets them, would let in wait with the others.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::apps::v1::{ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Pod, ResourceQuota};
 use kube::Api;
 use kube::api::ListParams;
@@ -41,9 +42,9 @@ where
 
 /// Everything that waits for accelerators in `namespace` (all when `None`): the `pending` pods (the watch caches'
 /// unscheduled ones, read with the ledger) and the missing pods the quotas, set as `what_ifs` say, would let in —
-/// of training jobs anywhere, and of ReplicaSets and StatefulSets (model servers, notebooks) where a quota limits
-/// accelerators (elsewhere their pods are not held back by one). Jobs, sets, quotas and PriorityClasses an account
-/// may not read are left out (it plans what it sees); a what-if on a quota it cannot see is an error.
+/// of training jobs anywhere, and of ReplicaSets, StatefulSets and batch Jobs (model servers, notebooks,
+/// evaluations) where a quota limits accelerators (elsewhere their pods are not held back by one). What an account
+/// may not read is left out (it plans what it sees); a what-if on a quota it cannot see is an error.
 pub async fn demand(
     client: &kube::Client,
     namespace: Option<&str>,
@@ -59,8 +60,8 @@ pub async fn demand(
     missing_pods::apply_what_ifs(&mut quotas, what_ifs).map_err(JobError::BadInput)?;
     let limited: BTreeSet<String> =
         quotas.iter().filter(|q| missing_pods::limits_accelerators(q)).map(|q| q.namespace.clone()).collect();
-    let sets = sets_in(client, &limited).await?;
-    if jobs.is_empty() && sets.is_empty() {
+    let controllers = controllers_in(client, &limited).await?;
+    if jobs.is_empty() && controllers.is_empty() {
         return Ok(Demand { pending, refused: Vec::new() });
     }
     let priorities = priorities(client).await;
@@ -73,7 +74,7 @@ pub async fn demand(
             PodMaker::from_job(job, labels_by_job.get(&key).into_iter().flatten(), &priorities)
         })
         .collect();
-    makers.extend(sets.iter().filter_map(|set| PodMaker::from_set(set, &priorities)));
+    makers.extend(controllers.iter().filter_map(|c| PodMaker::from_controller(c, &priorities)));
     let now = jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap_or_default();
     let admitted = missing_pods::admit(&makers, &quotas, &now.to_string());
     pending.extend(admitted.pods);
@@ -118,13 +119,14 @@ async fn unfinished_jobs(client: &kube::Client, namespace: Option<&str>) -> Resu
     Ok(out)
 }
 
-/// The ReplicaSets and StatefulSets of `namespaces`, as JSON with their kind (`PodMaker::from_set` keeps those short
-/// of replicas). Kinds the account may not list are left out.
-async fn sets_in(client: &kube::Client, namespaces: &BTreeSet<String>) -> Result<Vec<Value>, JobError> {
+/// The ReplicaSets, StatefulSets and batch Jobs of `namespaces`, as JSON with their kind
+/// (`PodMaker::from_controller` keeps those short of pods). Kinds the account may not list are left out.
+async fn controllers_in(client: &kube::Client, namespaces: &BTreeSet<String>) -> Result<Vec<Value>, JobError> {
     let mut out = Vec::new();
     for ns in namespaces {
         out.extend(listed(Api::<ReplicaSet>::namespaced(client.clone(), ns), "ReplicaSet", "replicasets").await?);
         out.extend(listed(Api::<StatefulSet>::namespaced(client.clone(), ns), "StatefulSet", "statefulsets").await?);
+        out.extend(listed(Api::<Job>::namespaced(client.clone(), ns), "Job", "jobs").await?);
     }
     Ok(out)
 }

@@ -1,5 +1,5 @@
-//! The pods a training job's operator, a ReplicaSet (a model server's, a notebook's) or a StatefulSet has not created
-//! yet — most often because a ResourceQuota refuses them — and which of them the namespace's quotas would let in, as
+//! The pods a training job's operator, a ReplicaSet (a model server's, a notebook's), a StatefulSet or a batch Job has
+//! not created yet — most often because a ResourceQuota refuses them — and which of them the namespace's quotas would let in, as
 //! they are or as they would be ("if team X's quota were Y").
 //! The planner plans the pods let in with the ones already waiting, and names the rest as waiting for the quota.
 //! Pure: from the jobs, the names of their pods, the quotas and the PriorityClasses as the API returns them.
@@ -32,10 +32,12 @@ pub enum MakerKind {
     StatefulSet,
     /// Random suffixes (`{set}-new-{n}` stands for them).
     ReplicaSet,
+    /// A batch Job: random suffixes too.
+    Job,
 }
 
 /// What makes pods: a training job that is still meant to run (not finished, suspended or being deleted), or a
-/// ReplicaSet or StatefulSet short of its replicas.
+/// ReplicaSet, StatefulSet or batch Job short of its pods.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PodMaker {
     pub namespace: String,
@@ -123,29 +125,46 @@ impl PodMaker {
         })
     }
 
-    /// A ReplicaSet or StatefulSet (`apps/v1`, with its `kind`) short of its replicas (by `status.replicas`, the pods
-    /// it has made), or `None` when it has them all, asks for no accelerator or is being deleted.
-    pub fn from_set(set: &Value, priorities: &Priorities) -> Option<Self> {
-        let kind = match set.get("kind")?.as_str()? {
-            "ReplicaSet" => MakerKind::ReplicaSet,
-            "StatefulSet" => MakerKind::StatefulSet,
-            _ => return None,
-        };
+    /// A ReplicaSet or StatefulSet short of its replicas (by `status.replicas`, the pods it has made), or a batch Job
+    /// short of the pods it should run at once (`parallelism`, no more than the completions still to come, against
+    /// `status.active`) — JSON with its `kind` — or `None` when it has them all, asks for no accelerator, is done,
+    /// suspended or being deleted.
+    pub fn from_controller(controller: &Value, priorities: &Priorities) -> Option<Self> {
         let count = |p: &str, default: u64| {
-            let n = set.pointer(p).and_then(Value::as_u64).unwrap_or(default);
+            let n = controller.pointer(p).and_then(Value::as_u64).unwrap_or(default);
             u32::try_from(n).unwrap_or(u32::MAX)
         };
-        let (wanted, made) = (count("/spec/replicas", 1), count("/status/replicas", 0));
-        let template = set.pointer("/spec/template")?;
+        let (kind, wanted, made) = match controller.get("kind")?.as_str()? {
+            "ReplicaSet" => (MakerKind::ReplicaSet, count("/spec/replicas", 1), count("/status/replicas", 0)),
+            "StatefulSet" => (MakerKind::StatefulSet, count("/spec/replicas", 1), count("/status/replicas", 0)),
+            "Job" => {
+                let finished = controller.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|c| {
+                    c.iter().any(|c| matches!(c["type"].as_str(), Some("Complete" | "Failed")) && c["status"] == "True")
+                });
+                if finished || controller.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true) {
+                    return None;
+                }
+                let (parallelism, succeeded) = (count("/spec/parallelism", 1), count("/status/succeeded", 0));
+                let wanted = match controller.pointer("/spec/completions").and_then(Value::as_u64) {
+                    Some(c) => parallelism.min(u32::try_from(c).unwrap_or(u32::MAX).saturating_sub(succeeded)),
+                    // A work queue: once one pod succeeded, no new ones start.
+                    None if succeeded > 0 => 0,
+                    None => parallelism,
+                };
+                (MakerKind::Job, wanted, count("/status/active", 0))
+            }
+            _ => return None,
+        };
+        let template = controller.pointer("/spec/template")?;
         let demand = fit::demand("Pod", wanted, template);
         let asks_accelerators = demand.requests.iter().any(|(r, a)| AcceleratorKind::of(r).is_some() && *a > 0.0);
-        let deleting = set.pointer("/metadata/deletionTimestamp").is_some_and(|t| !t.is_null());
+        let deleting = controller.pointer("/metadata/deletionTimestamp").is_some_and(|t| !t.is_null());
         if made >= wanted || !asks_accelerators || deleting {
             return None;
         }
-        let text = |p: &str| set.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
+        let text = |p: &str| controller.pointer(p).and_then(Value::as_str).unwrap_or_default().to_string();
         let name = text("/metadata/name");
-        let deployment = set.pointer("/metadata/ownerReferences").and_then(Value::as_array).and_then(|owners| {
+        let deployment = controller.pointer("/metadata/ownerReferences").and_then(Value::as_array).and_then(|owners| {
             owners.iter().find(|o| o["kind"] == "Deployment").and_then(|o| o["name"].as_str()).map(str::to_string)
         });
         let class = template.pointer("/spec/priorityClassName").and_then(Value::as_str);
@@ -164,7 +183,7 @@ impl PodMaker {
         match self.kind {
             MakerKind::TrainingJob => format!("{}-{}-{index}", self.name, role.to_lowercase()),
             MakerKind::StatefulSet => format!("{}-{index}", self.name),
-            MakerKind::ReplicaSet => format!("{}-new-{}", self.name, index + 1),
+            MakerKind::ReplicaSet | MakerKind::Job => format!("{}-new-{}", self.name, index + 1),
         }
     }
 
@@ -407,7 +426,7 @@ mod tests {
                 "creationTimestamp": "2026-01-01T00:00:00Z",
                 "ownerReferences": [{"kind": "Deployment", "name": "ranker", "apiVersion": "apps/v1", "uid": "u"}]},
             "spec": {"replicas": 3, "template": template}, "status": {"replicas": 1}});
-        let set = PodMaker::from_set(&rs, &priorities()).expect("short of two");
+        let set = PodMaker::from_controller(&rs, &priorities()).expect("short of two");
         assert_eq!((set.shown.as_str(), set.kind, set.missing()), ("ranker", MakerKind::ReplicaSet, 2));
         // 4 of 8 used: one more replica gets in, the third is refused.
         let out = admit(&[set], &[quota(8.0, 4.0)], "2026-02-01T00:00:00Z");
@@ -419,11 +438,23 @@ mod tests {
         );
         let mut sts = rs.clone();
         sts["kind"] = json!("StatefulSet");
-        let set = PodMaker::from_set(&sts, &priorities()).expect("short");
+        let set = PodMaker::from_controller(&sts, &priorities()).expect("short");
         assert_eq!(set.pod_name("Pod", 1), "ranker-7f9c-1");
-        let mut whole = rs;
+        let mut whole = rs.clone();
         whole["status"]["replicas"] = json!(3);
-        assert!(PodMaker::from_set(&whole, &priorities()).is_none());
+        assert!(PodMaker::from_controller(&whole, &priorities()).is_none());
+        // A batch Job of 5 completions, 2 at a time: one succeeded, one active, one more to start.
+        let job = json!({"kind": "Job", "metadata": {"name": "eval", "namespace": "ml"},
+            "spec": {"parallelism": 2, "completions": 5, "template": rs["spec"]["template"]},
+            "status": {"active": 1, "succeeded": 1}});
+        let batch = PodMaker::from_controller(&job, &priorities()).expect("one short");
+        assert_eq!((batch.kind, batch.missing(), batch.pod_name("Pod", 1).as_str()), (MakerKind::Job, 1, "eval-new-2"));
+        let mut nearly = job.clone();
+        nearly["status"] = json!({"active": 1, "succeeded": 4});
+        assert!(PodMaker::from_controller(&nearly, &priorities()).is_none(), "the last completion is running");
+        let mut held = job;
+        held["spec"]["suspend"] = json!(true);
+        assert!(PodMaker::from_controller(&held, &priorities()).is_none());
     }
 
     #[test]

@@ -341,3 +341,60 @@ fn the_planner_lets_in_what_a_bigger_quota_would_under_the_operators_names() {
     let out = bosun(&["plan", "--kubeconfig", &kubeconfig, "--quota", "team-b=lots"]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// A batch Job that a team's quota lets start only one of its two pods: the planner says so in the server's words,
+/// and plans the second pod (named as the Job controller's new pod) when a what-if quota would let it in.
+#[test]
+fn a_batch_job_held_back_by_the_quota_is_planned_under_a_bigger_one() {
+    use bosun::cluster::capacity::demand;
+    use k8s_openapi::api::batch::v1::Job;
+    use kube::api::PostParams;
+    use serde_json::json;
+
+    let (sim, _) = cluster_with_operator();
+    let client = crate::util::client(&sim);
+    sim.runtime.block_on(async {
+        let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+        let ns = serde_json::from_value(json!({"metadata": {"name": "evals"}})).expect("namespace");
+        namespaces.create(&PostParams::default(), &ns).await.expect("namespace");
+        let hard = [("requests.amd.com/gpu".to_string(), "4".to_string())].into();
+        bosun::cluster::teams::apply_quota(&client, "evals", "gpu-quota", &hard).await.expect("quota");
+        let job = json!({"metadata": {"name": "eval"}, "spec": {"parallelism": 2, "completions": 2, "template": {"spec": {
+            "restartPolicy": "Never",
+            "tolerations": [{"key": "amd.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+            "containers": [{"name": "eval", "image": "rocm/pytorch:latest", "command": ["sleep", "600"],
+                "resources": {"limits": {"amd.com/gpu": "4"}}}]}}}});
+        let jobs: Api<Job> = Api::namespaced(client.clone(), "evals");
+        jobs.create(&PostParams::default(), &serde_json::from_value(job).expect("job")).await.expect("job created");
+
+        // Once the Job runs one pod and the quota counts it.
+        let quotas: Api<k8s_openapi::api::core::v1::ResourceQuota> = Api::namespaced(client.clone(), "evals");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let active = jobs.get("eval").await.expect("job").status.and_then(|s| s.active);
+            let quota = quotas.get("gpu-quota").await.expect("quota");
+            let used = quota.status.and_then(|s| s.used).and_then(|u| u.get("requests.amd.com/gpu").cloned());
+            if active == Some(1) && used.as_ref().is_some_and(|u| u.0 == "4") {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the Job never ran its first pod: {active:?} {used:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let held = demand(&client, Some("evals"), Vec::new(), &[]).await.expect("demand");
+        let refused: Vec<(&str, usize)> = held.refused.iter().map(|w| (w.name.as_str(), w.pods)).collect();
+        assert_eq!(refused, [("eval", 1)]);
+        // The server's own refusal, from the Job controller's FailedCreate.
+        let events: Api<Event> = Api::namespaced(client.clone(), "evals");
+        let said = events.list(&ListParams::default()).await.expect("events").items.into_iter().find_map(|e| {
+            let m = e.message.filter(|_| e.reason.as_deref() == Some("FailedCreate"))?;
+            m.find("exceeded quota").map(|at| m[at..].to_string())
+        });
+        let said = said.expect("the Job controller reported the refusal");
+        assert!(held.refused[0].reason.ends_with(&said), "{} vs the server's {said}", held.refused[0].reason);
+
+        let bigger = demand(&client, Some("evals"), Vec::new(), &["evals=8".parse().expect("what-if")]).await.expect("demand");
+        assert!(bigger.refused.is_empty(), "{bigger:?}");
+        let names: Vec<&str> = bigger.pending.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["eval-new-2"]);
+    });
+}
