@@ -46,7 +46,7 @@ pub fn table(plans: &[Plan]) -> String {
     }
     let placed = best.pending_pods - best.waiting_pods();
     out.push_str(&format!(
-        "\n{} {} like {} place {placed} of {} waiting pods; {} use {} now, {} after.\n",
+        "\n{} {} like {} places {placed} of {} waiting pods; {} use {} now, {} after.\n",
         if best.enough { "Adding" } else { "Even adding" },
         crate::resources::quantity::counted(best.nodes_needed as usize, "node"),
         best.shape,
@@ -137,7 +137,7 @@ mod tests {
         assert_eq!(table(&[plan(0, 0, vec![])]), "No pod is waiting for accelerators.\n");
         let big = Waiting { namespace: "ml".into(), name: "huge".into(), pods: 1, gpus: 16.0, reason: "why".into() };
         let text = table(&[plan(2, 5, vec![big.clone()])]);
-        assert!(text.contains("Adding 2 nodes like gpu-h100-1 place 4 of 5 waiting pods"), "{text}");
+        assert!(text.contains("Adding 2 nodes like gpu-h100-1 places 4 of 5 waiting pods"), "{text}");
         assert!(text.contains("ml                   huge                             1    16  why"), "{text}");
         let none = table(&[plan(0, 1, vec![big])]);
         assert!(none.starts_with("No kind of node here would run the waiting pod."), "{none}");

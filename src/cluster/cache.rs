@@ -217,8 +217,8 @@ pub struct ClusterCache {
     pub preemptions: RowStore<event::EventRow>,
     /// Pods not bound to a node, as the capacity planner sees them (`None`: not waiting for the default scheduler
     /// or asking for no accelerator). Watched apart from `pods` (few rows, all a plan needs) and read at the same
-    /// moment as the ledger: a pod being bound can be missed or counted twice only while its two watch events are
-    /// apart (milliseconds), not for as long as a list call takes.
+    /// moment as the ledger: a pod being bound is never counted twice, and missed only while its two watch events
+    /// are apart (milliseconds), not for as long as a list call takes.
     pub unscheduled: RowStore<Option<crate::workloads::capacity::PendingPod>>,
     /// One store per [`WorkloadKind`], indexed by [`WorkloadKind::index`].
     pub workloads: Vec<RowStore<WorkloadRow>>,
@@ -261,17 +261,27 @@ impl ClusterCache {
         &self,
         namespace: Option<&str>,
     ) -> (Vec<ledger::LedgerRow>, Vec<crate::workloads::capacity::PendingPod>) {
-        let pending = self.unscheduled.with_rows(|rows| {
+        let mut pending: Vec<crate::workloads::capacity::PendingPod> = self.unscheduled.with_rows(|rows| {
             let ours = rows.values().filter_map(|p| p.as_ref().as_ref());
             ours.filter(|p| namespace.is_none_or(|ns| p.namespace == ns)).cloned().collect()
         });
-        (self.ledger(), pending)
+        let nodes = self.node_rows();
+        let ledger = self.pods.with_rows(|pods| {
+            // A pod the pods watch has already seen bound is on the ledger: it waits no more.
+            pending.retain(|p| !pods.get(&format!("{}/{}", p.namespace, p.name)).is_some_and(|r| r.node.is_some()));
+            ledger::build(&nodes, pods.values().map(|p| p.as_ref()))
+        });
+        (ledger, pending)
     }
 
     /// The GPU ledger of the current rows.
     pub fn ledger(&self) -> Vec<ledger::LedgerRow> {
-        let nodes: Vec<node::NodeRow> = self.nodes.rows_unsorted().iter().map(|n| (**n).clone()).collect();
+        let nodes = self.node_rows();
         self.pods.with_rows(|pods| ledger::build(&nodes, pods.values().map(|p| p.as_ref())))
+    }
+
+    fn node_rows(&self) -> Vec<node::NodeRow> {
+        self.nodes.rows_unsorted().iter().map(|n| (**n).clone()).collect()
     }
 
     /// The row store of one workload kind.
@@ -595,5 +605,46 @@ async fn poll_discovery(client: kube::Client, cache: Arc<ClusterCache>, mut watc
             }
         }
         tokio::time::sleep(DISCOVERY_POLL).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::workloads::capacity::PendingPod;
+
+    fn put<R: Clone>(store: &RowStore<R>, key: &str, row: R) {
+        store.rows.write().expect("rows").insert(key.to_string(), Arc::new(row));
+    }
+
+    #[test]
+    fn a_pod_seen_bound_by_the_pods_watch_is_on_the_ledger_and_waits_no_more() {
+        let gpus = json!({"cpu": "8", "memory": "64Gi", "pods": "110", "nvidia.com/gpu": "8"});
+        let node: Node = serde_json::from_value(json!({"metadata": {"name": "gpu-1"},
+            "status": {"capacity": gpus, "allocatable": gpus}}))
+        .expect("node");
+        let pod = |node: Option<&str>| -> Pod {
+            let mut p = json!({"metadata": {"name": "train", "namespace": "ml"}, "spec": {"containers": [{"name": "main",
+                "resources": {"limits": {"nvidia.com/gpu": "2"}}}]}, "status": {"phase": "Pending"}});
+            if let Some(n) = node {
+                p["spec"]["nodeName"] = json!(n);
+            }
+            serde_json::from_value(p).expect("pod")
+        };
+        let cache = ClusterCache::default();
+        put(&cache.nodes, "/gpu-1", node::row(&node));
+        // The unscheduled-pods watch has not yet heard that the pod left it; the pods watch has seen it bound.
+        put(&cache.unscheduled, "ml/train", PendingPod::from_pod(&pod(None)));
+        put(&cache.pods, "ml/train", pod::row(&pod(Some("gpu-1"))));
+        let (ledger, pending) = cache.capacity_view(None);
+        assert!(pending.is_empty(), "counted once");
+        assert_eq!(ledger[0].accelerators["nvidia.com/gpu"].requested, 2.0);
+        // Before it is bound, it waits and the ledger does not hold it.
+        put(&cache.pods, "ml/train", pod::row(&pod(None)));
+        let (ledger, pending) = cache.capacity_view(Some("ml"));
+        assert_eq!((pending.len(), ledger[0].accelerators["nvidia.com/gpu"].requested), (1, 0.0));
+        assert!(cache.capacity_view(Some("other")).1.is_empty());
     }
 }
