@@ -268,7 +268,7 @@ impl ClusterCache {
         let nodes = self.node_rows();
         let ledger = self.pods.with_rows(|pods| {
             // A pod the pods watch has already seen bound is on the ledger: it waits no more.
-            pending.retain(|p| !pods.get(&format!("{}/{}", p.namespace, p.name)).is_some_and(|r| r.node.is_some()));
+            pending.retain(|p| pods.get(&format!("{}/{}", p.namespace, p.name)).is_none_or(|r| r.node.is_none()));
             ledger::build(&nodes, pods.values().map(|p| p.as_ref()))
         });
         (ledger, pending)
