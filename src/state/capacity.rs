@@ -98,6 +98,11 @@ impl PlannerState {
         if !same_cluster {
             self.plans = Loadable::Loading;
             self.selected = 0;
+            // Another cluster's teams and quotas: a what-if about this one's means nothing there.
+            if self.asked.is_some() {
+                self.what_if = None;
+                self.draft = WhatIfDraft::default();
+            }
         }
         if matches!(self.plans, Loadable::Idle | Loadable::Failed(_)) {
             self.plans = Loadable::Loading;
@@ -249,6 +254,8 @@ mod tests {
         state.use_what_if(true);
         let Some(TeamsRequest::Plan { what_ifs, .. }) = state.ask("other", None) else { panic!("asks again") };
         assert_eq!(what_ifs.iter().map(ToString::to_string).collect::<Vec<_>>(), ["ml/nvidia.com/gpu=64"]);
+        let Some(TeamsRequest::Plan { what_ifs, .. }) = state.ask("third", None) else { panic!("asks again") };
+        assert!(what_ifs.is_empty() && state.what_if.is_none(), "a what-if stays with its cluster");
     }
 
     #[test]

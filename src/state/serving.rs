@@ -276,7 +276,6 @@ impl ServingState {
         self.servers.iter().find(|s| &s.namespace == ns && &s.name == name)
     }
 
-    /// Follows the cluster: the list, and the open server's detail when it changed.
     /// Recomputes the fit of the form's replicas (the autoscaler's minimum when it has one) when the form or the
     /// cluster changed.
     pub fn refresh_fit(&mut self, snap: &crate::state::cluster_view::ClusterSnapshot) {
@@ -296,6 +295,7 @@ impl ServingState {
             });
     }
 
+    /// Follows the cluster: the list, and the open server's detail when it changed.
     pub fn on_snapshot(&mut self, servers: std::sync::Arc<Vec<ModelServerRow>>) -> Vec<ServingRequest> {
         let before = self.open_row().cloned();
         self.servers = servers;

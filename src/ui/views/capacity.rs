@@ -202,7 +202,7 @@ fn what_if_row(ui: &mut Ui, view: &ViewCtx<'_>) {
         let mut use_it = None;
         if ui
             .add_enabled(!asked, egui::Button::new("Plan with it"))
-            .on_hover_text("Plan the pods the quota would then let the jobs' operators create, too")
+            .on_hover_text("Plan the pods the quota would then let their controllers create, too")
             .clicked()
         {
             use_it = Some(true);
