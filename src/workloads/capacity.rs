@@ -32,7 +32,7 @@ pub struct PendingPod {
 }
 
 /// `the waiting pod` or `any of the 3 waiting pods`, for "no node would run …".
-pub fn waiting_pods_phrase(n: usize) -> String {
+fn waiting_pods_phrase(n: usize) -> String {
     if n == 1 { "the waiting pod".into() } else { format!("any of the {n} waiting pods") }
 }
 
