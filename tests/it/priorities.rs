@@ -119,17 +119,22 @@ async fn wait_for(pods: &Api<Pod>, selector: &str, done: impl Fn(&Pod) -> bool) 
     None
 }
 
+/// Creates namespace `ns` with a ResourceQuota `gpu-quota` of `hard` AMD GPUs.
+async fn team_with_amd_quota(client: &kube::Client, ns: &str, hard: &str) {
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
+    let namespace = serde_json::from_value(serde_json::json!({"metadata": {"name": ns}})).expect("namespace");
+    namespaces.create(&kube::api::PostParams::default(), &namespace).await.expect("namespace");
+    let hard = [("requests.amd.com/gpu".to_string(), hard.to_string())].into();
+    bosun::cluster::teams::apply_quota(client, ns, "gpu-quota", &hard).await.expect("quota");
+}
+
 /// `team-a` with a quota of 4 AMD GPUs, 2 of them held by a pod, and watch caches whose snapshot counts them.
 async fn team_with_half_its_quota_used(
     client: &kube::Client,
 ) -> (std::sync::Arc<bosun::cluster::cache::ClusterCache>, Vec<tokio::task::JoinHandle<()>>, ClusterSnapshot) {
     use kube::api::PostParams;
     use serde_json::json;
-    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
-    let ns = serde_json::from_value(json!({"metadata": {"name": "team-a"}})).expect("namespace");
-    namespaces.create(&PostParams::default(), &ns).await.expect("namespace");
-    let hard = [("requests.amd.com/gpu".to_string(), "4".to_string())].into();
-    bosun::cluster::teams::apply_quota(client, "team-a", "gpu-quota", &hard).await.expect("quota");
+    team_with_amd_quota(client, "team-a", "4").await;
     let pods: Api<Pod> = Api::namespaced(client.clone(), "team-a");
     let holder = json!({"metadata": {"name": "holder"}, "spec": {
         "tolerations": [{"key": "amd.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
@@ -267,17 +272,11 @@ fn the_serving_form_predicts_the_quota_refusal_its_replicas_then_get() {
 fn the_planner_lets_in_what_a_bigger_quota_would_under_the_operators_names() {
     use bosun::cluster::capacity::demand;
     use bosun::workloads::missing_pods::QuotaWhatIf;
-    use kube::api::PostParams;
-    use serde_json::json;
 
     let (sim, kubeconfig) = cluster_with_operator();
     let client = crate::util::client(&sim);
     sim.runtime.block_on(async {
-        let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
-        let ns = serde_json::from_value(json!({"metadata": {"name": "team-b"}})).expect("namespace");
-        namespaces.create(&PostParams::default(), &ns).await.expect("namespace");
-        let quota = |n: &str| [("requests.amd.com/gpu".to_string(), n.to_string())].into();
-        bosun::cluster::teams::apply_quota(&client, "team-b", "gpu-quota", &quota("8")).await.expect("quota");
+        team_with_amd_quota(&client, "team-b", "8").await;
         let wide = TrainingSpec {
             kind: JobKind::TFJob,
             name: "wide".into(),
@@ -321,7 +320,8 @@ fn the_planner_lets_in_what_a_bigger_quota_would_under_the_operators_names() {
             Some("team-b/wide")
         );
 
-        bosun::cluster::teams::apply_quota(&client, "team-b", "gpu-quota", &quota("12")).await.expect("quota");
+        let twelve = [("requests.amd.com/gpu".to_string(), "12".to_string())].into();
+        bosun::cluster::teams::apply_quota(&client, "team-b", "gpu-quota", &twelve).await.expect("quota");
         let pods: Api<Pod> = Api::namespaced(client.clone(), "team-b");
         let created = wait_for(&pods, "training.kubeflow.org/job-name=wide", |p| {
             p.metadata.name.as_deref() == Some("wide-worker-2")
@@ -354,11 +354,7 @@ fn a_batch_job_held_back_by_the_quota_is_planned_under_a_bigger_one() {
     let (sim, _) = cluster_with_operator();
     let client = crate::util::client(&sim);
     sim.runtime.block_on(async {
-        let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(client.clone());
-        let ns = serde_json::from_value(json!({"metadata": {"name": "evals"}})).expect("namespace");
-        namespaces.create(&PostParams::default(), &ns).await.expect("namespace");
-        let hard = [("requests.amd.com/gpu".to_string(), "4".to_string())].into();
-        bosun::cluster::teams::apply_quota(&client, "evals", "gpu-quota", &hard).await.expect("quota");
+        team_with_amd_quota(&client, "evals", "4").await;
         let job = json!({"metadata": {"name": "eval"}, "spec": {"parallelism": 2, "completions": 2, "template": {"spec": {
             "restartPolicy": "Never",
             "tolerations": [{"key": "amd.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
