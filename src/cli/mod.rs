@@ -23,6 +23,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::state::LaunchOptions;
+use crate::workloads::missing_pods::QuotaWhatIf;
 
 /// Bosun: machine learning on Kubernetes in one fast desktop window.
 ///
@@ -82,9 +83,9 @@ pub enum Command {
         #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=5000))]
         max: u32,
         /// Plan as if a team's accelerator quota were N: NAMESPACE=N (every accelerator its quotas limit) or
-        /// NAMESPACE/RESOURCE=N. The jobs' pods the quota would then let in are planned too. Repeatable.
+        /// NAMESPACE/RESOURCE=N. The pods it would then let their controllers create are planned too. Repeatable.
         #[arg(long, value_name = "NS=N")]
-        quota: Vec<crate::workloads::missing_pods::QuotaWhatIf>,
+        quota: Vec<QuotaWhatIf>,
         #[arg(long, short = 'o', value_enum, default_value_t = plan::Output::Table)]
         output: plan::Output,
     },
@@ -342,137 +343,37 @@ pub enum BenchCommand {
 /// What to run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
-    Gui {
-        launch: LaunchOptions,
-        demo: bool,
-    },
-    Nodes {
-        launch: LaunchOptions,
-        output: nodes::Output,
-        timeout: Duration,
-    },
-    Teams {
-        launch: LaunchOptions,
-        output: teams::Output,
-    },
-    Plan {
-        launch: LaunchOptions,
-        shape: Option<String>,
-        max: u32,
-        quota: Vec<crate::workloads::missing_pods::QuotaWhatIf>,
-        output: plan::Output,
-    },
-    Install {
-        launch: LaunchOptions,
-        args: install::InstallArgs,
-    },
-    Uninstall {
-        launch: LaunchOptions,
-        yes: bool,
-        delete_data: bool,
-        folder: Option<PathBuf>,
-    },
-    Status {
-        launch: LaunchOptions,
-    },
-    Render {
-        components: Vec<String>,
-        sets: Vec<String>,
-        out: PathBuf,
-    },
-    Submit {
-        launch: LaunchOptions,
-        args: training::SubmitArgs,
-    },
-    Fit {
-        launch: LaunchOptions,
-        file: PathBuf,
-        output: training::Output,
-        timeout: Duration,
-    },
-    Jobs {
-        launch: LaunchOptions,
-        output: training::Output,
-        watch: bool,
-    },
-    Tfevents {
-        path: PathBuf,
-        output: metrics::Format,
-    },
-    Metrics {
-        launch: LaunchOptions,
-        selection: runs::Selection,
-        output: metrics::Format,
-    },
-    Runs {
-        launch: LaunchOptions,
-        selection: runs::Selection,
-        output: training::Output,
-    },
+    Gui { launch: LaunchOptions, demo: bool },
+    Nodes { launch: LaunchOptions, output: nodes::Output, timeout: Duration },
+    Teams { launch: LaunchOptions, output: teams::Output },
+    Plan { launch: LaunchOptions, shape: Option<String>, max: u32, quota: Vec<QuotaWhatIf>, output: plan::Output },
+    Install { launch: LaunchOptions, args: install::InstallArgs },
+    Uninstall { launch: LaunchOptions, yes: bool, delete_data: bool, folder: Option<PathBuf> },
+    Status { launch: LaunchOptions },
+    Render { components: Vec<String>, sets: Vec<String>, out: PathBuf },
+    Submit { launch: LaunchOptions, args: training::SubmitArgs },
+    Fit { launch: LaunchOptions, file: PathBuf, output: training::Output, timeout: Duration },
+    Jobs { launch: LaunchOptions, output: training::Output, watch: bool },
+    Tfevents { path: PathBuf, output: metrics::Format },
+    Metrics { launch: LaunchOptions, selection: runs::Selection, output: metrics::Format },
+    Runs { launch: LaunchOptions, selection: runs::Selection, output: training::Output },
     Slices(slices::SlicesArgs),
-    Serve {
-        launch: LaunchOptions,
-        file: PathBuf,
-        wait: bool,
-        timeout: Duration,
-        dry_run: bool,
-    },
-    Servers {
-        launch: LaunchOptions,
-        output: training::Output,
-    },
-    Predict {
-        launch: LaunchOptions,
-        server: String,
-        model: Option<String>,
-        json: String,
-    },
-    Forward {
-        launch: LaunchOptions,
-        target: String,
-        ports: String,
-    },
-    BenchSync {
-        nodes: usize,
-        pods: usize,
-    },
+    Serve { launch: LaunchOptions, file: PathBuf, wait: bool, timeout: Duration, dry_run: bool },
+    Servers { launch: LaunchOptions, output: training::Output },
+    Predict { launch: LaunchOptions, server: String, model: Option<String>, json: String },
+    Forward { launch: LaunchOptions, target: String, ports: String },
+    BenchSync { nodes: usize, pods: usize },
     BenchInstall,
-    BenchSyncClient {
-        launch: LaunchOptions,
-    },
-    BenchStore {
-        pods: usize,
-        rate: u32,
-        seconds: u64,
-    },
-    BenchStoreWriter {
-        db: PathBuf,
-        batch: usize,
-    },
-    BenchRecorder {
-        replicas: u32,
-    },
-    BenchTfevents {
-        points: usize,
-    },
-    BenchMetrics {
-        lines: usize,
-    },
-    BenchTfeventsRead {
-        file: PathBuf,
-    },
-    BenchForward {
-        requests: usize,
-        concurrency: usize,
-    },
-    BenchSlices {
-        rows: usize,
-    },
-    BenchPlan {
-        nodes: usize,
-        pods: usize,
-        pending: usize,
-    },
+    BenchSyncClient { launch: LaunchOptions },
+    BenchStore { pods: usize, rate: u32, seconds: u64 },
+    BenchStoreWriter { db: PathBuf, batch: usize },
+    BenchRecorder { replicas: u32 },
+    BenchTfevents { points: usize },
+    BenchMetrics { lines: usize },
+    BenchTfeventsRead { file: PathBuf },
+    BenchForward { requests: usize, concurrency: usize },
+    BenchSlices { rows: usize },
+    BenchPlan { nodes: usize, pods: usize, pending: usize },
 }
 
 /// Validated command line.
