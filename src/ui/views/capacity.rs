@@ -159,9 +159,12 @@ pub fn ui(ui: &mut Ui, view: &ViewCtx<'_>) {
 fn what_if_row(ui: &mut Ui, view: &ViewCtx<'_>) {
     let p = &view.theme.palette;
     let planner = &view.state.planner;
-    // The accelerator quota lines there are: (namespace, resource, hard).
+    // The accelerator quota lines there are (of the namespace planned for, when it is one): (namespace, resource,
+    // hard).
+    let planned_for = view.state.launch.namespace.as_deref();
     let mut lines: Vec<(String, String, f64)> = Vec::new();
-    for q in view.state.cluster.iter().flat_map(|s| s.quotas.iter()) {
+    let quotas = view.state.cluster.iter().flat_map(|s| s.quotas.iter());
+    for q in quotas.filter(|q| planned_for.is_none_or(|ns| q.namespace == ns)) {
         for (line, hard) in &q.hard {
             let resource = line.strip_prefix("requests.").unwrap_or(line);
             let key = (q.namespace.clone(), resource.to_string());
