@@ -202,4 +202,56 @@ fn the_capacity_planner_tab_answers_for_the_waiting_pods() {
     assert!(!plan.still_waiting.iter().any(|w| w.name.starts_with("five-")), "{:?}", plan.still_waiting);
     harness.run_steps(2);
     harness.get_by_label_contains("1 more node like gpu-mi300x-1 runs");
+
+    // A team quota the two pods fill, and a batch Job of two more five-GPU pods it holds back: the tab says so, and
+    // planned as if the quota were 20 (the first guess: the quota plus what waits for it), both are planned too.
+    sim.runtime.block_on(async {
+        use kube::api::{Api, PostParams};
+        let hard = [("requests.amd.com/gpu".to_string(), "10".to_string())].into();
+        bosun::cluster::teams::apply_quota(&client, "default", "gpu-quota", &hard).await.expect("quota");
+        let job = json!({"metadata": {"name": "eval"}, "spec": {"parallelism": 2, "completions": 2, "template": {"spec": {
+            "restartPolicy": "Never",
+            "tolerations": [{"key": "amd.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+            "containers": [{"name": "eval", "image": "rocm/pytorch:latest", "command": ["sleep", "600"],
+                "resources": {"limits": {"amd.com/gpu": "5"}}}]}}}});
+        let jobs: Api<k8s_openapi::api::batch::v1::Job> = Api::namespaced(client.clone(), "default");
+        jobs.create(&PostParams::default(), &serde_json::from_value(job).expect("job")).await.expect("job created");
+        // Until the quota counts the two pods and the Job controller has been refused.
+        let quotas: Api<k8s_openapi::api::core::v1::ResourceQuota> = Api::namespaced(client.clone(), "default");
+        let events: Api<k8s_openapi::api::core::v1::Event> = Api::namespaced(client.clone(), "default");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let quota = quotas.get("gpu-quota").await.expect("quota");
+            let used = quota.status.and_then(|s| s.used).and_then(|u| u.get("requests.amd.com/gpu").cloned());
+            let list = events.list(&Default::default()).await.expect("events");
+            let refused = list.items.iter().any(|e| {
+                e.reason.as_deref() == Some("FailedCreate") && e.involved_object.name.as_deref() == Some("eval")
+            });
+            if refused && used.is_some_and(|u| u.0 == "10") {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the Job controller was never refused");
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    });
+    // A changed question is asked at once (else every 30 s).
+    harness.state().command_sender().send(bosun::state::command::Command::SetPlanMax(49));
+    crate::util::wait_for_explained(
+        &mut harness,
+        "the Job held back by the quota",
+        |s| s.planner.plan().is_some_and(|p| p.quota_held == 2),
+        |s| format!("{:?}", s.planner.plans),
+    );
+    harness.run_steps(2);
+    harness.get_by_label("Plan with it").click();
+    crate::util::wait_for_explained(
+        &mut harness,
+        "the plan as if the quota were 20",
+        |s| s.planner.what_if.is_some() && s.planner.plan().is_some_and(|p| p.quota_held == 0),
+        |s| format!("{:?} {:?}", s.planner.what_if, s.planner.plans),
+    );
+    let state = harness.state().state();
+    assert_eq!(state.planner.what_if.as_ref().map(ToString::to_string).as_deref(), Some("default/amd.com/gpu=20"));
+    let plan = state.planner.plan().cloned().expect("plan");
+    assert_eq!(plan.nodes_needed, 3, "each new node holds one five-GPU pod: {plan:?}");
 }
