@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::loadable::Loadable;
 use super::protocol::TeamsRequest;
 use crate::charts::{LineChart, Series};
-use crate::workloads::capacity::Plan;
+use crate::workloads::capacity::{CurvePoint, Plan};
 use crate::workloads::missing_pods::QuotaWhatIf;
 
 /// The "if a team's quota were …" fields, before they are asked.
@@ -130,8 +130,17 @@ impl PlannerState {
     }
 
     fn rebuild_charts(&mut self) {
-        self.waiting_chart = self.build_waiting_chart();
-        self.utilisation_chart = self.build_utilisation_chart();
+        let plan = self.plan();
+        // Pods still waiting, and the accelerator use, against the number of nodes added.
+        let waiting = plan.map(|p| {
+            let title = format!("Pods still waiting with N more nodes like {}", p.shape);
+            Self::curve_chart(p, title, "pods waiting", true, |c| c.waiting_pods as f64)
+        });
+        let utilisation = plan.map(|p| {
+            let title = format!("{} in use (%)", p.resource);
+            Self::curve_chart(p, title, "% in use", false, |c| c.utilisation * 100.0)
+        });
+        (self.waiting_chart, self.utilisation_chart) = (waiting, utilisation);
     }
 
     /// Plans with the draft's quota (`true`), or with the quotas as they are.
@@ -165,34 +174,24 @@ impl PlannerState {
         self.plans.ready().and_then(|p| p.get(self.selected).or_else(|| p.first()))
     }
 
-    /// Pods still waiting against the number of nodes added, for the plan shown.
-    fn build_waiting_chart(&self) -> Option<LineChart> {
-        let plan = self.plan()?;
-        let points = plan.curve.iter().map(|c| (f64::from(c.nodes), c.waiting_pods as f64)).collect();
-        Some(LineChart {
-            title: format!("Pods still waiting with N more nodes like {}", plan.shape),
+    /// A chart of the plan's curve: one value per count of nodes added.
+    fn curve_chart(
+        plan: &Plan,
+        title: String,
+        y_label: &str,
+        fill: bool,
+        value: impl Fn(&CurvePoint) -> f64,
+    ) -> LineChart {
+        let points = plan.curve.iter().map(|c| (f64::from(c.nodes), value(c))).collect();
+        LineChart {
+            title,
             x_label: "nodes added".into(),
-            y_label: "pods waiting".into(),
-            series: vec![Series { name: "waiting pods".into(), points }],
-            fill_first: true,
+            y_label: y_label.into(),
+            series: vec![Series { name: y_label.into(), points }],
+            fill_first: fill,
             fit_y: false,
             log_y: false,
-        })
-    }
-
-    /// The accelerator use against the number of nodes added.
-    fn build_utilisation_chart(&self) -> Option<LineChart> {
-        let plan = self.plan()?;
-        let points = plan.curve.iter().map(|c| (f64::from(c.nodes), c.utilisation * 100.0)).collect();
-        Some(LineChart {
-            title: format!("{} in use (%)", plan.resource),
-            x_label: "nodes added".into(),
-            y_label: "% in use".into(),
-            series: vec![Series { name: "in use".into(), points }],
-            fill_first: false,
-            fit_y: false,
-            log_y: false,
-        })
+        }
     }
 
     /// What still waits, as CSV: `namespace,name,pods,gpus,reason`.

@@ -236,27 +236,21 @@ fn preemptions(cache: &ClusterCache) -> Vec<PreemptionRow> {
         return Vec::new();
     }
     found.sort_by(|a, b| b.time.cmp(&a.time).then_with(|| a.victim.cmp(&b.victim)));
-    let wanted: std::collections::HashMap<u64, usize> =
-        found.iter().enumerate().map(|(i, p)| (crate::resources::pod::uid_hash(&p.by_uid), i)).collect();
-    let mut by: Vec<Option<String>> = vec![None; found.len()];
-    cache.pods.with_rows(|pods| {
-        for p in pods.values() {
-            if let Some(&i) = wanted.get(&p.uid) {
-                by[i] = Some(format!("{}/{}", p.namespace, p.name));
-            }
-        }
+    let wanted: std::collections::HashSet<u64> =
+        found.iter().map(|p| crate::resources::pod::uid_hash(&p.by_uid)).collect();
+    let names: std::collections::HashMap<u64, String> = cache.pods.with_rows(|pods| {
+        let preemptors = pods.values().filter(|p| wanted.contains(&p.uid));
+        preemptors.map(|p| (p.uid, format!("{}/{}", p.namespace, p.name))).collect()
     });
-    // Several evictions by one preemptor: the map kept one index, so copy its name to the others.
-    for (i, p) in found.iter().enumerate() {
-        if by[i].is_none() {
-            by[i] =
-                found.iter().zip(&by).find(|(q, b)| q.by_uid == p.by_uid && b.is_some()).and_then(|(_, b)| b.clone());
-        }
-    }
     found
         .into_iter()
-        .zip(by)
-        .map(|(p, by)| PreemptionRow { namespace: p.namespace, victim: p.victim, node: p.node, by, time: p.time })
+        .map(|p| PreemptionRow {
+            by: names.get(&crate::resources::pod::uid_hash(&p.by_uid)).cloned(),
+            namespace: p.namespace,
+            victim: p.victim,
+            node: p.node,
+            time: p.time,
+        })
         .collect()
 }
 

@@ -84,8 +84,6 @@ pub enum Command {
     SetQuotaForm(crate::state::teams::QuotaForm),
     /// Apply the quota form (server-side apply of the ResourceQuota and LimitRange).
     ApplyQuota,
-    /// Read the cluster's PriorityClasses for the launch forms, once per cluster (sent while a form is shown).
-    LoadPriorityClasses,
     /// Ask the capacity planner again when its answer is due (sent while its tab is shown).
     RefreshPlan,
     /// Plan for copies of this node (`None`: every kind of node).

@@ -241,12 +241,6 @@ impl AppState {
             }
             Command::SetQuotaForm(form) => self.teams.quota_form = form,
             Command::ApplyQuota => requests.extend(self.teams.apply_quota().map(Request::Teams)),
-            Command::LoadPriorityClasses => {
-                if let Connection::Connected(info) = &self.connection {
-                    let context = info.context.clone();
-                    requests.extend(self.teams.want_classes(&context).map(Request::Teams));
-                }
-            }
             Command::ApplyPriorityLadder => requests.push(Request::Teams(self.teams.apply_ladder())),
             Command::RefreshPlan => {
                 // Asked once the caches have a snapshot: the plan is of what they hold.
@@ -446,6 +440,10 @@ impl AppState {
                     self.toasts.push(Tone::Err, news);
                 }
                 self.notebooks.refresh_fit(&snapshot);
+                // The forms' PriorityClass and queue pickers: read once per cluster.
+                if let Connection::Connected(info) = &self.connection {
+                    requests.extend(self.teams.want_classes(&info.context).map(Request::Teams));
+                }
                 self.serving.refresh_fit(&snapshot);
                 let servers = snapshot.model_servers.clone();
                 requests.extend(self.serving.on_snapshot(servers).into_iter().map(Request::Serving));

@@ -387,7 +387,7 @@ fn quota_form(ui: &mut Ui, view: &ViewCtx<'_>) {
     let mut apply = false;
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new("Set a team's quota").strong().color(view.theme.palette.text_strong));
-        let namespaces = view.state.cluster.as_ref().map(|s| s.namespaces.clone()).unwrap_or_default();
+        let namespaces = view.state.cluster.as_ref().map_or(&[][..], |s| s.namespaces.as_slice());
         let shown = if form.namespace.is_empty() { "team (namespace)".to_string() } else { form.namespace.clone() };
         egui::ComboBox::from_id_salt("quota_namespace").selected_text(shown).show_ui(ui, |ui| {
             for ns in namespaces.iter().filter(|n| !n.starts_with("kube-")) {

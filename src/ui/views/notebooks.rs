@@ -13,7 +13,7 @@ use crate::tone::Tone;
 use crate::ui::ViewCtx;
 use crate::ui::views::training::{field_error, section, text_field};
 use crate::ui::widgets::accelerator::accelerator_picker;
-use crate::ui::widgets::priority_picker::priority_picker;
+use crate::ui::widgets::priority_picker::scheduling_rows;
 use crate::ui::widgets::status_chip::status_chip;
 use crate::workloads::notebook::{IMAGE_PRESETS, NotebookSpec, Workspace};
 
@@ -247,14 +247,8 @@ fn form(ui: &mut Ui, view: &ViewCtx<'_>, snap: &crate::state::cluster_view::Clus
             field_error(ui, theme, errors, "accelerator");
         });
         ui.end_row();
-        ui.label("Priority class");
-        view.commands.send(Command::LoadPriorityClasses);
-        priority_picker(ui, theme, "notebook_priority", &view.state.teams.classes, &mut spec.priority_class);
-        ui.end_row();
-        ui.label("Kueue queue");
-        let queues = &view.state.teams.local_queues;
-        crate::ui::widgets::queue_picker::queue_picker(ui, "notebook_queue", queues, &spec.namespace, &mut spec.queue);
-        ui.end_row();
+        let (class, queue) = (&mut spec.priority_class, &mut spec.queue);
+        scheduling_rows(ui, theme, "notebook", &view.state.teams, &spec.namespace, class, queue);
         ui.label("Workspace");
         ui.vertical(|ui| {
             let new = matches!(spec.workspace, Workspace::New { .. });

@@ -19,7 +19,7 @@ use crate::ui::theme::Theme;
 use crate::ui::views::training::{field_error, section, text_field};
 use crate::ui::widgets::accelerator::accelerator_picker;
 use crate::ui::widgets::chart::{bar_chart, chart_style, line_chart};
-use crate::ui::widgets::priority_picker::priority_picker;
+use crate::ui::widgets::priority_picker::scheduling_rows;
 use crate::ui::widgets::status_chip::status_chip;
 use crate::workloads::serving::{Autoscale, ModelSource, Runtime, ServingSpec, VersionPolicy, default_rest_port};
 
@@ -840,14 +840,8 @@ fn form(
             field_error(ui, theme, errors, "accelerator");
         });
         ui.end_row();
-        ui.label("Priority class");
-        view.commands.send(Command::LoadPriorityClasses);
-        priority_picker(ui, theme, "serving_priority", &view.state.teams.classes, &mut spec.priority_class);
-        ui.end_row();
-        ui.label("Kueue queue");
-        let queues = &view.state.teams.local_queues;
-        crate::ui::widgets::queue_picker::queue_picker(ui, "serving_queue", queues, &spec.namespace, &mut spec.queue);
-        ui.end_row();
+        let (class, queue) = (&mut spec.priority_class, &mut spec.queue);
+        scheduling_rows(ui, theme, "serving", &view.state.teams, &spec.namespace, class, queue);
         ui.label("Replicas");
         ui.vertical(|ui| {
             let mut auto = spec.autoscale.is_some();

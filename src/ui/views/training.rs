@@ -15,8 +15,7 @@ use crate::state::training::{Submit, Tab, TrainingCommand};
 use crate::state::{Screen, cluster_view::ClusterSnapshot};
 use crate::ui::ViewCtx;
 use crate::ui::theme::{Theme, Tone};
-use crate::ui::widgets::priority_picker::priority_picker;
-use crate::ui::widgets::queue_picker::queue_picker;
+use crate::ui::widgets::priority_picker::scheduling_rows;
 use crate::ui::widgets::status_chip::status_chip;
 use crate::workloads::JobKind;
 use crate::workloads::fit::{FitReport, Verdict};
@@ -849,7 +848,6 @@ fn form(
 ) {
     let p = view.theme.palette;
     let theme = view.theme;
-    view.commands.send(Command::LoadPriorityClasses);
     section(ui, theme, "Job");
     ui.horizontal(|ui| {
         let label = ui.label(RichText::new("Kind").color(p.text_weak));
@@ -1066,14 +1064,8 @@ fn form(
         text_field(ui, "Deadline (s)", &mut deadline, "not set", 100.0);
         policy.active_deadline_seconds = deadline.trim().parse().ok();
         ui.end_row();
-        ui.label("Priority class");
-        let classes = &view.state.teams.classes;
-        priority_picker(ui, theme, "training_priority", classes, &mut policy.priority_class);
-        ui.end_row();
-        ui.label("Kueue queue");
-        let queues = &view.state.teams.local_queues;
-        queue_picker(ui, "training_queue", queues, &namespace, &mut policy.queue);
-        ui.end_row();
+        let (class, queue) = (&mut policy.priority_class, &mut policy.queue);
+        scheduling_rows(ui, theme, "training", &view.state.teams, &namespace, class, queue);
         ui.label("");
         ui.checkbox(&mut policy.suspend, "Create suspended");
         ui.end_row();

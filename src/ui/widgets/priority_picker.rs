@@ -6,6 +6,25 @@ use egui::{RichText, Ui};
 use crate::state::teams::PriorityRow;
 use crate::ui::theme::Theme;
 
+/// The launch forms' "Priority class" and "Kueue queue" rows of a grid: the cluster's classes, and the LocalQueues of
+/// `namespace`.
+pub fn scheduling_rows(
+    ui: &mut Ui,
+    theme: &Theme,
+    id: &str,
+    teams: &crate::state::teams::TeamsState,
+    namespace: &str,
+    priority_class: &mut String,
+    queue: &mut String,
+) {
+    ui.label("Priority class");
+    priority_picker(ui, theme, &format!("{id}_priority"), &teams.classes, priority_class);
+    ui.end_row();
+    ui.label("Kueue queue");
+    super::queue_picker::queue_picker(ui, &format!("{id}_queue"), &teams.local_queues, namespace, queue);
+    ui.end_row();
+}
+
 /// A combo box over `classes` editing `value` (empty: the cluster's default); a text field when none are known.
 pub fn priority_picker(ui: &mut Ui, theme: &Theme, id: &str, classes: &[PriorityRow], value: &mut String) {
     if classes.is_empty() {
