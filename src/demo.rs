@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use k8s_openapi::api::core::v1::Pod;
 use serde_json::Value;
 
 use crate::cluster::install::{self, InstallOptions};
@@ -96,15 +97,8 @@ async fn seed_sharing(client: &kube::Client) -> anyhow::Result<()> {
     };
     crate::cluster::notebooks::start(client, &notebook).await?;
     // The notebook holds its GPUs before the deadline job arrives.
-    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(client.clone(), "ml-research");
-    let on_node = kube::api::ListParams::default().labels("bosun.dev/notebook=intern-notebook");
-    for _ in 0..100 {
-        let list = pods.list(&on_node).await?;
-        if list.items.iter().any(|p| p.spec.as_ref().is_some_and(|s| s.node_name.is_some())) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    let bound = |p: &Pod| p.spec.as_ref().is_some_and(|s| s.node_name.is_some());
+    until_a_notebook_pod(client, bound).await?;
     let worker = gpus(role("Worker", 1, "4", "32Gi"), "amd.com/gpu", 4);
     let deadline = TrainingSpec {
         kind: JobKind::TFJob,
@@ -119,16 +113,9 @@ async fn seed_sharing(client: &kube::Client) -> anyhow::Result<()> {
     };
     training::submit(client, &render::job(&deadline), false).await?;
     // The notebook's new pod waits (and counts against the quota) before the pretraining run asks.
-    for _ in 0..100 {
-        let list = pods.list(&on_node).await?;
-        let waits = |p: &k8s_openapi::api::core::v1::Pod| {
-            p.metadata.deletion_timestamp.is_none() && p.spec.as_ref().is_some_and(|s| s.node_name.is_none())
-        };
-        if list.items.iter().any(waits) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    let waits =
+        |p: &Pod| p.metadata.deletion_timestamp.is_none() && p.spec.as_ref().is_some_and(|s| s.node_name.is_none());
+    until_a_notebook_pod(client, waits).await?;
     // A pretraining run the team's AMD quota only half lets in: the notebook (waiting, it still counts), the deadline
     // job and one worker make 14 of 16, so the operator cannot create the second worker (the capacity planner's "if
     // the team's quota were …").
@@ -144,6 +131,19 @@ async fn seed_sharing(client: &kube::Client) -> anyhow::Result<()> {
         ..Default::default()
     };
     training::submit(client, &render::job(&pretrain), false).await?;
+    Ok(())
+}
+
+/// Waits (up to 20 s: the demo goes on either way) until a pod of the intern's notebook is as `wanted` says.
+async fn until_a_notebook_pod(client: &kube::Client, wanted: impl Fn(&Pod) -> bool) -> anyhow::Result<()> {
+    let pods: kube::Api<Pod> = kube::Api::namespaced(client.clone(), "ml-research");
+    let notebook = kube::api::ListParams::default().labels("bosun.dev/notebook=intern-notebook");
+    for _ in 0..100 {
+        if pods.list(&notebook).await?.items.iter().any(&wanted) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     Ok(())
 }
 
