@@ -64,12 +64,12 @@ fn count(v: &Value, pointer: &str) -> i64 {
 
 pub fn cluster_queue(v: &Value) -> ClusterQueueRow {
     let mut quotas = Vec::new();
-    let usage = v.pointer("/status/flavorsUsage").and_then(Value::as_array).cloned().unwrap_or_default();
+    let usage = v.pointer("/status/flavorsUsage").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
     let used_of = |flavor: &str, resource: &str| -> (f64, f64) {
         let r = usage
             .iter()
             .filter(|f| text(f, "/name") == flavor)
-            .flat_map(|f| f.get("resources").and_then(Value::as_array).cloned().unwrap_or_default())
+            .flat_map(|f| f.get("resources").and_then(Value::as_array).into_iter().flatten())
             .find(|r| text(r, "/name") == resource);
         r.map_or((0.0, 0.0), |r| (amount(r.get("total")).unwrap_or(0.0), amount(r.get("borrowed")).unwrap_or(0.0)))
     };

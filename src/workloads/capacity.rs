@@ -85,7 +85,11 @@ impl PendingPod {
                 requests,
                 node_selector: spec.node_selector.clone().unwrap_or_default(),
                 tolerations,
-                affinity: serde_json::to_value(spec).map(|v| fit::affinity_terms(&v)).unwrap_or_default(),
+                // Only the affinity goes through JSON (the terms are read as the forms write them).
+                affinity: match &spec.affinity {
+                    Some(a) => fit::affinity_terms(&serde_json::json!({ "affinity": a })),
+                    None => Vec::new(),
+                },
             },
         })
     }
@@ -960,6 +964,22 @@ mod tests {
         let all = plan_all(&lab(), &waiting, &[], 3);
         assert_eq!(all[0].shape, "a100-1", "the A100 shape comes first");
         assert_eq!(all[0].nodes_needed, 1);
+    }
+
+    #[test]
+    fn a_waiting_pod_keeps_its_requests_tolerations_and_required_affinity() {
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "w", "namespace": "ml", "labels": {"training.kubeflow.org/job-name": "big"}},
+            "spec": {"priority": 100, "tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists"}],
+                "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                    {"matchExpressions": [{"key": "nvidia.com/gpu.product", "operator": "In", "values": ["H100"]}]}]}}},
+                "containers": [{"name": "main", "resources": {"limits": {"nvidia.com/gpu": "2"}}}]}}))
+        .expect("pod");
+        let p = PendingPod::from_pod(&pod).expect("waits for accelerators");
+        assert_eq!((p.job.as_deref(), p.priority, p.demand.requests["nvidia.com/gpu"]), (Some("ml/big"), 100, 2.0));
+        assert_eq!(p.demand.tolerations.len(), 1);
+        assert_eq!(p.demand.affinity.len(), 1);
+        assert_eq!(p.demand.affinity[0].expressions[0].values, ["H100"]);
     }
 
     #[test]
