@@ -217,9 +217,12 @@ pub struct PreemptionRow {
 }
 
 impl PreemptionRow {
-    /// Whether the evicted pod was one of the pods named `{owner}-…` (a job's or a notebook's).
+    /// Whether the evicted pod was one of `owner`'s: a training job's `{job}-{role}-{index}` or a notebook
+    /// Deployment's `{name}-{hash}-{hash}` — two parts after the owner's name, so job `llm` is not hit by
+    /// `llm-pretrain-worker-0`.
     pub fn hit(&self, namespace: &str, owner: &str) -> bool {
-        self.namespace == namespace && self.victim.strip_prefix(owner).is_some_and(|rest| rest.starts_with('-'))
+        let rest = self.victim.strip_prefix(owner).and_then(|r| r.strip_prefix('-'));
+        self.namespace == namespace && rest.is_some_and(|r| r.split('-').count() == 2)
     }
 
     /// `preempted by ml/deadline-worker-0`, or by a pod no longer there.
@@ -422,6 +425,16 @@ mod tests {
         assert_eq!(query_pods(rows.clone(), &q).rows.len(), 2);
         let q = PodQuery { sort: PodSort::Restarts, descending: true, ..Default::default() };
         assert_eq!(query_pods(rows, &q).rows[0].name, "db-0");
+    }
+
+    #[test]
+    fn a_preemption_hits_its_own_job_or_notebook_only() {
+        let row = |victim: &str| PreemptionRow { namespace: "ml".into(), victim: victim.into(), ..Default::default() };
+        assert!(row("llm-pretrain-worker-0").hit("ml", "llm-pretrain"));
+        assert!(!row("llm-pretrain-worker-0").hit("ml", "llm"), "another job's pod");
+        assert!(!row("llm-pretrain-worker-0").hit("lab", "llm-pretrain"), "another namespace");
+        assert!(row("intern-notebook-4lfm8s7pkx-wf78w").hit("ml", "intern-notebook"));
+        assert!(!row("intern-notebook-2-4lfm8s7pkx-wf78w").hit("ml", "intern-notebook"));
     }
 
     #[test]
