@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::state::LaunchOptions;
 use crate::workloads::capacity::{self, Plan};
+use crate::cluster::training::JobError;
 use crate::workloads::missing_pods::QuotaWhatIf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -87,11 +88,13 @@ pub fn run(
         let (ledger, pending) = cache.capacity_view(launch.namespace.as_deref());
         let client = super::client_for(&launch).await?;
         let demand = crate::cluster::capacity::demand(&client, launch.namespace.as_deref(), pending, what_ifs).await?;
+        // With --shape, the planner's only complaint is about the node named: bad input (exit 2).
+        let named = shape.is_some();
         let plans = tokio::task::spawn_blocking(move || {
             capacity::plans(&ledger, &demand.pending, &demand.refused, shape.as_deref(), max)
         })
         .await?;
-        plans.map_err(anyhow::Error::msg)
+        plans.map_err(|e| if named { JobError::BadInput(e).into() } else { anyhow::Error::msg(e) })
     })?;
     match output {
         Output::Json => {

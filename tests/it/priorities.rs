@@ -338,6 +338,9 @@ fn the_planner_lets_in_what_a_bigger_quota_would_under_the_operators_names() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("namespace nowhere has no ResourceQuota on accelerators"), "{err}");
+    let out = bosun(&["plan", "--kubeconfig", &kubeconfig, "--shape", "nope"]);
+    assert_eq!(out.status.code(), Some(2), "a node that is not there is bad input");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no node named \"nope\" to copy"));
     let out = bosun(&["plan", "--kubeconfig", &kubeconfig, "--quota", "team-b=lots"]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
 }
