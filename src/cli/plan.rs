@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use crate::cluster::training::JobError;
 use crate::state::LaunchOptions;
 use crate::workloads::capacity::{self, Plan};
-use crate::cluster::training::JobError;
 use crate::workloads::missing_pods::QuotaWhatIf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

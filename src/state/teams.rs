@@ -50,8 +50,12 @@ pub struct TeamsState {
     pub classes: Vec<PriorityRow>,
     /// Kueue's LocalQueues for the forms' queue pickers (empty without Kueue).
     pub local_queues: Vec<crate::resources::kueue::LocalQueueRow>,
-    classes_for: Option<String>,
+    /// The cluster the forms' classes are of, and when they were asked for.
+    classes_for: Option<(String, Instant)>,
 }
+
+/// How long the forms' PriorityClasses and LocalQueues stand before they are read again.
+const CLASSES_FRESH_FOR: Duration = Duration::from_secs(15);
 
 /// How often the tab reads the cluster while it is shown.
 const REFRESH: Duration = Duration::from_secs(5);
@@ -75,14 +79,18 @@ impl TeamsState {
         Some(TeamsRequest::List { namespace })
     }
 
-    /// The PriorityClasses for the forms, read once per cluster.
+    /// The PriorityClasses and LocalQueues for the forms: read for a new cluster, and again when the last read is
+    /// older than [`CLASSES_FRESH_FOR`] (classes and queues appear after connecting: an installer, a ladder).
     pub fn want_classes(&mut self, cluster: &str) -> Option<TeamsRequest> {
-        if self.classes_for.as_deref() == Some(cluster) {
+        let same = self.classes_for.as_ref().is_some_and(|(c, _)| c == cluster);
+        if same && self.classes_for.as_ref().is_some_and(|(_, at)| at.elapsed() < CLASSES_FRESH_FOR) {
             return None;
         }
-        self.classes_for = Some(cluster.to_string());
-        self.classes.clear();
-        self.local_queues.clear();
+        if !same {
+            self.classes.clear();
+            self.local_queues.clear();
+        }
+        self.classes_for = Some((cluster.to_string(), Instant::now()));
         Some(TeamsRequest::ListPriorities)
     }
 
@@ -149,6 +157,23 @@ impl TeamsState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_forms_classes_are_read_per_cluster_and_again_when_stale() {
+        let mut state = TeamsState::default();
+        assert!(matches!(state.want_classes("lab"), Some(TeamsRequest::ListPriorities)));
+        assert!(state.want_classes("lab").is_none(), "fresh");
+        state.classes_for = Some(("lab".into(), Instant::now() - CLASSES_FRESH_FOR));
+        assert!(state.want_classes("lab").is_some(), "stale: read again");
+        state.classes.push(PriorityRow {
+            name: "team-default".into(),
+            value: 10_000,
+            global_default: false,
+            preemption: "PreemptLowerPriority".into(),
+            description: String::new(),
+        });
+        assert!(state.want_classes("other").is_some() && state.classes.is_empty(), "another cluster's are gone");
+    }
 
     #[test]
     fn reads_are_paced_and_a_new_cluster_starts_over() {
