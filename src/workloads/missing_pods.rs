@@ -65,14 +65,13 @@ impl Priorities {
 
 /// Whether a job wants no more pods: finished, suspended (Kueue or the user holds it) or being deleted.
 pub fn done_with_pods(job: &Value) -> bool {
-    let finished = job.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|c| {
-        c.iter().any(|c| {
-            matches!(c.get("type").and_then(Value::as_str), Some("Succeeded" | "Failed"))
-                && c.get("status").and_then(Value::as_str) == Some("True")
-        })
-    });
     let suspended = job.pointer("/spec/runPolicy/suspend").and_then(Value::as_bool) == Some(true);
-    finished || suspended || job.pointer("/metadata/deletionTimestamp").is_some_and(|t| !t.is_null())
+    finished(job) || suspended || job.pointer("/metadata/deletionTimestamp").is_some_and(|t| !t.is_null())
+}
+
+/// Whether a training job or batch Job has ended, either way, as the job list says it.
+fn finished(job: &Value) -> bool {
+    crate::resources::training::row(job).is_finished()
 }
 
 impl PodMaker {
@@ -138,10 +137,7 @@ impl PodMaker {
             "ReplicaSet" => (MakerKind::ReplicaSet, count("/spec/replicas", 1), count("/status/replicas", 0)),
             "StatefulSet" => (MakerKind::StatefulSet, count("/spec/replicas", 1), count("/status/replicas", 0)),
             "Job" => {
-                let finished = controller.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|c| {
-                    c.iter().any(|c| matches!(c["type"].as_str(), Some("Complete" | "Failed")) && c["status"] == "True")
-                });
-                if finished || controller.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true) {
+                if finished(controller) || controller.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true) {
                     return None;
                 }
                 let (parallelism, succeeded) = (count("/spec/parallelism", 1), count("/status/succeeded", 0));
@@ -452,6 +448,9 @@ mod tests {
         let mut nearly = job.clone();
         nearly["status"] = json!({"active": 1, "succeeded": 4});
         assert!(PodMaker::from_controller(&nearly, &priorities()).is_none(), "the last completion is running");
+        let mut done = job.clone();
+        done["status"]["conditions"] = json!([{"type": "Complete", "status": "True"}]);
+        assert!(PodMaker::from_controller(&done, &priorities()).is_none(), "complete");
         let mut held = job;
         held["spec"]["suspend"] = json!(true);
         assert!(PodMaker::from_controller(&held, &priorities()).is_none());
